@@ -1,0 +1,213 @@
+/**
+ * Firestore adapter of the state store port. The SDK is imported on first use (cold start).
+ *
+ * - Collections are slash paths (`models/ipo-valuation/versions`) and map to `db.collection(path)`.
+ * - Document ids cannot contain '/': callers pass safe ids (hashes, slugs); an id with '/' is a
+ *   PermanentError `STATE.INVALID_PATH` rather than a silently nested document.
+ * - `undefined` properties are dropped (`ignoreUndefinedProperties`), as JSON would drop them.
+ * - Firestore cannot store an array directly inside an array; such values are wrapped on write and
+ *   unwrapped on read, so any JSON document round-trips (nested arrays are not queryable).
+ * - The emulator is picked up by the SDK from FIRESTORE_EMULATOR_HOST.
+ */
+import type { DocumentReference, Firestore, Query, Transaction as FsTransaction } from '@google-cloud/firestore';
+import { AppError, PermanentError, TransientError } from '../../domain/errors.js';
+import type { Doc, Found, QueryOptions, StateStore, Transaction } from '../../ports/state-store.js';
+import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
+
+/** Options of the Firestore state store. */
+export interface FirestoreStateStoreOptions {
+  projectId: string;
+  /** Database id; `(default)` when omitted. */
+  databaseId?: string;
+}
+
+/** The message the SDK throws when a transaction reads after writing. */
+const READ_AFTER_WRITE = 'Firestore transactions require all reads to be executed before all writes';
+/** Map key that marks a wrapped inner array (Firestore rejects arrays inside arrays). */
+const NESTED_ARRAY_KEY = '~array';
+
+/** The state store on Firestore (Native mode). */
+export class FirestoreStateStore implements StateStore {
+  private readonly db: Lazy<Firestore>;
+
+  constructor(options: FirestoreStateStoreOptions) {
+    this.db = lazy(async () => {
+      const { Firestore } = await import('@google-cloud/firestore');
+      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true });
+    });
+  }
+
+  /** Read one document. */
+  async get<T extends Doc = Doc>(collection: string, id: string): Promise<T | undefined> {
+    const db = await this.db.get();
+    return guard(async () => snapshotData<T>(await docRef(db, collection, id).get()));
+  }
+
+  /** Query a collection by field filters (dotted paths allowed), order and limit. */
+  async query<T extends Doc = Doc>(collection: string, options: QueryOptions = {}): Promise<Found<T>[]> {
+    const db = await this.db.get();
+    return guard(async () => found<T>(await buildQuery(db, collection, options).get()));
+  }
+
+  /** Create the document unless it exists; returns whether it was created. */
+  async createIfAbsent(collection: string, id: string, data: Doc): Promise<boolean> {
+    const db = await this.db.get();
+    try {
+      await docRef(db, collection, id).create(encode(data));
+      return true;
+    } catch (err) {
+      if (grpcCode(err) === GRPC.ALREADY_EXISTS) return false;
+      throw mapError(err);
+    }
+  }
+
+  /**
+   * Run `fn` in `db.runTransaction`, which re-runs it on contention (up to 5 attempts), so `fn` must
+   * have no side effects outside `tx`: no publishing, no external calls, no mutation of outer state.
+   */
+  async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    const db = await this.db.get();
+    return guard(() => db.runTransaction((t) => fn(new FirestoreTransaction(db, t))));
+  }
+
+  /** Terminate the client if it was ever created. */
+  async close(): Promise<void> {
+    const pending = this.db.peek();
+    if (pending) await (await pending).terminate();
+  }
+}
+
+/** The port's transaction over a Firestore transaction; enforces reads-before-writes up front. */
+class FirestoreTransaction implements Transaction {
+  private wrote = false;
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly tx: FsTransaction,
+  ) {}
+
+  async get<T extends Doc = Doc>(collection: string, id: string): Promise<T | undefined> {
+    this.assertNoWrites();
+    return snapshotData<T>(await this.tx.get(docRef(this.db, collection, id)));
+  }
+
+  async query<T extends Doc = Doc>(collection: string, options: QueryOptions = {}): Promise<Found<T>[]> {
+    this.assertNoWrites();
+    return found<T>(await this.tx.get(buildQuery(this.db, collection, options)));
+  }
+
+  set(collection: string, id: string, data: Doc): void {
+    this.tx.set(docRef(this.db, collection, id), encode(data));
+    this.wrote = true;
+  }
+
+  create(collection: string, id: string, data: Doc): void {
+    this.tx.create(docRef(this.db, collection, id), encode(data));
+    this.wrote = true;
+  }
+
+  delete(collection: string, id: string): void {
+    this.tx.delete(docRef(this.db, collection, id));
+    this.wrote = true;
+  }
+
+  private assertNoWrites(): void {
+    if (this.wrote) throw readAfterWrite();
+  }
+}
+
+function readAfterWrite(): PermanentError {
+  return new PermanentError('STATE.READ_AFTER_WRITE', `${READ_AFTER_WRITE}.`);
+}
+
+function docRef(db: Firestore, collection: string, id: string): DocumentReference {
+  if (id === '' || id.includes('/')) {
+    throw new PermanentError('STATE.INVALID_PATH', `document id must be non-empty and contain no '/': ${JSON.stringify(id)}`, { collection, id });
+  }
+  try {
+    return db.collection(collection).doc(id);
+  } catch (err) {
+    throw new PermanentError('STATE.INVALID_PATH', `invalid collection path ${JSON.stringify(collection)}: ${String(err)}`, { collection, id });
+  }
+}
+
+function buildQuery(db: Firestore, collection: string, options: QueryOptions): Query {
+  let query: Query = db.collection(collection);
+  for (const w of options.where ?? []) query = query.where(w.field, w.op, w.value);
+  if (options.orderBy) query = query.orderBy(options.orderBy.field, options.orderBy.direction ?? 'asc');
+  if (options.limit !== undefined) query = query.limit(options.limit);
+  return query;
+}
+
+function snapshotData<T extends Doc>(snap: { exists: boolean; data(): unknown }): T | undefined {
+  return snap.exists ? (decode(snap.data()) as T) : undefined;
+}
+
+function found<T extends Doc>(result: { docs: { id: string; data(): unknown }[] }): Found<T>[] {
+  return result.docs.map((d) => ({ id: d.id, data: decode(d.data()) as T }));
+}
+
+/** Wrap arrays that sit directly inside arrays, which Firestore cannot store. */
+function encode<T>(value: T, inArray = false): T {
+  if (Array.isArray(value)) {
+    const items = value.map((v: unknown) => encode(v, true));
+    return (inArray ? { [NESTED_ARRAY_KEY]: items } : items) as T;
+  }
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encode(v)])) as T;
+  }
+  return value;
+}
+
+/** Undo `encode`. */
+function decode(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decode);
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === NESTED_ARRAY_KEY && Array.isArray(value[NESTED_ARRAY_KEY])) {
+      return decode(value[NESTED_ARRAY_KEY]);
+    }
+    return Object.fromEntries(keys.map((k) => [k, decode(value[k])]));
+  }
+  return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw mapError(err);
+  }
+}
+
+/** Map SDK errors (after the SDK's own retries) to the error model; AppErrors pass through. */
+function mapError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const details = { grpcCode: grpcCode(err), cause: message };
+  if (message.startsWith(READ_AFTER_WRITE)) return readAfterWrite();
+  switch (grpcCode(err)) {
+    case GRPC.ALREADY_EXISTS:
+      return new PermanentError('STATE.ALREADY_EXISTS', `document already exists: ${message}`, details);
+    case GRPC.ABORTED:
+      return new TransientError('STATE.CONTENTION', `transaction aborted by contention: ${message}`, details);
+    case GRPC.UNAVAILABLE:
+    case GRPC.DEADLINE_EXCEEDED:
+    case GRPC.RESOURCE_EXHAUSTED:
+    case GRPC.CANCELLED:
+      return new TransientError('STATE.UNAVAILABLE', `Firestore unavailable: ${message}`, details);
+    case GRPC.INVALID_ARGUMENT:
+      if (/transaction has expired/i.test(message)) {
+        return new TransientError('STATE.CONTENTION', `transaction expired: ${message}`, details);
+      }
+      return new PermanentError('STATE.INVALID_REQUEST', `Firestore rejected the request: ${message}`, details);
+    case GRPC.FAILED_PRECONDITION:
+      return new PermanentError('STATE.INVALID_REQUEST', `Firestore rejected the request: ${message}`, details);
+    default:
+      return err;
+  }
+}

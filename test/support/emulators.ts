@@ -1,0 +1,195 @@
+/**
+ * Start and stop the gcloud Pub/Sub and Firestore emulators for a test file, on free ports.
+ * Each emulator is a gcloud (python) process with a Java child; both run in their own process group,
+ * so stopping kills the whole group. Start each emulator once per test file (they are Java: slow, hungry).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll, type RunnerTask } from 'vitest';
+
+/** A running emulator. */
+export interface Emulator {
+  /** `127.0.0.1:PORT`, the value of the SDK's emulator env var. */
+  host: string;
+  port: number;
+  /** Milliseconds from spawn until the emulator answered. */
+  startMs: number;
+  /** Stop the emulator (whole process group) and restore the env var. */
+  stop(): Promise<void>;
+}
+
+/** Which emulator to run. */
+interface EmulatorSpec {
+  name: string;
+  args: (hostPort: string, dataDir: string) => string[];
+  envVar: 'PUBSUB_EMULATOR_HOST' | 'FIRESTORE_EMULATOR_HOST';
+}
+
+const PUBSUB: EmulatorSpec = {
+  name: 'Pub/Sub',
+  args: (hp, dir) => ['beta', 'emulators', 'pubsub', 'start', `--host-port=${hp}`, `--data-dir=${dir}`, '--quiet'],
+  envVar: 'PUBSUB_EMULATOR_HOST',
+};
+
+const FIRESTORE: EmulatorSpec = {
+  name: 'Firestore',
+  args: (hp) => ['emulators', 'firestore', 'start', `--host-port=${hp}`, '--quiet'],
+  envVar: 'FIRESTORE_EMULATOR_HOST',
+};
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+
+/** Whether the emulator suites can run: `gcloud` on PATH and not disabled by IPO_SKIP_EMULATORS=1. */
+export function hasGcloud(): boolean {
+  if (process.env.IPO_SKIP_EMULATORS === '1') return false;
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, 'gcloud'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Why the emulator suites are skipped, for the SKIPPED line. */
+export function skipReason(): string {
+  return process.env.IPO_SKIP_EMULATORS === '1' ? 'IPO_SKIP_EMULATORS=1' : 'gcloud not found';
+}
+
+/**
+ * When the emulators are unavailable, print one loud line after the file ran:
+ * `SKIPPED: 14 Firestore emulator tests (gcloud not found)`. Vitest runs file hooks only when some
+ * test in the file runs, so each emulator file keeps at least one test that needs no emulator.
+ */
+export function announceSkippedEmulatorTests(what: string): void {
+  afterAll((file) => {
+    if (hasGcloud()) return;
+    console.warn(`SKIPPED: ${String(countSkipped(file))} ${what} tests (${skipReason()})`);
+  });
+}
+
+function countSkipped(task: RunnerTask): number {
+  if (task.type === 'suite') return task.tasks.reduce((n, child) => n + countSkipped(child), 0);
+  return task.mode === 'skip' ? 1 : 0;
+}
+
+/** Start the Pub/Sub emulator and set PUBSUB_EMULATOR_HOST for this process. */
+export function startPubSubEmulator(): Promise<Emulator> {
+  return startEmulator(PUBSUB);
+}
+
+/** Start the Firestore emulator and set FIRESTORE_EMULATOR_HOST for this process. */
+export function startFirestoreEmulator(): Promise<Emulator> {
+  return startEmulator(FIRESTORE);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startEmulator(spec: EmulatorSpec): Promise<Emulator> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'ipo-emulator-'));
+  const started = Date.now();
+  const child = spawn('gcloud', spec.args(host, dataDir), { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const append = (chunk: Buffer): void => {
+    log = (log + chunk.toString()).slice(-8_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  // If the test process dies without afterAll, do not leave a Java process behind.
+  const onExit = (): void => killGroup(child, 'SIGKILL');
+  process.once('exit', onExit);
+
+  const cleanup = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
+    await stopGroup(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntilReady(`http://${host}/`, child, () => log);
+  } catch (err) {
+    await cleanup();
+    throw new Error(`${spec.name} emulator did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
+  }
+
+  const previous = process.env[spec.envVar];
+  process.env[spec.envVar] = host;
+  return {
+    host,
+    port,
+    startMs: Date.now() - started,
+    async stop() {
+      if (previous === undefined) delete process.env[spec.envVar];
+      else process.env[spec.envVar] = previous;
+      await cleanup();
+    },
+  };
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`gcloud exited early (${child.exitCode ?? child.signalCode})`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`no answer on ${url} within ${READY_TIMEOUT_MS} ms; last output:\n${log()}`);
+}
+
+/** SIGTERM the group (gcloud, its shell wrapper and Java), then SIGKILL whatever is left after a grace period. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  killGroup(child, 'SIGTERM');
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (groupAlive(child) && Date.now() < deadline) await sleep(100);
+  if (groupAlive(child)) killGroup(child, 'SIGKILL');
+  while (groupAlive(child)) await sleep(50);
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // group already gone
+  }
+}
+
+function groupAlive(child: ChildProcess): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
