@@ -39,11 +39,25 @@ export interface ChampionEntry {
   [extra: string]: unknown;
 }
 
+/** What the control plane remembers about the current champion. */
+export interface ChampionFacts {
+  version: string;
+  artifactUri: string;
+  rows: number;
+  dataSnapshotAt: string;
+  trainedAt: string;
+  contractHash: string;
+  datasetFingerprint: string;
+  [extra: string]: unknown;
+}
+
 /** `models/{modelId}`. */
 export interface ModelDoc {
   modelId: string;
   policy: Record<string, unknown>;
   championVersion?: string;
+  /** Facts about the champion the retrain policy needs (from its version's lineage). */
+  champion?: ChampionFacts;
   championHistory: ChampionEntry[];
   endpointId: string;
   lastDataUri?: string;

@@ -1,0 +1,78 @@
+/**
+ * The edge every function shares: decode the envelope and the payload, route to a use case, and
+ * decide acknowledge vs retry. Invalid input is a permanent failure: recorded, logged, acknowledged
+ * (no retry storm). Transient failures throw so the platform redelivers.
+ */
+import { decodeCloudEvent, decodeStorageAsDataLanded, decodeTopicMessage } from '../domain/envelopes/index.js';
+import type { DecodedTopicMessage } from '../domain/envelopes/decoded.js';
+import { PermanentError, errorMessage, isRetryable } from '../domain/errors.js';
+import type { FunctionName, Topic } from '../domain/topics.js';
+import type { ServiceDeps } from './context.js';
+import { recordRejection, type MessageIdentity, type Processed } from './processing.js';
+
+/** A decoded message with the id of the delivery that carried it. */
+export type DecodedMessage = DecodedTopicMessage & { messageId: string };
+
+/** A use-case router for one function. */
+export type Route = (deps: ServiceDeps, identity: MessageIdentity, message: DecodedMessage) => Promise<Processed>;
+
+/** A cloudEvent handler as functions-framework and the local bus call it. */
+export type CloudEventHandler = (event: unknown) => Promise<void>;
+
+/** Lazily created dependencies, built once per cold start. */
+export type DepsProvider = () => Promise<ServiceDeps>;
+
+/** Build a cloudEvent handler for a function consuming `topics`. */
+export function createCloudEventHandler(fn: FunctionName, topics: readonly Topic[], getDeps: DepsProvider, route: Route): CloudEventHandler {
+  return async (event: unknown) => {
+    const deps = await getDeps();
+    const eventId = typeof event === 'object' && event !== null && 'id' in event ? String((event as { id: unknown }).id) : 'unknown';
+    let message: DecodedMessage;
+    let raw: string | undefined;
+    try {
+      const inbound = decodeCloudEvent(event);
+      if (inbound.kind === 'storage') {
+        message = { ...decodeStorageAsDataLanded(inbound), messageId: inbound.eventId };
+      } else {
+        raw = inbound.data.toString('utf8');
+        message = { ...decodeTopicMessage(inbound, topics.length === 1 ? topics[0] : undefined), messageId: inbound.messageId };
+      }
+      if (!topics.includes(message.topic)) {
+        throw new PermanentError('CONTRACT.WRONG_TOPIC', `topic: ${fn} consumes ${topics.join(', ')}, not ${message.topic}`);
+      }
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      await recordRejection(deps, { handler: fn, dedupeKey: `poison:${fn}:${eventId}`, messageId: eventId, topic: 'unknown', correlationId: eventId }, err, raw ?? safeJson(event));
+      return;
+    }
+    await dispatch(deps, fn, message, route);
+  };
+}
+
+/** Route a decoded message and map the result to acknowledge / retry. Exported for the HTTP webhook. */
+export async function dispatch(deps: ServiceDeps, fn: FunctionName, message: DecodedMessage, route: Route): Promise<Processed | undefined> {
+  const identity: MessageIdentity = {
+    handler: fn, dedupeKey: `${message.topic}:${message.dedupeKey}`, messageId: message.messageId,
+    topic: message.topic, correlationId: message.correlationId,
+  };
+  try {
+    const result = await route(deps, identity, message);
+    deps.logger.log(result.status === 'rejected' ? 'WARNING' : 'INFO', `${fn} ${result.duplicate ? 'duplicate' : result.status}: ${JSON.stringify(result.outcome)}`, { correlationId: identity.correlationId, messageId: identity.messageId, handler: fn });
+    return result;
+  } catch (err) {
+    if (isRetryable(err)) {
+      deps.logger.log('ERROR', `${fn} failed transiently, will be redelivered: ${errorMessage(err)}`, { correlationId: identity.correlationId, messageId: identity.messageId });
+      throw err;
+    }
+    await recordRejection(deps, identity, err);
+    return undefined;
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

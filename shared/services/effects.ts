@@ -1,0 +1,42 @@
+/**
+ * After-commit effect executors. Each is idempotent: pipeline job id = run id; deployments converge
+ * to the desired state stored in `deployments/{endpointId}` (check-then-act inside the adapter).
+ */
+import { COLLECTIONS, type DeploymentDoc, type RunDoc } from '../domain/state.js';
+import { PermanentError } from '../domain/errors.js';
+import type { ServiceDeps } from './context.js';
+import type { Effect, EffectExecutor } from './processing.js';
+
+/** The executors for every effect type the use cases emit. */
+export function createEffectExecutors(deps: Omit<ServiceDeps, 'effects'>): Record<string, EffectExecutor> {
+  return {
+    'launch-pipeline': (effect) => launchPipeline(deps, effect),
+    'apply-deployment': (effect) => applyDeployment(deps, effect),
+  };
+}
+
+async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
+  const runId = String(effect.payload.runId);
+  const run = await deps.store.get<RunDoc>(COLLECTIONS.runs, runId);
+  if (!run) throw new PermanentError('RUN.NOT_FOUND', `run ${runId} does not exist`);
+  if (run.state !== 'requested' && run.state !== 'submitted') return;
+  if (run.notBefore !== undefined && run.notBefore > deps.clock().toISOString()) return; // the reconciler launches it when due
+  const { alreadyExisted } = await deps.launcher.launch({
+    runId, modelId: run.modelId, correlationId: run.correlationId, dataUri: run.dataUri, contractUri: run.contractUri,
+    artifactUri: run.artifactUri, hyperparameters: {}, seed: 42, labels: { model_id: run.modelId, run_id: runId },
+  });
+  await deps.store.transaction(async (tx) => {
+    const current = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
+    if (current?.state !== 'requested') return;
+    tx.set(COLLECTIONS.runs, runId, { ...current, state: 'submitted', submittedAt: deps.clock().toISOString(), updatedAt: deps.clock().toISOString() });
+  });
+  deps.logger.log('INFO', `pipeline ${runId} ${alreadyExisted ? 'was already launched' : 'launched'}`, { correlationId: run.correlationId, runId });
+}
+
+async function applyDeployment(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
+  const endpointId = String(effect.payload.endpointId);
+  const deployment = await deps.store.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId);
+  if (!deployment) return;
+  // Apply the latest desired state, not the one captured in the effect: a later command may have superseded it.
+  await deps.serving.apply({ endpointId, modelId: deployment.modelId, split: deployment.split, artifacts: deployment.artifacts });
+}
