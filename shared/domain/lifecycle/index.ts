@@ -1,0 +1,11 @@
+/** The pure lifecycle domain: state machines, policy, semver, gate, retrain, traffic, history, alerts, approvals. */
+export * from './state-machines.js';
+export * from './policy.js';
+export * from './semver.js';
+export * from './gate.js';
+export * from './retrain-policy.js';
+export * from './traffic.js';
+export * from './champion-history.js';
+export * from './alert-debounce.js';
+export * from './approvals.js';
+export * from './time.js';

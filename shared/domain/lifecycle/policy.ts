@@ -1,0 +1,133 @@
+/**
+ * The model policy stored on `models/{modelId}`: gate thresholds (TFX value and change thresholds),
+ * promotion, retrain, alert, experiment and monitoring settings. Every field has a default, so `{}`
+ * is a valid policy; unknown fields are rejected so a typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { zodIssues } from '../contracts/zod-issues.js';
+
+/** Metrics the gate can test (the guide's evaluation metrics; mape is in percent). */
+export const GATE_METRICS = ['r2', 'mse', 'mae', 'rmse', 'mape', 'directionalAccuracy', 'overfitting'] as const;
+/** A gate metric name. */
+export type GateMetric = (typeof GATE_METRICS)[number];
+
+/** Whether a bigger or a smaller value of a metric is better. */
+export const DIRECTIONS = ['higher', 'lower'] as const;
+/** A metric direction. */
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** The natural direction of each gate metric. */
+export const METRIC_DIRECTION: Readonly<Record<GateMetric, Direction>> = {
+  r2: 'higher',
+  mse: 'lower',
+  mae: 'lower',
+  rmse: 'lower',
+  mape: 'lower',
+  directionalAccuracy: 'higher',
+  overfitting: 'lower',
+};
+
+const metricSchema = z.enum(GATE_METRICS);
+const minutes = z.number().finite().nonnegative();
+
+/** TFX `GenericValueThreshold`: the candidate's metric must lie within [lower, upper] (either bound optional). */
+export const valueThresholdSchema = z
+  .strictObject({ metric: metricSchema, lower: z.number().finite().optional(), upper: z.number().finite().optional() })
+  .refine((t) => t.lower !== undefined || t.upper !== undefined, { message: 'set lower, upper or both' })
+  .refine((t) => t.lower === undefined || t.upper === undefined || t.lower <= t.upper, { message: 'lower must not exceed upper' });
+/** A value threshold. */
+export type ValueThreshold = z.output<typeof valueThresholdSchema>;
+
+/**
+ * TFX `GenericChangeThreshold` against the champion on the same test data. `absolute` bounds
+ * `candidate - champion` (>= for `higher`, <= for `lower`: `{r2, higher, absolute: -0.02}` = "not worse
+ * by more than 0.02"); `relative` bounds `(candidate - champion) / |champion|` the same way.
+ */
+export const changeThresholdSchema = z
+  .strictObject({
+    metric: metricSchema,
+    direction: z.enum(DIRECTIONS),
+    absolute: z.number().finite().optional(),
+    relative: z.number().finite().optional(),
+  })
+  .refine((t) => t.absolute !== undefined || t.relative !== undefined, { message: 'set absolute, relative or both' });
+/** A change threshold. */
+export type ChangeThreshold = z.output<typeof changeThresholdSchema>;
+
+const gateSchema = z.strictObject({
+  valueThresholds: z.array(valueThresholdSchema).default([
+    { metric: 'r2', lower: 0.7 },
+    { metric: 'mape', upper: 15 },
+    { metric: 'overfitting', upper: 2 },
+  ]),
+  changeThresholds: z.array(changeThresholdSchema).default([
+    { metric: 'r2', direction: 'higher', absolute: -0.02 },
+    { metric: 'mape', direction: 'lower', absolute: 1.0 },
+  ]),
+  mustBeatBaseline: z.boolean().default(true),
+  /** The metric on which the candidate must strictly beat the ridge baseline. */
+  baselineMetric: metricSchema.default('rmse'),
+});
+
+const retrainSchema = z.strictObject({
+  minNewRows: z.number().int().nonnegative().default(500),
+  cooldownMinutes: minutes.default(60),
+  freshnessDays: z.number().finite().positive().default(120),
+  maxRunAttempts: z.number().int().min(1).default(3),
+  retryBackoffMinutes: z.array(minutes).min(1).default([1, 5, 15]),
+});
+
+const experimentSchema = z.strictObject({
+  minSamplesPerArm: z.number().int().min(2).default(30),
+  maxDurationHours: z.number().finite().positive().default(72),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+});
+
+const monitoringSchema = z.strictObject({
+  r2Floor: z.number().finite().default(0.65),
+  minLabelled: z.number().int().min(1).default(30),
+});
+
+/** The whole model policy with its defaults. */
+export const modelPolicySchema = z.strictObject({
+  gate: gateSchema.prefault({}),
+  /** Share of traffic a canary receives, in whole percent. */
+  canaryPercent: z.number().int().min(1).max(99).default(10),
+  /** Actors allowed to approve, promote, roll back, set traffic and retire. */
+  approvers: z.array(z.string().trim().min(1)).min(1).default(['operator@local', 'automation']),
+  /** Four-eyes: the approver must differ from the requester. */
+  requireDistinctApprover: z.boolean().default(false),
+  /** A blessed version goes to canary without waiting for a human approval. */
+  autoApprove: z.boolean().default(true),
+  retrain: retrainSchema.prefault({}),
+  /** Window in which a repeated alert for a model does not request another retrain. */
+  alertDebounceMinutes: minutes.default(30),
+  experiment: experimentSchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
+});
+
+/** A complete, validated model policy. */
+export type ModelPolicy = z.output<typeof modelPolicySchema>;
+/** A policy as written by an operator: every field optional. */
+export type ModelPolicyInput = z.input<typeof modelPolicySchema>;
+
+/** Validate a policy (an object or a JSON string); throws `POLICY.INVALID` listing every problem with its path. */
+export function parsePolicy(json: unknown): ModelPolicy {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json) as unknown;
+    } catch (err) {
+      throw new ValidationError('Model policy', [{ path: '', message: `not valid JSON (${(err as Error).message})` }], 'POLICY.INVALID');
+    }
+  }
+  const result = modelPolicySchema.safeParse(value ?? {});
+  if (!result.success) throw new ValidationError('Model policy', zodIssues(result.error, 'policy'), 'POLICY.INVALID');
+  return result.data;
+}
+
+/** The default policy, with optional overrides (nested objects merge field by field; arrays replace). */
+export function defaultPolicy(overrides: ModelPolicyInput = {}): ModelPolicy {
+  return parsePolicy(overrides);
+}
