@@ -3,11 +3,13 @@
  * Each emulator is a gcloud (python) process with a Java child; both run in their own process group,
  * so stopping kills the whole group. Start each emulator once per test file (they are Java: slow, hungry).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, type RunnerTask } from 'vitest';
 
 /** A running emulator. */
@@ -76,6 +78,32 @@ export function announceSkippedEmulatorTests(what: string): void {
 function countSkipped(task: RunnerTask): number {
   if (task.type === 'suite') return task.tasks.reduce((n, child) => n + countSkipped(child), 0);
   return task.mode === 'skip' ? 1 : 0;
+}
+
+/**
+ * In a fresh Node process, import a GCP adapter, construct it and close it unused, then start one
+ * call (`use`, an expression over `adapter`); returns how many modules of `@google-cloud/<sdk>` were
+ * loaded after close and after the call. It checks that adapters keep the SDK off the cold-start
+ * path, and needs no emulator (the SDK points at a closed port).
+ */
+export async function sdkModulesLoaded(adapterFile: string, className: string, sdk: string, use: string): Promise<{ afterClose: number; afterUse: number }> {
+  const adapter = fileURLToPath(new URL(`../../shared/adapters/gcp/${adapterFile}`, import.meta.url));
+  const script = `
+    import { createRequire } from 'node:module';
+    const mod = await import(${JSON.stringify(adapter)});
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@google-cloud/${sdk}/')).length;
+    const adapter = new mod.${className}({ projectId: 'demo-lazy' });
+    await adapter.close();
+    const afterClose = loaded();
+    (${use}).catch(() => undefined);
+    for (let i = 0; i < 200 && loaded() === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    console.log(JSON.stringify({ afterClose, afterUse: loaded() }));
+    process.exit(0);`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: { ...process.env, PUBSUB_EMULATOR_HOST: '127.0.0.1:9', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9' },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { afterClose: number; afterUse: number };
 }
 
 /** Start the Pub/Sub emulator and set PUBSUB_EMULATOR_HOST for this process. */

@@ -3,15 +3,17 @@
  *
  * - Collections are slash paths (`models/ipo-valuation/versions`) and map to `db.collection(path)`.
  * - Document ids cannot contain '/': callers pass safe ids (hashes, slugs); an id with '/' is a
- *   PermanentError `STATE.INVALID_PATH` rather than a silently nested document.
+ *   PermanentError `STATE.INVALID_KEY` rather than a silently nested document.
+ * - Queries are validated as the embedded adapter does (`STATE.INVALID_QUERY`), so both backends
+ *   reject the same mistakes; Firestore itself orders by document id when no `orderBy` is given.
  * - `undefined` properties are dropped (`ignoreUndefinedProperties`), as JSON would drop them.
  * - Firestore cannot store an array directly inside an array; such values are wrapped on write and
  *   unwrapped on read, so any JSON document round-trips (nested arrays are not queryable).
  * - The emulator is picked up by the SDK from FIRESTORE_EMULATOR_HOST.
  */
 import type { DocumentReference, Firestore, Query, Transaction as FsTransaction } from '@google-cloud/firestore';
-import { AppError, PermanentError, TransientError } from '../../domain/errors.js';
-import type { Doc, Found, QueryOptions, StateStore, Transaction } from '../../ports/state-store.js';
+import { AppError, PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
+import { WHERE_OPS, type Doc, type Found, type QueryOptions, type StateStore, type Transaction, type Where } from '../../ports/state-store.js';
 import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
 
 /** Options of the Firestore state store. */
@@ -46,7 +48,8 @@ export class FirestoreStateStore implements StateStore {
   /** Query a collection by field filters (dotted paths allowed), order and limit. */
   async query<T extends Doc = Doc>(collection: string, options: QueryOptions = {}): Promise<Found<T>[]> {
     const db = await this.db.get();
-    return guard(async () => found<T>(await buildQuery(db, collection, options).get()));
+    const query = buildQuery(db, collection, options);
+    return query ? guard(async () => found<T>(await query.get())) : [];
   }
 
   /** Create the document unless it exists; returns whether it was created. */
@@ -93,7 +96,8 @@ class FirestoreTransaction implements Transaction {
 
   async query<T extends Doc = Doc>(collection: string, options: QueryOptions = {}): Promise<Found<T>[]> {
     this.assertNoWrites();
-    return found<T>(await this.tx.get(buildQuery(this.db, collection, options)));
+    const query = buildQuery(this.db, collection, options);
+    return query ? found<T>(await this.tx.get(query)) : [];
   }
 
   set(collection: string, id: string, data: Doc): void {
@@ -122,21 +126,42 @@ function readAfterWrite(): PermanentError {
 
 function docRef(db: Firestore, collection: string, id: string): DocumentReference {
   if (id === '' || id.includes('/')) {
-    throw new PermanentError('STATE.INVALID_PATH', `document id must be non-empty and contain no '/': ${JSON.stringify(id)}`, { collection, id });
+    throw new PermanentError('STATE.INVALID_KEY', `document id "${id}" is invalid: it must be non-empty and contain no '/'`, { collection, id });
   }
   try {
     return db.collection(collection).doc(id);
   } catch (err) {
-    throw new PermanentError('STATE.INVALID_PATH', `invalid collection path ${JSON.stringify(collection)}: ${String(err)}`, { collection, id });
+    throw new PermanentError('STATE.INVALID_KEY', `collection "${collection}" is invalid: ${errorMessage(err)}`, { collection, id });
   }
 }
 
-function buildQuery(db: Firestore, collection: string, options: QueryOptions): Query {
-  let query: Query = db.collection(collection);
-  for (const w of options.where ?? []) query = query.where(w.field, w.op, w.value);
-  if (options.orderBy) query = query.orderBy(options.orderBy.field, options.orderBy.direction ?? 'asc');
-  if (options.limit !== undefined) query = query.limit(options.limit);
-  return query;
+/** The Firestore query, or undefined when `limit: 0` makes the answer empty. */
+function buildQuery(db: Firestore, collection: string, options: QueryOptions): Query | undefined {
+  const { limit } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new PermanentError('STATE.INVALID_QUERY', `limit must be a non-negative integer, got ${limit}`);
+  }
+  (options.where ?? []).forEach(checkWhere);
+  try {
+    let query: Query = db.collection(collection);
+    for (const w of options.where ?? []) query = query.where(w.field, w.op, w.value);
+    if (options.orderBy) query = query.orderBy(options.orderBy.field, options.orderBy.direction ?? 'asc');
+    if (limit === 0) return undefined;
+    return limit === undefined ? query : query.limit(limit);
+  } catch (err) {
+    // The SDK validates paths and operands synchronously with plain Errors.
+    throw new PermanentError('STATE.INVALID_QUERY', `query on "${collection}" is invalid: ${errorMessage(err)}`, { collection });
+  }
+}
+
+function checkWhere({ field, op, value }: Where): void {
+  const invalid = (why: string): PermanentError => new PermanentError('STATE.INVALID_QUERY', `where ${field} ${String(op)}: ${why}`);
+  if (!(WHERE_OPS as readonly string[]).includes(op)) throw invalid(`operator is not one of ${WHERE_OPS.join(' ')}`);
+  if (field === '' || field.split('.').some((s) => s === '')) throw invalid('field path must be dot-separated names');
+  if (value === undefined) throw invalid('value is undefined');
+  if (op === 'in' && (!Array.isArray(value) || value.length === 0)) throw invalid('value must be a non-empty array');
+  const rangeOperand = typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean';
+  if (['<', '<=', '>', '>='].includes(op) && !rangeOperand) throw invalid('range comparisons need a number, string or boolean');
 }
 
 function snapshotData<T extends Doc>(snap: { exists: boolean; data(): unknown }): T | undefined {
@@ -187,7 +212,7 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
 /** Map SDK errors (after the SDK's own retries) to the error model; AppErrors pass through. */
 function mapError(err: unknown): unknown {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const details = { grpcCode: grpcCode(err), cause: message };
   if (message.startsWith(READ_AFTER_WRITE)) return readAfterWrite();
   switch (grpcCode(err)) {

@@ -3,7 +3,7 @@
  * Topic ids are the domain topic names; the emulator is picked up by the SDK from PUBSUB_EMULATOR_HOST.
  */
 import type { PubSub, Topic as PubSubTopic } from '@google-cloud/pubsub';
-import { AppError, PermanentError, TransientError } from '../../domain/errors.js';
+import { AppError, PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
 import type { EventBus, OutgoingMessage } from '../../ports/event-bus.js';
 import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
 
@@ -28,13 +28,10 @@ export class PubSubEventBus implements EventBus {
   /** Publish and resolve with the server-assigned message id once Pub/Sub accepted it. */
   async publish(message: OutgoingMessage): Promise<string> {
     const { orderingKey } = message;
+    const data = serialise(message);
     const topic = await this.topic(message.topic, orderingKey !== undefined);
     try {
-      return await topic.publishMessage({
-        data: Buffer.from(JSON.stringify(message.data ?? null)),
-        attributes: message.attributes,
-        orderingKey,
-      });
+      return await topic.publishMessage({ data, attributes: message.attributes, orderingKey });
     } catch (err) {
       // An ordered publisher pauses a key after a failure; resume so a later retry can go through.
       if (orderingKey !== undefined) topic.resumePublishing(orderingKey);
@@ -64,10 +61,19 @@ export class PubSubEventBus implements EventBus {
   }
 }
 
+/** JSON bytes of the message data; `undefined` is sent as `null`. */
+function serialise(message: OutgoingMessage): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(message.data ?? null));
+  } catch (err) {
+    throw new PermanentError('BUS.INVALID_MESSAGE', `data for ${message.topic} is not JSON-serialisable: ${errorMessage(err)}`, { topic: message.topic });
+  }
+}
+
 /** Map publish errors (after the SDK's own retries) to the error model. */
 function mapError(err: unknown, topic: string): unknown {
   if (err instanceof AppError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const details = { topic, grpcCode: grpcCode(err), cause: message };
   switch (grpcCode(err)) {
     case GRPC.INVALID_ARGUMENT:

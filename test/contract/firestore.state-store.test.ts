@@ -1,0 +1,89 @@
+/**
+ * The state store contract on the Firestore emulator, plus what only the Firestore adapter does
+ * (lazy SDK, nested arrays, error mapping). One emulator per file; each store gets its own project
+ * id, which the emulator keeps apart, so tests never see each other's documents.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/domain/errors.js';
+import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-store.js';
+import { announceSkippedEmulatorTests, hasGcloud, sdkModulesLoaded, startFirestoreEmulator, type Emulator } from '../support/emulators.js';
+
+const enabled = hasGcloud();
+announceSkippedEmulatorTests('Firestore emulator');
+
+it('imports the Firestore SDK only on first use', async () => {
+  const loaded = await sdkModulesLoaded('firestore.state-store.ts', 'FirestoreStateStore', 'firestore', `adapter.get('models', 'v1')`);
+  expect(loaded.afterClose).toBe(0);
+  expect(loaded.afterUse).toBeGreaterThan(0);
+});
+
+it('rejects a document id containing "/" as a permanent STATE.INVALID_KEY', async () => {
+  const store = new FirestoreStateStore({ projectId: 'demo-offline' });
+  await expect(store.get('models', 'a/b')).rejects.toMatchObject({ code: 'STATE.INVALID_KEY', retryable: false });
+  await store.close();
+});
+
+describe.skipIf(!enabled)('Firestore emulator', () => {
+  let emulator: Emulator | undefined;
+  const stores: FirestoreStateStore[] = [];
+  const newStore = (): FirestoreStateStore => {
+    const store = new FirestoreStateStore({ projectId: `demo-${randomUUID().slice(0, 8)}` });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    emulator = await startFirestoreEmulator();
+    console.info(`Firestore emulator ready on ${emulator.host} in ${emulator.startMs} ms`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await emulator?.stop();
+  }, 60_000);
+
+  describe('Firestore adapter specifics', () => {
+    it('round-trips arrays nested in arrays and drops undefined properties', async () => {
+      const store = newStore();
+      const doc = { grid: [[1, 2], [[3]], []], meta: { note: undefined, tags: ['a'] } };
+      await store.transaction(async (tx) => tx.set('matrices', 'm1', doc));
+      expect(await store.get('matrices', 'm1')).toEqual({ grid: [[1, 2], [[3]], []], meta: { tags: ['a'] } });
+    });
+
+    it('fails a transaction whose create finds an existing document with STATE.ALREADY_EXISTS, writing nothing', async () => {
+      const store = newStore();
+      await store.createIfAbsent('runs', 'r1', { n: 1 });
+      const attempt = store.transaction(async (tx) => {
+        tx.set('runs', 'other', { n: 2 });
+        tx.create('runs', 'r1', { n: 3 });
+      });
+      await expect(attempt).rejects.toMatchObject({ code: 'STATE.ALREADY_EXISTS', retryable: false });
+      expect(await store.get('runs', 'r1')).toEqual({ n: 1 });
+      expect(await store.get('runs', 'other')).toBeUndefined();
+    });
+
+    it('fails a read after a write with STATE.READ_AFTER_WRITE and does not re-run the callback', async () => {
+      const store = newStore();
+      let runs = 0;
+      const attempt = store.transaction(async (tx) => {
+        runs += 1;
+        tx.set('runs', 'a', { n: 1 });
+        return tx.get('runs', 'a');
+      });
+      await expect(attempt).rejects.toBeInstanceOf(AppError);
+      await expect(attempt).rejects.toMatchObject({ code: 'STATE.READ_AFTER_WRITE' });
+      expect(runs).toBe(1);
+      expect(await store.get('runs', 'a')).toBeUndefined();
+    });
+
+    it('rejects an invalid query as a permanent STATE.INVALID_QUERY before calling Firestore', async () => {
+      const store = newStore();
+      await expect(store.query('runs', { where: [{ field: 'a..b', op: '==', value: 1 }] })).rejects.toMatchObject({
+        code: 'STATE.INVALID_QUERY',
+        retryable: false,
+      });
+      await expect(store.query('runs', { limit: -1 })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    });
+  });
+});
