@@ -1,0 +1,27 @@
+/** Contract of the `data-landed` topic: a new data snapshot is available for training. */
+import { z } from 'zod';
+import { commandKeyFields, dataUriSchema, isoDatetimeSchema, modelIdField, nonEmpty, type WithKeys } from './common.js';
+
+/** Who announced the data. */
+export const DATA_SOURCES = ['gcs', 'loader', 'operator', 'local-folder'] as const;
+/** A data source. */
+export type DataSource = (typeof DATA_SOURCES)[number];
+
+/** What a publisher sends on `data-landed`. */
+export const dataLandedInputSchema = z
+  .strictObject({
+    type: z.literal('data.landed'),
+    modelId: modelIdField,
+    dataUri: dataUriSchema.describe('Where the snapshot is: gs://bucket/path or file://path'),
+    rowCount: z.number().int().min(0).optional(),
+    snapshotAt: isoDatetimeSchema.optional(),
+    source: z.enum(DATA_SOURCES).default('operator'),
+    contractUri: nonEmpty.optional().describe('Data contract to validate the snapshot against'),
+    ...commandKeyFields,
+  })
+  .meta({ title: 'data.landed', description: 'A new data snapshot landed; may start a training run.' });
+
+/** The JSON a publisher sends on `data-landed`. */
+export type DataLandedInput = z.input<typeof dataLandedInputSchema>;
+/** A decoded `data.landed` message. */
+export type DataLanded = WithKeys<z.output<typeof dataLandedInputSchema>>;

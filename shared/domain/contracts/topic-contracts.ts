@@ -1,0 +1,46 @@
+/** The per-topic view of the contracts: input schemas (operator-facing) and decoded payload types. */
+import { z } from 'zod';
+import type { Topic } from '../topics.js';
+import { dataLandedInputSchema, type DataLanded } from './data-landed.js';
+import { driftDetectedInputSchema, scheduledCheckInputSchema, type DriftAlert } from './drift-alerts.js';
+import { lifecycleEventSchema, type LifecycleEvent } from './lifecycle-events.js';
+import { monitoringNotificationSchema } from './monitoring-incident.js';
+import { pipelineCompletedInputSchema, systemReconcileInputSchema, vertexPipelineLogEntrySchema, type PipelineEvent } from './pipeline-events.js';
+import { promotionInputSchema, type PromotionCommand } from './promotions.js';
+import { retrainRequestInputSchema, type RetrainRequest } from './retrain-requests.js';
+import { vertexAnomalyLogEntrySchema } from './vertex-anomaly.js';
+
+/** The decoded payload type of each topic. */
+export interface TopicPayloads {
+  'data-landed': DataLanded;
+  'retrain-requests': RetrainRequest;
+  'pipeline-events': PipelineEvent;
+  promotions: PromotionCommand;
+  'drift-alerts': DriftAlert;
+  'lifecycle-events': LifecycleEvent;
+}
+
+/** Every message shape a topic accepts, keyed by a short name (documentation and JSON Schema). */
+export const TOPIC_SHAPES = {
+  'data-landed': { 'data.landed': dataLandedInputSchema },
+  'retrain-requests': { 'retrain.requested': retrainRequestInputSchema },
+  'pipeline-events': {
+    'pipeline.completed': pipelineCompletedInputSchema,
+    'system.reconcile': systemReconcileInputSchema,
+    'vertex-pipeline-log-entry': vertexPipelineLogEntrySchema,
+  },
+  promotions: { 'promotion.command': promotionInputSchema },
+  'drift-alerts': {
+    'monitor.scheduled-check': scheduledCheckInputSchema,
+    'drift.detected': driftDetectedInputSchema,
+    'monitoring-incident': monitoringNotificationSchema,
+    'vertex-anomaly-log-entry': vertexAnomalyLogEntrySchema,
+  },
+  'lifecycle-events': { 'lifecycle.event': lifecycleEventSchema },
+} as const satisfies Record<Topic, Record<string, z.ZodType>>;
+
+/** The input schema of a topic (a union when the topic carries several shapes). */
+export function topicInputSchema(topic: Topic): z.ZodType {
+  const shapes = Object.values(TOPIC_SHAPES[topic]) as z.ZodType[];
+  return shapes.length === 1 ? shapes[0] : z.union(shapes as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+}
