@@ -132,6 +132,9 @@ export interface AlertDoc {
   state: 'open' | 'closed';
   summary: string;
   action?: string;
+  /** The last decision kind (rollback-canary, request-retrain, debounced, resolve) and when; debounce reads these. */
+  decision?: string;
+  decidedAt?: string;
   evidence?: Record<string, unknown>;
   openedAt: string;
   closedAt?: string;

@@ -9,6 +9,9 @@ import type { PipelineLauncher } from '../ports/pipeline-launcher.js';
 import type { DatasetInspector } from '../ports/dataset-inspector.js';
 import type { ModelInspector } from '../ports/model-inspector.js';
 import type { ModelServing } from '../ports/model-serving.js';
+import type { PredictionLog } from '../ports/prediction-log.js';
+import type { MetricsSink } from '../ports/metrics-sink.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Doc, Transaction } from '../ports/state-store.js';
 import { derivedId, type MessageIdentity, type ProcessingDeps } from './processing.js';
 
@@ -30,6 +33,9 @@ export interface ServiceDeps extends ProcessingDeps {
   datasets: DatasetInspector;
   inspector: ModelInspector;
   serving: ModelServing;
+  predictionLog: PredictionLog;
+  metrics: MetricsSink;
+  artifacts: ArtifactStore;
   settings: ServiceSettings;
 }
 

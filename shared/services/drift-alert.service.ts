@@ -3,7 +3,7 @@
  * monitor's finding, an operator) is recorded, confirmed, and becomes exactly one action:
  * roll back a live canary, request a (debounced) retrain, or resolve.
  */
-import { decideAlert, parsePolicy } from '../domain/lifecycle/index.js';
+import { decideAlert, parsePolicy, type AlertAction } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type AlertDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
@@ -64,12 +64,14 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   }
   const liveCanary = canaries[0]?.data.version;
   const decision = decideAlert({
-    alert: { key: alertId, state: alert.state, signal: alert.signal, modelId: model.modelId, at },
-    recentAlerts: recent.filter((r) => r.id !== alertId).map((r) => ({ key: r.id, state: r.data.state, signal: r.data.signal, at: r.data.updatedAt, action: r.data.action })),
-    lastRetrainRequestAt: model.lastRetrainRequestAt,
+    alert: { key: alertId, state: alert.state, signal: alert.signal === 'freshness' ? 'drift' : alert.signal, modelId: model.modelId, at, ...(alert.version ? { version: alert.version } : {}) },
+    recentAlerts: recent.filter((r) => r.id !== alertId && r.data.decision !== undefined)
+      .map((r) => ({ modelId: r.data.modelId, action: r.data.decision as AlertAction, at: String(r.data.decidedAt ?? r.data.updatedAt) })),
     liveCanary: liveCanary ? { version: liveCanary } : undefined,
     policy, now,
   });
+  doc.decision = decision.kind;
+  doc.decidedAt = at;
   switch (decision.kind) {
     case 'resolve':
       tx.set(COLLECTIONS.alerts, alertId, { ...doc, closedAt: at, action: existing?.action ?? 'resolved' });

@@ -2,7 +2,7 @@
  * on-eval-complete's use case: a pipeline finished -> failed runs retry with backoff; succeeded
  * runs pass the gate (evidence recorded), get a semantic version and go to canary or wait for approval.
  */
-import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy } from '../domain/lifecycle/index.js';
+import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy, type RunState } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type RunDoc, type VersionDoc } from '../domain/state.js';
 import type { RunEvaluation } from '../ports/model-inspector.js';
 import type { Transaction } from '../ports/state-store.js';
@@ -81,7 +81,7 @@ async function decide(
     return { outcome: { kind: 'run-failed', runId, error: error ?? null }, effects, messages: log.messages };
   }
 
-  assertTransition('run', run.state === 'requested' || run.state === 'submitted' ? 'running' : run.state, 'succeeded');
+  assertTransition('run', (run.state === 'requested' || run.state === 'submitted' ? 'running' : run.state) as RunState, 'succeeded', runId);
   const { evaluation } = evidence;
   const champion = model.champion ? { version: model.champion.version, contractHash: model.champion.contractHash, datasetFingerprint: model.champion.datasetFingerprint } : undefined;
   const version = nextVersion(versions.map((v) => v.data.version), champion, { contractHash: evaluation.lineage.contractHash, datasetFingerprint: evaluation.lineage.datasetFingerprint });

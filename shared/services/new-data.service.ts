@@ -3,6 +3,7 @@
  * start / coalesce / skip; a start creates the run and launches the pipeline after commit.
  */
 import { decideRetrain, parsePolicy } from '../domain/lifecycle/index.js';
+import type { RetrainReason } from '../domain/contracts/index.js';
 import { PermanentError } from '../domain/errors.js';
 import { COLLECTIONS, type ModelDoc, type RunDoc } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
@@ -58,7 +59,7 @@ async function decide(
       championTrainedAt: model.champion?.trainedAt, championDataSnapshotAt: model.champion?.dataSnapshotAt, championRows: model.champion?.rows,
       lastRunFinishedAt: model.lastRunFinishedAt, latestDataAt: next.lastDataAt,
     },
-    inFlightRun: live ? { runId: live.runId, pendingReasons: live.followUp?.reasons ?? [] } : undefined,
+    inFlightRun: live ? { runId: live.runId, pendingReasons: (live.followUp?.reasons ?? []) as RetrainReason[] } : undefined,
     policy, now,
   });
   const subject = { kind: 'run' as const, id: live?.runId ?? '-' };

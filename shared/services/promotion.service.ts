@@ -4,7 +4,7 @@
  * serialize on the deployment's revision; the endpoint converges after commit.
  */
 import {
-  assertTransition, canarySplit, checkApproval, lastKnownGood, parsePolicy, promoteSplit, rollbackSplit, setTraffic, appendChampion,
+  assertTransition, canarySplit, checkApproval, lastKnownGood, parsePolicy, promoteSplit, rollbackSplit, setTraffic, appendChampion, type VersionState,
 } from '../domain/lifecycle/index.js';
 import { PermanentError } from '../domain/errors.js';
 import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
@@ -66,15 +66,15 @@ function required(version: string | undefined): string {
   return version;
 }
 
-function writeVersion(ctx: Ctx, v: VersionDoc, to: string, reason: string, extra: Partial<VersionDoc> = {}): VersionDoc {
-  assertTransition('version', v.state, to);
+function writeVersion(ctx: Ctx, v: VersionDoc, to: VersionState, reason: string, extra: Partial<VersionDoc> = {}): VersionDoc {
+  assertTransition('version', v.state as VersionState, to, v.version);
   const next: VersionDoc = { ...v, ...extra, state: to, updatedAt: ctx.at, stateHistory: [...v.stateHistory, { from: v.state, to, at: ctx.at, actor: ctx.cmd.actor, reason }] };
   ctx.tx.set(COLLECTIONS.versions(ctx.model.modelId), v.version, next);
   ctx.versions.set(v.version, next);
   return next;
 }
 
-function moveVersion(ctx: Ctx, version: string, to: string, event: string, extra: Partial<VersionDoc> = {}): Decision {
+function moveVersion(ctx: Ctx, version: string, to: VersionState, event: string, extra: Partial<VersionDoc> = {}): Decision {
   const v = ctx.versions.get(version) as VersionDoc;
   const reason = ctx.cmd.reason ?? `${ctx.cmd.action} by ${ctx.cmd.actor}`;
   writeVersion(ctx, v, to, reason, extra);
@@ -119,7 +119,7 @@ function promote(ctx: Ctx): Decision {
 
 function setChampion(ctx: Ctx, v: VersionDoc, reason: string): void {
   const lineage = v.lineage as Record<string, unknown>;
-  const championHistory = appendChampion(ctx.model.championHistory, { version: v.version, from: ctx.at, actor: ctx.cmd.actor, reason, evidence: { metrics: v.metrics, gate: v.gate.verdict } }, ctx.at);
+  const championHistory = appendChampion(ctx.model.championHistory, { version: v.version, at: ctx.at, actor: ctx.cmd.actor, reason, evidence: { metrics: v.metrics, gate: v.gate.verdict } });
   ctx.model = {
     ...ctx.model, championVersion: v.version, championHistory, updatedAt: ctx.at,
     champion: {
@@ -143,7 +143,7 @@ function rollback(ctx: Ctx): Decision {
     return traffic(ctx, rollbackSplit(split, bad, ctx.model.championVersion as string), 'traffic.changed');
   }
   const rolledBack = new Set([...ctx.versions.values()].filter((x) => x.state === 'rolled_back' || x.state === 'rejected').map((x) => x.version));
-  const good = lastKnownGood(ctx.model.championHistory, new Set([...rolledBack, bad]));
+  const good = lastKnownGood(ctx.model.championHistory, [...rolledBack, bad]);
   if (good === undefined) throw new PermanentError('PROMOTION.NO_KNOWN_GOOD', `version: ${bad} cannot be rolled back because no earlier version held production`);
   writeVersion(ctx, v, 'rolled_back', reason);
   const target = ctx.versions.get(good) as VersionDoc;
