@@ -128,10 +128,13 @@ function beatsBaseline(candidate: MetricSet, baseline: MetricSet, metric: GateMe
   return { ...base, reference: ref, passed: compare(cand, comparator, ref), note: 'candidate must be strictly better than the ridge baseline' };
 }
 
+/** Inclusive bounds tolerate float noise, so 0.82 - 0.84 passes a `>= -0.02` change threshold. */
+const EPSILON = 1e-9;
+
 function compare(observed: number, comparator: Comparator, threshold: number): boolean {
   switch (comparator) {
-    case '>=': return observed >= threshold;
-    case '<=': return observed <= threshold;
+    case '>=': return observed >= threshold - EPSILON;
+    case '<=': return observed <= threshold + EPSILON;
     case '>': return observed > threshold;
     case '<': return observed < threshold;
     case '==': return observed === threshold;
