@@ -21,6 +21,8 @@ export interface FirestoreStateStoreOptions {
   projectId: string;
   /** Database id; `(default)` when omitted. */
   databaseId?: string;
+  /** Attempts of a contended transaction before STATE.CONTENTION; the SDK's default is 5. */
+  maxAttempts?: number;
 }
 
 /** The message the SDK throws when a transaction reads after writing. */
@@ -31,8 +33,10 @@ const NESTED_ARRAY_KEY = '~array';
 /** The state store on Firestore (Native mode). */
 export class FirestoreStateStore implements StateStore {
   private readonly db: Lazy<Firestore>;
+  private readonly maxAttempts: number | undefined;
 
   constructor(options: FirestoreStateStoreOptions) {
+    this.maxAttempts = options.maxAttempts;
     this.db = lazy(async () => {
       const { Firestore } = await import('@google-cloud/firestore');
       return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true });
@@ -70,7 +74,7 @@ export class FirestoreStateStore implements StateStore {
    */
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
     const db = await this.db.get();
-    return guard(() => db.runTransaction((t) => fn(new FirestoreTransaction(db, t))));
+    return guard(() => db.runTransaction((t) => fn(new FirestoreTransaction(db, t)), { maxAttempts: this.maxAttempts }));
   }
 
   /** Terminate the client if it was ever created. */
