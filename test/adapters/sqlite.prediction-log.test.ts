@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteMetricsSink } from '../../shared/adapters/local/sqlite.metrics-sink.js';
 import { SqlitePredictionLog } from '../../shared/adapters/local/sqlite.prediction-log.js';
 import { openDatabase } from '../../shared/adapters/local/sqlite/open.js';
 import { ValidationError } from '../../shared/domain/errors.js';
+import type { MetricPoint } from '../../shared/ports/metrics-sink.js';
 import type { PredictionRecord } from '../../shared/ports/prediction-log.js';
 
 const T0 = Date.parse('2024-03-01T00:00:00.000Z');
@@ -148,3 +150,38 @@ function reference(xs: { p: number; a: number }[]): { mae: number; rmse: number;
   const va = xs.reduce((s, x) => s + (x.a - ma) ** 2, 0);
   return { mae, rmse, mape, corr: cov / Math.sqrt(vp * va) };
 }
+
+// The SQLite metrics sink lives beside the log (same database file in the local platform).
+describe('SqliteMetricsSink', () => {
+  const point = (metric: MetricPoint['metric'], value: number, at: string, labels: Record<string, string> = {}): MetricPoint => ({
+    modelId: 'ipo', version: '1.0.0', metric, labels, value, at,
+  });
+
+  it('writes points and reads one metric since a time, oldest first, sharing a connection with the log', async () => {
+    const db = openDatabase({ path: ':memory:' });
+    const sink = new SqliteMetricsSink(db);
+    new SqlitePredictionLog(db);
+    await sink.write([
+      point('drift_share', 0.3, '2024-03-03T00:00:00Z'),
+      point('drift_share', 0.1, '2024-03-01T00:00:00Z'),
+      point('accuracy_by_sector', 0.9, '2024-03-02T00:00:00Z', { sector: 'tech' }),
+      point('drift_share', 0.2, '2024-03-02T00:00:00+00:00'),
+    ]);
+    expect((await sink.read('ipo', 'drift_share', '2024-03-01T12:00:00Z')).map((p) => p.value)).toEqual([0.2, 0.3]);
+    expect(await sink.read('ipo', 'accuracy_by_sector', '2024-01-01T00:00:00Z')).toEqual([point('accuracy_by_sector', 0.9, '2024-03-02T00:00:00Z', { sector: 'tech' })]);
+    expect(await sink.read('other', 'drift_share', '2024-01-01T00:00:00Z')).toEqual([]);
+    db.close();
+  });
+
+  it('rejects a batch with an unknown metric, a non-finite value or a non-string label, writing nothing', async () => {
+    const sink = new SqliteMetricsSink({ path: ':memory:' });
+    const bad = [
+      point('drift_share', 0.1, '2024-03-01T00:00:00Z'),
+      { ...point('drift_share', Number.POSITIVE_INFINITY, 'x'), metric: 'made_up' as MetricPoint['metric'], labels: { n: 1 as unknown as string } },
+    ];
+    const err = await sink.write(bad).catch((e: unknown) => e);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['points.1.metric', 'points.1.value', 'points.1.at', 'points.1.labels.n']);
+    expect(await sink.read('ipo', 'drift_share', '2024-01-01T00:00:00Z')).toEqual([]);
+    sink.close();
+  });
+});
