@@ -11,3 +11,4 @@ export * from './vertex-anomaly.js';
 export * from './lifecycle-events.js';
 export * from './topic-contracts.js';
 export * from './json-schema.js';
+export * from './topic-docs.js';
