@@ -97,7 +97,7 @@ const CASES: Case[] = [
     expect(decode(env)).toEqual(data);
   }],
   ['attributes are preserved', async (fx) => {
-    const attributes = { idempotencyKey: randomUUID(), correlationId: 'corr-1', 'x-empty': '' };
+    const attributes = { idempotencyKey: randomUUID(), correlationId: 'corr-1', 'x-kind': 'contract test' };
     await fx.bus.publish({ topic: 'pipeline-events', data: { ok: true }, attributes });
     const [env] = await fx.receive('pipeline-events', 1, TIMEOUT_MS);
     expect(env.data.message.attributes ?? {}).toEqual(attributes);
