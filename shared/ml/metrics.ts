@@ -1,0 +1,55 @@
+/** The guide's regression metrics, computed on the original target scale. */
+
+/** Metrics of one model on one set of rows. MAPE is in percent; directional accuracy is a share in [0, 1]. */
+export interface RegressionMetrics {
+  n: number;
+  r2: number;
+  mse: number;
+  mae: number;
+  rmse: number;
+  mape: number;
+  /** Share of rows where the predicted move from the previous period has the actual move's sign; null if no row has a previous period. */
+  directionalAccuracy: number | null;
+}
+
+/**
+ * Compute metrics. `previous[i]` is the entity's actual value in the prior period (NaN when unknown);
+ * it drives directional accuracy: sign(pred - previous) == sign(actual - previous).
+ */
+export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>, previous?: ArrayLike<number>): RegressionMetrics {
+  const n = actual.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += actual[i] / n;
+  let sse = 0;
+  let sst = 0;
+  let sae = 0;
+  let sape = 0;
+  let nape = 0;
+  let hits = 0;
+  let moves = 0;
+  for (let i = 0; i < n; i++) {
+    const e = predicted[i] - actual[i];
+    sse += e * e;
+    sst += (actual[i] - mean) ** 2;
+    sae += Math.abs(e);
+    if (Math.abs(actual[i]) > 1e-12) {
+      sape += Math.abs(e / actual[i]);
+      nape++;
+    }
+    const prev = previous?.[i];
+    if (prev !== undefined && Number.isFinite(prev)) {
+      moves++;
+      if (Math.sign(predicted[i] - prev) === Math.sign(actual[i] - prev)) hits++;
+    }
+  }
+  const mse = n === 0 ? NaN : sse / n;
+  return {
+    n,
+    r2: sst === 0 ? NaN : 1 - sse / sst,
+    mse,
+    mae: n === 0 ? NaN : sae / n,
+    rmse: Math.sqrt(mse),
+    mape: nape === 0 ? NaN : (100 * sape) / nape,
+    directionalAccuracy: moves === 0 ? null : hits / moves,
+  };
+}
