@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '../../../shared/domain/errors.js';
+import { PROMOTION_ACTIONS, checkApproval, type ApprovalCheckInput, type PromotionAction } from '../../../shared/domain/lifecycle/approvals.js';
+import { defaultPolicy } from '../../../shared/domain/lifecycle/policy.js';
+
+const open = defaultPolicy({ approvers: ['alice', 'bob', 'automation'] });
+const fourEyes = defaultPolicy({ approvers: ['alice', 'bob', 'automation'], requireDistinctApprover: true });
+
+function check(over: Partial<ApprovalCheckInput>): string {
+  try {
+    checkApproval({ action: 'approve', actor: 'alice', policy: open, existingApprovals: [], ...over });
+    return 'ok';
+  } catch (err) {
+    expect(err).toBeInstanceOf(PermanentError);
+    expect((err as PermanentError).retryable).toBe(false);
+    return (err as PermanentError).code;
+  }
+}
+
+describe('checkApproval: approver list', () => {
+  const guarded: PromotionAction[] = ['approve', 'promote', 'rollback', 'set-traffic', 'retire'];
+  it.each(PROMOTION_ACTIONS.map((a) => [a, guarded.includes(a) ? 'PROMOTION.UNAUTHORIZED' : 'ok'] as const))(
+    'mallory may %s -> %s',
+    (action, expected) => {
+      expect(check({ action, actor: 'mallory' })).toBe(expected);
+    },
+  );
+
+  it.each(PROMOTION_ACTIONS)('an approver may %s', (action) => {
+    expect(check({ action, actor: 'bob' })).toBe('ok');
+  });
+
+  it('names the actor, the action and the list', () => {
+    expect(() => checkApproval({ action: 'promote', actor: 'mallory', policy: open, existingApprovals: [] })).toThrow(
+      "mallory may not promote: not on the model's approver list (alice, bob, automation)",
+    );
+  });
+
+  it('refuses a missing actor', () => {
+    expect(check({ action: 'reject', actor: '  ' })).toBe('PROMOTION.UNAUTHORIZED');
+  });
+
+  it('lets automation self-approve when four-eyes is off (local default)', () => {
+    expect(check({ actor: 'automation', requestedBy: 'automation', policy: defaultPolicy() })).toBe('ok');
+  });
+});
+
+describe('checkApproval: four-eyes', () => {
+  it.each([
+    ['approve by the requester', { action: 'approve', actor: 'alice', requestedBy: 'alice' }, 'PROMOTION.SAME_APPROVER'],
+    ['approve by someone else', { action: 'approve', actor: 'bob', requestedBy: 'alice' }, 'ok'],
+    ['second approval by the same person', { action: 'approve', actor: 'bob', requestedBy: 'alice', existingApprovals: [{ actor: 'bob' }] }, 'PROMOTION.SAME_APPROVER'],
+    ['approve with unknown requester', { action: 'approve', actor: 'bob' }, 'ok'],
+    ['promote by the requester without another approval', { action: 'promote', actor: 'alice', requestedBy: 'alice', existingApprovals: [{ actor: 'alice' }] }, 'PROMOTION.SAME_APPROVER'],
+    ['promote by the requester after another approval', { action: 'promote', actor: 'alice', requestedBy: 'alice', existingApprovals: [{ actor: 'bob' }] }, 'ok'],
+    ['promote by someone else', { action: 'promote', actor: 'bob', requestedBy: 'alice' }, 'ok'],
+    ['rollback by the requester (emergency brake)', { action: 'rollback', actor: 'alice', requestedBy: 'alice' }, 'ok'],
+    ['non-approver is still unauthorized first', { action: 'approve', actor: 'mallory', requestedBy: 'mallory' }, 'PROMOTION.UNAUTHORIZED'],
+  ] as const)('%s -> %s', (_name, over, expected) => {
+    expect(check({ policy: fourEyes, ...over })).toBe(expected);
+  });
+
+  it('explains the four-eyes refusal', () => {
+    expect(() => checkApproval({ action: 'approve', actor: 'alice', requestedBy: 'alice', policy: fourEyes, existingApprovals: [] })).toThrow(
+      'alice requested this promotion; the policy requires an approver other than the requester',
+    );
+  });
+});
