@@ -27,7 +27,7 @@ export const TOPIC_DOCS: Readonly<Record<Topic, TopicDoc>> = {
   'pipeline-events': {
     publishers: 'Vertex AI log sink (PipelineJob terminal states), the local runner, Cloud Scheduler (reconcile)',
     consumer: 'on-eval-complete',
-    dedupe: '`pipelineJobId#state`; reconcile ticks `reconcile@scheduledTime` or the message id',
+    dedupe: '`pipelineJobId#state` (any given key is kept for logs only); reconcile ticks `idempotencyKey`, else `reconcile@scheduledTime`, else the message id',
     examples: [
       { type: 'pipeline.completed', runId: 'run-20240601-1', pipelineJobId: 'run-20240601-1', state: 'succeeded', finishedAt: '2024-06-01T10:00:00Z' },
       { type: 'system.reconcile' },

@@ -8,6 +8,11 @@ export function joinPath(prefix: string, path: readonly PropertyKey[]): string {
   return [prefix, ...parts].filter((p) => p !== '').join('.');
 }
 
+/** Whether the issue is about an absent value (needs `reportInput: true`, else inferred from the message). */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return 'input' in issue ? issue.input === undefined : issue.message.endsWith('received undefined');
+}
+
 /** Every problem of a zod error as `{path, message}`, paths optionally prefixed. */
 export function zodIssues(error: z.ZodError, prefix = ''): Issue[] {
   const out: Issue[] = [];
@@ -15,8 +20,10 @@ export function zodIssues(error: z.ZodError, prefix = ''): Issue[] {
     const path = joinPath(prefix, issue.path);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: joinPath(path, [key]), message: 'unknown field' });
-    } else if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    } else if (issue.code === 'invalid_type' && isMissing(issue)) {
       out.push({ path, message: `required (expected ${issue.expected})` });
+    } else if (issue.code === 'invalid_value' && isMissing(issue)) {
+      out.push({ path, message: `required (expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')})` });
     } else {
       out.push({ path, message: issue.message });
     }

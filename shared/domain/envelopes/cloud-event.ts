@@ -45,7 +45,7 @@ function decodeStorageCloudEvent(ce: Record<string, unknown>): StorageObjectEven
   const issues: Issue[] = [];
   const data = asJsonObject(ce.data, 'data', issues);
   if (data === undefined) throw new ValidationError('Storage CloudEvent', issues);
-  const parsed = storageObjectDataSchema.safeParse(data);
+  const parsed = storageObjectDataSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new ValidationError('Storage CloudEvent', zodIssues(parsed.error, 'data'));
   return toStorageObjectEvent(ce.id as string, parsed.data);
 }

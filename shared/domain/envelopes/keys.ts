@@ -24,7 +24,7 @@ export function scheduledTimeOf(meta: MessageMeta, field: string | undefined): s
 
 /** Parse with a schema or throw a ValidationError listing every issue. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, json: unknown, what: string, prefix = ''): z.output<S> {
-  const result = schema.safeParse(json);
+  const result = schema.safeParse(json, { reportInput: true });
   if (!result.success) throw new ValidationError(what, zodIssues(result.error, prefix));
   return result.data;
 }

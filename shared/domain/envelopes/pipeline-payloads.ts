@@ -17,12 +17,11 @@ export function decodePipelineCompleted(json: unknown, meta: MessageMeta): Decod
   return { topic: 'pipeline-events', payload: { ...p, ...keys }, dedupeKey, ...keys };
 }
 
-/** `system.reconcile`: dedupe on `reconcile@scheduledTime`, else `reconcile@messageId`. */
+/** `system.reconcile` (a command): dedupe on the key, else `reconcile@scheduledTime`, else `reconcile@messageId`. */
 export function decodeSystemReconcile(json: unknown, meta: MessageMeta): Decoded {
   const p = parseOrThrow(systemReconcileInputSchema, json, WHAT);
-  const dedupeKey = `reconcile@${scheduledTimeOf(meta, p.scheduledTime) ?? meta.messageId}`;
-  const keys = commandKeys(p, meta, dedupeKey);
-  return { topic: 'pipeline-events', payload: { ...p, ...keys }, dedupeKey, ...keys };
+  const keys = commandKeys(p, meta, `reconcile@${scheduledTimeOf(meta, p.scheduledTime) ?? meta.messageId}`);
+  return { topic: 'pipeline-events', payload: { ...p, ...keys }, dedupeKey: keys.idempotencyKey, ...keys };
 }
 
 /** Whether a JSON object looks like a Cloud Logging LogEntry. */
