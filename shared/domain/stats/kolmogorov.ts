@@ -14,8 +14,8 @@ const PI4 = Math.PI ** 4;
 const PI6 = Math.PI ** 6;
 const SQRT2PI = Math.sqrt(2 * Math.PI);
 const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -2.955065359477124e-2, 6.41025641025641e-3, -1.9175269175269176e-3, 8.417508417508417e-4,
+  -5.952380952380953e-4, 7.936507936507937e-4, -2.777777777777778e-3, 8.333333333333333e-2,
 ] as const;
 
 const clip01 = (p: number): number => Math.min(1, Math.max(0, p));
@@ -68,7 +68,7 @@ export function smirnovSf(n: number, x: number): number {
   return clip01(x * sum);
 }
 
-function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array {
+function matmul(a: Float64Array, b: Float64Array, m: number): Float64Array<ArrayBuffer> {
   const out = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let k = 0; k < m; k++) {
@@ -88,7 +88,7 @@ export function kolmogorovCdfDurbin(n: number, d: number): number {
   const k = Math.ceil(nd);
   const h = k - nd;
   const m = 2 * k - 1;
-  let H = new Float64Array(m * m);
+  let H: Float64Array<ArrayBuffer> = new Float64Array(m * m);
   const v = new Float64Array(m);
   const w = new Float64Array(m);
   let fac = 1;
@@ -102,7 +102,7 @@ export function kolmogorovCdfDurbin(n: number, d: number): number {
   for (let i = 1; i < m; i++) for (let r = i - 1; r < m; r++) H[r * m + i] = w[r - i + 1];
   for (let r = 0; r < m; r++) H[r * m] = v[r];
   for (let c = 0; c < m; c++) H[(m - 1) * m + c] = v[m - 1 - c];
-  let P = new Float64Array(m * m);
+  let P: Float64Array<ArrayBuffer> = new Float64Array(m * m);
   for (let i = 0; i < m; i++) P[i * m + i] = 1;
   let nn = n;
   let expnt = 0;

@@ -1,0 +1,20 @@
+/** Public API of the pure statistics and decision layer (drift, A/B, capacity). */
+export * from './special-functions.js';
+export * from './kolmogorov.js';
+export * from './ks-exact.js';
+export * from './ks-test.js';
+export * from './distances.js';
+export * from './numeric-baseline.js';
+export * from './reference-index.js';
+export * from './numeric-drift.js';
+export * from './categorical.js';
+export * from './drift-policy.js';
+export * from './feature-drift.js';
+export * from './drift-report.js';
+export * from './ab-tests.js';
+export * from './bootstrap.js';
+export * from './arm-metrics.js';
+export * from './sample-size.js';
+export * from './experiment-decision.js';
+export * from './capacity-plan.js';
+export { STATS_INPUT_INVALID } from './validation.js';
