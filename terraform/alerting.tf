@@ -1,7 +1,8 @@
 # Cloud Monitoring -> drift webhook: the token, its secret, the channel, and the alert policy.
 
-# The webhook_tokenauth channel carries its token in the URL's query string (no custom headers),
-# so the token is generated here, stored in Secret Manager, and mounted into the function.
+# The webhook_tokenauth channel carries its token in the URL's query string (no custom headers);
+# functions/on-drift-alert/webhook.ts reads it as ?token=. The token is generated here, stored in
+# Secret Manager, and mounted into the function as WEBHOOK_TOKEN.
 resource "random_password" "drift_webhook_token" {
   length  = 48
   special = false
@@ -38,7 +39,7 @@ resource "google_monitoring_notification_channel" "drift_webhook" {
   type         = "webhook_tokenauth"
   description  = "Posts incidents (schema 1.2) to on-drift-alert-webhook."
   labels = {
-    url = "${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?auth_token=${random_password.drift_webhook_token.result}"
+    url = "${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?token=${random_password.drift_webhook_token.result}"
   }
   depends_on = [google_project_service.enabled]
 }

@@ -28,8 +28,8 @@ locals {
 # carries pubsub.topics.publish; no extra grant is needed.
 #
 # Pub/Sub targets take static attributes only: Cloud Scheduler cannot stamp the tick's time on the
-# message. The consumers therefore key scheduler messages on the schedulerJob attribute plus the
-# message's publishTime truncated to the minute (the cron granularity); see docs/deploy.md.
+# message, so no scheduledTime attribute is set (a constant one would make every tick a duplicate of
+# the first). The decoders' scheduledTimeOf() then falls back to the message id; see docs/deploy.md.
 resource "google_cloud_scheduler_job" "job" {
   for_each    = local.scheduler_jobs
   project     = var.project_id

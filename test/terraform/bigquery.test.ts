@@ -44,7 +44,9 @@ describe('BigQuery tables match shared/domain/bigquery-schemas.ts', () => {
     expectTypeOf<PredictionRow['prediction']>().toEqualTypeOf<number>();
     expectTypeOf<PredictionRow['features']>().toEqualTypeOf<JsonValue>();
     expectTypeOf<PredictionRow['market_condition']>().toEqualTypeOf<string | null | undefined>();
-    expectTypeOf<ActualRow>().toEqualTypeOf<{ request_id: string; model_id: string; actual_value: number; observed_at: string }>();
+    expectTypeOf<keyof ActualRow>().toEqualTypeOf<'request_id' | 'model_id' | 'actual_value' | 'observed_at'>();
+    expectTypeOf<ActualRow['actual_value']>().toEqualTypeOf<number>();
+    expectTypeOf<ActualRow['observed_at']>().toEqualTypeOf<string>();
     expectTypeOf<MetricRow['labels']>().toEqualTypeOf<JsonValue>();
     const row: PredictionRow = {
       request_id: 'r1', model_id: 'ipo-valuation', model_version: '1.0.0', endpoint_id: '1', features: { sector: 'tech' },

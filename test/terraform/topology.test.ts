@@ -182,6 +182,8 @@ describe('producers outside the code', () => {
       data: '${base64encode(jsonencode(each.value.payload))}',
       attributes: { schedulerJob: '${each.key}' },
     });
+    // A constant scheduledTime attribute would make every tick a duplicate of the first one.
+    expect(Object.keys(block(job, 'pubsub_target')?.attributes as object)).not.toContain('scheduledTime');
   });
 
   it('routes Vertex pipeline job events and monitoring anomalies to their topics, with publisher grants', () => {
@@ -200,5 +202,20 @@ describe('producers outside the code', () => {
       topic: '${google_pubsub_topic.topic[each.value.topic].id}',
       member: '${google_logging_project_sink.sink[each.key].writer_identity}',
     });
+  });
+
+  it('alerts on the model endpoint through a token-auth webhook whose token is the function secret', () => {
+    const channel = resource(d.root, 'google_monitoring_notification_channel', 'drift_webhook').body;
+    expect(channel.type).toBe('webhook_tokenauth');
+    expect((channel.labels as Record<string, string>).url)
+      .toBe('${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?token=${random_password.drift_webhook_token.result}');
+    expect(resource(d.root, 'google_secret_manager_secret_version', 'drift_webhook_token').body.secret_data)
+      .toBe('${random_password.drift_webhook_token.result}');
+    expect(resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals)).toEqual({
+      WEBHOOK_TOKEN: { secret: '${google_secret_manager_secret.drift_webhook_token.secret_id}', version: 'latest' },
+    });
+    const policy = resource(d.root, 'google_monitoring_alert_policy', 'model_serving').body;
+    expect(policy.notification_channels).toEqual(['${google_monitoring_notification_channel.drift_webhook.id}']);
+    expect(JSON.stringify(policy.conditions)).toContain('resource.labels.endpoint_id');
   });
 });
