@@ -2,14 +2,10 @@
  * What to do about a monitoring alert: roll back a live canary, request a retrain, or do nothing
  * because a retrain was requested recently (so an alert that opens, closes and reopens does not storm).
  */
+import type { DriftSignal } from '../contracts/drift-alerts.js';
 import type { RetrainReason } from '../contracts/retrain-requests.js';
 import type { ModelPolicy } from './policy.js';
 import { minutesBetween, type Instant } from './time.js';
-
-/** What an alert is about. */
-export const ALERT_SIGNALS = ['drift', 'skew', 'performance'] as const;
-/** An alert signal. */
-export type AlertSignal = (typeof ALERT_SIGNALS)[number];
 
 /** Whether an incident is open or closed (Cloud Monitoring sends both with the same incident id). */
 export const ALERT_STATES = ['open', 'closed'] as const;
@@ -26,7 +22,7 @@ export interface AlertFacts {
   /** Incident id or anomaly log insertId. */
   key: string;
   state: AlertState;
-  signal: AlertSignal;
+  signal: DriftSignal;
   modelId: string;
   /** The version the alert names, when it names one; an alert naming no version is treated as about the canary. */
   version?: string;
@@ -57,17 +53,22 @@ export type AlertDecision =
   | { kind: 'resolve' };
 
 /** The retrain reason an alert signal leads to (skew is a drift of serving data against training data). */
-export const SIGNAL_RETRAIN_REASON: Readonly<Record<AlertSignal, RetrainReason>> = {
+export const SIGNAL_RETRAIN_REASON: Readonly<Record<DriftSignal, RetrainReason>> = {
   drift: 'drift',
   skew: 'drift',
   performance: 'performance',
+  freshness: 'freshness',
 };
+
+/** Signals that say something about the serving model, so they condemn a live canary; freshness is about the data. */
+export const CANARY_SIGNALS: readonly DriftSignal[] = ['drift', 'skew', 'performance'];
 
 /** Decide the action for an alert; only a recorded `request-retrain` within the debounce window suppresses a retrain. */
 export function decideAlert(input: AlertDecisionInput): AlertDecision {
   const { alert, recentAlerts, liveCanary, policy, now } = input;
   if (alert.state === 'closed') return { kind: 'resolve' };
-  if (liveCanary !== undefined && (alert.version === undefined || alert.version === liveCanary.version)) {
+  const aboutCanary = liveCanary !== undefined && (alert.version === undefined || alert.version === liveCanary.version);
+  if (aboutCanary && CANARY_SIGNALS.includes(alert.signal)) {
     return { kind: 'rollback-canary', version: liveCanary.version };
   }
   const window = policy.alertDebounceMinutes;

@@ -2,13 +2,9 @@
  * Who may run which promotion command: guarded commands need an actor on the model's approver list,
  * and with four-eyes (`requireDistinctApprover`) approval must come from someone other than the requester.
  */
+import type { PromotionAction } from '../contracts/promotions.js';
 import { PermanentError } from '../errors.js';
 import type { ModelPolicy } from './policy.js';
-
-/** The operator and automation commands of the `promotions` topic. */
-export const PROMOTION_ACTIONS = ['approve', 'reject', 'canary', 'promote', 'rollback', 'set-traffic', 'retire'] as const;
-/** A promotion action. */
-export type PromotionAction = (typeof PROMOTION_ACTIONS)[number];
 
 /**
  * Commands that change what serves production need an approver. `reject` only stops a version and

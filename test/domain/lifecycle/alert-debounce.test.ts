@@ -16,6 +16,7 @@ describe('decideAlert', () => {
     ['drift', 'drift'],
     ['skew', 'drift'],
     ['performance', 'performance'],
+    ['freshness', 'freshness'],
   ] as const)('an open %s alert requests a %s retrain', (signal, reason) => {
     expect(decide({ alert: alert({ signal }) })).toEqual({ kind: 'request-retrain', reason });
   });
@@ -30,6 +31,10 @@ describe('decideAlert', () => {
     ['names the champion', '1.0.0', { kind: 'request-retrain', reason: 'drift' }],
   ] as const)('with a live canary, an alert that %s -> %j', (_name, version, expected) => {
     expect(decide({ alert: alert({ version }), liveCanary: { version: '1.1.0' } })).toEqual(expected);
+  });
+
+  it('does not roll a canary back for a freshness alert (it is about the data, not the model)', () => {
+    expect(decide({ alert: alert({ signal: 'freshness' }), liveCanary: { version: '1.1.0' } })).toEqual({ kind: 'request-retrain', reason: 'freshness' });
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../shared/domain/errors.js';
-import { PROMOTION_ACTIONS, checkApproval, type ApprovalCheckInput, type PromotionAction } from '../../../shared/domain/lifecycle/approvals.js';
+import { PROMOTION_ACTIONS, type PromotionAction } from '../../../shared/domain/contracts/promotions.js';
+import { checkApproval, type ApprovalCheckInput } from '../../../shared/domain/lifecycle/approvals.js';
 import { defaultPolicy } from '../../../shared/domain/lifecycle/policy.js';
 
 const open = defaultPolicy({ approvers: ['alice', 'bob', 'automation'] });
