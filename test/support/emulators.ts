@@ -5,11 +5,14 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, type RunnerTask } from 'vitest';
 
 /** A running emulator. */
@@ -114,6 +117,37 @@ export function startPubSubEmulator(): Promise<Emulator> {
 /** Start the Firestore emulator and set FIRESTORE_EMULATOR_HOST for this process. */
 export function startFirestoreEmulator(): Promise<Emulator> {
   return startEmulator(FIRESTORE);
+}
+
+/** A functions-framework server on 127.0.0.1 that Pub/Sub push subscriptions deliver to. */
+export interface PushSink {
+  port: number;
+  /** Push endpoint for a topic; the path carries `projects/P/topics/T` so the framework can build `source`. */
+  endpoint(projectId: string, topic: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Register `handler` as a cloudEvent function with functions-framework and serve it with the
+ * framework's own middleware (`getTestServer`), so raw push bodies are converted exactly as in production.
+ */
+export async function startPushSink(functionName: string, handler: (event: functions.CloudEvent<unknown>) => void | Promise<void>): Promise<PushSink> {
+  functions.cloudEvent(functionName, handler);
+  const server: Server = getTestServer(functionName);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    endpoint: (projectId, topic) => `http://127.0.0.1:${port}/projects/${projectId}/topics/${topic}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A free TCP port on 127.0.0.1. */
