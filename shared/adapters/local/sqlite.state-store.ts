@@ -21,6 +21,9 @@ import { fileKey, openDatabase, type OpenOptions, type SqliteDatabase } from './
 export interface SqliteStateStoreOptions extends OpenOptions {
   /** Attempts before a contended transaction fails with STATE.CONTENTION; default 10. */
   maxAttempts?: number;
+  /** Share the in-process queue with other stores on the same file (default true). False makes this
+   *  instance behave like another process: only the optimistic commit check protects it (tests). */
+  shareProcessQueue?: boolean;
   /** Clock for `updated_at`; default the system clock. */
   now?: () => Date;
 }
@@ -39,7 +42,7 @@ export class SqliteStateStore implements StateStore {
   constructor(options: SqliteStateStoreOptions) {
     this.db = openDatabase(options);
     this.statements = new DocumentStatements(this.db);
-    const key = fileKey(options.path);
+    const key = options.shareProcessQueue === false ? undefined : fileKey(options.path);
     this.mutex = key === undefined ? new AsyncMutex() : (mutexes.get(key) ?? new AsyncMutex());
     if (key !== undefined) mutexes.set(key, this.mutex);
     this.maxAttempts = options.maxAttempts ?? 10;

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE INDEX IF NOT EXISTS dead_letters_topic ON dead_letters (topic);`;
 
 /**
- * Due pending deliveries of a subscription, oldest first. A delivery with an ordering key is
+ * Due pending deliveries of a subscription, earliest due first (index order, so no sort and the scan
+ * stops at LIMIT however long the backlog). A delivery with an ordering key is
  * eligible only when it is the oldest outstanding one of its key (pending or in flight), so one
  * key is delivered one message at a time, in publish order, and a failing message blocks its key.
  */
@@ -60,7 +61,7 @@ FROM bus_deliveries d JOIN bus_messages m ON m.id = d.message_id
 WHERE d.subscription = ? AND d.state = 'pending' AND d.next_at <= ?
   AND (d.ordering_key IS NULL OR d.seq = (
     SELECT MIN(k.seq) FROM bus_deliveries k WHERE k.subscription = d.subscription AND k.ordering_key = d.ordering_key))
-ORDER BY d.seq
+ORDER BY d.next_at, d.seq
 LIMIT ?`;
 
 /** A message that exhausted its delivery attempts, with why. */

@@ -57,7 +57,7 @@ export class BusTables {
   private readonly outstandingStmt;
 
   constructor(private readonly db: SqliteDatabase, firstMessageId: number) {
-    db.exec(BUS_SCHEMA);
+    db.exec(`BEGIN; ${BUS_SCHEMA} COMMIT;`);
     this.nextDueStmt = db.prepare<[string, number], { at: number | null }>(
       `SELECT MIN(next_at) AS at FROM bus_deliveries WHERE subscription = ? AND state = 'pending' AND next_at > ?`);
     this.outstandingStmt = db.prepare<[string], { n: number }>(
