@@ -46,7 +46,7 @@ export const TOPIC_DOCS: Readonly<Record<Topic, TopicDoc>> = {
   'drift-alerts': {
     publishers: 'Cloud Monitoring (Pub/Sub channel; also the HTTP webhook), Vertex anomaly log sink, scheduled monitor, operators',
     consumer: 'on-drift-alert',
-    dedupe: 'incidents `incident_id#state`; anomalies `insertId`; scheduled checks `scheduled-check@scheduledTime`; findings `idempotencyKey` or message id',
+    dedupe: 'incidents `incident_id#state`; anomalies `insertId`; scheduled checks `idempotencyKey`, else `scheduled-check@scheduledTime`; findings `idempotencyKey` or message id',
     examples: [
       { type: 'monitor.scheduled-check' },
       { type: 'drift.detected', signal: 'drift', source: 'operator', summary: 'sector mix shifted', evidence: { psi: 0.31 } },

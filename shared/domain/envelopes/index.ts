@@ -8,4 +8,5 @@ export * from './topic-payload.js';
 export * from './monitoring-webhook.js';
 export * from './validate-command.js';
 export * from './pubsub-cloud-event.js';
+export * from './delivery.js';
 export { decodeBase64, parseJsonText, isJsonObject, type JsonObject } from './json-value.js';
