@@ -19,6 +19,7 @@ export interface Evaluation {
   /** The ridge baseline on the test split. */
   baseline: RegressionMetrics;
   baselineModel: 'ridge';
+  /** Whether the MLP's test R² exceeds the baseline's (the gate's primary metric). */
   beatsBaseline: boolean;
   /** Losses in model space (MSE of the standardised transformed target), without dropout. */
   trainLoss: number;

@@ -6,7 +6,7 @@ import type { DataContract } from './contract.js';
 import type { FeatureValues } from './features.js';
 import { mean, pick, quantile, sortedFinite, std } from './stats.js';
 
-/** A fitted numeric input: median fill, clip to training quantiles, standardise. */
+/** A fitted numeric input: median fill, clip gross outliers beyond the training quantiles, standardise. */
 export interface NumericTransform {
   kind: 'numeric';
   name: string;
@@ -81,8 +81,12 @@ export function fitPreprocessing(contract: DataContract, features: FeatureValues
       inputs.push({ kind: 'categorical', name: f.name, edges, median, categories: Array.from({ length: edges.length + 1 }, (_, k) => `q${k + 1}`) });
       continue;
     }
-    const lo = sorted.length > 0 ? quantile(sorted, 0.01) : 0;
-    const hi = sorted.length > 0 ? quantile(sorted, 0.99) : 0;
+    // Clip only gross outliers (e.g. a 900% growth from a data-entry error), not the tails: half the
+    // 1%-99% range beyond each end still lets the model extrapolate to the largest companies.
+    const q01 = sorted.length > 0 ? quantile(sorted, 0.01) : 0;
+    const q99 = sorted.length > 0 ? quantile(sorted, 0.99) : 0;
+    const lo = q01 - 0.5 * (q99 - q01);
+    const hi = q99 + 0.5 * (q99 - q01);
     const clipped = pick(features.numeric[f.name], trainRows).map((v) => Math.min(hi, Math.max(lo, Number.isNaN(v) ? median : v)));
     const s = std(clipped);
     inputs.push({ kind: 'numeric', name: f.name, median, lo, hi, mean: mean(clipped) || 0, std: Number.isFinite(s) && s > 1e-12 ? s : 1 });
