@@ -193,17 +193,28 @@ async function startEmulator(spec: EmulatorSpec): Promise<Emulator> {
     throw new Error(`${spec.name} emulator did not start: ${err instanceof Error ? err.message : String(err)}\n${log}`);
   }
 
-  const previous = process.env[spec.envVar];
-  process.env[spec.envVar] = host;
+  // No credentials are needed; skipping the GCE metadata probe silences MetadataLookupWarning.
+  const restoreEnv = setEnv({ [spec.envVar]: host, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION ?? 'none' });
   return {
     host,
     port,
     startMs: Date.now() - started,
     async stop() {
-      if (previous === undefined) delete process.env[spec.envVar];
-      else process.env[spec.envVar] = previous;
+      restoreEnv();
       await cleanup();
     },
+  };
+}
+
+/** Set env vars for the SDKs in this process; returns a function that restores the previous values. */
+function setEnv(vars: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   };
 }
 
