@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../shared/domain/errors.js';
+import { contractHash, parseContract } from '../../shared/ml/contract.js';
+import { DEFAULT_CONTRACT } from '../../shared/ml/default-contract.js';
+
+const clone = (): Record<string, unknown> => JSON.parse(JSON.stringify(DEFAULT_CONTRACT)) as Record<string, unknown>;
+
+function issuesOf(input: unknown): string[] {
+  try {
+    parseContract(input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error('expected the contract to be rejected');
+}
+
+describe('data contract', () => {
+  it('the default contract is the guide schema', () => {
+    expect(DEFAULT_CONTRACT.columns.map((c) => c.name)).toEqual([
+      'company_id', 'fiscal_quarter', 'sector', 'revenue', 'net_income', 'total_debt', 'total_equity', 'market_cap', 'enterprise_value',
+    ]);
+    expect(DEFAULT_CONTRACT.target).toEqual({ column: 'enterprise_value', transform: 'log' });
+  });
+
+  it('names a feature source that is neither a column nor an earlier feature', () => {
+    const c = clone();
+    (c.features as { source?: string }[])[0].source = 'ebitda';
+    expect(issuesOf(c)).toContainEqual(expect.stringMatching(/^features\.0: names "ebitda", which is neither a contract column/));
+  });
+
+  it('names a target, entity or time column the contract does not declare', () => {
+    const c = { ...clone(), entityColumn: 'ticker', target: { column: 'ev', transform: 'log' } };
+    const issues = issuesOf(c);
+    expect(issues).toContainEqual(expect.stringContaining('entityColumn: names column "ticker"'));
+    expect(issues).toContainEqual(expect.stringContaining('target.column: names column "ev"'));
+  });
+
+  it('rejects the target as a feature input (leakage)', () => {
+    const c = clone();
+    (c.features as unknown[]).push({ name: 'ev_log', kind: 'log', source: 'enterprise_value' });
+    expect(issuesOf(c)).toContainEqual(expect.stringMatching(/^features\.14: uses the target column "enterprise_value" as an input \(leakage\)/));
+  });
+
+  it('rejects an unknown transform kind with its path', () => {
+    const c = clone();
+    (c.features as unknown[]).push({ name: 'x', kind: 'spline', source: 'revenue' });
+    expect(issuesOf(c).some((i) => i.startsWith('features.14'))).toBe(true);
+  });
+
+  it('hashes independently of key order', () => {
+    const reordered = parseContract(Object.fromEntries(Object.entries(clone()).reverse()));
+    expect(contractHash(reordered)).toBe(contractHash(DEFAULT_CONTRACT));
+  });
+});
