@@ -3,7 +3,7 @@ import {
   DEFAULT_MODEL_ID, driftDetectedInputSchema, scheduledCheckInputSchema, vertexAnomalyLogEntrySchema, type VertexAnomaly,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
-import { attribute, commandKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
+import { commandKeys, factKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
 
 type Decoded = DecodedTopicMessage<'drift-alerts'>;
 const WHAT = 'drift-alerts message';
@@ -36,7 +36,5 @@ export function decodeVertexAnomaly(json: unknown, meta: MessageMeta): Decoded {
     startTime: j.startTime,
     endTime: j.endTime,
   };
-  const dedupeKey = entry.insertId;
-  const idempotencyKey = attribute(meta, 'idempotencyKey') ?? dedupeKey;
-  return { topic: 'drift-alerts', payload, dedupeKey, idempotencyKey, correlationId: attribute(meta, 'correlationId') ?? idempotencyKey };
+  return { topic: 'drift-alerts', payload, ...factKeys(meta, entry.insertId) };
 }

@@ -17,6 +17,12 @@ export function commandKeys(payload: { idempotencyKey?: string; correlationId?: 
   return { idempotencyKey, correlationId };
 }
 
+/** Keys of a fact (not a command): dedupe on its natural identity; attributes may only name the key and correlation. */
+export function factKeys(meta: MessageMeta, dedupeKey: string): CommandKeys & { dedupeKey: string } {
+  const idempotencyKey = attribute(meta, 'idempotencyKey') ?? dedupeKey;
+  return { dedupeKey, idempotencyKey, correlationId: attribute(meta, 'correlationId') ?? idempotencyKey };
+}
+
 /** The scheduler tick time: the `scheduledTime` attribute, else the payload field. */
 export function scheduledTimeOf(meta: MessageMeta, field: string | undefined): string | undefined {
   return attribute(meta, 'scheduledTime') ?? field;

@@ -5,7 +5,7 @@ import {
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { asJsonObject } from './json-value.js';
-import { attribute, parseOrThrow } from './keys.js';
+import { factKeys, parseOrThrow } from './keys.js';
 
 const WHAT = 'Cloud Monitoring incident';
 
@@ -20,9 +20,7 @@ export function decodeMonitoringWebhookBody(json: unknown): DecodedTopicMessage<
 /** Decode an incident notification object; dedupe on `incident_id#state`. */
 export function decodeMonitoringIncident(json: unknown, meta: MessageMeta): DecodedTopicMessage<'drift-alerts'> {
   const payload = incidentFromNotification(parseOrThrow(monitoringNotificationSchema, json, WHAT));
-  const dedupeKey = `${payload.incidentId}#${payload.state}`;
-  const idempotencyKey = attribute(meta, 'idempotencyKey') ?? dedupeKey;
-  return { topic: 'drift-alerts', payload, dedupeKey, idempotencyKey, correlationId: attribute(meta, 'correlationId') ?? idempotencyKey };
+  return { topic: 'drift-alerts', payload, ...factKeys(meta, `${payload.incidentId}#${payload.state}`) };
 }
 
 /** Convert a validated notification into the decoded incident (unix seconds -> ISO, strings -> numbers). */

@@ -4,7 +4,7 @@ import {
   type PipelineJobState,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
-import { attribute, commandKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
+import { commandKeys, factKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
 
 type Decoded = DecodedTopicMessage<'pipeline-events'>;
 const WHAT = 'pipeline-events message';
@@ -41,7 +41,5 @@ export function decodeVertexPipelineLogEntry(json: unknown, meta: MessageMeta): 
   if (labels.location) payload.location = labels.location;
   const project = labels.resource_container?.replace(/^projects\//, '') ?? /^projects\/([^/]+)\//.exec(entry.logName ?? '')?.[1];
   if (project) payload.project = project;
-  const dedupeKey = `${payload.pipelineJobId}#${payload.state}`;
-  const idempotencyKey = attribute(meta, 'idempotencyKey') ?? dedupeKey;
-  return { topic: 'pipeline-events', payload, dedupeKey, idempotencyKey, correlationId: attribute(meta, 'correlationId') ?? idempotencyKey };
+  return { topic: 'pipeline-events', payload, ...factKeys(meta, `${payload.pipelineJobId}#${payload.state}`) };
 }
