@@ -55,13 +55,14 @@ export const TRANSITIONS: { readonly [M in MachineName]: { readonly [S in StateO
     registered: ['blessed', 'rejected'],
     // An operator may still reject or retire a blessed or approved version before it serves traffic.
     blessed: ['approved', 'rejected', 'retired'],
-    approved: ['canary', 'rejected', 'retired'],
-    // Production is reached only from canary, by a promote command (a first model canaries at 100%).
+    // approved -> production only for a first model: with nothing serving there is nothing to canary against.
+    approved: ['canary', 'production', 'rejected', 'retired'],
     canary: ['production', 'rolled_back'],
     production: ['retired', 'rolled_back'],
     rolled_back: ['retired'],
     rejected: [],
-    retired: [],
+    // retired -> production: a rollback restores the last known-good version, which was retired when superseded.
+    retired: ['production'],
   },
   experiment: {
     running: ['concluded', 'aborted'],

@@ -17,10 +17,10 @@ const LEGAL: Record<MachineName, string[]> = {
   version: [
     'registered>blessed', 'registered>rejected',
     'blessed>approved', 'blessed>rejected', 'blessed>retired',
-    'approved>canary', 'approved>rejected', 'approved>retired',
+    'approved>canary', 'approved>production', 'approved>rejected', 'approved>retired',
     'canary>production', 'canary>rolled_back',
     'production>retired', 'production>rolled_back',
-    'rolled_back>retired',
+    'rolled_back>retired', 'retired>production',
   ],
   experiment: ['running>concluded', 'running>aborted'],
 };
@@ -83,11 +83,11 @@ describe('state helpers', () => {
 
   it('explains what is allowed or that the state is final', () => {
     expect(() => assertTransition('version', 'canary', 'approved')).toThrow(/only production, rolled_back are allowed/);
-    expect(() => assertTransition('version', 'retired', 'production')).toThrow(/'retired' is final/);
+    expect(() => assertTransition('version', 'rejected', 'production')).toThrow(/'rejected' is final/);
   });
 
   it('knows the terminal states', () => {
-    expect(VERSION_STATES.filter((s) => isTerminal('version', s))).toEqual(['rejected', 'retired']);
+    expect(VERSION_STATES.filter((s) => isTerminal('version', s))).toEqual(['rejected']);
     expect(RUN_STATES.filter((s) => isTerminal('run', s))).toEqual(['failed', 'cancelled', 'evaluated']);
     expect(nextStates('experiment', 'running')).toEqual(['concluded', 'aborted']);
   });
