@@ -2,6 +2,9 @@
  * The local PipelineLauncher: each run executes the pipeline steps in a worker thread. Launch is
  * idempotent on the run id; progress and the final PipelineCompletion are delivered through callbacks.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import type { PipelineProgress } from '../../ml/pipeline.js';
@@ -45,8 +48,13 @@ interface Run {
 }
 
 // Under tsx/vitest this module is TypeScript, so the worker needs the tsx loader; built JS needs nothing.
+// Node 20 does not apply `--import tsx` to a worker's entry module, so the worker registers tsx itself.
 const isTs = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(isTs ? './pipeline.worker.ts' : './pipeline.worker.js', import.meta.url);
+// Resolved by path rather than `new URL(literal, import.meta.url)`, which bundlers rewrite.
+const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), isTs ? 'pipeline.worker.ts' : 'pipeline.worker.js');
+// createRequire, not import.meta.resolve: the latter is missing under vitest's module runner.
+// The package's CommonJS build of this API resolves its hooks wrongly, so load the ESM build next to it.
+const tsxApi = isTs ? pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href : '';
 
 /** A PipelineLauncher that runs pipelines in worker threads. */
 export class WorkerPipelineRunner implements PipelineLauncher {
@@ -97,7 +105,9 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     run.state = 'running';
     const startedAt = new Date();
     const input: WorkerInput = { request: run.request, storeRoot: this.options.storeRoot ?? '/', backend: this.options.backend, codeVersion: this.options.codeVersion };
-    const worker = new Worker(workerUrl, { workerData: input, execArgv: isTs ? ['--import', 'tsx'] : [] });
+    const worker = isTs
+      ? new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerPath).href)}); }).catch((e) => { console.error(e); process.exit(1); });`, { eval: true, workerData: input })
+      : new Worker(workerPath, { workerData: input });
     run.worker = worker;
     let done = false;
     const finish = (completion: PipelineCompletion): void => {
