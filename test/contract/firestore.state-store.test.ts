@@ -18,10 +18,11 @@ it('imports the Firestore SDK only on first use', async () => {
   expect(loaded.afterUse).toBeGreaterThan(0);
 });
 
-it('rejects a document id containing "/" as a permanent STATE.INVALID_KEY', async () => {
+it('rejects an id containing "/" and use after close with permanent codes, before any network call', async () => {
   const store = new FirestoreStateStore({ projectId: 'demo-offline' });
   await expect(store.get('models', 'a/b')).rejects.toMatchObject({ code: 'STATE.INVALID_KEY', retryable: false });
   await store.close();
+  await expect(store.get('models', 'a')).rejects.toMatchObject({ code: 'STATE.CLOSED', retryable: false });
 });
 
 describe.skipIf(!enabled)('Firestore emulator', () => {

@@ -6,7 +6,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PubSubEventBus } from '../../shared/adapters/gcp/pubsub.event-bus.js';
-import { TOPICS, isTopic } from '../../shared/domain/topics.js';
+import { TOPICS, isTopic, type Topic } from '../../shared/domain/topics.js';
 import {
   announceSkippedEmulatorTests,
   hasGcloud,
@@ -27,10 +27,14 @@ it('imports the Pub/Sub SDK only on first publish, and close() of an unused bus 
   expect(loaded.afterUse).toBeGreaterThan(0);
 });
 
-it('rejects data that is not JSON-serialisable as a permanent BUS.INVALID_MESSAGE', async () => {
+it('rejects bad messages and use after close with the embedded bus\'s permanent codes, before any network call', async () => {
   const bus = new PubSubEventBus({ projectId: PROJECT });
-  await expect(bus.publish({ topic: 'data-landed', data: { n: 1n } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE', retryable: false });
+  const permanent = (code: string) => ({ code, retryable: false });
+  await expect(bus.publish({ topic: 'data-landed', data: { n: 1n } })).rejects.toMatchObject(permanent('BUS.INVALID_MESSAGE'));
+  await expect(bus.publish({ topic: 'data-landed', data: 1, attributes: { n: 1 as unknown as string } })).rejects.toMatchObject(permanent('BUS.INVALID_MESSAGE'));
+  await expect(bus.publish({ topic: 'no-such-topic' as Topic, data: 1 })).rejects.toMatchObject(permanent('BUS.UNKNOWN_TOPIC'));
   await bus.close();
+  await expect(bus.publish({ topic: 'data-landed', data: 1 })).rejects.toMatchObject(permanent('BUS.CLOSED'));
 });
 
 describe.skipIf(!enabled)('Pub/Sub emulator', () => {

@@ -84,8 +84,8 @@ function countSkipped(task: RunnerTask): number {
 }
 
 /**
- * In a fresh Node process, import a GCP adapter, construct it and close it unused, then start one
- * call (`use`, an expression over `adapter`); returns how many modules of `@google-cloud/<sdk>` were
+ * In a fresh Node process, import a GCP adapter, construct one and close it unused, then start one
+ * call on another (`use`, an expression over `adapter`); returns how many modules of `@google-cloud/<sdk>` were
  * loaded after close and after the call. It checks that adapters keep the SDK off the cold-start
  * path, and needs no emulator (the SDK points at a closed port).
  */
@@ -95,9 +95,10 @@ export async function sdkModulesLoaded(adapterFile: string, className: string, s
     import { createRequire } from 'node:module';
     const mod = await import(${JSON.stringify(adapter)});
     const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@google-cloud/${sdk}/')).length;
-    const adapter = new mod.${className}({ projectId: 'demo-lazy' });
-    await adapter.close();
+    const unused = new mod.${className}({ projectId: 'demo-lazy' });
+    await unused.close();
     const afterClose = loaded();
+    const adapter = new mod.${className}({ projectId: 'demo-lazy' });
     (${use}).catch(() => undefined);
     for (let i = 0; i < 200 && loaded() === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
     console.log(JSON.stringify({ afterClose, afterUse: loaded() }));

@@ -34,6 +34,7 @@ const NESTED_ARRAY_KEY = '~array';
 export class FirestoreStateStore implements StateStore {
   private readonly db: Lazy<Firestore>;
   private readonly maxAttempts: number | undefined;
+  private closed = false;
 
   constructor(options: FirestoreStateStoreOptions) {
     this.maxAttempts = options.maxAttempts;
@@ -45,20 +46,20 @@ export class FirestoreStateStore implements StateStore {
 
   /** Read one document. */
   async get<T extends Doc = Doc>(collection: string, id: string): Promise<T | undefined> {
-    const db = await this.db.get();
+    const db = await this.open();
     return guard(async () => snapshotData<T>(await docRef(db, collection, id).get()));
   }
 
   /** Query a collection by field filters (dotted paths allowed), order and limit. */
   async query<T extends Doc = Doc>(collection: string, options: QueryOptions = {}): Promise<Found<T>[]> {
-    const db = await this.db.get();
+    const db = await this.open();
     const query = buildQuery(db, collection, options);
     return query ? guard(async () => found<T>(await query.get())) : [];
   }
 
   /** Create the document unless it exists; returns whether it was created. */
   async createIfAbsent(collection: string, id: string, data: Doc): Promise<boolean> {
-    const db = await this.db.get();
+    const db = await this.open();
     try {
       await docRef(db, collection, id).create(encode(data));
       return true;
@@ -73,14 +74,21 @@ export class FirestoreStateStore implements StateStore {
    * have no side effects outside `tx`: no publishing, no external calls, no mutation of outer state.
    */
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
-    const db = await this.db.get();
+    const db = await this.open();
     return guard(() => db.runTransaction((t) => fn(new FirestoreTransaction(db, t)), { maxAttempts: this.maxAttempts }));
   }
 
-  /** Terminate the client if it was ever created. */
+  /** Terminate the client if it was ever created; later calls fail with STATE.CLOSED. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const pending = this.db.peek();
     if (pending) await (await pending).terminate();
+  }
+
+  private async open(): Promise<Firestore> {
+    if (this.closed) throw new PermanentError('STATE.CLOSED', 'the state store is closed');
+    return this.db.get();
   }
 }
 

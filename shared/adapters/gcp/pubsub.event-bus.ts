@@ -4,6 +4,7 @@
  */
 import type { PubSub, Topic as PubSubTopic } from '@google-cloud/pubsub';
 import { AppError, PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
+import { isTopic } from '../../domain/topics.js';
 import type { EventBus, OutgoingMessage } from '../../ports/event-bus.js';
 import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
 
@@ -17,6 +18,7 @@ export class PubSubEventBus implements EventBus {
   private readonly client: Lazy<PubSub>;
   /** Publisher per topic and ordering mode; each batches and must be flushed on close. */
   private readonly topics = new Map<string, PubSubTopic>();
+  private closed = false;
 
   constructor(options: PubSubEventBusOptions) {
     this.client = lazy(async () => {
@@ -27,8 +29,9 @@ export class PubSubEventBus implements EventBus {
 
   /** Publish and resolve with the server-assigned message id once Pub/Sub accepted it. */
   async publish(message: OutgoingMessage): Promise<string> {
+    if (this.closed) throw new PermanentError('BUS.CLOSED', 'the event bus is closed');
     const { orderingKey } = message;
-    const data = serialise(message);
+    const data = validate(message);
     const topic = await this.topic(message.topic, orderingKey !== undefined);
     try {
       return await topic.publishMessage({ data, attributes: message.attributes, orderingKey });
@@ -41,6 +44,8 @@ export class PubSubEventBus implements EventBus {
 
   /** Flush every publisher and close the client, if it was ever created. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const pending = this.client.peek();
     if (!pending) return;
     const client = await pending;
@@ -61,12 +66,17 @@ export class PubSubEventBus implements EventBus {
   }
 }
 
-/** JSON bytes of the message data; `undefined` is sent as `null`. */
-function serialise(message: OutgoingMessage): Buffer {
+/** Check the message as the embedded bus does and return its JSON bytes (`undefined` is sent as `null`). */
+function validate(message: OutgoingMessage): Buffer {
+  const { topic } = message;
+  if (!isTopic(topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(topic)}" is not a known topic`);
+  for (const [k, v] of Object.entries(message.attributes ?? {})) {
+    if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`, { topic });
+  }
   try {
     return Buffer.from(JSON.stringify(message.data ?? null));
   } catch (err) {
-    throw new PermanentError('BUS.INVALID_MESSAGE', `data for ${message.topic} is not JSON-serialisable: ${errorMessage(err)}`, { topic: message.topic });
+    throw new PermanentError('BUS.INVALID_MESSAGE', `data for ${topic} is not JSON-serialisable: ${errorMessage(err)}`, { topic });
   }
 }
 
