@@ -1,8 +1,9 @@
 /**
- * All numeric drift statistics of a current window against a fitted baseline in one pass over
- * the window, without sorting it: each value is located among the distinct reference values
- * (grid-accelerated lower bound), which yields the exact KS statistic and the exact 1-Wasserstein
- * distance from per-gap counts and sums; only gaps where the two ECDFs cross are sorted.
+ * All numeric drift statistics of a current window against a fitted baseline, without sorting
+ * the window. One pass locates each value among the distinct reference values (grid-accelerated
+ * lower bound) and accumulates per-gap counts and offsets; a walk over the gaps then yields the
+ * exact KS statistic, the exact 1-Wasserstein distance and the PSI / histogram bin counts. Only
+ * values in the few gaps where the ECDFs cross or a bin edge falls are revisited.
  */
 import { jensenShannonDistance, psiFromProportions } from './distances.js';
 import { histogramBin, psiBin, type NumericBaseline } from './numeric-baseline.js';
@@ -29,13 +30,24 @@ export interface NumericComparison {
   wassersteinNormed: number;
 }
 
+const PSI_SPLIT = 1;
+const HIST_SPLIT = 2;
+const CROSSING = 4;
+
 /** PSI of a current window on the baseline's quantile bins. Missing values are excluded. */
 export function psi(baseline: NumericBaseline, current: ArrayLike<number | null>): number {
   return compareNumeric(baseline, current).psi;
 }
 
+/** Number of edges ≤ x, advancing a pointer (x must not decrease between calls). */
+function edgesUpTo(edges: readonly number[], x: number, from: number): number {
+  let i = from;
+  while (i < edges.length && edges[i] <= x) i++;
+  return i;
+}
+
 /**
- * Compare a window with a baseline: every statistic (PSI, KS, JS, Wasserstein) in one pass.
+ * Compare a window with a baseline: every statistic (PSI, KS, JS, Wasserstein) at once.
  * A window with no non-missing value returns `nCurrent = 0` and all statistics 0 (never NaN);
  * callers must check `nCurrent` (the drift report flags such a feature as drifted).
  */
@@ -43,14 +55,10 @@ export function compareNumeric(baseline: NumericBaseline, current: ArrayLike<num
   const index = referenceIndex(baseline);
   const u = index.values;
   const k = u.length;
-  const eq = new Float64Array(k);
-  const gapCount = new Float64Array(k + 1);
-  const gapOffset = new Float64Array(k + 1); // Σ distance from the gap's anchoring reference value
+  // Per gap j (values strictly between u[j-1] and u[j]): count, Σ distance to the anchor value;
+  // then the count of values equal to u[j]. Interleaved so one value touches one cache line.
+  const acc = new Float64Array(3 * (k + 1));
   const gapOf = new Int32Array(current.length);
-  const psiEdges = baseline.psi.edges;
-  const histEdges = baseline.histogram.edges;
-  const psiCounts = new Float64Array(psiEdges.length + 1);
-  const histCounts = new Float64Array(histEdges.length + 1);
   let missing = 0;
   for (let i = 0; i < current.length; i++) {
     const x = current[i] as number;
@@ -61,99 +69,124 @@ export function compareNumeric(baseline: NumericBaseline, current: ArrayLike<num
     }
     const j = lowerBound(index, x);
     if (j < k && u[j] === x) {
-      eq[j]++;
+      acc[3 * j + 2]++;
       gapOf[i] = -1;
     } else {
-      gapCount[j]++;
-      gapOffset[j] += j < k ? u[j] - x : x - u[k - 1];
+      acc[3 * j]++;
+      acc[3 * j + 1] += j < k ? u[j] - x : x - u[k - 1];
       gapOf[i] = j;
     }
-    psiCounts[psiBin(psiEdges, x)]++;
-    histCounts[histogramBin(histEdges, x)]++;
   }
   const n2 = current.length - missing;
-  if (n2 === 0) {
-    return { nCurrent: 0, missing, psi: 0, ksStatistic: 0, jensenShannon: 0, wasserstein: 0, wassersteinNormed: 0 };
-  }
+  if (n2 === 0) return { nCurrent: 0, missing, psi: 0, ksStatistic: 0, jensenShannon: 0, wasserstein: 0, wassersteinNormed: 0 };
+
   const n1 = baseline.sorted.length;
   const cum = index.cumulative;
+  const pe = baseline.psi.edges;
+  const he = baseline.histogram.edges;
+  const psiCounts = new Float64Array(pe.length + 1);
+  const histCounts = new Float64Array(he.length + 1);
+  const flags = new Uint8Array(k + 1);
+  const before = new Float64Array(k + 1); // current values ≤ u[j-1], for crossing gaps
   let d = 0;
   let w = 0;
-  let before = 0; // current values ≤ the previous reference value
-  const mixed: { gap: number; before: number }[] = [];
+  let seen = 0;
+  let pAt = 0; // edges ≤ u[j-1]
+  let hAt = 0;
   for (let j = 0; j <= k; j++) {
-    const cnt = gapCount[j];
+    const cnt = acc[3 * j];
     const a = j === 0 ? 0 : cum[j - 1] / n1;
     if (cnt > 0) {
-      d = Math.max(d, Math.abs(a - (before + cnt) / n2));
-      if (j === 0 || j === k) w += gapOffset[j] / n2;
+      d = Math.max(d, Math.abs(a - (seen + cnt) / n2));
+      if (j === 0 || j === k) w += acc[3 * j + 1] / n2;
       else {
         const width = u[j] - u[j - 1];
-        const lowF = before / n2;
-        const highF = (before + cnt) / n2;
-        const integralF = lowF * width + gapOffset[j] / n2;
+        const lowF = seen / n2;
+        const highF = (seen + cnt) / n2;
+        const integralF = lowF * width + acc[3 * j + 1] / n2;
         if (a >= highF) w += a * width - integralF;
         else if (a <= lowF) w += integralF - a * width;
-        else mixed.push({ gap: j, before });
+        else flags[j] |= CROSSING;
+      }
+      // Bins of the open gap: constant unless an edge lies strictly inside it.
+      if (j === 0) {
+        psiCounts[0] += cnt;
+        histCounts[0] += cnt;
+      } else if (j === k) {
+        psiCounts[pe.length] += cnt;
+        histCounts[he.length] += cnt;
+      } else {
+        if (pAt < pe.length && pe[pAt] < u[j]) flags[j] |= PSI_SPLIT;
+        else psiCounts[pAt] += cnt;
+        if (hAt < he.length && he[hAt] < u[j]) flags[j] |= HIST_SPLIT;
+        else histCounts[hAt] += cnt;
       }
     } else if (j > 0 && j < k) {
-      w += Math.abs(a - before / n2) * (u[j] - u[j - 1]);
+      w += Math.abs(a - seen / n2) * (u[j] - u[j - 1]);
     }
-    before += cnt;
+    before[j] = seen;
+    seen += cnt;
     if (j < k) {
-      before += eq[j];
-      d = Math.max(d, Math.abs(cum[j] / n1 - before / n2));
+      const e = acc[3 * j + 2];
+      seen += e;
+      d = Math.max(d, Math.abs(cum[j] / n1 - seen / n2));
+      if (e > 0) {
+        psiCounts[psiBin(pe, u[j])] += e;
+        histCounts[histogramBin(he, u[j])] += e;
+      }
+      pAt = edgesUpTo(pe, u[j], pAt);
+      hAt = edgesUpTo(he, u[j], hAt);
     }
   }
-  w += mixedGapsArea(mixed, current, gapOf, gapCount, u, cum, n1, n2);
-  const hist = Array.from(histCounts, (c) => c / n2);
+  w += revisit(current, gapOf, flags, acc, before, u, cum, n1, n2, pe, he, psiCounts, histCounts);
   return {
     nCurrent: n2,
     missing,
     psi: psiFromProportions(baseline.psi.proportions, Array.from(psiCounts, (c) => c / n2)),
     ksStatistic: d,
-    jensenShannon: jensenShannonDistance(baseline.histogram.proportions, hist),
+    jensenShannon: jensenShannonDistance(baseline.histogram.proportions, Array.from(histCounts, (c) => c / n2)),
     wasserstein: w,
     wassersteinNormed: w / Math.max(baseline.std, WASSERSTEIN_MIN_STD),
   };
 }
 
-/** ∫|F_ref - F_cur| over the gaps where the current ECDF crosses the reference level. */
-function mixedGapsArea(
-  mixed: { gap: number; before: number }[],
-  current: ArrayLike<number | null>,
-  gapOf: Int32Array,
-  gapCount: Float64Array,
-  u: Float64Array,
-  cum: Float64Array,
-  n1: number,
-  n2: number,
+/** Second look at values in flagged gaps: bin them individually; integrate crossing gaps exactly. */
+function revisit(
+  current: ArrayLike<number | null>, gapOf: Int32Array, flags: Uint8Array, acc: Float64Array, before: Float64Array,
+  u: Float64Array, cum: Float64Array, n1: number, n2: number,
+  pe: readonly number[], he: readonly number[], psiCounts: Float64Array, histCounts: Float64Array,
 ): number {
-  if (mixed.length === 0) return 0;
-  const slot = new Int32Array(u.length + 1).fill(-1);
-  const offsets = new Int32Array(mixed.length + 1);
-  mixed.forEach((m, s) => {
-    slot[m.gap] = s;
-    offsets[s + 1] = offsets[s] + gapCount[m.gap];
+  const crossing: number[] = [];
+  for (let j = 0; j < flags.length; j++) if (flags[j] & CROSSING) crossing.push(j);
+  if (crossing.length === 0 && !flags.some((f) => f !== 0)) return 0;
+  const slot = new Int32Array(flags.length).fill(-1);
+  const offsets = new Int32Array(crossing.length + 1);
+  crossing.forEach((j, s) => {
+    slot[j] = s;
+    offsets[s + 1] = offsets[s] + acc[3 * j];
   });
-  const values = new Float64Array(offsets[mixed.length]);
-  const fill = offsets.slice(0, mixed.length);
+  const values = new Float64Array(offsets[crossing.length]);
+  const fill = offsets.slice(0, crossing.length);
   for (let i = 0; i < gapOf.length; i++) {
-    const s = gapOf[i] < 0 ? -1 : slot[gapOf[i]];
-    if (s >= 0) values[fill[s]++] = current[i] as number;
+    const j = gapOf[i];
+    if (j < 0 || flags[j] === 0) continue;
+    const x = current[i] as number;
+    if (flags[j] & PSI_SPLIT) psiCounts[psiBin(pe, x)]++;
+    if (flags[j] & HIST_SPLIT) histCounts[histogramBin(he, x)]++;
+    if (flags[j] & CROSSING) values[fill[slot[j]]++] = x;
   }
   let area = 0;
-  mixed.forEach((m, s) => {
+  crossing.forEach((j, s) => {
     const vs = values.subarray(offsets[s], offsets[s + 1]).sort();
-    const a = cum[m.gap - 1] / n1;
-    let f = m.before;
-    let prev = u[m.gap - 1];
+    const a = cum[j - 1] / n1;
+    let f = before[j];
+    let prev = u[j - 1];
     for (let i = 0; i < vs.length; i++) {
       area += Math.abs(a - f / n2) * (vs[i] - prev);
       f++;
       prev = vs[i];
     }
-    area += Math.abs(a - f / n2) * (u[m.gap] - prev);
+    area += Math.abs(a - f / n2) * (u[j] - prev);
   });
   return area;
 }

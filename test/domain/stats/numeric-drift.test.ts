@@ -25,6 +25,15 @@ describe('one-pass numeric comparison equals the direct computations', () => {
     expect(c.ksStatistic).toBeCloseTo(ks.statistic, 12);
     expect(c.wasserstein).toBeCloseTo(wassersteinDistance(ref, cur), 10);
     expect(c.nCurrent).toBe(n2);
+    const b = fitNumericBaseline(ref);
+    const psiCounts = new Array<number>(b.psi.proportions.length).fill(0);
+    const hist = new Array<number>(b.histogram.proportions.length).fill(0);
+    for (const x of cur) {
+      psiCounts[b.psi.edges.filter((e) => e < x).length]++;
+      hist[histogramBin(b.histogram.edges, x)]++;
+    }
+    expect(c.psi).toBeCloseTo(psiFromProportions(b.psi.proportions, psiCounts.map((n) => n / n2)), 12);
+    expect(c.jensenShannon).toBeCloseTo(jensenShannonDistance(b.histogram.proportions, hist), 12);
   });
 
   it('counts and excludes missing values', () => {
