@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModelServing, type Predictor } from '../../shared/adapters/local/local.model-serving.js';
 import { createPredictionHandler, type PredictionHandlerOptions } from '../../shared/adapters/local/prediction-endpoint.js';
 import { SqlitePredictionLog } from '../../shared/adapters/local/sqlite.prediction-log.js';
+import { staticAuthClient } from '../support/fake-gcp-server.js';
 
 const PREDICT = '/v1/projects/demo/locations/local/endpoints/ep:predict';
 const NOW = new Date('2024-05-01T12:00:00.000Z');
@@ -155,8 +156,8 @@ describe('prediction endpoint', () => {
   it('is reachable by the real Vertex AI PredictionServiceClient', async () => {
     const { base } = await start({ '1.1.0': 100 });
     const { v1, helpers } = await import('@google-cloud/aiplatform');
-    const { OAuth2Client } = await import('google-auth-library');
-    const authClient = new OAuth2Client({ credentials: { access_token: 'test', expiry_date: Date.now() + 3600e3 } });
+    // The client's nested google-auth-library is another version of the same class, hence the cast.
+    const authClient = staticAuthClient() as never;
     const client = new v1.PredictionServiceClient({ apiEndpoint: '127.0.0.1', port: Number(new URL(base).port), protocol: 'http', fallback: true, authClient });
     const [response] = await client.predict({
       endpoint: 'projects/demo/locations/local/endpoints/ep',
