@@ -1,0 +1,146 @@
+/**
+ * PipelineLauncher on Vertex AI Pipelines: createPipelineJob with the run id as pipeline job id
+ * (ALREADY_EXISTS means the run was launched before), getPipelineJob for the authoritative state.
+ */
+import type { ClientOptions } from 'google-gax';
+import { PermanentError, TransientError } from '../../domain/errors.js';
+import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
+import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
+
+type AiPlatform = typeof import('@google-cloud/aiplatform');
+type Client = InstanceType<AiPlatform['v1']['PipelineServiceClient']>;
+type Value = import('@google-cloud/aiplatform').protos.google.protobuf.IValue;
+type Struct = import('@google-cloud/aiplatform').protos.google.protobuf.IStruct;
+
+/** Plain JSON -> protobuf Value (the client's object form of google.protobuf.Value). */
+function toValue(v: unknown): Value {
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
+  if (typeof v === 'number') return { numberValue: v };
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
+  return { structValue: toStruct(v as Record<string, unknown>) };
+}
+
+/** Plain JSON object -> protobuf Struct. */
+function toStruct(o: Record<string, unknown>): Struct {
+  return { fields: Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toValue(v)])) };
+}
+
+/** Options of the launcher. */
+export interface VertexPipelineLauncherOptions {
+  project: string;
+  location: string;
+  trainerImage: string;
+  /** Service account the job runs as. */
+  serviceAccount?: string;
+  /** gs:// root for KFP's own outputs; defaults to `<artifactUri>/pipeline-root`. */
+  pipelineRoot?: string;
+  /** Passed to the client (tests point it at a local server with `fallback: true`). */
+  clientOptions?: ClientOptions;
+}
+
+const STATES: Record<string, PipelineState> = {
+  PIPELINE_STATE_UNSPECIFIED: 'queued',
+  PIPELINE_STATE_QUEUED: 'queued',
+  PIPELINE_STATE_PENDING: 'queued',
+  PIPELINE_STATE_RUNNING: 'running',
+  PIPELINE_STATE_CANCELLING: 'running',
+  PIPELINE_STATE_PAUSED: 'running',
+  PIPELINE_STATE_SUCCEEDED: 'succeeded',
+  PIPELINE_STATE_FAILED: 'failed',
+  PIPELINE_STATE_CANCELLED: 'cancelled',
+};
+const STATE_NAMES = ['PIPELINE_STATE_UNSPECIFIED', 'PIPELINE_STATE_QUEUED', 'PIPELINE_STATE_PENDING', 'PIPELINE_STATE_RUNNING', 'PIPELINE_STATE_SUCCEEDED', 'PIPELINE_STATE_FAILED', 'PIPELINE_STATE_CANCELLING', 'PIPELINE_STATE_CANCELLED', 'PIPELINE_STATE_PAUSED'];
+
+/** Map a Vertex PipelineState (enum name or number) to ours. */
+export function mapPipelineState(state: unknown): PipelineState {
+  const name = typeof state === 'number' ? STATE_NAMES[state] : String(state);
+  return STATES[name ?? ''] ?? 'queued';
+}
+
+// gRPC calls report gRPC codes; the REST fallback reports the HTTP status. Accept both.
+const ALREADY_EXISTS = new Set([6, 409]);
+const NOT_FOUND = new Set([5, 404]);
+const RETRYABLE = new Set([4, 8, 10, 13, 14, 429, 500, 502, 503, 504]);
+const codeOf = (err: unknown): number | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** Label values: lowercase letters, digits, `-` and `_`, at most 63 characters. */
+function labelValue(v: string): string {
+  return v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
+}
+
+/** The Vertex AI pipeline launcher. */
+export class VertexPipelineLauncher implements PipelineLauncher {
+  private client?: Promise<Client>;
+
+  constructor(private readonly options: VertexPipelineLauncherOptions) {}
+
+  private get parent(): string {
+    return `projects/${this.options.project}/locations/${this.options.location}`;
+  }
+
+  private async pipelines(): Promise<Client> {
+    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({ apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions }));
+    return this.client;
+  }
+
+  async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
+    const client = await this.pipelines();
+    const parameterValues = {
+      run_id: request.runId,
+      model_id: request.modelId,
+      correlation_id: request.correlationId,
+      data_uri: request.dataUri,
+      contract_uri: request.contractUri ?? '',
+      artifact_uri: request.artifactUri,
+      seed: request.seed,
+      hyperparameters: JSON.stringify(request.hyperparameters),
+    };
+    const labels = Object.fromEntries(
+      Object.entries({ 'model-id': request.modelId, 'run-id': request.runId, ...request.labels }).map(([k, v]) => [labelValue(k), labelValue(v)]),
+    );
+    try {
+      await client.createPipelineJob({
+        parent: this.parent,
+        pipelineJobId: request.runId,
+        pipelineJob: {
+          displayName: `${request.modelId}-${request.runId}`.slice(0, 128),
+          labels,
+          pipelineSpec: toStruct(buildPipelineSpec({ image: this.options.trainerImage })),
+          runtimeConfig: {
+            gcsOutputDirectory: this.options.pipelineRoot ?? `${request.artifactUri.replace(/\/+$/, '')}/pipeline-root`,
+            parameterValues: Object.fromEntries(Object.entries(parameterValues).map(([k, v]) => [k, toValue(v)])),
+          },
+          ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
+        },
+      });
+      return { jobId: request.runId, alreadyExisted: false };
+    } catch (err) {
+      if (ALREADY_EXISTS.has(codeOf(err) ?? 0)) return { jobId: request.runId, alreadyExisted: true };
+      throw toAppError(err, 'launch');
+    }
+  }
+
+  async status(jobId: string): Promise<PipelineStatus | undefined> {
+    const client = await this.pipelines();
+    try {
+      const [job] = await client.getPipelineJob({ name: `${this.parent}/pipelineJobs/${jobId}` });
+      const artifact = job.runtimeConfig?.parameterValues?.artifact_uri?.stringValue ?? undefined;
+      const error = job.error?.message ?? undefined;
+      return { jobId, state: mapPipelineState(job.state), ...(artifact ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+    } catch (err) {
+      if (NOT_FOUND.has(codeOf(err) ?? 0)) return undefined;
+      throw toAppError(err, 'status');
+    }
+  }
+}
+
+function toAppError(err: unknown, op: string): Error {
+  const code = codeOf(err);
+  const message = `Vertex AI pipeline ${op} failed: ${err instanceof Error ? err.message : String(err)}`;
+  return code !== undefined && RETRYABLE.has(code) ? new TransientError('PIPELINE.UNAVAILABLE', message, { grpcCode: code }) : new PermanentError('PIPELINE.REJECTED', message, { grpcCode: code });
+}
