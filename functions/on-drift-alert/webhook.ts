@@ -1,6 +1,7 @@
 /**
  * The Cloud Monitoring webhook (notification channel `webhook_tokenauth`: the token travels in the
  * URL's query string, custom headers are not supported). Missing or wrong token: 401, no state change.
+ * The core is transport-free so the local platform's HTTP server serves the same logic.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
@@ -17,32 +18,39 @@ export function tokenMatches(presented: unknown, expected: string | undefined): 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The HTTP handler of the drift webhook. `getToken` reads the configured token (Secret Manager on Google Cloud). */
+/** A webhook request, whatever the transport. */
+export interface WebhookRequest {
+  method: string;
+  token: unknown;
+  body: unknown;
+}
+
+/** A webhook response: status and JSON body. */
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Authenticate, decode and handle one webhook call. */
+export async function handleWebhook(req: WebhookRequest, getDeps: DepsProvider, expectedToken: string | undefined): Promise<WebhookResponse> {
+  if (req.method !== 'POST') return { status: 405, body: { error: { code: 'HTTP.METHOD', message: 'use POST with a Cloud Monitoring incident (schema 1.2)' } } };
+  if (!tokenMatches(req.token, expectedToken)) return { status: 401, body: { error: { code: 'AUTH.TOKEN', message: 'missing or wrong token: pass ?token=<the channel token>' } } };
+  try {
+    const decoded = decodeMonitoringWebhookBody(req.body as Parameters<typeof decodeMonitoringWebhookBody>[0]);
+    const incidentId = decoded.payload.type === 'monitoring.incident' ? decoded.payload.incidentId : decoded.dedupeKey;
+    const result = await dispatch(await getDeps(), 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}` }, driftRoute);
+    return { status: 200, body: { ok: true, duplicate: result?.duplicate ?? false, outcome: result?.outcome ?? null } };
+  } catch (err) {
+    if (err instanceof ValidationError) return { status: 400, body: { error: { code: err.code, message: err.message, issues: err.issues } } };
+    if (isRetryable(err)) return { status: 503, body: { error: { code: 'UNAVAILABLE', message: errorMessage(err) } } };
+    return { status: 422, body: { error: { code: 'REJECTED', message: errorMessage(err) } } };
+  }
+}
+
+/** The functions-framework HTTP handler of the drift webhook. `getToken` reads the configured token (Secret Manager on Google Cloud). */
 export function onDriftAlertWebhook(getDeps: DepsProvider, getToken: () => Promise<string | undefined>) {
   return async (req: Request, res: Response): Promise<void> => {
-    if (req.method !== 'POST') {
-      res.status(405).json({ error: { code: 'HTTP.METHOD', message: 'use POST with a Cloud Monitoring incident (schema 1.2)' } });
-      return;
-    }
-    const presented = req.query.token ?? req.get('x-webhook-token');
-    if (!tokenMatches(presented, await getToken())) {
-      res.status(401).json({ error: { code: 'AUTH.TOKEN', message: 'missing or wrong token: pass ?token=<the channel token>' } });
-      return;
-    }
-    const deps = await getDeps();
-    try {
-      const decoded = decodeMonitoringWebhookBody(req.body);
-      const incidentId = decoded.payload.type === 'monitoring.incident' ? decoded.payload.incidentId : decoded.dedupeKey;
-      const result = await dispatch(deps, 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}` }, driftRoute);
-      res.status(200).json({ ok: true, duplicate: result?.duplicate ?? false, outcome: result?.outcome ?? null });
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        res.status(400).json({ error: { code: err.code, message: err.message, issues: err.issues } });
-      } else if (isRetryable(err)) {
-        res.status(503).json({ error: { code: 'UNAVAILABLE', message: errorMessage(err) } });
-      } else {
-        res.status(422).json({ error: { code: 'REJECTED', message: errorMessage(err) } });
-      }
-    }
+    const result = await handleWebhook({ method: req.method, token: req.query.token, body: req.body }, getDeps, await getToken());
+    res.status(result.status).json(result.body);
   };
 }

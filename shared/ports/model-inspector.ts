@@ -15,6 +15,9 @@ export interface ModelInspector {
   readEvaluation(artifactUri: string): Promise<RunEvaluation>;
   /** Load the artifact and predict on sample rows: ok only if every prediction is finite. */
   servability(artifactUri: string): Promise<{ ok: boolean; error?: string; predictions?: number[] }>;
-  /** Metrics of the model at `modelArtifactUri` on the test split stored with `testArtifactUri`. */
-  evaluateOn(modelArtifactUri: string, testArtifactUri: string): Promise<MetricSet>;
+  /**
+   * Metrics of the model at `modelArtifactUri` on the test split of the run at `testArtifactUri`;
+   * undefined when that model cannot read the candidate's data (a different feature contract).
+   */
+  evaluateOn(modelArtifactUri: string, testArtifactUri: string): Promise<MetricSet | undefined>;
 }

@@ -6,6 +6,7 @@ import { COLLECTIONS, type DeploymentDoc, type RunDoc } from '../domain/state.js
 import { PermanentError } from '../domain/errors.js';
 import type { ServiceDeps } from './context.js';
 import type { Effect, EffectExecutor } from './processing.js';
+import { launchRequest } from './new-data.service.js';
 
 /** The executors for every effect type the use cases emit. */
 export function createEffectExecutors(deps: Omit<ServiceDeps, 'effects'>): Record<string, EffectExecutor> {
@@ -21,10 +22,7 @@ async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect
   if (!run) throw new PermanentError('RUN.NOT_FOUND', `run ${runId} does not exist`);
   if (run.state !== 'requested' && run.state !== 'submitted') return;
   if (run.notBefore !== undefined && run.notBefore > deps.clock().toISOString()) return; // the reconciler launches it when due
-  const { alreadyExisted } = await deps.launcher.launch({
-    runId, modelId: run.modelId, correlationId: run.correlationId, dataUri: run.dataUri, contractUri: run.contractUri,
-    artifactUri: run.artifactUri, hyperparameters: {}, seed: 42, labels: { model_id: run.modelId, run_id: runId },
-  });
+  const { alreadyExisted } = await deps.launcher.launch(launchRequest(run));
   await deps.store.transaction(async (tx) => {
     const current = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
     if (current?.state !== 'requested') return;

@@ -7,6 +7,7 @@ import type { RetrainReason } from '../domain/contracts/index.js';
 import { PermanentError } from '../domain/errors.js';
 import { COLLECTIONS, type ModelDoc, type RunDoc } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
+import type { PipelineLaunchRequest } from '../ports/pipeline-launcher.js';
 import { DecisionLog, readModel, type ServiceDeps } from './context.js';
 import { derivedId, processOnce, recordRejection, type Decision, type MessageIdentity, type Processed } from './processing.js';
 
@@ -99,4 +100,13 @@ export function newRun(
 /** The after-commit effect that launches a run's pipeline (job id = run id, so it is idempotent). */
 export function launchEffect(run: RunDoc): { type: 'launch-pipeline'; payload: { runId: string } } {
   return { type: 'launch-pipeline', payload: { runId: run.runId } };
+}
+
+/** The launch request of a run (job id = run id; seed fixed so reruns are reproducible). */
+export function launchRequest(run: RunDoc): PipelineLaunchRequest {
+  return {
+    runId: run.runId, modelId: run.modelId, correlationId: run.correlationId, dataUri: run.dataUri,
+    ...(run.contractUri ? { contractUri: run.contractUri } : {}), artifactUri: run.artifactUri, hyperparameters: {}, seed: 42,
+    labels: { model_id: run.modelId, run_id: run.runId },
+  };
 }

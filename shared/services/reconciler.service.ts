@@ -5,7 +5,7 @@
  */
 import { COLLECTIONS, type RunDoc } from '../domain/state.js';
 import type { ServiceDeps } from './context.js';
-import { launchEffect } from './new-data.service.js';
+import { launchEffect, launchRequest } from './new-data.service.js';
 import { reconcileOutboxes, type MessageIdentity, type Processed } from './processing.js';
 
 /** How old an unsent outbox or a silent run must be before the reconciler acts. */
@@ -26,8 +26,15 @@ export async function runReconciler(deps: ServiceDeps, identity: MessageIdentity
       launched += 1;
       continue;
     }
-    if (now.getTime() - Date.parse(run.updatedAt) < thresholds.run) continue;
     const status = await deps.launcher.status(run.pipelineJobId);
+    if (status === undefined) {
+      // The launcher has no such job (a local runner restarted, or the create call was lost): launch it again;
+      // the job id is the run id, so a launch that did happen is not repeated.
+      await deps.launcher.launch(launchRequest(run));
+      launched += 1;
+      continue;
+    }
+    if (now.getTime() - Date.parse(run.updatedAt) < thresholds.run) continue;
     polled += 1;
     if (status && (status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled')) {
       await deps.bus.publish({

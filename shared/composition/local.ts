@@ -1,0 +1,140 @@
+/**
+ * The embedded composition root: SQLite state and bus, a worker-thread pipeline runner, an
+ * in-process endpoint with its SQLite prediction log and metrics, artifacts on the file system.
+ * The four functions are subscribed to the bus with the same handlers Cloud Functions runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { defaultPolicy, type ModelPolicyInput } from '../domain/lifecycle/index.js';
+import { FUNCTION_NAMES, FUNCTION_TOPICS, type FunctionName } from '../domain/topics.js';
+import { COLLECTIONS, type RunDoc } from '../domain/state.js';
+import { jsonLogger } from '../logging.js';
+import type { Logger } from '../ports/logger.js';
+import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
+import { SqliteEventBus, type SubscribeOptions } from '../adapters/local/sqlite.event-bus.js';
+import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
+import { WorkerPipelineRunner } from '../adapters/local/worker.pipeline-runner.js';
+import { LocalModelServing } from '../adapters/local/local.model-serving.js';
+import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
+import { SqliteMetricsSink } from '../adapters/local/sqlite.metrics-sink.js';
+import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
+import { mlModelInspector } from '../adapters/ml.model-inspector.js';
+import { DEFAULT_CONTRACT } from '../ml/default-contract.js';
+import { loadServingModel } from '../ml/serving-model.js';
+import type { PipelineCompletion } from '../ml/pipeline-result.js';
+import type { PipelineProgress } from '../ml/pipeline.js';
+import { createEffectExecutors } from '../services/effects.js';
+import type { ServiceDeps } from '../services/context.js';
+import type { CloudEventHandler } from '../services/edge.js';
+import { onNewData } from '../../functions/on-new-data/index.js';
+import { onEvalComplete } from '../../functions/on-eval-complete/index.js';
+import { onPromotion } from '../../functions/on-promotion/index.js';
+import { onDriftAlert } from '../../functions/on-drift-alert/index.js';
+
+/** Options beyond configuration (tests and the demo tune these). */
+export interface LocalStackOptions {
+  logger?: Logger;
+  clock?: () => Date;
+  policy?: ModelPolicyInput;
+  /** Bus retry settings (tests shorten backoff). */
+  subscription?: SubscribeOptions;
+  /** Hyperparameters for every run (the demo trains fewer epochs). */
+  hyperparameters?: Record<string, number>;
+}
+
+/** Everything the local platform runs on. */
+export interface LocalStack {
+  deps: ServiceDeps;
+  bus: SqliteEventBus;
+  store: SqliteStateStore;
+  runner: WorkerPipelineRunner;
+  serving: LocalModelServing;
+  predictionLog: SqlitePredictionLog;
+  metrics: SqliteMetricsSink;
+  artifacts: FsArtifactStore;
+  dataDir: string;
+  /** Subscribe the four functions' handlers to their topics on the bus. */
+  registerFunctions(): void;
+  close(): Promise<void>;
+}
+
+const handlers: Record<FunctionName, (getDeps: () => Promise<ServiceDeps>) => CloudEventHandler> = {
+  'on-new-data': onNewData, 'on-eval-complete': onEvalComplete, 'on-promotion': onPromotion, 'on-drift-alert': onDriftAlert,
+};
+
+/** Build the embedded stack under `config.dataDir`. */
+export async function createLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
+  const logger = options.logger ?? jsonLogger(config.logLevel);
+  const clock = options.clock ?? (() => new Date());
+  const store = new SqliteStateStore({ path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous, now: clock });
+  const bus = new SqliteEventBus({ path: join(dataDir, 'bus.db'), synchronous: config.sqliteSynchronous, defaults: { maxDeliveryAttempts: config.maxDeliveryAttempts, ...options.subscription } });
+  const artifacts = new FsArtifactStore(join(dataDir, 'artifacts'));
+  const predictionLog = new SqlitePredictionLog({ path: join(dataDir, 'telemetry.db'), synchronous: config.sqliteSynchronous });
+  const metrics = new SqliteMetricsSink({ path: join(dataDir, 'metrics.db'), synchronous: config.sqliteSynchronous });
+  const serving = new LocalModelServing({
+    loadPredictor: async (uri) => {
+      const model = await loadServingModel(artifacts, uri);
+      return { predict: async (rows) => model.predict(rows as never), close: async () => model.dispose() };
+    },
+  });
+  const runner = new WorkerPipelineRunner({
+    onProgress: (runId, event) => void recordProgress(store, clock, runId, event).catch((err: unknown) => logger.log('WARNING', `progress of ${runId} not recorded: ${String(err)}`)),
+    onComplete: (completion) => publishCompletion(bus, completion),
+    onCallbackError: (err, completion) => logger.log('ERROR', `completion of ${completion.runId} not published: ${String(err)}`, { correlationId: completion.correlationId }),
+  });
+  const base = {
+    store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
+    datasets: csvDatasetInspector(artifacts, DEFAULT_CONTRACT.timeColumn), inspector: mlModelInspector(artifacts),
+    serving, predictionLog, metrics, artifacts,
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }) },
+  };
+  const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
+  const getDeps = async (): Promise<ServiceDeps> => deps;
+  return {
+    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir,
+    registerFunctions() {
+      for (const fn of FUNCTION_NAMES) {
+        const handler = handlers[fn](getDeps);
+        for (const topic of FUNCTION_TOPICS[fn]) bus.subscribe(topic, `${fn}--${topic}`, (event) => handler(event));
+      }
+    },
+    async close() {
+      await runner.close();
+      await bus.close();
+      await store.close();
+      predictionLog.close();
+      metrics.close();
+    },
+  };
+}
+
+function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {
+  if (!hp) return runner;
+  const launch = runner.launch.bind(runner);
+  runner.launch = (request) => launch({ ...request, hyperparameters: { ...hp, ...request.hyperparameters } });
+  return runner;
+}
+
+async function recordProgress(store: SqliteStateStore, clock: () => Date, runId: string, event: PipelineProgress): Promise<void> {
+  await store.transaction(async (tx) => {
+    const run = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
+    if (!run || !['submitted', 'running'].includes(run.state)) return;
+    const at = clock().toISOString();
+    const progress = event.kind === 'step'
+      ? { ...(run.progress ?? {}), step: event.step, stepStatus: event.status }
+      : { ...(run.progress ?? {}), step: 'train', epoch: event.epoch, epochs: event.epochs, loss: event.loss, valLoss: event.valLoss };
+    tx.set(COLLECTIONS.runs, runId, { ...run, state: 'running', progress, updatedAt: at });
+  });
+}
+
+/** Turn the runner's completion into a `pipeline-events` message (keyed on job id + state, like the Vertex path). */
+export async function publishCompletion(bus: SqliteEventBus, c: PipelineCompletion): Promise<void> {
+  await bus.publish({
+    topic: 'pipeline-events',
+    data: { type: 'pipeline.completed', runId: c.runId, modelId: c.modelId, pipelineJobId: c.runId, state: c.state, artifactUri: c.artifactUri, finishedAt: c.finishedAt, ...(c.error ? { error: c.error } : {}) },
+    attributes: { idempotencyKey: `${c.runId}#${c.state}`, correlationId: c.correlationId },
+  });
+}
