@@ -159,9 +159,13 @@ describe('SqliteEventBus reliability', () => {
     expect(bus.stats().acked).toBe(8);
   });
 
-  it('rejects unknown topics and unserialisable data with permanent errors', async () => {
+  it('rejects unknown topics, unserialisable data, bad attributes and use after close with permanent errors', async () => {
     const bus = open();
     await expect(bus.publish({ topic: 'nope' as 'promotions', data: {} })).rejects.toMatchObject({ code: 'BUS.UNKNOWN_TOPIC', retryable: false });
     await expect(bus.publish({ topic: 'promotions', data: undefined })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
+    await expect(bus.publish({ topic: 'promotions', data: { n: 1n } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
+    await expect(bus.publish({ topic: 'promotions', data: 1, attributes: { n: 1 as unknown as string } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
+    await bus.close();
+    await expect(bus.publish({ topic: 'promotions', data: 1 })).rejects.toMatchObject({ code: 'BUS.CLOSED', retryable: false });
   });
 });

@@ -7,8 +7,8 @@
  * exponential backoff, and after `maxDeliveryAttempts` the message moves to `<topic>-dead-letter`
  * (the `dead_letters` table) with its last failure. Deliveries in flight when a process died are
  * redelivered when the next instance opens the file. Dispatch is push-driven: publish, settle and
- * backoff timers wake the dispatcher, which claims due rows in batches; a cheap `data_version`
- * poll notices messages published by another process.
+ * backoff timers wake the dispatcher, which writes a turn's publishes, outcomes and claims in one
+ * transaction (group commit); a cheap `data_version` poll notices messages published by another process.
  */
 import { errorCode, errorMessage, PermanentError } from '../../domain/errors.js';
 import { deadLetterTopic, isTopic, type Topic } from '../../domain/topics.js';
@@ -61,20 +61,16 @@ export class SqliteEventBus implements EventBus {
     });
   }
 
-  /** Publish; resolves with the message id once the message is committed. */
+  /** Publish; resolves with the message id once the message is committed (group-committed with the turn's other writes). */
   async publish(message: OutgoingMessage): Promise<string> {
     this.assertOpen();
     if (!isTopic(message.topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(message.topic)}" is not a known topic`);
-    const data = JSON.stringify(message.data);
-    if (data === undefined) throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable`);
+    const data = serialise(message);
     const attributes = message.attributes ?? {};
     for (const [k, v] of Object.entries(attributes)) {
       if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`);
     }
-    const now = Date.now();
-    const id = this.tables.publish(message.topic, data, JSON.stringify(attributes), message.orderingKey ?? null, new Date(now).toISOString(), now);
-    this.dispatcher.wakeTopic(message.topic);
-    return id;
+    return this.dispatcher.publish({ topic: message.topic, data, attributes: JSON.stringify(attributes), orderingKey: message.orderingKey ?? null });
   }
 
   /**
@@ -128,4 +124,16 @@ export class SqliteEventBus implements EventBus {
   private assertOpen(): void {
     if (this.closed) throw new PermanentError('BUS.CLOSED', 'the event bus is closed');
   }
+}
+
+/** JSON text of a message's data; BigInt, cycles and `undefined` are permanent errors. */
+function serialise(message: OutgoingMessage): string {
+  let data: string | undefined;
+  try {
+    data = JSON.stringify(message.data);
+  } catch (err) {
+    throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable: ${errorMessage(err)}`);
+  }
+  if (data === undefined) throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable`);
+  return data;
 }

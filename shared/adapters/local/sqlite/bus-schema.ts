@@ -1,4 +1,8 @@
-/** DDL and the claim query of the durable bus, plus reading its dead letters. */
+/**
+ * DDL and the claim query of the durable bus, plus reading its dead letters.
+ * `bus_deliveries.seq` is a plain rowid (always above every outstanding row, which is all ordering
+ * needs); `bus_messages.id` is AUTOINCREMENT because it is the message id and must never be reused.
+ */
 import type { SqliteDatabase } from './open.js';
 
 /** Tables of the bus (idempotent). */
@@ -21,7 +25,7 @@ CREATE TABLE IF NOT EXISTS bus_messages (
 );
 CREATE INDEX IF NOT EXISTS bus_messages_unrouted ON bus_messages (topic) WHERE unrouted = 1;
 CREATE TABLE IF NOT EXISTS bus_deliveries (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   subscription TEXT NOT NULL,
   message_id INTEGER NOT NULL,
   ordering_key TEXT,
@@ -32,7 +36,6 @@ CREATE TABLE IF NOT EXISTS bus_deliveries (
 );
 CREATE INDEX IF NOT EXISTS bus_deliveries_due ON bus_deliveries (subscription, state, next_at);
 CREATE INDEX IF NOT EXISTS bus_deliveries_key ON bus_deliveries (subscription, ordering_key, seq) WHERE ordering_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS bus_deliveries_message ON bus_deliveries (message_id);
 CREATE TABLE IF NOT EXISTS dead_letters (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   topic TEXT NOT NULL,

@@ -1,8 +1,8 @@
 /**
  * The durable bus's tables and statements. A message is stored once (`bus_messages`) and fanned out
  * to one `bus_deliveries` row per subscription in the same transaction as the publish; an acked
- * delivery is deleted (and its message once no delivery needs it); a dead-lettered one moves to
- * `dead_letters`. A message published to a topic with no subscription yet is kept `unrouted` and
+ * delivery is deleted (messages no delivery needs are pruned in bulk); a dead-lettered one is copied
+ * to `dead_letters`. A message published to a topic with no subscription yet is kept `unrouted` and
  * handed to the first subscription created on that topic, so a first start never loses it.
  */
 import { PermanentError } from '../../../domain/errors.js';
@@ -42,16 +42,36 @@ interface ClaimRow {
   publish_time: string;
 }
 
+/** A message to insert, already validated and serialised. */
+export interface NewMessage {
+  topic: string;
+  data: string;
+  attributes: string;
+  orderingKey: string | null;
+}
+
+/** One batched write: outcomes to record, messages to publish, subscriptions to claim for. */
+export interface WriteBatch {
+  settlements: readonly Settlement[];
+  publishes: readonly NewMessage[];
+  claims: readonly { subscription: string; limit: number }[];
+}
+
+/** What a batched write returns: message ids in publish order, claimed deliveries per claim. */
+export interface BatchResult {
+  messageIds: string[];
+  claimed: ClaimedDelivery[][];
+}
+
 /** Prepared statements and the transactions built from them. */
 export class BusTables {
-  /** Insert a message and fan it out; returns the message id. */
-  readonly publish: (topic: string, data: string, attributes: string, orderingKey: string | null, publishTime: string, now: number) => string;
+  /**
+   * Apply settlements, insert and fan out messages, then claim due deliveries: all in one
+   * transaction, so a busy tick costs one commit (group commit) instead of one per operation.
+   */
+  readonly write: (batch: WriteBatch, now: number) => BatchResult;
   /** Create a subscription (routing unrouted messages to it); false if it already existed. */
   readonly ensureSubscription: (name: string, topic: string, now: number) => boolean;
-  /** Mark up to `limit` due deliveries in flight and return them. */
-  readonly claim: (subscription: string, now: number, limit: number) => ClaimedDelivery[];
-  /** Apply a batch of outcomes in one transaction. */
-  readonly settle: (batch: readonly Settlement[], deadAt: string) => void;
 
   private readonly nextDueStmt;
   private readonly outstandingStmt;
@@ -68,11 +88,11 @@ export class BusTables {
     const fanOut = db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
       SELECT name, ?, ?, 'pending', 0, ? FROM bus_subscriptions WHERE topic = ?`);
     const markUnrouted = db.prepare('UPDATE bus_messages SET unrouted = 1 WHERE id = ?');
-    this.publish = db.transaction((topic, data, attributes, orderingKey, publishTime, now) => {
-      const id = insertMessage.run(topic, data, attributes, orderingKey, publishTime).lastInsertRowid;
-      if (fanOut.run(id, orderingKey, now, topic).changes === 0) markUnrouted.run(id);
+    const publish = (m: NewMessage, publishTime: string, now: number): string => {
+      const id = insertMessage.run(m.topic, m.data, m.attributes, m.orderingKey, publishTime).lastInsertRowid;
+      if (fanOut.run(id, m.orderingKey, now, m.topic).changes === 0) markUnrouted.run(id);
       return String(id);
-    });
+    };
 
     const findSub = db.prepare<[string], { topic: string }>('SELECT topic FROM bus_subscriptions WHERE name = ?');
     const insertSub = db.prepare('INSERT INTO bus_subscriptions (name, topic, created_at) VALUES (?, ?, ?)');
@@ -95,37 +115,48 @@ export class BusTables {
 
     const selectDue = db.prepare<[string, number, number], ClaimRow>(CLAIM_SQL);
     const markInflight = db.prepare(`UPDATE bus_deliveries SET state = 'inflight', attempts = attempts + 1 WHERE seq = ?`);
-    this.claim = db.transaction((subscription: string, now: number, limit: number) => {
+    const claim = (subscription: string, now: number, limit: number): ClaimedDelivery[] => {
       const rows = selectDue.all(subscription, now, limit);
       for (const row of rows) markInflight.run(row.seq);
       return rows.map(toClaimed);
-    });
+    };
 
-    const deleteDelivery = db.prepare<[number], { message_id: number }>('DELETE FROM bus_deliveries WHERE seq = ? RETURNING message_id');
-    const countAck = db.prepare('UPDATE bus_subscriptions SET acked = acked + 1 WHERE name = ?');
-    const dropMessage = db.prepare('DELETE FROM bus_messages WHERE id = ? AND NOT EXISTS (SELECT 1 FROM bus_deliveries WHERE message_id = ?)');
+    const deleteDelivery = db.prepare('DELETE FROM bus_deliveries WHERE seq = ?');
+    const countAcks = db.prepare('UPDATE bus_subscriptions SET acked = acked + ? WHERE name = ?');
     const nack = db.prepare(`UPDATE bus_deliveries SET state = 'pending', next_at = ?, last_error = ? WHERE seq = ? AND state = 'inflight'`);
     const deadLetter = db.prepare(`INSERT INTO dead_letters
       (topic, dead_letter_topic, subscription, message_id, data, attributes, ordering_key, publish_time, attempts, reason, dead_at)
       SELECT m.topic, ?, d.subscription, CAST(m.id AS TEXT), m.data, m.attributes, m.ordering_key, m.publish_time, d.attempts, ?, ?
       FROM bus_deliveries d JOIN bus_messages m ON m.id = d.message_id WHERE d.seq = ?`);
-    const remove = (seq: number): boolean => {
-      const gone = deleteDelivery.get(seq);
-      if (gone !== undefined) dropMessage.run(gone.message_id, gone.message_id);
-      return gone !== undefined;
-    };
-    this.settle = db.transaction((batch: readonly Settlement[], deadAt: string) => {
+    const remove = (seq: number): boolean => deleteDelivery.run(seq).changes > 0;
+    const settle = (batch: readonly Settlement[], at: string): void => {
+      const acks = new Map<string, number>();
       for (const s of batch) {
         if (s.kind === 'ack') {
-          if (remove(s.seq)) countAck.run(s.subscription);
+          // A delivery already gone was acked by another instance after a recovery: count it once.
+          if (remove(s.seq)) acks.set(s.subscription, (acks.get(s.subscription) ?? 0) + 1);
         } else if (s.kind === 'nack') {
           nack.run(s.nextAt, s.reason, s.seq);
         } else {
-          deadLetter.run(s.deadLetterTopic, s.reason, deadAt, s.seq);
+          deadLetter.run(s.deadLetterTopic, s.reason, at, s.seq);
           remove(s.seq);
         }
       }
+      for (const [name, n] of acks) countAcks.run(n, name);
+    };
+
+    this.write = db.transaction((batch: WriteBatch, now: number): BatchResult => {
+      const at = new Date(now).toISOString();
+      settle(batch.settlements, at);
+      const messageIds = batch.publishes.map((m) => publish(m, at, now));
+      return { messageIds, claimed: batch.claims.map((c) => claim(c.subscription, now, c.limit)) };
     });
+  }
+
+  /** Delete messages no delivery needs any more (done in bulk now and then, not on every ack). */
+  prune(): number {
+    return this.db.prepare(`DELETE FROM bus_messages WHERE unrouted = 0
+      AND id NOT IN (SELECT message_id FROM bus_deliveries)`).run().changes;
   }
 
   /** Put deliveries left in flight by a dead process back to pending (their attempt still counts). */

