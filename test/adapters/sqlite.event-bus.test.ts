@@ -1,5 +1,6 @@
 /** Reliability of the embedded bus: retries with backoff, dead letters, restarts, ordering, limits. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -167,5 +168,49 @@ describe('SqliteEventBus reliability', () => {
     await expect(bus.publish({ topic: 'promotions', data: 1, attributes: { n: 1 as unknown as string } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
     await bus.close();
     await expect(bus.publish({ topic: 'promotions', data: 1 })).rejects.toMatchObject({ code: 'BUS.CLOSED', retryable: false });
+  });
+});
+
+describe('SqliteEventBus after a real process crash (kill -9)', () => {
+  it('keeps every acknowledged publish and redelivers what was in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipo-bus-crash-'));
+    const path = join(dir, 'bus.db');
+    const script = join(dir, 'crash.mts');
+    const adapter = new URL('../../shared/adapters/local/sqlite.event-bus.ts', import.meta.url).pathname;
+    // The child publishes 3 messages, starts handling them (never finishing), reports, and is killed.
+    writeFileSync(script, `
+      import { SqliteEventBus } from ${JSON.stringify(adapter)};
+      const bus = new SqliteEventBus({ path: ${JSON.stringify(path)} });
+      let started = 0;
+      bus.subscribe('promotions', 'on-promotion', () => { started += 1; if (started === 2) console.log('IN-FLIGHT'); return new Promise(() => {}); }, { concurrency: 2 });
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await bus.publish({ topic: 'promotions', data: { i } }));
+      console.log('PUBLISHED ' + ids.join(','));
+      setInterval(() => {}, 1000);
+    `);
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('PUBLISHED') && out.includes('IN-FLIGHT')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${out}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const ids = /PUBLISHED (\S+)/.exec(out)?.[1].split(',') ?? [];
+
+    const bus = new SqliteEventBus({ path });
+    try {
+      expect(bus.stats()).toMatchObject({ pending: 3, inflight: 0, acked: 0 });
+      const got: PubSubCloudEvent[] = [];
+      bus.subscribe('promotions', 'on-promotion', async (e) => void got.push(e));
+      await bus.whenIdle();
+      expect(got.map((e) => e.id).sort()).toEqual([...ids].sort());
+    } finally {
+      await bus.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,13 +16,14 @@ import type { EventBus, OutgoingMessage } from '../../ports/event-bus.js';
 import { readDeadLetters, type DeadLetter } from './sqlite/bus-schema.js';
 import { BusTables, type BusCounts } from './sqlite/bus-tables.js';
 import { toCloudEvent, type PubSubCloudEvent } from './sqlite/cloud-event.js';
-import { Dispatcher, type SubscribeOptions } from './sqlite/dispatcher.js';
+import { Dispatcher } from './sqlite/dispatcher.js';
+import type { SubscribeOptions } from './sqlite/delivery-policy.js';
 import { openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
 
 export type { PubSubCloudEvent } from './sqlite/cloud-event.js';
 export type { DeadLetter } from './sqlite/bus-schema.js';
 export type { BusCounts } from './sqlite/bus-tables.js';
-export type { SubscribeOptions } from './sqlite/dispatcher.js';
+export type { SubscribeOptions } from './sqlite/delivery-policy.js';
 
 /** A subscribed handler; resolving acknowledges, throwing asks for redelivery. */
 export type PubSubHandler = (event: PubSubCloudEvent) => Promise<void>;

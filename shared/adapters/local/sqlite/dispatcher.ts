@@ -5,27 +5,10 @@
  * (a commit by another process); it never sleeps-and-polls on the hot path.
  */
 import { PermanentError, TransientError } from '../../../domain/errors.js';
+import { outcomeOf, resolveOptions, withAckDeadline, type SubscribeOptions } from './delivery-policy.js';
 import type { BatchResult, BusTables, ClaimedDelivery, NewMessage, Settlement } from './bus-tables.js';
 import type { PubSubCloudEvent, StoredMessage } from './cloud-event.js';
 import type { SqliteDatabase } from './open.js';
-
-/** Per-subscription delivery settings (Pub/Sub's retry and dead-letter policies, locally). */
-export interface SubscribeOptions {
-  /** Attempts before dead-lettering (default 5, Pub/Sub's default). */
-  maxDeliveryAttempts?: number;
-  /** First retry delay in ms (default 10); doubles per attempt. */
-  minBackoffMs?: number;
-  /** Retry delay cap in ms (default 10,000). */
-  maxBackoffMs?: number;
-  /** Handlers running at once for this subscription (default 8). */
-  concurrency?: number;
-  /** A handler still running after this many ms counts as failed and is redelivered (default 600,000). */
-  ackDeadlineMs?: number;
-}
-
-const DEFAULTS: Required<SubscribeOptions> = {
-  maxDeliveryAttempts: 5, minBackoffMs: 10, maxBackoffMs: 10_000, concurrency: 8, ackDeadlineMs: 600_000,
-};
 
 /** Prune delivered messages after this many outcomes (bulk delete beats one per ack). */
 const PRUNE_EVERY = 2_000;
@@ -58,7 +41,7 @@ interface QueuedPublish {
 
 /**
  * Runs deliveries for the subscriptions attached in this process. All writes of one event-loop turn
- * (publishes, handler outcomes, claims) go to SQLite in a single transaction from `tick`.
+ * (publishes, handler outcomes, claims) go to SQLite in a single transaction from `flush`.
  */
 export class Dispatcher {
   private readonly subs = new Map<string, Attached>();
@@ -79,10 +62,7 @@ export class Dispatcher {
   /** Attach a handler to a (durable) subscription; returns a detach function. */
   attach(topic: string, name: string, handler: Attached['handler'], options: SubscribeOptions): () => void {
     if (this.subs.has(name)) throw new PermanentError('BUS.ALREADY_SUBSCRIBED', `subscription ${name} already has a handler in this process`);
-    const opts = { ...DEFAULTS, ...this.config.defaults, ...options };
-    if (opts.maxDeliveryAttempts < 1 || opts.concurrency < 1 || opts.minBackoffMs < 0 || opts.maxBackoffMs < opts.minBackoffMs) {
-      throw new PermanentError('BUS.INVALID_OPTIONS', `subscription ${name}: invalid delivery options ${JSON.stringify(opts)}`);
-    }
+    const opts = resolveOptions(name, this.config.defaults, options);
     const sub: Attached = { name, topic, handler, opts, inflight: 0, timer: undefined, timerAt: Infinity, detached: false };
     this.subs.set(name, sub);
     this.startPolling();
@@ -143,7 +123,8 @@ export class Dispatcher {
       for (const p of publishes) p.reject(new TransientError('BUS.UNAVAILABLE', `publish failed: ${String(err)}`));
       for (const b of batch) b.sub.inflight += 1;
       this.settlements.unshift(...batch);
-      for (const s of subs) this.arm(s, now + 50);
+      for (const s of subs) this.toWake.add(s);
+      setTimeout(() => this.schedule(), 50);
       return;
     }
     this.settledSincePrune += batch.length;
@@ -209,32 +190,17 @@ export class Dispatcher {
 
   private async deliver(sub: Attached, row: ClaimedDelivery): Promise<void> {
     this.running += 1;
-    let failure: { err: unknown } | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let failure: { reason: string; deadLetterTopic: string } | undefined;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TransientError('BUS.ACK_DEADLINE_EXCEEDED', `handler still running after ${sub.opts.ackDeadlineMs} ms`)), sub.opts.ackDeadlineMs);
-      });
-      await Promise.race([sub.handler(this.config.toEvent(row, sub.name)), deadline]);
+      await withAckDeadline(() => sub.handler(this.config.toEvent(row, sub.name)), sub.opts.ackDeadlineMs);
     } catch (err) {
-      failure = { err };
+      failure = { reason: this.config.describeFailure(err), deadLetterTopic: this.config.deadLetterTopicOf(row.topic) };
     } finally {
-      clearTimeout(timer);
       this.running -= 1;
     }
     if (this.finished) return; // closed meanwhile: the delivery stays in flight and is redelivered on the next open
-    this.settlements.push({ sub, settlement: this.outcome(sub, row, failure) });
+    this.settlements.push({ sub, settlement: outcomeOf(row, sub.name, sub.opts, failure, Date.now()) });
     this.schedule();
-  }
-
-  private outcome(sub: Attached, row: ClaimedDelivery, failure: { err: unknown } | undefined): Settlement {
-    if (failure === undefined) return { kind: 'ack', seq: row.seq, subscription: sub.name };
-    const reason = this.config.describeFailure(failure.err);
-    if (row.attempt >= sub.opts.maxDeliveryAttempts) {
-      return { kind: 'dead', seq: row.seq, deadLetterTopic: this.config.deadLetterTopicOf(row.topic), reason };
-    }
-    const backoff = Math.min(sub.opts.maxBackoffMs, sub.opts.minBackoffMs * 2 ** (row.attempt - 1));
-    return { kind: 'nack', seq: row.seq, nextAt: Date.now() + backoff, reason };
   }
 
   private checkIdle(): void {
