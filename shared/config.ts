@@ -47,6 +47,10 @@ export const OPTIONS = {
   port: { env: 'PORT', description: 'HTTP port of the local platform / function', schema: int(0).max(65535), default: '8080' },
   maxDeliveryAttempts: { env: 'IPO_MAX_DELIVERY_ATTEMPTS', description: 'Local bus: attempts before dead-lettering', schema: int(1).max(100), default: '5' },
   sqliteSynchronous: { env: 'IPO_SQLITE_SYNCHRONOUS', description: 'SQLite synchronous pragma (FULL or NORMAL)', schema: z.enum(['FULL', 'NORMAL']), default: 'NORMAL' },
+  monitorIntervalSeconds: { env: 'IPO_MONITOR_INTERVAL_SECONDS', description: 'Local scheduler: seconds between monitor checks (Cloud Scheduler on Google Cloud)', schema: int(5), default: '300' },
+  reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
+  scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
+  bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
   skipPushAuth: { env: 'IPO_INSECURE_SKIP_PUSH_AUTH', description: 'Emulator only: accept push requests without an OIDC token', schema: bool, default: 'false' },
 } satisfies Record<string, OptionSpec<unknown>>;
 

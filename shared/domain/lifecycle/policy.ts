@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { zodIssues } from '../contracts/zod-issues.js';
+import { DRIFT_METHODS } from '../stats/drift-policy.js';
 
 /** Metrics the gate can test (the guide's evaluation metrics; mape is in percent). */
 export const GATE_METRICS = ['r2', 'mse', 'mae', 'rmse', 'mape', 'directionalAccuracy', 'overfitting'] as const;
@@ -67,7 +68,9 @@ const gateSchema = z.strictObject({
   ]),
   mustBeatBaseline: z.boolean().default(true),
   /** The metric on which the candidate must strictly beat the ridge baseline. */
-  baselineMetric: metricSchema.default('rmse'),
+  // MAPE, not RMSE: valuations span orders of magnitude, so RMSE is dominated by the largest companies;
+  // the model is trained on a log target and judged, like the guide's gate, on relative error.
+  baselineMetric: metricSchema.default('mape'),
 });
 
 const retrainSchema = z.strictObject({
@@ -82,11 +85,57 @@ const experimentSchema = z.strictObject({
   minSamplesPerArm: z.number().int().min(2).default(30),
   maxDurationHours: z.number().finite().positive().default(72),
   alpha: z.number().gt(0).lt(1).default(0.05),
+  /** Guardrail: the candidate's p99 latency (ms) from the prediction log must stay at or below this (Flagger's request-duration). */
+  maxLatencyP99Ms: z.number().finite().positive().default(1000),
+  /** A labelled prediction off by more than this percentage of the actual is a gross error. */
+  grossErrorPct: z.number().finite().positive().default(50),
+  /** Guardrail: the candidate's gross-error rate may exceed the control's by at most this (absolute share). */
+  maxGrossErrorRateIncrease: z.number().min(0).max(1).default(0.1),
+  /** Bootstrap resamples of the MAE-difference interval. */
+  bootstrapResamples: z.number().int().min(100).max(100_000).default(1000),
 });
 
 const monitoringSchema = z.strictObject({
   r2Floor: z.number().finite().default(0.65),
   minLabelled: z.number().int().min(1).default(30),
+});
+
+/** Per-feature override of the drift statistic (method and/or threshold), as in Evidently's per-column options. */
+const driftOverrideSchema = z.strictObject({
+  method: z.enum(DRIFT_METHODS).optional(),
+  threshold: z.number().finite().nonnegative().optional(),
+});
+
+const driftSchema = z.strictObject({
+  /** Most recent predictions of the production version judged by the scheduled check. */
+  windowSize: z.number().int().min(10).max(100_000).default(500),
+  /** Only predictions from the last this many hours (unset: no time limit, only `windowSize`). */
+  windowHours: z.number().finite().positive().optional(),
+  /** Fewer predictions than this in the window: drift and skew are not judged (too noisy). */
+  minWindow: z.number().int().min(2).default(100),
+  /** Dataset drift when at least this share of monitored columns drift (Evidently `drift_share`). */
+  driftShare: z.number().gt(0).max(1).default(0.5),
+  /** Per raw column: `{ method?, threshold? }`; the rest follow Evidently's defaults by reference size. */
+  features: z.record(z.string(), driftOverrideSchema).default({}),
+  /** Skew of a numeric model input: Jensen-Shannon distance on the training bins at or above this. */
+  skewThreshold: z.number().gt(0).max(1).default(0.1),
+  /** Skew of a categorical model input: L-infinity distance at or above this (Vertex notebook's 0.3). */
+  skewCategoricalThreshold: z.number().gt(0).max(1).default(0.3),
+  /** A skew finding when at least this share of model inputs are skewed. */
+  skewShare: z.number().gt(0).max(1).default(0.3),
+  /** Prediction drift: Jensen-Shannon distance of predictions on the training prediction bins at or above this. */
+  predictionThreshold: z.number().gt(0).max(1).default(0.1),
+});
+
+const costSchema = z.strictObject({
+  /** Replica bounds of the champion's deployment. */
+  minReplicas: z.number().int().min(0).default(1),
+  maxReplicas: z.number().int().min(1).default(10),
+  /** Multiplier on the p95 request rate kept in reserve. */
+  headroom: z.number().min(1).default(1.2),
+  /** Request-rate history considered, and its bucket size. */
+  historyHours: z.number().finite().positive().default(168),
+  bucketMinutes: z.number().finite().positive().default(5),
 });
 
 /** The whole model policy with its defaults. */
@@ -105,6 +154,8 @@ export const modelPolicySchema = z.strictObject({
   alertDebounceMinutes: minutes.default(30),
   experiment: experimentSchema.prefault({}),
   monitoring: monitoringSchema.prefault({}),
+  drift: driftSchema.prefault({}),
+  cost: costSchema.prefault({}),
 });
 
 /** A complete, validated model policy. */

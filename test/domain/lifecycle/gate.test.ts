@@ -17,7 +17,7 @@ describe('evaluateGate', () => {
     expect(v.evidence.map((e) => `${e.check}:${e.metric ?? ''}`)).toEqual([
       'value-threshold:r2', 'value-threshold:mape', 'value-threshold:overfitting',
       'change-threshold:r2', 'change-threshold:mape',
-      'beats-baseline:rmse', 'validation:', 'servability:',
+      'beats-baseline:mape', 'validation:', 'servability:',
     ]);
     expect(v.evidence[0]).toMatchObject({ observed: 0.82, threshold: 0.7, comparator: '>=', passed: true });
   });
@@ -40,7 +40,7 @@ describe('evaluateGate', () => {
   });
 
   it('passes values exactly on the threshold', () => {
-    expect(evaluateGate(input({ candidate: { ...good, r2: 0.7, mape: 15, overfitting: 2 } })).kind).toBe('blessed');
+    expect(evaluateGate(input({ baselineModel: { ...ridge, mape: 20 }, candidate: { ...good, r2: 0.7, mape: 15, overfitting: 2 } })).kind).toBe('blessed');
   });
 
   describe('change thresholds against the champion', () => {
@@ -84,14 +84,16 @@ describe('evaluateGate', () => {
   });
 
   it('requires beating the ridge baseline strictly', () => {
-    const tie = evaluateGate(input({ candidate: { ...good, rmse: ridge.rmse } }));
-    expect(tie.kind === 'rejected' && tie.reasons).toEqual(["rmse 0.3 does not beat the baseline model's 0.3 (candidate must be strictly better than the ridge baseline)"]);
+    const tie = evaluateGate(input({ candidate: { ...good, mape: ridge.mape } }));
+    expect(tie.kind === 'rejected' && tie.reasons).toEqual(["mape 14 does not beat the baseline model's 14 (candidate must be strictly better than the ridge baseline)"]);
+    const rmseTie = evaluateGate(input({ policy: defaultPolicy({ gate: { baselineMetric: 'rmse' } }), candidate: { ...good, rmse: ridge.rmse } }));
+    expect(rmseTie.kind === 'rejected' && rmseTie.reasons).toEqual(["rmse 0.3 does not beat the baseline model's 0.3 (candidate must be strictly better than the ridge baseline)"]);
     const higher = evaluateGate(input({ policy: defaultPolicy({ gate: { baselineMetric: 'r2' } }), candidate: { ...good, r2: 0.75 }, baselineModel: { ...ridge, r2: 0.8 } }));
     expect(higher.kind).toBe('rejected');
   });
 
   it('does not test the baseline when the policy says so', () => {
-    const v = evaluateGate(input({ policy: defaultPolicy({ gate: { mustBeatBaseline: false } }), candidate: { ...good, rmse: 1 } }));
+    const v = evaluateGate(input({ policy: defaultPolicy({ gate: { mustBeatBaseline: false } }), candidate: { ...good, mape: 14.5 } }));
     expect(v.kind).toBe('blessed');
     expect(v.evidence.some((e) => e.check === 'beats-baseline')).toBe(false);
   });
