@@ -160,6 +160,34 @@ describe('SqliteEventBus reliability', () => {
     expect(bus.stats().acked).toBe(8);
   });
 
+  it('redelivers a message whose handler outlives the ack deadline', async () => {
+    const bus = open();
+    let calls = 0;
+    bus.subscribe('data-landed', 'on-new-data', async () => {
+      calls += 1;
+      if (calls === 1) await sleep(200);
+    }, { ...fast, ackDeadlineMs: 30 });
+    await bus.publish({ topic: 'data-landed', data: {} });
+    await bus.whenIdle();
+    expect(calls).toBe(2);
+    expect(bus.stats()).toMatchObject({ acked: 1, dead: 0 });
+  });
+
+  it('stops delivering to a detached handler and keeps its messages for the next one', async () => {
+    const bus = open();
+    const first: unknown[] = [];
+    const detach = bus.subscribe('drift-alerts', 'on-drift-alert', async (e) => void first.push(decode(e)));
+    await bus.publish({ topic: 'drift-alerts', data: { n: 1 } });
+    await bus.whenIdle();
+    detach();
+    await bus.publish({ topic: 'drift-alerts', data: { n: 2 } });
+    expect(bus.stats('on-drift-alert')).toMatchObject({ pending: 1, acked: 1 });
+    const second: unknown[] = [];
+    bus.subscribe('drift-alerts', 'on-drift-alert', async (e) => void second.push(decode(e)));
+    await bus.whenIdle();
+    expect([first, second]).toEqual([[{ n: 1 }], [{ n: 2 }]]);
+  });
+
   it('rejects unknown topics, unserialisable data, bad attributes and use after close with permanent errors', async () => {
     const bus = open();
     await expect(bus.publish({ topic: 'nope' as 'promotions', data: {} })).rejects.toMatchObject({ code: 'BUS.UNKNOWN_TOPIC', retryable: false });

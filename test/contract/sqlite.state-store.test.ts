@@ -130,3 +130,52 @@ describe('SqliteStateStore across processes (optimistic commit check)', () => {
     expect(runs).toBe(2);
   });
 });
+
+describe('SqliteStateStore query semantics (Firestore-like)', () => {
+  let store: SqliteStateStore;
+  beforeEach(async () => {
+    store = new SqliteStateStore({ path: ':memory:' });
+    await store.transaction(async (tx) => {
+      tx.set('m', 'num', { v: 5, ok: true });
+      tx.set('m', 'str', { v: '5', ok: false });
+      tx.set('m', 'nul', { v: null });
+      tx.set('m', 'missing', { other: 1 });
+      tx.set('m', 'obj', { v: { a: 1 } });
+    });
+  });
+  afterEach(() => store.close());
+  const q = async (op: '==' | '!=' | '<' | '>=', value: unknown): Promise<string[]> =>
+    (await store.query('m', { where: [{ field: 'v', op, value }] })).map((f) => f.id).sort();
+
+  it('compares only values of the same type', async () => {
+    expect(await q('==', 5)).toEqual(['num']);
+    expect(await q('==', '5')).toEqual(['str']);
+    expect(await q('>=', 0)).toEqual(['num']);
+    expect(await q('<', 'z')).toEqual(['str']);
+    expect(await q('==', { a: 1 })).toEqual(['obj']);
+  });
+
+  it('matches null only with == null, and != skips null and missing fields', async () => {
+    expect(await q('==', null)).toEqual(['nul']);
+    expect(await q('!=', 5)).toEqual(['obj', 'str']);
+  });
+
+  it('stores booleans as booleans and filters on them', async () => {
+    expect((await store.query('m', { where: [{ field: 'ok', op: '==', value: true }] })).map((f) => f.id)).toEqual(['num']);
+    expect(await store.get('m', 'str')).toEqual({ v: '5', ok: false });
+  });
+
+  it('rejects bad field paths, operators, limits and keys with permanent errors naming the problem', async () => {
+    await expect(store.query('m', { where: [{ field: 'a..b', op: '==', value: 1 }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    await expect(store.query('m', { where: [{ field: 'v', op: 'like' as '==', value: 1 }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    await expect(store.query('m', { where: [{ field: 'v', op: 'in', value: [] }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    await expect(store.query('m', { limit: -1 })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    await expect(store.createIfAbsent('m', 'a/b', {})).rejects.toMatchObject({ code: 'STATE.INVALID_KEY' });
+    await expect(store.createIfAbsent('', 'a', {})).rejects.toMatchObject({ code: 'STATE.INVALID_KEY' });
+  });
+
+  it('fails transactions after close with STATE.CLOSED', async () => {
+    await store.close();
+    await expect(store.transaction(async () => 1)).rejects.toMatchObject({ code: 'STATE.CLOSED' });
+  });
+});
