@@ -135,6 +135,8 @@ export interface AlertDoc {
   /** The last decision kind (rollback-canary, request-retrain, debounced, resolve) and when; debounce reads these. */
   decision?: string;
   decidedAt?: string;
+  /** When this alert requested a retrain; survives later decisions so the debounce still sees it. */
+  retrainRequestedAt?: string;
   evidence?: Record<string, unknown>;
   openedAt: string;
   closedAt?: string;

@@ -3,7 +3,7 @@
  * monitor's finding, an operator) is recorded, confirmed, and becomes exactly one action:
  * roll back a live canary, request a (debounced) retrain, or resolve.
  */
-import { decideAlert, parsePolicy, type AlertAction } from '../domain/lifecycle/index.js';
+import { decideAlert, parsePolicy, type RecentAlert } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type AlertDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
@@ -65,8 +65,7 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   const liveCanary = canaries[0]?.data.version;
   const decision = decideAlert({
     alert: { key: alertId, state: alert.state, signal: alert.signal === 'freshness' ? 'drift' : alert.signal, modelId: model.modelId, at, ...(alert.version ? { version: alert.version } : {}) },
-    recentAlerts: recent.filter((r) => r.id !== alertId && r.data.decision !== undefined)
-      .map((r) => ({ modelId: r.data.modelId, action: r.data.decision as AlertAction, at: String(r.data.decidedAt ?? r.data.updatedAt) })),
+    recentAlerts: recent.filter((r) => r.id !== alertId).flatMap((r) => retrainRequested(r.data)),
     liveCanary: liveCanary ? { version: liveCanary } : undefined,
     policy, now,
   });
@@ -83,7 +82,7 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
       log.command('promotions', { type: 'promotion.command', action: 'rollback', modelId: model.modelId, version: decision.version, actor: 'automation', reason: `alert ${alertId}: ${alert.summary}` }, 'rollback');
       break;
     case 'request-retrain':
-      tx.set(COLLECTIONS.alerts, alertId, { ...doc, action: 'retrain requested' });
+      tx.set(COLLECTIONS.alerts, alertId, { ...doc, action: 'retrain requested', retrainRequestedAt: at });
       tx.set(COLLECTIONS.models, model.modelId, { ...model, lastRetrainRequestAt: at, updatedAt: at });
       log.event(tx, { event: 'alert.opened', modelId: model.modelId, subject, to: 'open', actor: alert.source, reason: alert.summary, evidence: doc.evidence });
       log.command('retrain-requests', { type: 'retrain.requested', modelId: model.modelId, reason: retrainReason[alert.signal], requestedBy: 'on-drift-alert', details: { alertId, summary: alert.summary } }, 'retrain');
@@ -94,4 +93,13 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
       break;
   }
   return { outcome: { kind: decision.kind, alertId }, messages: log.messages };
+}
+
+/**
+ * When an alert requested a retrain, for the debounce. Kept in its own field: the alert's later
+ * decisions (resolve on close, debounced) overwrite `decision`, and must not erase the request.
+ */
+function retrainRequested(alert: AlertDoc): RecentAlert[] {
+  const at = alert.retrainRequestedAt ?? (alert.decision === 'request-retrain' ? alert.decidedAt : undefined);
+  return at === undefined ? [] : [{ modelId: alert.modelId, action: 'request-retrain', at }];
 }
