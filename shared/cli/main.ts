@@ -1,0 +1,38 @@
+/** `ipo-mlops`: the command-line entry point; dispatches to the command modules. */
+import type { CliCommand, CliIO } from './command.js';
+import { dataGenerateCommand } from './data.command.js';
+import { trainCommand } from './train.command.js';
+import { operatorCommands } from './operator.commands.js';
+
+/** Every command, in help order. */
+export const COMMANDS: CliCommand[] = [...operatorCommands, trainCommand, dataGenerateCommand];
+
+/** Top-level help. */
+export function usage(commands: readonly CliCommand[] = COMMANDS): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  return [
+    'Usage: ipo-mlops COMMAND [options]   (ipo-mlops COMMAND --help for details)',
+    '',
+    ...commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+/** Run the CLI with arguments; returns the exit code. */
+export async function runCli(argv: string[], io: CliIO, commands: readonly CliCommand[] = COMMANDS): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
+    io.out(usage(commands));
+    return argv.length === 0 ? 2 : 0;
+  }
+  const match = [...commands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word));
+  if (!match) {
+    io.err(`ipo-mlops: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage(commands)}`);
+    return 2;
+  }
+  return match.run(argv.slice(match.path.length), io);
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'));
+if (isMain) {
+  const io: CliIO = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n'), isTTY: process.stdout.isTTY === true };
+  process.exitCode = await runCli(process.argv.slice(2), io);
+}
