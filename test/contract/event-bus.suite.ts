@@ -36,6 +36,11 @@ export interface EventBusFixture {
   /** The next `count` envelopes delivered on `topic` (buffered since the fixture was made), consumed; rejects on timeout. */
   receive(topic: Topic, count: number, timeoutMs: number): Promise<ReceivedEnvelope[]>;
   cleanup(): Promise<void>;
+  /**
+   * Whether delivered envelopes carry `orderingKey`. Eventarc's binary mode and the embedded bus do;
+   * a direct emulator push does not (the emulator omits it and functions-framework 5.0.5 drops it).
+   */
+  deliversOrderingKey?: boolean;
 }
 
 /** A per-topic buffer of delivered envelopes: `push` from the handler, `receive` from the fixture. */
@@ -107,7 +112,7 @@ const CASES: Case[] = [
     for (let i = 0; i < 5; i += 1) await fx.bus.publish({ topic: 'promotions', data: { i }, orderingKey: key });
     const got = await fx.receive('promotions', 5, TIMEOUT_MS);
     expect(got.map(decode)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
-    expect(got.map((e) => e.data.message.orderingKey)).toEqual(Array(5).fill(key));
+    if (fx.deliversOrderingKey ?? true) expect(got.map((e) => e.data.message.orderingKey)).toEqual(Array(5).fill(key));
   }],
   ['message ids are distinct', async (fx) => {
     const published = await Promise.all(Array.from({ length: 10 }, (_, i) => fx.bus.publish({ topic: 'drift-alerts', data: { i } })));

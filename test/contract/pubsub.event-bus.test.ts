@@ -69,6 +69,7 @@ describe.skipIf(!enabled)('Pub/Sub emulator', () => {
     return {
       bus,
       receive: collector.receive,
+      deliversOrderingKey: false,
       async cleanup() {
         await bus.close();
         await admin.close();
