@@ -172,17 +172,27 @@ export async function driveOutbox(deps: ProcessingDeps, id: string): Promise<voi
   const entry = await deps.store.get<LedgerEntry>(LEDGER, id);
   if (!entry || !entry.pending) return;
   const done = new Set<string>();
-  for (const item of entry.outbox) {
-    if (item.doneAt !== undefined) continue;
-    if (item.kind === 'effect') {
-      const run = deps.effects[item.effect.type];
-      if (!run) throw new PermanentError('OUTBOX.UNKNOWN_EFFECT', `no executor for effect ${item.effect.type}`);
-      await run(item.effect);
-    } else {
-      await deps.bus.publish(item.message);
+  let completed = false;
+  try {
+    for (const item of entry.outbox) {
+      if (item.doneAt !== undefined) continue;
+      if (item.kind === 'effect') {
+        const run = deps.effects[item.effect.type];
+        if (!run) throw new PermanentError('OUTBOX.UNKNOWN_EFFECT', `no executor for effect ${item.effect.type}`);
+        await run(item.effect);
+      } else {
+        await deps.bus.publish(item.message);
+      }
+      done.add(item.id);
     }
-    done.add(item.id);
+    completed = true;
+  } finally {
+    // Record what was sent even when a later entry failed, so a redelivery re-drives only what is unsent.
+    if (completed || done.size > 0) await markDone(deps, id, done);
   }
+}
+
+async function markDone(deps: ProcessingDeps, id: string, done: ReadonlySet<string>): Promise<void> {
   await deps.store.transaction(async (tx) => {
     const current = await tx.get<LedgerEntry>(LEDGER, id);
     if (!current) return;
