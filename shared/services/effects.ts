@@ -33,8 +33,13 @@ async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect
 
 async function applyDeployment(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
   const endpointId = String(effect.payload.endpointId);
-  const deployment = await deps.store.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId);
-  if (!deployment) return;
   // Apply the latest desired state, not the one captured in the effect: a later command may have superseded it.
-  await deps.serving.apply({ endpointId, modelId: deployment.modelId, split: deployment.split, artifacts: deployment.artifacts });
+  // Until the revision is unchanged after an apply: a later command's effect may have finished while this apply
+  // was in flight, and the endpoint must end on the latest revision, not on whichever apply landed last.
+  for (let applied = -1; ;) {
+    const deployment = await deps.store.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId);
+    if (!deployment || deployment.revision === applied) return;
+    await deps.serving.apply({ endpointId, modelId: deployment.modelId, split: deployment.split, artifacts: deployment.artifacts });
+    applied = deployment.revision;
+  }
 }
