@@ -96,6 +96,8 @@ export class RecordingBus implements EventBus {
 export class FakeLauncher implements PipelineLauncher {
   readonly launches: PipelineLaunchRequest[] = [];
   readonly jobs = new Map<string, PipelineStatus>();
+  /** Every call, including repeats of a run id already launched. */
+  calls = 0;
   private failures = 0;
 
   /** Make the next `n` launches fail transiently. */
@@ -104,6 +106,7 @@ export class FakeLauncher implements PipelineLauncher {
   }
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
+    this.calls += 1;
     if (this.failures > 0) {
       this.failures -= 1;
       throw new TransientError('PIPELINE.UNAVAILABLE', 'injected launch failure');
@@ -176,16 +179,32 @@ export class FakeServing implements ModelServing {
   readonly applied: DesiredDeployment[] = [];
   private readonly live = new Map<string, Record<string, number>>();
   private failures = 0;
+  private held: Promise<void> | undefined;
+  private reachedHold: (() => void) | undefined;
 
   /** Make the next `n` applies fail transiently. */
   failNext(n = 1): void {
     this.failures += n;
   }
 
+  /** Hold the next apply (after it captured its desired state) until `release`; `reached` resolves when it waits. */
+  holdNext(): { reached: Promise<void>; release: () => void } {
+    let release = (): void => undefined;
+    this.held = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (this.reachedHold = r));
+    return { reached, release };
+  }
+
   async apply(desired: DesiredDeployment): Promise<{ changed: boolean }> {
     if (this.failures > 0) {
       this.failures -= 1;
       throw new TransientError('SERVING.UNAVAILABLE', 'injected serving failure');
+    }
+    const held = this.held;
+    if (held !== undefined) {
+      this.held = undefined;
+      this.reachedHold?.();
+      await held;
     }
     const before = JSON.stringify(this.live.get(desired.endpointId) ?? {});
     if (before === JSON.stringify(desired.split)) return { changed: false };
