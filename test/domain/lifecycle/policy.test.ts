@@ -32,8 +32,14 @@ describe('defaultPolicy', () => {
     expect(p.autoApprove).toBe(true);
     expect(p.retrain).toEqual({ minNewRows: 500, cooldownMinutes: 60, freshnessDays: 120, maxRunAttempts: 3, retryBackoffMinutes: [1, 5, 15] });
     expect(p.alertDebounceMinutes).toBe(30);
-    expect(p.experiment).toEqual({ minSamplesPerArm: 30, maxDurationHours: 72, alpha: 0.05 });
+    expect(p.experiment).toEqual({
+      minSamplesPerArm: 30, maxDurationHours: 72, alpha: 0.05, maxLatencyP99Ms: 1000, grossErrorPct: 50, maxGrossErrorRateIncrease: 0.1, bootstrapResamples: 1000,
+    });
     expect(p.monitoring).toEqual({ r2Floor: 0.65, minLabelled: 30 });
+    expect(p.drift).toEqual({
+      windowSize: 500, minWindow: 100, driftShare: 0.3, numericDefault: { method: 'psi', threshold: 0.2 }, categoricalDefault: {}, features: {}, skewThreshold: 0.1, skewCategoricalThreshold: 0.3, skewShare: 0.3, predictionThreshold: 0.1,
+    });
+    expect(p.cost).toEqual({ minReplicas: 1, maxReplicas: 10, headroom: 1.2, historyHours: 168, bucketMinutes: 5 });
   });
 
   it('merges nested overrides field by field and replaces arrays', () => {
@@ -54,6 +60,10 @@ describe('defaultPolicy', () => {
 });
 
 describe('parsePolicy', () => {
+  it('accepts per-feature drift overrides', () => {
+    expect(parsePolicy({ drift: { features: { revenue: { method: 'psi', threshold: 0.2 } } } }).drift.features).toEqual({ revenue: { method: 'psi', threshold: 0.2 } });
+  });
+
   it('accepts a JSON string', () => {
     expect(parsePolicy('{"canaryPercent": 25}').canaryPercent).toBe(25);
   });
@@ -83,6 +93,10 @@ describe('parsePolicy', () => {
     [{ gate: { changeThresholds: [{ metric: 'r2', direction: 'up', absolute: 0 }] } }, 'policy.gate.changeThresholds.0.direction'],
     [{ canaryPercnt: 5 }, 'policy.canaryPercnt'],
     [{ retrain: { cooldownMinuts: 5 } }, 'policy.retrain.cooldownMinuts'],
+    [{ drift: { driftShare: 0 } }, 'policy.drift.driftShare'],
+    [{ drift: { features: { revenue: { method: 'kl' } } } }, 'policy.drift.features.revenue.method'],
+    [{ drift: { features: { revenue: { treshold: 0.2 } } } }, 'policy.drift.features.revenue.treshold'],
+    [{ cost: { headroom: 0.5 } }, 'policy.cost.headroom'],
   ])('rejects %j at %s', (input, path) => {
     const issues = issuesOf(() => parsePolicy(input));
     expect(issues.map((i) => i.path)).toContain(path);
