@@ -67,6 +67,7 @@ export class LocalModelServing implements ModelServing {
         throw err;
       }
       this.endpoints.set(desired.endpointId, { split, models });
+      // A request still running on a retired version may fail here; retirement is rare and clients retry.
       for (const [version, old] of before.models) {
         if (models.get(version) !== old) await old.predictor.close?.().catch(() => undefined);
       }
