@@ -160,14 +160,14 @@ describe('lifecycle on the embedded stack', () => {
     expect(lifecycleEvents().filter((e) => e.startsWith('run.'))).toEqual(expect.arrayContaining(['run.retry-scheduled', 'run.failed']));
   });
 
-  it('a drift alert while a canary is live -> rollback command -> canary rolled back, champion at 100%', async () => {
+  it('a performance alert while a canary is live -> rollback command -> canary rolled back, champion at 100%', async () => {
     open();
     await landAndTrain(h, 'gs://landing/q1.csv');
     laterHours(2);
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
     expect((await version('1.1.0')).state).toBe('canary');
 
-    await h.deliver('drift-alerts', { type: 'drift.detected', modelId: MODEL_ID, signal: 'drift', source: 'monitor', summary: 'PSI 0.31 on offer_price', evidence: { psi: 0.31 } });
+    await h.deliver('drift-alerts', { type: 'drift.detected', modelId: MODEL_ID, signal: 'performance', source: 'monitor', summary: 'R² on labelled traffic fell to 0.41', evidence: { r2: 0.41 } });
     expect(h.bus.on('promotions').at(-1)?.data).toMatchObject({ action: 'rollback', version: '1.1.0', actor: 'automation' });
     await h.pump();
     expect((await version('1.1.0')).state).toBe('rolled_back');

@@ -24,7 +24,10 @@ export interface AlertFacts {
   state: AlertState;
   signal: DriftSignal;
   modelId: string;
-  /** The version the alert names, when it names one; an alert naming no version is treated as about the canary. */
+  /**
+   * The version the alert names, when it names one. An alert naming no version is about the canary only
+   * for performance (the served errors); unversioned drift or skew is about the data, so it asks for a retrain.
+   */
   version?: string;
   at: Instant;
 }
@@ -67,7 +70,7 @@ export const CANARY_SIGNALS: readonly DriftSignal[] = ['drift', 'skew', 'perform
 export function decideAlert(input: AlertDecisionInput): AlertDecision {
   const { alert, recentAlerts, liveCanary, policy, now } = input;
   if (alert.state === 'closed') return { kind: 'resolve' };
-  const aboutCanary = liveCanary !== undefined && (alert.version === undefined || alert.version === liveCanary.version);
+  const aboutCanary = liveCanary !== undefined && (alert.version === liveCanary.version || (alert.version === undefined && alert.signal === 'performance'));
   if (aboutCanary && CANARY_SIGNALS.includes(alert.signal)) {
     return { kind: 'rollback-canary', version: liveCanary.version };
   }

@@ -26,11 +26,15 @@ describe('decideAlert', () => {
   });
 
   it.each([
-    ['names no version', undefined, { kind: 'rollback-canary', version: '1.1.0' }],
+    ['names no version', undefined, { kind: 'request-retrain', reason: 'drift' }],
     ['names the canary', '1.1.0', { kind: 'rollback-canary', version: '1.1.0' }],
     ['names the champion', '1.0.0', { kind: 'request-retrain', reason: 'drift' }],
   ] as const)('with a live canary, an alert that %s -> %j', (_name, version, expected) => {
     expect(decide({ alert: alert({ version }), liveCanary: { version: '1.1.0' } })).toEqual(expected);
+  });
+
+  it('rolls a live canary back for an unversioned performance alert (the served errors)', () => {
+    expect(decide({ alert: alert({ signal: 'performance' }), liveCanary: { version: '1.1.0' } })).toEqual({ kind: 'rollback-canary', version: '1.1.0' });
   });
 
   it('does not roll a canary back for a freshness alert (it is about the data, not the model)', () => {
