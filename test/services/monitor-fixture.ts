@@ -11,7 +11,7 @@ import { createLocalStack, type LocalStack } from '../../shared/composition/loca
 import { defaultPolicy, type ModelPolicyInput } from '../../shared/domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type VersionDoc } from '../../shared/domain/state.js';
 import { silentLogger } from '../../shared/logging.js';
-import { categoricalDistribution, numericDistribution, type BaselineDistributions } from '../../shared/ml/baseline-distributions.js';
+import { categoricalDistribution, numericDistribution, type BaselineDistributions, type Distribution } from '../../shared/ml/baseline-distributions.js';
 import { parseCsv } from '../../shared/ml/csv.js';
 import { DEFAULT_CONTRACT } from '../../shared/ml/default-contract.js';
 import { computeFeatures } from '../../shared/ml/features.js';
@@ -72,7 +72,7 @@ export async function monitorFixture(policy: ModelPolicyInput = {}, clock: () =>
   const train = split.train;
   const baseline: BaselineDistributions = {
     rows: train.length,
-    columns: Object.fromEntries(contract.columns.flatMap((c) => (c.type === 'numeric' ? [[c.name, numericDistribution(pick(frame.numeric[c.name], train))]]
+    columns: Object.fromEntries(contract.columns.flatMap((c): [string, Distribution][] => (c.type === 'numeric' ? [[c.name, numericDistribution(pick(frame.numeric[c.name], train))]]
       : c.type === 'categorical' ? [[c.name, categoricalDistribution(train.map((r) => frame.text[c.name][r]))]] : []))),
     features: Object.fromEntries(pre.inputs.map((t) => [t.name, t.kind === 'numeric' ? numericDistribution(pick(features.numeric[t.name], train))
       : categoricalDistribution(train.map((r) => categoryOf(t, features, r)))])),
