@@ -1,0 +1,166 @@
+/**
+ * The scripted multi-quarter scenario behind `npm run demo` and the end-to-end test: first model;
+ * a new quarter -> v1.1.0 canary -> promotion; a regime shift -> drift alert -> retrain; a candidate
+ * that fails the gate is rejected; an operator rollback. Every step checks that what should have
+ * happened did, through the same API operators use.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config.js';
+import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import type { SamplePanel } from '../ml/sample-data.generator.js';
+import { demoData, type DemoSize } from './demo-data.js';
+import { startPlatform, type Platform } from './server.js';
+
+/** One checked step. */
+export interface StepResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+  seconds: number;
+}
+
+/** The scenario's outcome. */
+export interface DemoResult {
+  ok: boolean;
+  steps: StepResult[];
+  timeline: { at: string; action: string; subject: string; actor: string; reason: string }[];
+  final: { production?: string; split: Record<string, number>; versions: { version: string; state: string; r2: number; mape: number }[] };
+}
+
+const MODEL = 'ipo-valuation';
+
+/** Run the scenario in `dataDir` (which should be empty). */
+export async function runDemoScenario(dataDir: string, size: DemoSize, log: (line: string) => void): Promise<DemoResult> {
+  const data = demoData(size);
+  const platform = await startPlatform(
+    loadConfig({ IPO_DATA_DIR: dataDir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR' }),
+    { scheduler: false, watchLanding: false, hyperparameters: { epochs: size.epochs }, policy: { retrain: { minNewRows: 10, cooldownMinutes: 0 }, alertDebounceMinutes: 0 } },
+  );
+  const steps: StepResult[] = [];
+  const step = async (name: string, fn: () => Promise<string>): Promise<boolean> => {
+    const t0 = Date.now();
+    log(`▶ ${name}`);
+    try {
+      const detail = await fn();
+      steps.push({ name, ok: true, detail, seconds: (Date.now() - t0) / 1000 });
+      log(`  ✔ ${detail} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      return true;
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      steps.push({ name, ok: false, detail, seconds: (Date.now() - t0) / 1000 });
+      log(`  ✘ ${detail}`);
+      return false;
+    }
+  };
+  const s = stateReader(platform);
+  try {
+    const go = (await step('first model: data lands, trains, passes the gate, serves 100%', async () => {
+      await land(platform, 'quarter-1.csv', data.firstQuarters);
+      await waitFor('1.0.0 in production', async () => (await s.model())?.championVersion === '1.0.0', 600);
+      return `1.0.0 serves ${JSON.stringify((await s.deployment())?.split)}; R² ${(await s.version('1.0.0'))?.metrics.r2.toFixed(3)}`;
+    }))
+      && (await step('a new quarter lands: v1.1.0 is trained, blessed and canaried', async () => {
+        await land(platform, 'quarter-2.csv', data.nextQuarter);
+        await waitFor('1.1.0 canary', async () => (await s.version('1.1.0'))?.state === 'canary', 600);
+        return `traffic ${JSON.stringify((await s.deployment())?.split)}`;
+      }))
+      && (await step('the canary serves labelled traffic and is promoted', async () => {
+        await serve(platform, data.normal, size.quarters - 2, true);
+        await platform.stack.bus.whenIdle();
+        if ((await s.version('1.1.0'))?.state === 'canary') {
+          await publish(platform, 'promotions', { type: 'promotion.command', action: 'promote', modelId: MODEL, version: '1.1.0', actor: 'operator@local', reason: 'canary healthy on labelled traffic', idempotencyKey: 'demo-promote-1.1.0' });
+        }
+        await waitFor('1.1.0 in production', async () => (await s.model())?.championVersion === '1.1.0', 60);
+        return `production 1.1.0, traffic ${JSON.stringify((await s.deployment())?.split)}`;
+      }))
+      && (await step('a regime shift: the monitor detects drift, an alert opens and a retrain runs', async () => {
+        await serve(platform, data.shifted, size.quarters - 2, false);
+        await publish(platform, 'drift-alerts', { type: 'monitor.scheduled-check', modelId: MODEL, idempotencyKey: 'demo-check-2' });
+        await waitFor('a drift alert requesting a retrain', async () => (await s.audit('alert.opened')).length > 0 && (await s.runs()).some((r) => (r.reasons as string[]).includes('drift')), 120);
+        await waitFor('the drift retrain evaluated', async () => (await s.runs()).filter((r) => (r.reasons as string[]).includes('drift')).every((r) => r.state === 'evaluated' || r.state === 'failed'), 600);
+        const alert = (await s.audit('alert.opened'))[0];
+        return `alert: ${String(alert?.reason ?? '?')}`;
+      }))
+      && (await step('a candidate trained on corrupted data fails the gate and is rejected', async () => {
+        const before = new Set((await s.versions()).map((v) => v.version));
+        await land(platform, 'quarter-corrupted.csv', data.corrupted);
+        await waitFor('a rejected version', async () => (await s.versions()).some((v) => !before.has(v.version) && v.state === 'rejected'), 600);
+        const rejected = (await s.versions()).find((v) => !before.has(v.version) && v.state === 'rejected') as VersionDoc;
+        return `${rejected.version} rejected: ${rejected.gate.reasons.join('; ')}`;
+      }))
+      && (await step('an operator rolls back: traffic returns to the last known-good version', async () => {
+        const before = await s.deployment();
+        await publish(platform, 'promotions', { type: 'promotion.command', action: 'rollback', modelId: MODEL, actor: 'operator@local', reason: 'operator rollback (demo)', idempotencyKey: 'demo-rollback' });
+        await waitFor('a rollback', async () => (await s.audit('version.rolled-back')).length > 0, 60);
+        const after = await s.deployment();
+        return `traffic ${JSON.stringify(before?.split)} -> ${JSON.stringify(after?.split)}`;
+      }));
+    if (!go) log('stopping: a step did not happen');
+    await platform.stack.bus.whenIdle();
+    return { ok: steps.length === 6 && steps.every((x) => x.ok), steps, timeline: await s.timeline(), final: await s.final() };
+  } finally {
+    await platform.close();
+  }
+}
+
+function stateReader(platform: Platform) {
+  const store = platform.stack.store;
+  const versions = async () => (await store.query<VersionDoc>(COLLECTIONS.versions(MODEL))).map((v) => v.data);
+  return {
+    model: () => store.get<ModelDoc>(COLLECTIONS.models, MODEL),
+    deployment: () => store.get<DeploymentDoc>(COLLECTIONS.deployments, `${MODEL}-endpoint`),
+    version: (v: string) => store.get<VersionDoc>(COLLECTIONS.versions(MODEL), v),
+    versions,
+    runs: async () => (await store.query(COLLECTIONS.runs)).map((r) => r.data),
+    audit: async (action: string) => (await store.query(COLLECTIONS.audit, { where: [{ field: 'action', op: '==', value: action }] })).map((a) => a.data),
+    timeline: async () => (await store.query(COLLECTIONS.audit, { orderBy: { field: 'at', direction: 'asc' } })).map(({ data: a }) => ({
+      at: String(a.at), action: String(a.action), subject: `${String((a.subject as { kind?: string })?.kind ?? '')} ${String((a.subject as { id?: string })?.id ?? '')}`, actor: String(a.actor), reason: String(a.reason ?? ''),
+    })),
+    final: async () => {
+      const model = await store.get<ModelDoc>(COLLECTIONS.models, MODEL);
+      const dep = await store.get<DeploymentDoc>(COLLECTIONS.deployments, `${MODEL}-endpoint`);
+      return { production: model?.championVersion, split: dep?.split ?? {}, versions: (await versions()).map((v) => ({ version: v.version, state: v.state, r2: v.metrics.r2, mape: v.metrics.mape })) };
+    },
+  };
+}
+
+async function land(platform: Platform, name: string, csv: string): Promise<void> {
+  writeFileSync(join(platform.landingDir, name), csv);
+  await platform.scanLanding();
+  if ((await platform.scanLanding()) === 0) throw new Error(`${name} was not picked up from the landing folder`);
+}
+
+async function publish(platform: Platform, topic: string, body: unknown): Promise<void> {
+  const res = await fetch(`${platform.url}/api/publish/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 202) throw new Error(`publish to ${topic} failed: ${res.status} ${await res.text()}`);
+}
+
+/** Send each company's recent history to the endpoint (one request per company) and, if asked, its actual values. */
+async function serve(platform: Platform, panel: SamplePanel, fromQuarterIndex: number, withActuals: boolean): Promise<void> {
+  const byCompany = new Map<string, (string | number | null)[][]>();
+  for (const row of panel.rows) byCompany.set(String(row[0]), [...(byCompany.get(String(row[0])) ?? []), row]);
+  const actuals: { requestId: string; actualValue: number }[] = [];
+  for (const [company, rows] of byCompany) {
+    const recent = rows.slice(Math.max(0, fromQuarterIndex - 8));
+    const instances = recent.map((r) => Object.fromEntries(panel.header.filter((h) => h !== 'enterprise_value').map((h, i) => [h, r[i]])));
+    const requestId = `demo-${company}-${withActuals ? 'n' : 's'}`;
+    const res = await fetch(`${platform.url}/v1/projects/local/locations/local/endpoints/${MODEL}-endpoint:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ instances }) });
+    if (!res.ok) throw new Error(`predict failed: ${res.status} ${await res.text()}`);
+    recent.forEach((r, i) => {
+      if (typeof r[8] === 'number') actuals.push({ requestId: recent.length === 1 ? requestId : `${requestId}:${i}`, actualValue: r[8] });
+    });
+  }
+  if (!withActuals) return;
+  const res = await fetch(`${platform.url}/v1/actuals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ actuals }) });
+  if (!res.ok) throw new Error(`actuals failed: ${res.status} ${await res.text()}`);
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out after ${timeoutSeconds} s waiting for ${what}`);
+}
