@@ -36,7 +36,7 @@ const backends = values.backends.split(',') as TfBackend[];
 const quarters = 24;
 
 console.log(`node ${process.version}; epochs <= ${values.epochs} with early stopping (patience 10); batch 64; 24 quarters per company`);
-console.log(['rows', 'backend', 'wall s', 'train s', 'epochs', 'peak RSS MB', 'rows*epochs/s', 'test R²', 'MAPE %'].map((h) => h.padStart(13)).join(''));
+console.log(['rows', 'backend', 'wall s', 'train s', 'epochs', 'peak RSS MB', 'rows*epochs/s', 'test R²', 'MAPE %'].map((h) => h.padStart(15)).join(''));
 for (const rows of sizes) {
   const store = new MemoryStore();
   await store.write(store.uri('data.csv'), generateSampleCsv({ companies: Math.round(rows / quarters), quarters, seed: 42 }));
@@ -56,6 +56,6 @@ for (const rows of sizes) {
     const epochs = m?.training.epochsRun ?? 0;
     const trainRows = out.lineage?.split.rows.train ?? 0;
     const cells = [rows, out.lineage?.code.backend ?? backend, wall.toFixed(1), trainS.toFixed(1), epochs, (peak / 2 ** 20).toFixed(0), ((trainRows * epochs) / trainS).toFixed(0), m?.test.r2.toFixed(4), m?.test.mape.toFixed(2)];
-    console.log(cells.map((c) => String(c).padStart(13)).join(''));
+    console.log(cells.map((c) => String(c).padStart(15)).join(''));
   }
 }
