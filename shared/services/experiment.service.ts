@@ -120,7 +120,8 @@ export function analyse(exp: ExperimentDoc, arms: ArmData, now: Date): Experimen
   }
   const pairs = (rows: LabelledPrediction[]) => ({ predicted: rows.map((r) => r.prediction), actual: rows.map((r) => r.actualValue) });
   return decideExperiment(pairs(arms.control), pairs(arms.candidate), {
-    minSamplesPerArm: exp.minSamplesPerArm, alpha: exp.config.alpha, maxDurationReached, guardrails: guardrails(exp, arms),
+    // At the deadline an extended experiment is judged on what it has, if that meets the original minimum.
+    minSamplesPerArm: maxDurationReached ? Math.min(exp.minSamplesPerArm, exp.config.minSamplesPerArm) : exp.minSamplesPerArm, alpha: exp.config.alpha, maxDurationReached, guardrails: guardrails(exp, arms),
     bootstrapResamples: exp.config.bootstrapResamples,
   }, createPrng(seedOf(`${exp.experimentId}#${exp.extensions}`)));
 }
