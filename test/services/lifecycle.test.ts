@@ -176,6 +176,24 @@ describe('lifecycle on the embedded stack', () => {
     expect(h.bus.on('retrain-requests')).toEqual([]);
   });
 
+  it('a drift alert naming the live canary rolls it back; an unversioned drift alert asks for a retrain instead', async () => {
+    open();
+    await landAndTrain(h, 'gs://landing/q1.csv');
+    laterHours(2);
+    await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
+    const drift = (extra: Record<string, unknown>) => ({ type: 'drift.detected', modelId: MODEL_ID, signal: 'drift', source: 'monitor', summary: 'PSI 0.31 on offer_price', evidence: { psi: 0.31 }, ...extra });
+
+    await h.deliver('drift-alerts', drift({}));
+    expect(h.bus.on('retrain-requests')).toHaveLength(1);
+    expect(h.bus.on('promotions').filter((m) => (m.data as { action: string }).action === 'rollback')).toEqual([]);
+
+    await h.deliver('drift-alerts', drift({ version: '1.1.0' }));
+    expect(h.bus.on('promotions').at(-1)?.data).toMatchObject({ action: 'rollback', version: '1.1.0' });
+    await h.pump();
+    expect((await version('1.1.0')).state).toBe('rolled_back');
+    expect(await deployment()).toMatchObject({ split: { '1.0.0': 100 } });
+  });
+
   it('an incident that opens, closes and reopens requests exactly one retrain (debounce)', async () => {
     open();
     await h.deliver('data-landed', landed('gs://landing/q1.csv'));
