@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { entryPointOf, type FunctionName, type Topic } from '../../shared/domain/topics.js';
+import { FUNCTION_NAMES, FUNCTION_TOPICS, entryPointOf, type FunctionName, type Topic } from '../../shared/domain/topics.js';
 import { COLLECTIONS } from '../../shared/domain/state.js';
 import type { LedgerEntry } from '../../shared/services/processing.js';
 import {
@@ -56,10 +56,6 @@ async function expectRejectedWithoutChange(hm: Harness, mode: Mode, topic: Topic
   return entries[0];
 }
 
-const TOPIC_OF: Record<FunctionName, Topic> = {
-  'on-new-data': 'data-landed', 'on-eval-complete': 'pipeline-events', 'on-promotion': 'promotions', 'on-drift-alert': 'drift-alerts',
-};
-
 /** A schema-invalid payload per topic and the field the error must name. */
 const SCHEMA_INVALID: Record<FunctionName, { payload: Record<string, unknown>; field: RegExp }> = {
   'on-new-data': { payload: { type: 'data.landed', dataUri: 'ftp://nowhere/q1.csv' }, field: /dataUri/ },
@@ -75,8 +71,8 @@ const POISON = [
   { kind: 'a JSON array', message: () => wireMessage([1, 2, 3]), reason: /must be a JSON object/ },
 ] as const;
 
-describe.each(Object.keys(TOPIC_OF) as FunctionName[])('%s: poison messages', (fn) => {
-  const topic = TOPIC_OF[fn];
+describe.each(FUNCTION_NAMES)('%s: poison messages', (fn) => {
+  const topic = FUNCTION_TOPICS[fn][0];
 
   it.each(POISON)('$kind: acknowledged, recorded as rejected with the reason, nothing else changed', async ({ message, reason }) => {
     const { h: hm } = await withChampion();
