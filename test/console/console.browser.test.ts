@@ -1,0 +1,267 @@
+/**
+ * The operator console in headless Chromium against one seeded platform: every page's visible
+ * content, the drift charts' data, an approval, a traffic change (refused, then accepted) and a
+ * rollback through the UI asserted through the API, keyboard use, contrast, both viewports, no
+ * console errors. Screenshots go to test-artifacts/console/.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { announceSkipped, hasChromium, launchBrowser, openPage, screenshot, type RecordedPage, type ViewportName } from '../support/browser.js';
+import { MODEL_ID, V1, V2, startSeededPlatform, type SeededPlatform } from './seeded-platform.js';
+
+const PAGES = ['overview', 'versions', 'champions', 'monitoring', 'experiments', 'audit', 'actions'] as const;
+type PageName = (typeof PAGES)[number];
+
+let registered = 0;
+const test = (name: string, fn: () => Promise<void>, timeout = 120_000) => {
+  registered++;
+  it(name, fn, timeout);
+};
+
+describe.skipIf(!hasChromium)('operator console in Chromium', () => {
+  let seeded: SeededPlatform;
+  let browser: Browser;
+  let open: RecordedPage | undefined;
+
+  beforeAll(async () => {
+    [seeded, browser] = await Promise.all([startSeededPlatform(), launchBrowser()]);
+  }, 900_000);
+  afterEach(async () => {
+    const errors = open?.errors ?? [];
+    await open?.close();
+    open = undefined;
+    expect(errors, 'console errors').toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await seeded?.close();
+  });
+
+  /** Open a console page and wait until it rendered. */
+  async function visit(name: PageName, viewport: ViewportName = 'desktop', query = ''): Promise<Page> {
+    open ??= await openPage(browser, viewport);
+    await open.page.goto(`${seeded.url}/console/#/${name}${query}`);
+    await open.page.locator(`main[data-page="${name}"]`).waitFor();
+    return open.page;
+  }
+
+  test('overview: production, traffic split, run progress, open alert and last events', async () => {
+    const page = await visit('overview');
+    await expect.poll(() => page.getByTestId('production-version').textContent()).toContain(V1);
+    expect(await page.getByTestId('traffic-split').textContent()).toContain('100%');
+    const run = page.getByTestId('run-progress');
+    expect(await run.textContent()).toMatch(/train.*7 \/ 15/s);
+    expect(await run.locator('progress').getAttribute('value')).toBe('7');
+    expect(await page.getByText('data drift: 2 of 6 columns drifted').count()).toBe(1);
+    expect(await page.getByTestId('events').locator('li').count()).toBeGreaterThan(3);
+    expect(await page.locator('.result.pending').textContent()).toContain(`Waiting for approval: ${V2}`);
+    await screenshot(page, 'overview-desktop');
+  });
+
+  test('versions: state, metrics against gate thresholds, evidence, lineage and approvals', async () => {
+    const page = await visit('versions');
+    const v1 = page.locator(`section[data-version="${V1}"]`);
+    await v1.waitFor();
+    expect(await page.locator('table[data-table="versions"] tbody tr').count()).toBe(2);
+    expect(await v1.locator('h2').textContent()).toMatch(/production.*gate: blessed/);
+    const r2 = v1.locator(`table[data-table="metrics-${V1}"] tr`, { hasText: /^r2/ });
+    expect(await r2.textContent()).toContain('≥ 0.5');
+    expect(await r2.textContent()).toContain('passed');
+    expect(await v1.locator('table[data-table="gate-evidence"] tbody tr').count()).toBeGreaterThanOrEqual(5);
+    const version = (await seeded.model()).versions.find((v) => v.version === V1);
+    const fingerprint = String(version?.lineage.datasetFingerprint);
+    expect(await v1.locator(`code[title="${fingerprint}"]`).textContent()).toBe(fingerprint.slice(0, 12));
+    expect(await v1.getByText('Contract hash').count()).toBe(1);
+    expect(await v1.locator('tr', { hasText: /^epochs/ }).textContent()).toContain('15');
+    expect(await v1.locator('td', { hasText: 'first model, reviewed' }).first().isVisible()).toBe(true);
+    expect(await page.locator(`section[data-version="${V2}"] h2`).textContent()).toContain('blessed');
+    await screenshot(page, 'versions-desktop');
+  });
+
+  test('monitoring: per-feature drift charts carry the points and thresholds; empty charts say so', async () => {
+    const page = await visit('monitoring');
+    await page.locator('figure[data-chart^="feature-drift-"]').first().waitFor();
+    const charts = await page.evaluate(() => {
+      const all = (window as unknown as { consoleCharts: Map<string, { data: (number | null)[][]; series: { label?: string }[] }> }).consoleCharts;
+      return [...all.entries()].map(([id, c]) => ({ id, times: c.data[0].length, series: c.series.map((s) => s.label ?? '') }));
+    });
+    const drift = charts.filter((c) => c.id.startsWith('feature-drift-'));
+    expect(drift.length).toBeGreaterThanOrEqual(4);
+    for (const c of drift) {
+      expect(c.times, c.id).toBe(6); // five seeded ticks and the real scheduled check
+      expect(c.series.some((s) => s.endsWith('threshold')), c.id).toBe(true);
+    }
+    expect(charts.find((c) => c.id === 'r2-on-actuals')?.series).toContain('R² floor');
+    for (const id of ['accuracy-by-sector', 'valuation-error-quantile', 'model-confidence', 'prediction-volume', 'prediction-drift']) {
+      expect(charts.find((c) => c.id === id)?.times, id).toBeGreaterThan(0);
+    }
+    expect(await page.locator('figure[data-chart="feature-drift-revenue"] canvas').count()).toBe(1);
+    await screenshot(page, 'monitoring-desktop');
+    await page.route('**/api/metrics/*/prediction_volume*', (route) => route.fulfill({ json: [] }));
+    await page.reload();
+    const volume = page.locator('figure[data-chart="prediction-volume"]');
+    await volume.locator('.empty').waitFor();
+    expect(await volume.getAttribute('data-points')).toBe('0');
+    expect(await volume.locator('canvas').count()).toBe(0);
+  });
+
+  test('experiments: per-version errors, test statistics, confidence interval and decision', async () => {
+    const page = await visit('experiments');
+    const x = page.locator(`section[data-experiment="${MODEL_ID}@${V2}"]`);
+    await x.waitFor();
+    expect(await x.locator('table[data-table="arms"] tbody tr').count()).toBe(2);
+    expect(await x.locator('table[data-table="tests"]').textContent()).toMatch(/Welch.*0\.41.*Mann-Whitney.*0\.37/s);
+    expect(await x.getByTestId('bootstrap-ci').textContent()).toMatch(/95% bootstrap CI \[-320,000,000, 110,000,000\]/);
+    expect(await x.getByTestId('decision').textContent()).toBe('inconclusive');
+    await screenshot(page, 'experiments-desktop');
+  });
+
+  test('approval through the UI: Escape cancels, confirming sends approve and the API shows the canary', async () => {
+    const page = await visit('actions');
+    const form = page.locator('form[data-action="approve"]');
+    await form.locator('select[name="version"]').selectOption(V2);
+    await form.locator('input[name="reason"]').fill('reviewed the gate evidence');
+    const submit = form.getByRole('button', { name: 'Approve…' });
+    await submit.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Approve?' });
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('confirm-cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Approve…');
+    expect((await seeded.model()).versions.find((v) => v.version === V2)?.state).toBe('blessed');
+
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`"version": "${V2}"`);
+    await screenshot(page, 'actions-confirm-desktop');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('outcome-state').filter({ hasText: 'Applied.' }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#action-result').textContent()).toMatch(/Accepted \(HTTP 202\).*version\.approved.*version\.canary/s);
+    const model = await seeded.waitForModel((m) => m.canaryVersion === V2);
+    expect(model.deployment?.split).toEqual({ [V1]: 90, [V2]: 10 });
+    const approval = model.versions.find((v) => v.version === V2)?.approvals[0];
+    expect(approval).toMatchObject({ actor: 'operator@local', reason: 'reviewed the gate evidence' });
+    await screenshot(page, 'actions-approved-desktop');
+  });
+
+  test('overview after the approval: canary and the 90/10 split', async () => {
+    const page = await visit('overview');
+    await expect.poll(() => page.getByTestId('canary-version').textContent()).toContain(V2);
+    const split = page.getByTestId('traffic-split');
+    expect(await split.locator('tbody tr').allTextContents()).toEqual([`${V1}production90%`, `${V2}canary10%`]);
+  });
+
+  test('set traffic: a split that does not sum to 100 shows the validation issues; a valid one applies', async () => {
+    const page = await visit('actions');
+    const form = page.locator('form[data-action="set-traffic"]');
+    await form.locator(`input[data-version="${V2}"]`).fill('30');
+    expect(await form.locator('output').textContent()).toContain('Total: 120%');
+    await form.getByRole('button', { name: 'Set traffic…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Set traffic' }).click();
+    const issues = page.getByTestId('issues');
+    await issues.waitFor();
+    expect(await page.locator('#action-result').textContent()).toContain('Refused (HTTP 400)');
+    expect(await issues.textContent()).toContain('percentages must sum to 100 (got 120)');
+    expect((await seeded.model()).deployment?.split).toEqual({ [V1]: 90, [V2]: 10 });
+    await screenshot(page, 'actions-refused-desktop');
+
+    await form.locator(`input[data-version="${V1}"]`).fill('70');
+    await form.getByRole('button', { name: 'Set traffic…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Set traffic' }).click();
+    await page.getByTestId('outcome-state').filter({ hasText: 'Applied.' }).waitFor({ timeout: 60_000 });
+    await seeded.waitForModel((m) => m.deployment?.split[V2] === 30);
+    expect((await seeded.model()).deployment?.split).toEqual({ [V1]: 70, [V2]: 30 });
+  });
+
+  test('rollback through the UI: the canary is rolled back and production keeps all traffic', async () => {
+    const page = await visit('actions');
+    const form = page.locator('form[data-action="rollback"]');
+    await form.locator('input[name="reason"]').fill('canary errors look worse on energy');
+    await form.getByRole('button', { name: 'Roll back…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back?' });
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.getByTestId('outcome-state').filter({ hasText: 'Applied.' }).waitFor({ timeout: 60_000 });
+    const model = await seeded.waitForModel((m) => m.versions.find((v) => v.version === V2)?.state === 'rolled_back');
+    expect(model.deployment?.split).toEqual({ [V1]: 100 });
+    expect(model.championVersion).toBe(V1);
+    expect(model.canaryVersion).toBeNull();
+    const audit = await seeded.getJson<{ action: string; actor: string; reason: string }[]>(`/api/audit?action=version.rolled-back&subject.id=${V2}`);
+    expect(audit).toEqual([expect.objectContaining({ actor: 'operator@local', reason: 'canary errors look worse on energy' })]);
+  });
+
+  test('champion history: who held production, from when, why; traffic revisions', async () => {
+    const page = await visit('champions');
+    const current = page.locator(`li[data-champion="${V1}"]`);
+    await current.waitFor();
+    expect(await current.textContent()).toMatch(/current champion.*to now.*approved by operator@local/s);
+    const revisions = page.locator('table[data-table="traffic-history"] tbody tr');
+    expect(await revisions.count()).toBe(4);
+    expect(await revisions.first().textContent()).toContain('canary errors look worse on energy');
+    await screenshot(page, 'champions-desktop');
+  });
+
+  test('audit: the filter form narrows the log and keeps the filter in the URL', async () => {
+    const page = await visit('audit');
+    await page.locator('select[name="action"]').selectOption('version.approved');
+    await page.locator('input[name="actor"]').fill('operator@local');
+    await page.locator('input[name="actor"]').press('Enter');
+    await expect.poll(() => page.getByTestId('audit-count').textContent()).toBe('2 record(s) with action version.approved.');
+    expect(page.url()).toContain('action=version.approved');
+    const actions = await page.locator('table[data-table="audit"] tbody tr td:nth-child(2)').allTextContents();
+    expect(actions).toEqual(['version.approved', 'version.approved']);
+    await screenshot(page, 'audit-desktop');
+  });
+
+  test('keyboard and contrast: skip link first, visible focus, text contrast at least 4.5:1', async () => {
+    const page = await visit('versions');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    expect(outline).not.toBe('none');
+    const low = await page.evaluate(lowContrastElements);
+    expect(low).toEqual([]);
+  });
+
+  for (const name of PAGES) {
+    test(`narrow screen (390×844): ${name} fits the width`, async () => {
+      const page = await visit(name, 'phone');
+      await page.locator('#page-title').waitFor();
+      if (name === 'monitoring') await page.locator('figure[data-chart^="feature-drift-"] canvas').first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await screenshot(page, `${name}-phone`);
+    });
+  }
+});
+
+announceSkipped(registered);
+
+/** Runs in the page: text elements whose contrast with their background is below WCAG AA. */
+function lowContrastElements(): string[] {
+  const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const lum = ([r, g, b]: number[]) => {
+    const f = (v: number) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el: Element | null): number[] => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out: string[] = [];
+  for (const el of document.querySelectorAll('h1, h2, h3, p, td, th, dt, dd, a, button, .badge, legend, label, summary, .live, .brand')) {
+    if (!(el as HTMLElement).offsetParent || !el.textContent?.trim()) continue;
+    const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
+    const bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return out;
+}
