@@ -35,7 +35,7 @@ export async function runDemoScenario(dataDir: string, size: DemoSize, log: (lin
   const data = demoData(size);
   const platform = await startPlatform(
     loadConfig({ IPO_DATA_DIR: dataDir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR' }),
-    { scheduler: false, watchLanding: false, hyperparameters: { epochs: size.epochs }, policy: { retrain: { minNewRows: 10, cooldownMinutes: 0 }, alertDebounceMinutes: 0 } },
+    { scheduler: false, watchLanding: false, hyperparameters: { epochs: size.epochs }, policy: { retrain: { minNewRows: 10, cooldownMinutes: 0 } } },
   );
   const steps: StepResult[] = [];
   const step = async (name: string, fn: () => Promise<string>): Promise<boolean> => {

@@ -70,6 +70,13 @@ async function decide(
     log.event(tx, { event: 'retrain.skipped', modelId: model.modelId, subject, actor: trigger.requestedBy, reason, evidence: { trigger: trigger.reason, rows } });
     return { outcome: { kind: 'skipped', reason }, messages: log.messages };
   }
+  if (decision.kind === 'coalesce' && live && (dataUri === undefined || dataUri === live.dataUri) && decision.reasons.every((r) => live.reasons.includes(r) || r === 'new-data')) {
+    // The run in flight already trains on this data for these reasons: a follow-up would train the same model again.
+    tx.set(COLLECTIONS.models, model.modelId, next);
+    const reason = `already covered by ${live.runId}, in flight on the same data`;
+    log.event(tx, { event: 'retrain.skipped', modelId: model.modelId, subject, actor: trigger.requestedBy, reason, evidence: { trigger: trigger.reason } });
+    return { outcome: { kind: 'skipped', reason }, messages: log.messages };
+  }
   if (decision.kind === 'coalesce' && live) {
     const followUp = { reasons: decision.reasons, dataUri: dataUri ?? live.followUp?.dataUri, requestedAt: at };
     tx.set(COLLECTIONS.runs, live.runId, { ...live, followUp, updatedAt: at });

@@ -97,9 +97,16 @@ function canary(ctx: Ctx, defaultPercent: number): Decision {
   const champion = ctx.model.championVersion;
   if (!champion) throw new PermanentError('PROMOTION.NO_CHAMPION', `version: ${version} cannot be a canary because nothing serves production yet; promote it instead`);
   const v = ctx.versions.get(version) as VersionDoc;
+  let split = ctx.deployment.split;
+  for (const other of [...ctx.versions.values()].filter((x) => x.state === 'canary' && x.version !== version)) {
+    // One canary at a time: a newer candidate supersedes the live one, whose traffic returns to the champion.
+    writeVersion(ctx, other, 'rolled_back', `superseded by canary ${version}`);
+    ctx.log.event(ctx.tx, { event: 'version.rolled-back', modelId: ctx.model.modelId, subject: { kind: 'version', id: other.version }, from: 'canary', to: 'rolled_back', actor: ctx.cmd.actor, reason: `superseded by canary ${version}` });
+    split = rollbackSplit(split, other.version, champion);
+  }
   writeVersion(ctx, v, 'canary', ctx.cmd.reason ?? `canary at ${ctx.cmd.percent ?? defaultPercent}%`);
   ctx.log.event(ctx.tx, { event: 'version.canary', modelId: ctx.model.modelId, subject: { kind: 'version', id: version }, from: v.state, to: 'canary', actor: ctx.cmd.actor, reason: ctx.cmd.reason ?? 'canary' });
-  return traffic(ctx, canarySplit(ctx.deployment.split, version, ctx.cmd.percent ?? defaultPercent), 'traffic.changed', { [version]: v.artifactUri });
+  return traffic(ctx, canarySplit(split, version, ctx.cmd.percent ?? defaultPercent), 'traffic.changed', { [version]: v.artifactUri });
 }
 
 function promote(ctx: Ctx): Decision {
