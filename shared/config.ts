@@ -39,6 +39,7 @@ export const OPTIONS = {
   landingBucket: { env: 'LANDING_BUCKET', description: 'GCS bucket where new data lands', schema: z.string().min(1), requiredOnGcp: ['on-new-data'] },
   pipelineServiceAccount: { env: 'PIPELINE_SERVICE_ACCOUNT', description: 'Service account Vertex pipeline jobs run as', schema: z.string().email(), requiredOnGcp: ['on-new-data'] },
   trainerImage: { env: 'TRAINER_IMAGE', description: 'Container image URI of the trainer (pipeline components)', schema: z.string().min(1), requiredOnGcp: ['on-new-data'] },
+  servingImage: { env: 'SERVING_IMAGE', description: 'Container image Vertex AI endpoints serve the model with (defaults to the project repository)', schema: z.string().min(1).optional() },
   bigqueryDataset: { env: 'BIGQUERY_DATASET', description: 'BigQuery dataset with prediction and actuals tables', schema: z.string().regex(/^[A-Za-z0-9_]+$/), requiredOnGcp: ['on-drift-alert'] },
   vertexEndpointId: { env: 'VERTEX_ENDPOINT_ID', description: 'Vertex AI endpoint serving the model', schema: z.string().min(1), requiredOnGcp: ['on-promotion', 'on-drift-alert'] },
   webhookTokenSecret: { env: 'WEBHOOK_TOKEN_SECRET', description: 'Secret Manager version name holding the drift webhook token', schema: z.string().min(1), requiredOnGcp: ['on-drift-alert'] },
