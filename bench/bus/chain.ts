@@ -9,6 +9,7 @@ import type { EventBus, OutgoingMessage } from '../../shared/ports/event-bus.js'
 import type { StateStore } from '../../shared/ports/state-store.js';
 import { processOnce, type ProcessingDeps } from '../../shared/services/processing.js';
 import { silentLogger } from '../support/report.js';
+import { nowMs, stamping } from '../support/stamping.js';
 
 /** The two topics of the chain (real topic names: both buses refuse unknown topics). */
 export const HOP_TOPICS: readonly [Topic, Topic] = ['data-landed', 'retrain-requests'];
@@ -28,19 +29,6 @@ export interface HopSample {
   /** Handler start -> finished, ms. */
   handlerMs: number;
   duplicate: boolean;
-}
-
-/** Milliseconds on a clock shared by this process's publisher and handlers. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/** A bus wrapper that stamps `sentAt` on every message it publishes. */
-export function stamping(bus: EventBus): EventBus {
-  return {
-    publish: (m: OutgoingMessage) => bus.publish({ ...m, attributes: { ...m.attributes, sentAt: String(nowMs()) } }),
-    close: () => bus.close(),
-  };
 }
 
 /** The first publish of the chain for message `i`. */

@@ -4,7 +4,8 @@
  * Usage: node --import tsx bench/bus/crash-child.ts DIR NORMAL|FULL N TAG
  */
 import { SYNCHRONOUS_LEVELS, type SynchronousLevel } from '../../shared/adapters/local/sqlite/open.js';
-import { firstMessage, stamping } from './chain.js';
+import { firstMessage } from './chain.js';
+import { stamping } from '../support/stamping.js';
 import { openEmbeddedChain } from './embedded.js';
 
 const [dir, level, count, tag] = process.argv.slice(2);

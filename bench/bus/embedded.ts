@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { SqliteEventBus } from '../../shared/adapters/local/sqlite.event-bus.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store.js';
 import type { SynchronousLevel } from '../../shared/adapters/local/sqlite/open.js';
-import { firstMessage, hopHandler, HOP_TOPICS, stamping, type HopSample } from './chain.js';
+import { firstMessage, hopHandler, HOP_TOPICS, type HopSample } from './chain.js';
+import { stamping } from '../support/stamping.js';
 
 /** An open embedded chain. */
 export interface EmbeddedChain {

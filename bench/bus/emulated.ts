@@ -7,7 +7,8 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-store.js';
 import { PubSubEventBus } from '../../shared/adapters/gcp/pubsub.event-bus.js';
 import { sleep, startEmulator, startPushSink, type BenchEmulator } from '../support/emulators.js';
-import { firstMessage, hopHandler, HOP_TOPICS, stamping, type ChainEvent, type HopSample } from './chain.js';
+import { firstMessage, hopHandler, HOP_TOPICS, type ChainEvent, type HopSample } from './chain.js';
+import { stamping } from '../support/stamping.js';
 
 const PROJECT = 'demo';
 
