@@ -4,7 +4,7 @@
  * `{ title, render(ctx), refresh }` where `refresh` says when a page re-renders by itself.
  */
 import { getJson } from './api.js';
-import { clearCharts } from './charts.js';
+import { pruneCharts } from './charts.js';
 import { h } from './dom.js';
 import { connectLive } from './live.js';
 import * as overview from './pages/overview.js';
@@ -60,8 +60,8 @@ async function render({ focus }) {
   }
   if (id !== state.renderId) return; // a newer render started while this one was loading
   const scroll = window.scrollY;
-  clearCharts();
   main.replaceChildren(...[nodes].flat(Infinity).filter(Boolean));
+  pruneCharts();
   if (focus) document.getElementById('page-title')?.focus();
   else window.scrollTo(0, scroll);
   main.dataset.page = name;

@@ -6,18 +6,23 @@
  */
 import { empty, h } from './dom.js';
 
-/** Live chart instances by id (destroyed when the page changes). */
+/** Chart instances by id; those no longer in the document are destroyed by `pruneCharts`. */
 export const charts = new Map();
 window.consoleCharts = charts;
-const observers = [];
+/** Every instance still alive, with its resize observer (a re-render creates a new one per id). */
+const alive = new Map();
 
 const PALETTE = ['#0a58a8', '#b3261e', '#17632a', '#8a4b00', '#6b2fa0', '#00727a', '#a0155a', '#4a5160'];
 
-/** Destroy every chart of the previous page. */
-export function clearCharts() {
-  for (const chart of charts.values()) chart.destroy();
-  charts.clear();
-  for (const o of observers.splice(0)) o.disconnect();
+/** Destroy the charts that left the document (called after each render swaps the page in). */
+export function pruneCharts() {
+  for (const [chart, observer] of alive) {
+    if (chart.root.isConnected) continue;
+    observer.disconnect();
+    chart.destroy();
+    alive.delete(chart);
+  }
+  for (const [id, chart] of charts) if (!alive.has(chart)) charts.delete(id);
 }
 
 /** Align points into uPlot's columnar data: x = unique times (seconds), one column per series. */
@@ -37,6 +42,10 @@ export function alignSeries(points, seriesOf) {
 export function lineChart({ id, title, note, points, seriesOf = () => title, threshold, yLabel = '' }) {
   const caption = h('figcaption', { id: `${id}-title` }, title, note ? h('span', { class: 'threshold-note' }, ` — ${note}`) : null);
   const figure = h('figure', { class: 'chart card', 'data-chart': id, 'data-points': String(points.length), 'aria-labelledby': `${id}-title` }, caption);
+  if (points.error) {
+    figure.append(h('p', { class: 'error-box' }, `Could not load this metric: ${points.error.code ?? ''} ${points.error.message}`));
+    return figure;
+  }
   if (points.length === 0) {
     figure.append(empty('No data yet: the scheduled monitor has not written this metric for the selected period.'));
     return figure;
@@ -59,7 +68,7 @@ export function lineChart({ id, title, note, points, seriesOf = () => title, thr
   charts.set(id, chart);
   const observer = new ResizeObserver(() => chart.setSize({ width: width(), height: 220 }));
   observer.observe(box);
-  observers.push(observer);
+  alive.set(chart, observer);
   return figure;
 }
 

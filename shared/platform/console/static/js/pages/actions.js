@@ -63,7 +63,7 @@ function form(ctx, action, legend, help, fields, label, danger = false) {
   } },
   h('fieldset', {}, h('legend', {}, legend), h('p', { class: 'muted' }, help),
     h('div', { class: 'action-form' }, fields, action === 'approve' ? reasonField(action, false) : null, actorField(action),
-      h('button', { type: 'submit', class: danger ? 'danger' : 'primary', disabled: action === 'approve' && !fields[0].querySelector('option[value]:not([value=""])') }, `${label}…`))));
+      h('button', { type: 'submit', class: danger ? 'danger' : 'primary', disabled: action !== 'rollback' && !fields[0].querySelector('option:not([value=""])') }, `${label}…`))));
   return el;
 }
 

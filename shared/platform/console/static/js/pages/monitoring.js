@@ -21,7 +21,8 @@ export async function render({ modelId, params, navigate }) {
   const since = new Date(Date.now() - RANGES[range] * 86_400_000).toISOString();
   const [model, ...series] = await Promise.all([
     getJson(`/api/models/${encodeURIComponent(modelId)}`),
-    ...METRICS.map((m) => getJson(`/api/metrics/${encodeURIComponent(modelId)}/${m}?since=${encodeURIComponent(since)}`)),
+    // One metric failing to load leaves its chart with the error and the others drawn.
+    ...METRICS.map((m) => getJson(`/api/metrics/${encodeURIComponent(modelId)}/${m}?since=${encodeURIComponent(since)}`).catch((err) => Object.assign([], { error: err }))),
   ]);
   const data = Object.fromEntries(METRICS.map((m, i) => [m, series[i]]));
   const t = monitoringThresholds(model.policy);
@@ -57,6 +58,7 @@ function rangePicker(range, navigate) {
 }
 
 function featureCharts(points, policy) {
+  if (points.error) return lineChart({ id: 'feature-drift', title: 'Feature drift', points });
   const byFeature = new Map();
   for (const p of points) byFeature.set(p.labels.feature ?? '(unnamed)', [...(byFeature.get(p.labels.feature ?? '(unnamed)') ?? []), p]);
   if (byFeature.size === 0) return lineChart({ id: 'feature-drift', title: 'Feature drift', points: [] });
