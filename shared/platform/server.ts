@@ -86,7 +86,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     monitorMs: config.monitorIntervalSeconds * 1000, reconcileMs: config.reconcileIntervalSeconds * 1000, retrainMs: config.scheduledRetrainHours * 3_600_000,
   }));
   return {
-    stack, server, url, landingDir, webhookToken, scanLanding: watcher.scan,
+    stack, server, url, landingDir, webhookToken, scanLanding: () => watcher.scan(),
     async close() {
       watcher.stop();
       stopScheduler();

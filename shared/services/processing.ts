@@ -8,7 +8,7 @@
  *    re-drives stale outboxes whose redelivery never came.
  * Nothing inside the transaction callback touches the outside world: Firestore re-runs it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PermanentError, errorCode, errorMessage } from '../domain/errors.js';
 import type { Topic } from '../domain/topics.js';
 import type { OutgoingMessage, EventBus } from '../ports/event-bus.js';
@@ -169,8 +169,8 @@ function ledgerEntry(identity: MessageIdentity, id: string, decision: Decision, 
 
 /** Perform the unsent entries of a ledger entry's outbox, then mark them done. Safe to call repeatedly. */
 export async function driveOutbox(deps: ProcessingDeps, id: string): Promise<void> {
-  const entry = await deps.store.get<LedgerEntry>(LEDGER, id);
-  if (!entry || !entry.pending) return;
+  const entry = await claimOutbox(deps, id);
+  if (!entry) return;
   const done = new Set<string>();
   let completed = false;
   try {
@@ -187,9 +187,30 @@ export async function driveOutbox(deps: ProcessingDeps, id: string): Promise<voi
     }
     completed = true;
   } finally {
-    // Record what was sent even when a later entry failed, so a redelivery re-drives only what is unsent.
-    if (completed || done.size > 0) await markDone(deps, id, done);
+    // Record what was sent even when a later entry failed, so a redelivery re-drives only what is unsent;
+    // and release the lease so that redelivery need not wait for it to expire.
+    await markDone(deps, id, completed || done.size > 0 ? done : new Set());
   }
+}
+
+/** How long a driver holds an outbox before another delivery or the reconciler may take it over. */
+export const OUTBOX_LEASE_MS = 60_000;
+
+/**
+ * Take a time-limited lease on a pending outbox, so concurrent duplicate deliveries do not all publish it:
+ * one drives, the others return (the reconciler takes over if the driver dies).
+ */
+async function claimOutbox(deps: ProcessingDeps, id: string): Promise<LedgerEntry | undefined> {
+  const token = randomUUID();
+  return deps.store.transaction(async (tx) => {
+    const entry = await tx.get<LedgerEntry>(LEDGER, id);
+    if (!entry || !entry.pending) return undefined;
+    const now = deps.clock().getTime();
+    if (typeof entry.leaseUntil === 'number' && entry.leaseUntil > now) return undefined;
+    const claimed = { ...entry, leaseUntil: now + OUTBOX_LEASE_MS, leaseOwner: token };
+    tx.set(LEDGER, id, claimed);
+    return claimed;
+  });
 }
 
 async function markDone(deps: ProcessingDeps, id: string, done: ReadonlySet<string>): Promise<void> {
@@ -198,7 +219,8 @@ async function markDone(deps: ProcessingDeps, id: string, done: ReadonlySet<stri
     if (!current) return;
     const at = deps.clock().toISOString();
     const outbox = current.outbox.map((o) => (done.has(o.id) && o.doneAt === undefined ? { ...o, doneAt: at } : o));
-    tx.set(LEDGER, id, { ...current, outbox, pending: outbox.some((o) => o.doneAt === undefined), updatedAt: at });
+    const { leaseUntil: _lease, leaseOwner: _owner, ...rest } = current;
+    tx.set(LEDGER, id, { ...rest, outbox, pending: outbox.some((o) => o.doneAt === undefined), updatedAt: at });
   });
 }
 
