@@ -261,7 +261,7 @@ function lowContrastElements(): string[] {
     return [255, 255, 255];
   };
   const out: string[] = [];
-  for (const el of document.querySelectorAll('h1, h2, h3, p, td, th, dt, dd, a, button, .badge, legend, label, summary, .live, .brand')) {
+  for (const el of Array.from(document.querySelectorAll('h1, h2, h3, p, td, th, dt, dd, a, button, .badge, legend, label, summary, .live, .brand'))) {
     if (!(el as HTMLElement).offsetParent || !el.textContent?.trim()) continue;
     const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
     const bg = lum(background(el));
