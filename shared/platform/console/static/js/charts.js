@@ -62,7 +62,8 @@ export function lineChart({ id, title, note, points, seriesOf = () => title, thr
   const chart = new window.uPlot({
     width: width(), height: 220, series,
     axes: [{}, { label: yLabel, size: 60 }],
-    scales: { x: { time: true } },
+    // A single tick would otherwise stretch the time axis over years.
+    scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
     legend: { live: false },
   }, data, box);
   charts.set(id, chart);

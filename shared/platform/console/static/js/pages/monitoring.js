@@ -65,7 +65,10 @@ function featureCharts(points, policy) {
   return h('div', { class: 'grid' }, [...byFeature.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([feature, pts]) => {
     const method = pts[pts.length - 1].labels.method ?? 'psi';
     const th = featureThreshold(policy, feature, method);
-    const note = th.direction === 'below' ? `${method} p-value; drift when p < ${th.value}` : `${method}; drift when ≥ ${th.value}`;
-    return lineChart({ id: `feature-drift-${feature}`, title: `Drift of ${feature}`, note, points: pts, seriesOf: () => `${feature} (${method})`, threshold: { value: th.value, label: `${method} threshold` } });
+    // The monitor records a test's statistic, not its p-value, so a p-value threshold cannot be drawn on it.
+    if (th.direction === 'below') {
+      return lineChart({ id: `feature-drift-${feature}`, title: `Drift of ${feature}`, note: `${method} statistic; drift when its p-value < ${th.value} (see the alert evidence)`, points: pts, seriesOf: () => `${feature} (${method})` });
+    }
+    return lineChart({ id: `feature-drift-${feature}`, title: `Drift of ${feature}`, note: `${method}; drift when ≥ ${th.value}`, points: pts, seriesOf: () => `${feature} (${method})`, threshold: { value: th.value, label: `${method} threshold` } });
   }));
 }
