@@ -1,5 +1,5 @@
 /** ArtifactStore on Cloud Storage: `gs://bucket/path` URIs; the SDK is loaded on first use. */
-import { PermanentError, TransientError } from '../../domain/errors.js';
+import { AppError, PermanentError, TransientError } from '../../domain/errors.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 
 type StorageModule = typeof import('@google-cloud/storage');
@@ -66,6 +66,8 @@ async function wrap<T>(uri: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    // Our own errors (a bad gs:// URI) keep their code; only Cloud Storage failures are classified here.
+    if (err instanceof AppError) throw err;
     const code = codeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     if (code === 404) throw new PermanentError('ARTIFACT.NOT_FOUND', `no artifact at ${uri}`, { uri });
