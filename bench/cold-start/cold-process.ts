@@ -51,7 +51,7 @@ const getDeps = () => (deps ??= (async () => {
 await fnModule[env.COLD_FACTORY](getDeps)(JSON.parse(env.COLD_EVENT));
 const handled = performance.now();
 const mem = process.memoryUsage();
-const ledger = await (await getDeps()).store.query('processed', { where: [{ field: 'handler', op: '==', value: env.COLD_FN }] });
+const ledger = await (await getDeps()).store.query('processed', { where: [{ field: 'messageId', op: '==', value: JSON.parse(env.COLD_EVENT).id }] });
 const outcome = ledger.map((l) => l.data.status === 'rejected' ? 'REJECTED ' + l.data.outcome.message : l.data.outcome.kind).join(',');
 console.log('COLD_START ' + JSON.stringify({ importMs: imported - t0, firstEventMs: handled - imported, scriptMs: handled - t0, sinceStartMs: handled, rss: mem.rss, heapUsed: mem.heapUsed, outcome }));
 process.exit(0);
@@ -84,7 +84,7 @@ async function run(nodeFlags: string[], script: string, env: Record<string, stri
   const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
     env: { ...process.env, ...env }, cwd: REPO, timeout: 120_000, maxBuffer: 16 << 20,
   }).catch((err: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`cold process failed: ${(err.stderr ?? err.message).trim().split('\n').filter((l) => !l.startsWith('    at ')).slice(-4).join(' | ')}`);
+    throw new Error(`cold process failed: ${(err.stderr ?? err.message).trim().split('\n').filter((l) => !l.startsWith('    at ') && l.trim() !== '').slice(-8).join(' | ')}`);
   });
   const line = stdout.split('\n').find((l) => l.startsWith('COLD_START '));
   if (line === undefined) throw new Error(`cold process printed no figures: ${stdout.slice(-500)}`);
