@@ -10,7 +10,7 @@ export function onEvalComplete(getDeps: DepsProvider): CloudEventHandler {
     const payload = message.payload;
     switch (payload.type) {
       case 'pipeline.completed':
-        return handlePipelineOutcome(deps, identity, { pipelineJobId: payload.pipelineJobId, state: payload.state, authoritative: true, ...(payload.error ? { error: payload.error } : {}) });
+        return handlePipelineOutcome(deps, identity, { pipelineJobId: payload.pipelineJobId, state: payload.state, authoritative: true, ...(payload.error ? { error: payload.error } : {}), ...(payload.retryable === false ? { retryable: false } : {}) });
       case 'pipeline.job-state':
         return handlePipelineOutcome(deps, identity, { pipelineJobId: payload.pipelineJobId, state: payload.state, authoritative: false });
       case 'system.reconcile':

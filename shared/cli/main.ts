@@ -3,9 +3,12 @@ import type { CliCommand, CliIO } from './command.js';
 import { dataGenerateCommand } from './data.command.js';
 import { trainCommand } from './train.command.js';
 import { operatorCommands } from './operator.commands.js';
+import { driftReportCommand } from './drift.command.js';
+import { abtestAnalyzeCommand } from './abtest.command.js';
+import { costRecommendCommand } from './cost.command.js';
 
 /** Every command, in help order. */
-export const COMMANDS: CliCommand[] = [...operatorCommands, trainCommand, dataGenerateCommand];
+export const COMMANDS: CliCommand[] = [...operatorCommands, trainCommand, dataGenerateCommand, driftReportCommand, abtestAnalyzeCommand, costRecommendCommand];
 
 /** Top-level help. */
 export function usage(commands: readonly CliCommand[] = COMMANDS): string {

@@ -134,7 +134,7 @@ async function recordProgress(store: SqliteStateStore, clock: () => Date, runId:
 export async function publishCompletion(bus: SqliteEventBus, c: PipelineCompletion): Promise<void> {
   await bus.publish({
     topic: 'pipeline-events',
-    data: { type: 'pipeline.completed', runId: c.runId, modelId: c.modelId, pipelineJobId: c.runId, state: c.state, artifactUri: c.artifactUri, finishedAt: c.finishedAt, ...(c.error ? { error: c.error } : {}) },
+    data: { type: 'pipeline.completed', runId: c.runId, modelId: c.modelId, pipelineJobId: c.runId, state: c.state, artifactUri: c.artifactUri, finishedAt: c.finishedAt, ...(c.error ? { error: c.error } : {}), ...(c.errorCode ? { errorCode: c.errorCode } : {}), ...(c.retryable === false ? { retryable: false } : {}) },
     attributes: { idempotencyKey: `${c.runId}#${c.state}`, correlationId: c.correlationId },
   });
 }

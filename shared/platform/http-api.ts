@@ -50,7 +50,7 @@ export function createApi(stack: LocalStack, options: { webhookToken?: string; f
     ['GET', /^\/api\/alerts$/, async (_q, res, _m, url) => sendJson(res, 200, (await store.query(COLLECTIONS.alerts, { where: filters(url, ['state', 'modelId', 'signal']), orderBy: { field: 'updatedAt', direction: 'desc' }, limit: limitOf(url) })).map((r) => r.data))],
     ['GET', /^\/api\/experiments$/, async (_q, res, _m, url) => sendJson(res, 200, (await store.query(COLLECTIONS.experiments, { limit: limitOf(url) })).map((r) => ({ id: r.id, ...r.data })))],
     ['GET', /^\/api\/audit$/, async (_q, res, _m, url) => sendJson(res, 200, (await store.query(COLLECTIONS.audit, { where: filters(url, ['action', 'modelId', 'actor', 'subject.kind', 'subject.id']), orderBy: { field: 'at', direction: 'desc' }, limit: limitOf(url) })).map((r) => r.data))],
-    ['GET', /^\/api\/metrics\/([a-z][a-z0-9-]*)\/([a-z_]+)$/, async (_q, res, m, url) => {
+    ['GET', /^\/api\/metrics\/([a-z][a-z0-9-]*)\/([a-z0-9_]+)$/, async (_q, res, m, url) => {
       if (!(METRIC_NAMES as readonly string[]).includes(m[2])) throw new HttpError(404, 'API.UNKNOWN_METRIC', `metric ${m[2]} is not one of ${METRIC_NAMES.join(', ')}`);
       const since = url.searchParams.get('since') ?? new Date(Date.now() - 30 * 86_400_000).toISOString();
       sendJson(res, 200, await stack.metrics.read(m[1], m[2] as MetricName, since));

@@ -15,6 +15,8 @@ export interface PipelineOutcome {
   pipelineJobId: string;
   state: 'succeeded' | 'failed' | 'cancelled';
   error?: string;
+  /** false when retrying cannot help (the data failed validation). */
+  retryable?: boolean;
   authoritative: boolean;
 }
 
@@ -44,12 +46,12 @@ export async function handlePipelineOutcome(deps: ServiceDeps, identity: Message
     const championMetrics = model?.champion ? await deps.inspector.evaluateOn(model.champion.artifactUri, run.artifactUri) : undefined;
     evidence = { evaluation, servability, championMetrics };
   }
-  return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, outcome.pipelineJobId, state, error, evidence));
+  return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, outcome.pipelineJobId, state, error, evidence, outcome.retryable !== false));
 }
 
 async function decide(
   deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date,
-  runId: string, state: PipelineOutcome['state'], error: string | undefined, evidence: Evidence | undefined,
+  runId: string, state: PipelineOutcome['state'], error: string | undefined, evidence: Evidence | undefined, retryable: boolean,
 ): Promise<Decision> {
   const run = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
   if (!run) return { outcome: { kind: 'ignored', reason: `unknown run ${runId} (not started by this control plane)` } };
@@ -66,15 +68,16 @@ async function decide(
 
   if (state !== 'succeeded' || !evidence) {
     tx.set(COLLECTIONS.runs, runId, { ...run, state: state === 'cancelled' ? 'cancelled' : 'failed', error: error ?? 'pipeline failed', updatedAt: at, finishedAt: at });
-    const retry = decideRunFailure({ attempts: run.attempt, policy, now });
-    if (retry.kind === 'retry') {
+    const retry = retryable && state === 'failed' ? decideRunFailure({ attempts: run.attempt, policy, now }) : undefined;
+    if (retry?.kind === 'retry') {
       const next = { ...newRun(deps, `${run.runId.replace(/-a\d+$/, '')}-a${run.attempt + 1}`, run.modelId, run.reasons, run.dataUri, run.contractUri, run.correlationId, at, run.attempt + 1), retryOf: runId, notBefore: retry.retryAt, ...(run.followUp ? { followUp: run.followUp } : {}) };
       tx.set(COLLECTIONS.runs, next.runId, next);
       tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: next.runId });
       log.event(tx, { event: 'run.retry-scheduled', modelId: model.modelId, subject: { kind: 'run', id: next.runId }, from: run.state, to: 'requested', actor: 'on-eval-complete', reason: `attempt ${run.attempt} ${state}: ${error ?? 'no error given'}; retry at ${retry.retryAt}` });
       return { outcome: { kind: 'retry-scheduled', runId: next.runId, retryAt: retry.retryAt } , messages: log.messages };
     }
-    log.event(tx, { event: 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: 'failed', actor: 'on-eval-complete', reason: `${state} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; champion unchanged` });
+    const why = retry === undefined ? (state === 'cancelled' ? 'cancelled: not retried' : 'not retryable (retrying cannot fix the data)') : retry.reason;
+    log.event(tx, { event: 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: 'failed', actor: 'on-eval-complete', reason: `${state} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; ${why}; champion unchanged` });
     const followUp = startFollowUp(deps, tx, log, run, at);
     tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: followUp?.runId ?? null });
     if (followUp) effects.push(launchEffect(followUp));

@@ -130,7 +130,7 @@ export function businessMetrics(input: BusinessInput): MetricPoint[] {
       const key = String(p.features[column] ?? '(missing)');
       groups.set(key, [...(groups.get(key) ?? []), Math.abs(p.prediction - p.actualValue) / Math.abs(p.actualValue)]);
     }
-    for (const [value, errors] of groups) point('accuracy_by_sector', (100 * errors.reduce((a, b) => a + b, 0)) / errors.length, { slice: column, value, count: String(errors.length) });
+    for (const [value, errors] of groups) point('accuracy_by_sector', (100 * errors.reduce((a, b) => a + b, 0)) / errors.length, { slice: column, value }); // no count label: a label whose value changes every tick would create a new time series each time
   }
   if (withActual.length > 0) {
     const pct = Float64Array.from(withActual, (p) => (100 * (p.prediction - p.actualValue)) / Math.abs(p.actualValue)).sort();

@@ -27,6 +27,8 @@ export const pipelineCompletedInputSchema = z
     state: z.enum(PIPELINE_TERMINAL_STATES),
     artifactUri: nonEmpty.optional(),
     error: z.string().optional(),
+    errorCode: z.string().optional().describe('Error code of a failed run, e.g. DATA.INVALID'),
+    retryable: z.boolean().optional().describe('false when retrying cannot help (invalid data); absent means retry with backoff'),
     finishedAt: isoDatetimeSchema,
     ...commandKeyFields,
   })
