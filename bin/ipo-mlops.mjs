@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (a runtime dependency), so `npx ipo-mlops` works after `npm ci`.
+// Runs the TypeScript CLI through tsx (a runtime dependency), so the command works right after `npm ci`.
 import { register } from 'tsx/esm/api';
 register();
 const { runCli } = await import('../shared/cli/main.ts');

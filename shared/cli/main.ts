@@ -33,9 +33,3 @@ export async function runCli(argv: string[], io: CliIO, commands: readonly CliCo
   }
   return match.run(argv.slice(match.path.length), io);
 }
-
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-3).join('/'));
-if (isMain) {
-  const io: CliIO = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n'), isTTY: process.stdout.isTTY === true };
-  process.exitCode = await runCli(process.argv.slice(2), io);
-}
