@@ -52,7 +52,6 @@ export const OPTIONS = {
   reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
   scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
-  skipPushAuth: { env: 'IPO_INSECURE_SKIP_PUSH_AUTH', description: 'Emulator only: accept push requests without an OIDC token', schema: bool, default: 'false' },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;
@@ -82,9 +81,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
     else issues.push({ path: spec.env, message: `${parsed.error.issues.map((i) => i.message).join(', ')} (got ${JSON.stringify(raw)}; ${spec.description})` });
-  }
-  if (out.backend === 'gcp' && out.skipPushAuth === true) {
-    issues.push({ path: 'IPO_INSECURE_SKIP_PUSH_AUTH', message: 'must not be true on the gcp backend (emulator-only switch)' });
   }
   if (issues.length > 0) throw new ValidationError('configuration', issues, 'CONFIG.INVALID');
   return out as Config;
