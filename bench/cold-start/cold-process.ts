@@ -69,7 +69,7 @@ process.exit(0);
 /** Run one function's cold start; `env` carries the backend configuration. */
 export async function coldStart(modules: ModuleSet, fn: FunctionName, factory: string, event: unknown, env: Record<string, string>): Promise<ColdFigures> {
   return run(modules.nodeFlags, CHILD, {
-    ...env, COLD_FN: fn, COLD_FACTORY: factory, COLD_EVENT: JSON.stringify(event),
+    ...env, COLD_FACTORY: factory, COLD_EVENT: JSON.stringify(event),
     COLD_FN_MODULE: modules.file(`functions/${fn}/index`), COLD_CONFIG_MODULE: modules.file('shared/config'),
     COLD_LOCAL_MODULE: modules.file('shared/composition/local'), COLD_GCP_MODULE: modules.file('shared/composition/gcp'),
   });
