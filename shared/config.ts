@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, type Issue } from './domain/errors.js';
-import type { FunctionName } from './domain/topics.js';
+import { DRIFT_WEBHOOK_ENTRY_POINT, FUNCTION_NAMES, entryPointOf, type FunctionName } from './domain/topics.js';
 
 /** Where the system runs. */
 export const BACKENDS = ['local', 'gcp'] as const;
@@ -35,14 +35,17 @@ export const OPTIONS = {
   gcpProject: { env: 'GCP_PROJECT', description: 'Google Cloud project id', schema: z.string().min(1), requiredOnGcp: all },
   gcpRegion: { env: 'GCP_REGION', description: 'Region of Vertex AI, functions and Pub/Sub publishing', schema: z.string().min(1), default: 'us-central1', requiredOnGcp: all },
   firestoreDatabase: { env: 'FIRESTORE_DATABASE', description: 'Firestore database id', schema: z.string().min(1), default: '(default)', requiredOnGcp: all },
-  artifactBucket: { env: 'ARTIFACT_BUCKET', description: 'GCS bucket holding pipeline artifacts and models', schema: z.string().min(1), requiredOnGcp: ['on-new-data', 'on-eval-complete', 'on-promotion'] },
+  artifactBucket: { env: 'ARTIFACT_BUCKET', description: 'GCS bucket holding pipeline artifacts and models', schema: z.string().min(1), requiredOnGcp: all },
   landingBucket: { env: 'LANDING_BUCKET', description: 'GCS bucket where new data lands', schema: z.string().min(1), requiredOnGcp: ['on-new-data'] },
-  pipelineServiceAccount: { env: 'PIPELINE_SERVICE_ACCOUNT', description: 'Service account Vertex pipeline jobs run as', schema: z.string().email(), requiredOnGcp: ['on-new-data'] },
-  trainerImage: { env: 'TRAINER_IMAGE', description: 'Container image URI of the trainer (pipeline components)', schema: z.string().min(1), requiredOnGcp: ['on-new-data'] },
+  // on-eval-complete launches retries and coalesced follow-up runs (and its reconciler relaunches lost ones).
+  pipelineServiceAccount: { env: 'PIPELINE_SERVICE_ACCOUNT', description: 'Service account Vertex pipeline jobs run as', schema: z.string().email(), requiredOnGcp: ['on-new-data', 'on-eval-complete'] },
+  trainerImage: { env: 'TRAINER_IMAGE', description: 'Container image URI of the trainer (pipeline components)', schema: z.string().min(1), requiredOnGcp: ['on-new-data', 'on-eval-complete'] },
   servingImage: { env: 'SERVING_IMAGE', description: 'Container image Vertex AI endpoints serve the model with (defaults to the project repository)', schema: z.string().min(1).optional() },
   bigqueryDataset: { env: 'BIGQUERY_DATASET', description: 'BigQuery dataset with prediction and actuals tables', schema: z.string().regex(/^[A-Za-z0-9_]+$/), requiredOnGcp: ['on-drift-alert'] },
-  vertexEndpointId: { env: 'VERTEX_ENDPOINT_ID', description: 'Vertex AI endpoint serving the model', schema: z.string().min(1), requiredOnGcp: ['on-promotion', 'on-drift-alert'] },
+  // on-eval-complete: its reconciler re-drives any function's stale outbox, deployments included.
+  vertexEndpointId: { env: 'VERTEX_ENDPOINT_ID', description: 'Vertex AI endpoint serving the model', schema: z.string().min(1), requiredOnGcp: ['on-eval-complete', 'on-promotion', 'on-drift-alert'] },
   webhookTokenSecret: { env: 'WEBHOOK_TOKEN_SECRET', description: 'Secret Manager version name holding the drift webhook token', schema: z.string().min(1), requiredOnGcp: ['on-drift-alert'] },
+  functionTarget: { env: 'FUNCTION_TARGET', description: 'Entry point the runtime serves (set by Cloud Functions); scopes the gcp checks to that function', schema: z.string().min(1).optional() },
   webhookToken: { env: 'WEBHOOK_TOKEN', description: 'Drift webhook token (locally; on Google Cloud mounted from Secret Manager)', schema: z.string().min(16).optional() },
   dataDir: { env: 'IPO_DATA_DIR', description: 'Local state, artifacts and landing folder', schema: z.string().min(1), default: '.ipo-mlops' },
   port: { env: 'PORT', description: 'HTTP port of the local platform / function', schema: int(0).max(65535), default: '8080' },
@@ -65,15 +68,25 @@ export function requiredGcpEnv(fn: FunctionName): string[] {
     .map((o) => o.env);
 }
 
+/** The function a functions-framework target belongs to (the webhook belongs to on-drift-alert). */
+export function functionOf(target: string | undefined): FunctionName | undefined {
+  if (target === undefined) return undefined;
+  if (target === DRIFT_WEBHOOK_ENTRY_POINT) return 'on-drift-alert';
+  return FUNCTION_NAMES.find((f) => entryPointOf(f) === target);
+}
+
 /** Parse and validate the configuration from an environment (defaults to `process.env`). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const issues: Issue[] = [];
   const out: Record<string, unknown> = {};
   const backend = env.IPO_BACKEND ?? 'local';
+  // A deployed function only receives its own variables: check those when the runtime says which it is.
+  const fn = functionOf(env.FUNCTION_TARGET);
   for (const [key, spec] of Object.entries(OPTIONS as Record<string, OptionSpec<unknown>>)) {
     const raw = env[spec.env] ?? spec.default;
     if (raw === undefined) {
-      if (backend === 'gcp' && spec.requiredOnGcp !== undefined) {
+      const needed = spec.requiredOnGcp === 'all' || (spec.requiredOnGcp !== undefined && (fn === undefined || spec.requiredOnGcp.includes(fn)));
+      if (backend === 'gcp' && needed) {
         issues.push({ path: spec.env, message: `is required on the gcp backend (${spec.description})` });
       }
       continue;

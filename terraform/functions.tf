@@ -81,7 +81,7 @@ module "on_promotion" {
   scaling                    = var.function_scaling
   delivery                   = var.delivery
   push_topics                = ["promotions"]
-  publishes_to               = ["lifecycle-events"]
+  publishes_to               = ["lifecycle-events", "promotions"] # an approval queues the canary / promote command
   topic_ids                  = local.topic_ids
   dead_letter_topic_ids      = local.dead_letter_topic_ids
   pubsub_service_agent_email = google_project_service_identity.pubsub.email
@@ -236,6 +236,14 @@ resource "google_service_account_iam_member" "on_new_data_acts_as_pipeline" {
   service_account_id = google_service_account.pipeline.name
   role               = "roles/iam.serviceAccountUser"
   member             = "serviceAccount:${module.on_new_data.service_account_email}"
+}
+
+# on-eval-complete: retries with backoff, coalesced follow-up runs and the reconciler's relaunch of lost
+# runs submit PipelineJobs that run as the pipeline identity (actAs), like on-new-data's launches.
+resource "google_service_account_iam_member" "on_eval_complete_acts_as_pipeline" {
+  service_account_id = google_service_account.pipeline.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${module.on_eval_complete.service_account_email}"
 }
 
 # on-eval-complete, on-promotion, on-drift-alert: read model artifacts (evaluation report, model files,

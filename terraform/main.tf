@@ -37,14 +37,20 @@ locals {
       PIPELINE_SERVICE_ACCOUNT = google_service_account.pipeline.email
       TRAINER_IMAGE            = local.trainer_image
     }
+    # Retries, coalesced follow-up runs and the reconciler launch pipelines; the reconciler also
+    # re-drives stale deployment effects.
     "on-eval-complete" = {
-      ARTIFACT_BUCKET = google_storage_bucket.artifacts.name
+      ARTIFACT_BUCKET          = google_storage_bucket.artifacts.name
+      PIPELINE_SERVICE_ACCOUNT = google_service_account.pipeline.email
+      TRAINER_IMAGE            = local.trainer_image
+      VERTEX_ENDPOINT_ID       = google_vertex_ai_endpoint.model.name
     }
     "on-promotion" = {
       ARTIFACT_BUCKET    = google_storage_bucket.artifacts.name
       VERTEX_ENDPOINT_ID = google_vertex_ai_endpoint.model.name
     }
     "on-drift-alert" = {
+      ARTIFACT_BUCKET      = google_storage_bucket.artifacts.name
       BIGQUERY_DATASET     = google_bigquery_dataset.monitoring.dataset_id
       VERTEX_ENDPOINT_ID   = google_vertex_ai_endpoint.model.name
       WEBHOOK_TOKEN_SECRET = "${google_secret_manager_secret.drift_webhook_token.id}/versions/latest"

@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     expect(loadConfig(full)).toMatchObject({ backend: 'gcp', gcpProject: 'p', gcpRegion: 'us-central1' });
   });
 
+  it('a deployed function (FUNCTION_TARGET) needs only its own variables, as Terraform sets them', () => {
+    const common = { IPO_BACKEND: 'gcp', GCP_PROJECT: 'p', ARTIFACT_BUCKET: 'a' };
+    expect(loadConfig({ ...common, FUNCTION_TARGET: 'onPromotion', VERTEX_ENDPOINT_ID: '1' })).toMatchObject({ backend: 'gcp' });
+    expect(() => loadConfig({ ...common, FUNCTION_TARGET: 'onPromotion' })).toThrow(/VERTEX_ENDPOINT_ID: is required/);
+    expect(() => loadConfig({ ...common, FUNCTION_TARGET: 'onDriftAlertWebhook', VERTEX_ENDPOINT_ID: '1', BIGQUERY_DATASET: 'ds' })).toThrow(/WEBHOOK_TOKEN_SECRET: is required/);
+  });
+
   it('lists per function the variables Terraform must set', () => {
     expect(requiredGcpEnv('on-new-data')).toEqual(expect.arrayContaining(['IPO_BACKEND', 'GCP_PROJECT', 'LANDING_BUCKET', 'TRAINER_IMAGE', 'PIPELINE_SERVICE_ACCOUNT']));
     expect(requiredGcpEnv('on-promotion')).not.toContain('LANDING_BUCKET');

@@ -13,10 +13,16 @@ import type { Evaluation } from '../ml/evaluation.js';
 import { parseNumber, parsePeriod } from '../ml/frame.js';
 import type { Lineage } from '../ml/lineage.js';
 import { regressionMetrics, type RegressionMetrics } from '../ml/metrics.js';
-import { loadServingModel, type RawRow } from '../ml/serving-model.js';
+import type { RawRow, ServingModel } from '../ml/serving-model.js';
 import type { ValidationReport } from '../ml/validation.js';
 
 const SAMPLE_ROWS = 200;
+
+/** TensorFlow.js is loaded on first use only: most functions never score a model, and it costs ~1 s and ~90 MB at import. */
+async function loadModel(store: ArtifactStore, artifactUri: string): Promise<ServingModel> {
+  const { loadServingModel } = await import('../ml/serving-model.js');
+  return loadServingModel(store, artifactUri);
+}
 
 /** Map the pipeline's regression metrics to the gate's metric set. */
 export function toMetricSet(m: RegressionMetrics, overfitting: number): MetricSet {
@@ -58,7 +64,7 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
     },
     async servability(artifactUri: string) {
       try {
-        const model = await loadServingModel(store, artifactUri);
+        const model = await loadModel(store, artifactUri);
         try {
           const { rows, test } = await testRows(store, artifactUri);
           const sample = rows.slice(0, Math.max(...test.slice(0, SAMPLE_ROWS), 0) + 1);
@@ -77,7 +83,7 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
       const own = await readJson<Evaluation>(store, modelArtifactUri, 'metrics');
       let model;
       try {
-        model = await loadServingModel(store, modelArtifactUri);
+        model = await loadModel(store, modelArtifactUri);
       } catch {
         return undefined;
       }

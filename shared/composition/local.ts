@@ -21,7 +21,6 @@ import { SqliteMetricsSink } from '../adapters/local/sqlite.metrics-sink.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
 import { DEFAULT_CONTRACT } from '../ml/default-contract.js';
-import { loadServingModel } from '../ml/serving-model.js';
 import type { PipelineCompletion } from '../ml/pipeline-result.js';
 import type { PipelineProgress } from '../ml/pipeline.js';
 import { createEffectExecutors } from '../services/effects.js';
@@ -76,6 +75,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   const metrics = new SqliteMetricsSink({ path: join(dataDir, 'metrics.db'), synchronous: config.sqliteSynchronous });
   const serving = new LocalModelServing({
     loadPredictor: async (uri) => {
+      const { loadServingModel } = await import('../ml/serving-model.js'); // TensorFlow.js on first use only
       const model = await loadServingModel(artifacts, uri);
       return { predict: async (rows) => model.predict(rows as never), close: async () => model.dispose() };
     },

@@ -32,7 +32,8 @@ export const FUNCTION_TOPICS: Readonly<Record<FunctionName, readonly Topic[]>> =
 export const FUNCTION_PUBLISHES: Readonly<Record<FunctionName, readonly Topic[]>> = {
   'on-new-data': ['lifecycle-events', 'pipeline-events'],
   'on-eval-complete': ['lifecycle-events', 'promotions', 'retrain-requests'],
-  'on-promotion': ['lifecycle-events'],
+  // An approval queues the follow-up canary / promote command on its own topic.
+  'on-promotion': ['lifecycle-events', 'promotions'],
   'on-drift-alert': ['lifecycle-events', 'retrain-requests', 'promotions'],
 };
 

@@ -2,7 +2,8 @@
  * The artifact layout under a run's artifact URI, and the model's save/load through the ArtifactStore
  * (tfjs `withSaveHandler` / `fromMemory`: no file:// handler, so the same code writes to disk or GCS).
  */
-import * as tf from '@tensorflow/tfjs';
+// Types only at load time: readers of JSON artifacts (the control plane) must not pay for TensorFlow.js.
+import type * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 
 /** File names under the artifact URI. */
@@ -36,6 +37,7 @@ export async function readJson<T>(store: ArtifactStore, artifactUri: string, fil
 
 /** Save a layers model as model.json + weights.bin. */
 export async function saveModel(store: ArtifactStore, artifactUri: string, model: tf.LayersModel): Promise<void> {
+  const tf = await import('@tensorflow/tfjs');
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData ?? new ArrayBuffer(0);
@@ -56,6 +58,7 @@ export async function saveModel(store: ArtifactStore, artifactUri: string, model
 
 /** Load a layers model saved by `saveModel`. */
 export async function loadModel(store: ArtifactStore, artifactUri: string): Promise<tf.LayersModel> {
+  const tf = await import('@tensorflow/tfjs');
   const modelJson = await readJson<tf.io.ModelJSON>(store, artifactUri, 'modelJson');
   const bytes = await store.read(artifactPath(artifactUri, 'modelWeights'));
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;

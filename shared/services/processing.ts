@@ -101,6 +101,7 @@ export async function processOnce(
   decide: (tx: Transaction, now: Date) => Promise<Decision>,
 ): Promise<Processed> {
   const id = ledgerId(identity.dedupeKey);
+  const owner = randomUUID();
   let rejected: unknown;
   const result = await deps.store.transaction(async (tx) => {
     rejected = undefined;
@@ -118,6 +119,8 @@ export async function processOnce(
       throw err;
     }
     const entry = ledgerEntry(identity, id, decision, now);
+    // The creator holds the outbox lease from the start, so it can drive without another commit.
+    if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + OUTBOX_LEASE_MS, leaseOwner: owner });
     tx.create(LEDGER, id, entry);
     return { entry, duplicate: false };
   });
@@ -129,7 +132,7 @@ export async function processOnce(
   if (result.duplicate) {
     deps.logger.log('INFO', `duplicate delivery of ${identity.dedupeKey} ignored`, { correlationId: identity.correlationId, handler: identity.handler, messageId: identity.messageId });
   }
-  if (result.entry.pending) await driveOutbox(deps, id);
+  if (result.entry.pending) await driveOutbox(deps, id, result.duplicate ? undefined : { owner, entry: result.entry });
   return { outcome: result.entry.outcome, status: result.entry.status, duplicate: result.duplicate };
 }
 
@@ -167,9 +170,12 @@ function ledgerEntry(identity: MessageIdentity, id: string, decision: Decision, 
   };
 }
 
-/** Perform the unsent entries of a ledger entry's outbox, then mark them done. Safe to call repeatedly. */
-export async function driveOutbox(deps: ProcessingDeps, id: string): Promise<void> {
-  const entry = await claimOutbox(deps, id);
+/**
+ * Perform the unsent entries of a ledger entry's outbox, then mark them done. Safe to call repeatedly.
+ * `held` is the lease the creating transaction took; anyone else claims one first.
+ */
+export async function driveOutbox(deps: ProcessingDeps, id: string, held?: { owner: string; entry: LedgerEntry }): Promise<void> {
+  const entry = held !== undefined && held.entry.leaseOwner === held.owner ? held.entry : await claimOutbox(deps, id);
   if (!entry) return;
   const done = new Set<string>();
   let completed = false;

@@ -55,12 +55,16 @@ describe('least privilege', () => {
     expect(projectRoles).not.toContain('roles/iam.serviceAccountTokenCreator');
   });
 
-  it('lets only on-new-data act as the separate pipeline identity', () => {
+  it('lets only the launching functions (on-new-data; on-eval-complete for retries and follow-ups) act as the pipeline identity', () => {
     const actAs = allResources().filter(({ r }) => r.body.role === 'roles/iam.serviceAccountUser');
-    expect(actAs.map(({ r }) => r.name)).toEqual(['on_new_data_acts_as_pipeline']);
-    expect(actAs[0].r.body).toMatchObject({
+    expect(actAs.map(({ r }) => r.name).sort()).toEqual(['on_eval_complete_acts_as_pipeline', 'on_new_data_acts_as_pipeline']);
+    expect(actAs.find(({ r }) => r.name === 'on_new_data_acts_as_pipeline')?.r.body).toMatchObject({
       service_account_id: '${google_service_account.pipeline.name}',
       member: 'serviceAccount:${module.on_new_data.service_account_email}',
+    });
+    expect(actAs.find(({ r }) => r.name === 'on_eval_complete_acts_as_pipeline')?.r.body).toMatchObject({
+      service_account_id: '${google_service_account.pipeline.name}',
+      member: 'serviceAccount:${module.on_eval_complete.service_account_email}',
     });
     expect(d.functions['on-new-data'].environment).toContain('local.function_env["on-new-data"]');
     expect((d.root.locals.function_env as Record<string, Record<string, string>>)['on-new-data'].PIPELINE_SERVICE_ACCOUNT)
