@@ -59,6 +59,8 @@ export interface ModelDoc {
   /** Facts about the champion the retrain policy needs (from its version's lineage). */
   champion?: ChampionFacts;
   championHistory: ChampionEntry[];
+  /** Every registered version id (kept on registration so the next semver needs no scan). */
+  versionList?: string[];
   endpointId: string;
   lastDataUri?: string;
   lastDataRows?: number;

@@ -58,7 +58,8 @@ async function decide(
   const model = await tx.get<ModelDoc>(COLLECTIONS.models, run.modelId);
   if (!model) return { outcome: { kind: 'ignored', reason: `unknown model ${run.modelId}` } };
   if (['evaluated', 'failed', 'cancelled'].includes(run.state)) return { outcome: { kind: 'ignored', reason: `run ${runId} is already ${run.state}` } };
-  const versions = await tx.query<VersionDoc>(COLLECTIONS.versions(run.modelId));
+  // The model keeps the list of its version ids, so the next semver needs no scan of every version document.
+  const versionIds = model.versionList ?? (await tx.query<VersionDoc>(COLLECTIONS.versions(run.modelId))).map((v) => v.data.version);
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
@@ -87,7 +88,7 @@ async function decide(
   assertTransition('run', (run.state === 'requested' || run.state === 'submitted' ? 'running' : run.state) as RunState, 'succeeded', runId);
   const { evaluation } = evidence;
   const champion = model.champion ? { version: model.champion.version, contractHash: model.champion.contractHash, datasetFingerprint: model.champion.datasetFingerprint } : undefined;
-  const version = nextVersion(versions.map((v) => v.data.version), champion, { contractHash: evaluation.lineage.contractHash, datasetFingerprint: evaluation.lineage.datasetFingerprint });
+  const version = nextVersion(versionIds, champion, { contractHash: evaluation.lineage.contractHash, datasetFingerprint: evaluation.lineage.datasetFingerprint });
   const gate = evaluateGate({
     candidate: evaluation.metrics, baselineModel: evaluation.baselineMetrics, champion: evidence.championMetrics,
     validationPassed: evaluation.validationPassed, servability: evidence.servability, policy,
@@ -116,7 +117,7 @@ async function decide(
     log.event(tx, { event: 'approval-needed', modelId: model.modelId, subject: vSubject, to: 'blessed', actor: 'on-eval-complete', reason: `${version} passed the gate and waits for an approver (${policy.approvers.join(', ')})` });
   }
   const followUp = startFollowUp(deps, tx, log, run, at);
-  tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: followUp?.runId ?? null });
+  tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, versionList: [...versionIds, version], inFlightRunId: followUp?.runId ?? null });
   if (followUp) effects.push(launchEffect(followUp));
   return { outcome: { kind: blessed ? 'blessed' : 'rejected', version, runId }, effects, messages: log.messages };
 }

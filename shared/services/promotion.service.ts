@@ -42,10 +42,10 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   const deployment = (await tx.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId)) ?? {
     endpointId, modelId: model.modelId, split: {}, artifacts: {}, revision: 0, history: [], updatedAt: at,
   };
-  const found = await tx.query<VersionDoc>(COLLECTIONS.versions(model.modelId));
-  const versions = new Map(found.map((f) => [f.data.version, f.data]));
+  const versions = await loadVersions(tx, model, cmd);
   if (cmd.version !== undefined && !versions.has(cmd.version)) {
-    throw new PermanentError('PROMOTION.UNKNOWN_VERSION', `version: ${cmd.version} is not a registered version of ${model.modelId} (known: ${[...versions.keys()].join(', ') || 'none'})`);
+    const known = versions.size > 0 ? [...versions.keys()] : model.versionList ?? [];
+    throw new PermanentError('PROMOTION.UNKNOWN_VERSION', `version: ${cmd.version} is not a registered version of ${model.modelId} (known: ${known.join(', ') || 'none'})`);
   }
   const policy = parsePolicy(model.policy);
   checkApproval({ action: cmd.action, actor: cmd.actor, requestedBy: cmd.requestedBy, policy, existingApprovals: cmd.version ? versions.get(cmd.version)?.approvals ?? [] : [] });
@@ -59,6 +59,24 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
     case 'set-traffic': return traffic(ctx, setTraffic(cmd.traffic ?? {}, [...versions.values()].filter((v) => v.state === 'canary' || v.state === 'production').map((v) => v.version)), 'traffic.changed');
     case 'retire': return retire(ctx);
   }
+}
+
+/**
+ * The versions a command needs, read in its transaction: the named one, the champion and whatever serves
+ * traffic; a rollback reads them all (it searches the history for the last known-good). Reading only these
+ * keeps a command's cost flat as versions accumulate.
+ */
+async function loadVersions(tx: Transaction, model: ModelDoc, cmd: PromotionCommand): Promise<Map<string, VersionDoc>> {
+  const collection = COLLECTIONS.versions(model.modelId);
+  if (cmd.action === 'rollback') return new Map((await tx.query<VersionDoc>(collection)).map((f) => [f.data.version, f.data]));
+  const live = await tx.query<VersionDoc>(collection, { where: [{ field: 'state', op: 'in', value: ['canary', 'production'] }] });
+  const versions = new Map(live.map((f) => [f.data.version, f.data]));
+  for (const id of [cmd.version, model.championVersion]) {
+    if (id === undefined || versions.has(id)) continue;
+    const doc = await tx.get<VersionDoc>(collection, id);
+    if (doc) versions.set(id, doc);
+  }
+  return versions;
 }
 
 function required(version: string | undefined): string {
