@@ -99,12 +99,12 @@ async function gcp(list: Measured[]): Promise<void> {
     let model = 0;
     for (const fn of FUNCTION_NAMES) {
       const problem = perFunctionEnvProblem(fn);
-      if (problem) console.log(`  !!!!! ${fn} with only requiredGcpEnv('${fn}') (what Terraform sets) fails loadConfig: ${problem}; measuring with the union`);
+      if (problem) throw new Error(`${fn} with only requiredGcpEnv('${fn}') and FUNCTION_TARGET (what Terraform and the runtime set) fails loadConfig: ${problem}`);
       for (const modules of [DIST, SOURCE]) {
         await measure(list, fn, modules.label, 'gcp emulators', async () => {
           const modelId = `cold-${model++}`;
           await seedState(seeder, modelId);
-          return coldStart(modules, fn, entryPointOf(fn), firstEvent(fn, modelId, PROJECT), gcpEnv());
+          return coldStart(modules, fn, entryPointOf(fn), firstEvent(fn, modelId, PROJECT), gcpEnv(fn));
         });
       }
     }
@@ -117,29 +117,27 @@ async function gcp(list: Measured[]): Promise<void> {
 }
 
 /**
- * The gcp backend's environment: emulator hosts, and dummy values for the variables `requiredGcpEnv`
- * lists, for every function: loadConfig() on gcp demands the union (see `perFunctionEnvProblem`).
+ * A deployed function's environment on the emulators: emulator hosts, FUNCTION_TARGET (set by the
+ * runtime) and dummy values for exactly the variables `requiredGcpEnv(fn)` lists (what Terraform sets).
  */
-function gcpEnv(): Record<string, string> {
+function gcpEnv(fn: FunctionName): Record<string, string> {
   const dummy: Record<string, string> = {
     IPO_BACKEND: 'gcp', GCP_PROJECT: PROJECT, GCP_REGION: 'us-central1', FIRESTORE_DATABASE: '(default)', ARTIFACT_BUCKET: 'bench-artifacts',
     LANDING_BUCKET: 'bench-landing', PIPELINE_SERVICE_ACCOUNT: 'pipelines@demo.iam.gserviceaccount.com', TRAINER_IMAGE: 'us-docker.pkg.dev/demo/trainer:bench',
     BIGQUERY_DATASET: 'bench', VERTEX_ENDPOINT_ID: '1234567890', WEBHOOK_TOKEN_SECRET: 'projects/demo/secrets/webhook-token/versions/1',
   };
-  const env: Record<string, string> = { LOG_LEVEL: 'WARNING', METADATA_SERVER_DETECTION: 'none', FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '', PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? '' };
-  for (const name of new Set(FUNCTION_NAMES.flatMap(requiredGcpEnv))) {
+  const env: Record<string, string> = { LOG_LEVEL: 'WARNING', METADATA_SERVER_DETECTION: 'none', FUNCTION_TARGET: entryPointOf(fn), FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '', PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? '' };
+  for (const name of requiredGcpEnv(fn)) {
     if (dummy[name] === undefined) throw new Error(`no dummy value for ${name} (required on gcp)`);
     env[name] = dummy[name];
   }
   return env;
 }
 
-/** Whether loadConfig accepts a function's own `requiredGcpEnv(fn)` keys alone (what Terraform gives it); the first problem if not. */
+/** Whether loadConfig accepts a function's own `requiredGcpEnv(fn)` keys and FUNCTION_TARGET (what it gets deployed); the first problem if not. */
 function perFunctionEnvProblem(fn: FunctionName): string | undefined {
-  const all = gcpEnv();
-  const own = Object.fromEntries(Object.entries(all).filter(([k]) => requiredGcpEnv(fn).includes(k) || k.endsWith('_EMULATOR_HOST')));
   try {
-    loadConfig(own);
+    loadConfig(gcpEnv(fn));
     return undefined;
   } catch (err) {
     return (err as Error).message.replace(/\s+/g, ' ').slice(0, 160);
