@@ -41,7 +41,12 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   const alertId = derivedId('alert', `${alert.source}:${alert.alertKey}`);
   const existing = await tx.get<AlertDoc>(COLLECTIONS.alerts, alertId);
   const model = await tx.get<ModelDoc>(COLLECTIONS.models, alert.modelId);
-  const recent = await tx.query<AlertDoc>(COLLECTIONS.alerts, { where: [{ field: 'modelId', op: '==', value: alert.modelId }] });
+  // Only alerts that requested a retrain inside the debounce window matter: a single-field range query
+  // (no composite index) keeps this read flat however many alerts a model has had.
+  const window = model ? parsePolicy(model.policy).alertDebounceMinutes : 0;
+  const since = new Date(now.getTime() - window * 60_000).toISOString();
+  const recent = (await tx.query<AlertDoc>(COLLECTIONS.alerts, { where: [{ field: 'retrainRequestedAt', op: '>=', value: since }] }))
+    .filter((r) => r.data.modelId === alert.modelId);
   const canaries = model ? await tx.query<VersionDoc>(COLLECTIONS.versions(alert.modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] }) : [];
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
