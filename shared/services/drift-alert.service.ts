@@ -4,7 +4,7 @@
  * roll back a live canary, request a (debounced) retrain, or resolve.
  */
 import { decideAlert, parsePolicy, type RecentAlert } from '../domain/lifecycle/index.js';
-import { COLLECTIONS, type AlertDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type AlertDoc, type DeploymentDoc, type ModelDoc } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
 import { derivedId, processOnce, type Decision, type MessageIdentity, type Processed } from './processing.js';
@@ -47,7 +47,8 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   const since = new Date(now.getTime() - window * 60_000).toISOString();
   const recent = (await tx.query<AlertDoc>(COLLECTIONS.alerts, { where: [{ field: 'retrainRequestedAt', op: '>=', value: since }] }))
     .filter((r) => r.data.modelId === alert.modelId);
-  const canaries = model ? await tx.query<VersionDoc>(COLLECTIONS.versions(alert.modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] }) : [];
+  // The live canary is whatever serves traffic beside the champion: one document read, not a scan of versions.
+  const deployment = model ? await tx.get<DeploymentDoc>(COLLECTIONS.deployments, model.endpointId) : undefined;
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
   const subject = { kind: 'alert' as const, id: alertId };
@@ -67,7 +68,7 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
     log.event(tx, { event: 'alert.ignored', modelId: model.modelId, subject, actor: 'on-drift-alert', reason: `${alert.summary}: not confirmed by the drift statistics`, evidence: alert.confirmation.evidence });
     return { outcome: { kind: 'not-confirmed', alertId }, messages: log.messages };
   }
-  const liveCanary = canaries[0]?.data.version;
+  const liveCanary = Object.keys(deployment?.split ?? {}).find((v) => v !== model.championVersion && (deployment?.split[v] ?? 0) > 0);
   const decision = decideAlert({
     alert: { key: alertId, state: alert.state, signal: alert.signal === 'freshness' ? 'drift' : alert.signal, modelId: model.modelId, at, ...(alert.version ? { version: alert.version } : {}) },
     recentAlerts: recent.filter((r) => r.id !== alertId).flatMap((r) => retrainRequested(r.data)),
