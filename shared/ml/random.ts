@@ -1,18 +1,12 @@
 /** Seeded pseudo-random numbers, so data generation, shuffling and dropout are reproducible. */
+import { createPrng, type Prng } from '../domain/stats/bootstrap.js';
 
 /** A seeded generator of uniform numbers in [0, 1). */
-export type Rng = () => number;
+export type Rng = Prng;
 
-/** Mulberry32: small, fast and good enough for simulation and shuffling. */
+/** Mulberry32 (the same generator the statistics use), so simulation and shuffling are reproducible. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed);
 }
 
 /** A standard normal draw (Box-Muller). */
