@@ -91,7 +91,8 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
         const target = model.contract.target.column;
         if (rows.length === 0 || !(target in rows[0])) return undefined;
         const predicted = model.predict(rows);
-        const keep = test.filter((i) => parseNumber(rows[i][target]) !== undefined);
+        // parseNumber gives NaN for a missing cell and undefined for text: score only rows with a real target.
+        const keep = test.filter((i) => Number.isFinite(parseNumber(rows[i][target])));
         const actual = keep.map((i) => parseNumber(rows[i][target]) as number);
         return toMetricSet(regressionMetrics(actual, keep.map((i) => predicted[i])), own.overfittingIndicator);
       } catch {
