@@ -62,7 +62,10 @@ const handlers: Record<FunctionName, (getDeps: () => Promise<ServiceDeps>) => Cl
   'on-new-data': onNewData, 'on-eval-complete': onEvalComplete, 'on-promotion': onPromotion, 'on-drift-alert': onDriftAlert,
 };
 
-/** Build the embedded stack under `config.dataDir`. */
+/**
+ * Build the embedded stack under `config.dataDir`. The local default policy auto-approves and keeps a
+ * one-minute retrain cooldown, so a CSV dropped into the landing folder retrains at once.
+ */
 export async function createLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(config.dataDir);
   mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
@@ -89,7 +92,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
     datasets: csvDatasetInspector(artifacts, DEFAULT_CONTRACT.timeColumn), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }) },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 1 }, ...options.policy }) },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
