@@ -63,8 +63,9 @@ const handlers: Record<FunctionName, (getDeps: () => Promise<ServiceDeps>) => Cl
 };
 
 /**
- * Build the embedded stack under `config.dataDir`. The local default policy auto-approves and keeps a
- * one-minute retrain cooldown, so a CSV dropped into the landing folder retrains at once.
+ * Build the embedded stack under `config.dataDir`. The local default policy auto-approves and has no
+ * retrain cooldown (the minimum-new-rows rule and the alert debounce still apply), so a CSV dropped into
+ * the landing folder retrains at once; a request within a cooldown would be recorded as skipped, not deferred.
  */
 export async function createLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(config.dataDir);
@@ -92,7 +93,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
     datasets: csvDatasetInspector(artifacts, DEFAULT_CONTRACT.timeColumn), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 1 }, ...options.policy }) },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }) },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
