@@ -1,16 +1,15 @@
 /**
  * The gcloud Pub/Sub and Firestore emulators for benches, on free ports, each in its own process
- * group (gcloud + Java) that `stop` kills as a whole. test/support/emulators.ts does the same for
- * tests but imports vitest at load, which fails outside the test runner, hence this small twin.
+ * group (gcloud + Java) that `stop` kills as a whole. The vitest-free helpers (gcloud on PATH, free
+ * port, push sink) are shared with the test harness through test/support/gcloud-tools.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { join } from 'node:path';
+import { freePort } from '../../test/support/gcloud-tools.js';
+
+export { hasGcloud, startPushSink, type PushSink } from '../../test/support/gcloud-tools.js';
 
 /** A running emulator; `host` is the value of its SDK env var. */
 export interface BenchEmulator {
@@ -25,18 +24,6 @@ export const EMULATORS = {
   firestore: { env: 'FIRESTORE_EMULATOR_HOST', args: (hp: string) => ['emulators', 'firestore', 'start', `--host-port=${hp}`, '--quiet'] },
 } as const;
 
-/** Whether `gcloud` is on PATH (and IPO_SKIP_EMULATORS is not 1). */
-export function hasGcloud(): boolean {
-  if (process.env.IPO_SKIP_EMULATORS === '1') return false;
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, 'gcloud'), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** Start an emulator; does not touch this process's environment (callers pass `host` on). */
 export async function startEmulator(kind: keyof typeof EMULATORS): Promise<BenchEmulator> {
@@ -80,40 +67,7 @@ export async function startEmulator(kind: keyof typeof EMULATORS): Promise<Bench
   return { host, startMs: Date.now() - started, stop };
 }
 
-/** A functions-framework server on 127.0.0.1 that a Pub/Sub push subscription delivers to. */
-export interface PushSink {
-  endpoint(projectId: string, topic: string): string;
-  close(): Promise<void>;
-}
 
-/** Serve `handler` as a cloudEvent function through the framework's own middleware (raw push body -> CloudEvent). */
-export async function startPushSink(name: string, handler: (event: functions.CloudEvent<unknown>) => Promise<void>): Promise<PushSink> {
-  functions.cloudEvent(name, handler);
-  const server: Server = getTestServer(name);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: (projectId, topic) => `http://127.0.0.1:${port}/projects/${projectId}/topics/${topic}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function groupAlive(child: ChildProcess): boolean {
   try {

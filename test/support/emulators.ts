@@ -4,16 +4,15 @@
  * so stopping kills the whole group. Start each emulator once per test file (they are Java: slow, hungry).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import * as functions from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, type RunnerTask } from 'vitest';
+import { freePort, hasGcloud } from './gcloud-tools.js';
+
+export { freePort, hasGcloud, startPushSink, type PushSink } from './gcloud-tools.js';
 
 /** A running emulator. */
 export interface Emulator {
@@ -48,18 +47,6 @@ const FIRESTORE: EmulatorSpec = {
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
-/** Whether the emulator suites can run: `gcloud` on PATH and not disabled by IPO_SKIP_EMULATORS=1. */
-export function hasGcloud(): boolean {
-  if (process.env.IPO_SKIP_EMULATORS === '1') return false;
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, 'gcloud'), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** Why the emulator suites are skipped, for the SKIPPED line. */
 export function skipReason(): string {
@@ -120,50 +107,7 @@ export function startFirestoreEmulator(): Promise<Emulator> {
   return startEmulator(FIRESTORE);
 }
 
-/** A functions-framework server on 127.0.0.1 that Pub/Sub push subscriptions deliver to. */
-export interface PushSink {
-  port: number;
-  /** Push endpoint for a topic; the path carries `projects/P/topics/T` so the framework can build `source`. */
-  endpoint(projectId: string, topic: string): string;
-  close(): Promise<void>;
-}
 
-/**
- * Register `handler` as a cloudEvent function with functions-framework and serve it with the
- * framework's own middleware (`getTestServer`), so raw push bodies are converted exactly as in production.
- */
-export async function startPushSink(functionName: string, handler: (event: functions.CloudEvent<unknown>) => void | Promise<void>): Promise<PushSink> {
-  functions.cloudEvent(functionName, handler);
-  const server: Server = getTestServer(functionName);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    endpoint: (projectId, topic) => `http://127.0.0.1:${port}/projects/${projectId}/topics/${topic}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startEmulator(spec: EmulatorSpec): Promise<Emulator> {
   const port = await freePort();
