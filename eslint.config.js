@@ -51,6 +51,14 @@ export default tseslint.config(
     },
   },
   {
+    files: ['shared/cli/**/*.ts', 'shared/platform/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/adapters/**'], message: 'adapters are constructed in shared/composition only' }],
+      }],
+    },
+  },
+  {
     files: ['**/*.ts'],
     ignores: ['shared/config.ts', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only shared/config.ts reads process.env' }] },

@@ -16,4 +16,4 @@ COPY shared ./shared
 USER node
 
 # The pipeline spec passes `--step validate|train` and the pipeline parameters as flags.
-ENTRYPOINT ["node", "--import", "tsx", "shared/ml/trainer/main.ts"]
+ENTRYPOINT ["node", "--import", "tsx", "shared/composition/trainer.ts"]

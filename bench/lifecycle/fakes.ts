@@ -29,6 +29,9 @@ export function instantLauncher(bus: EventBus): PipelineLauncher & { launched: n
     async status(jobId) {
       return jobs.has(jobId) ? { jobId, state: 'succeeded' } : undefined;
     },
+    async cancel() {
+      return { cancelled: false }; // runs finish at once: nothing is ever left to cancel
+    },
   };
 }
 

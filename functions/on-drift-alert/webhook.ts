@@ -1,51 +1,7 @@
-/**
- * The Cloud Monitoring webhook (notification channel `webhook_tokenauth`: the token travels in the
- * URL's query string, custom headers are not supported). Missing or wrong token: 401, no state change.
- * The core is transport-free so the local platform's HTTP server serves the same logic.
- */
-import { timingSafeEqual } from 'node:crypto';
+/** The drift webhook's functions-framework HTTP entry point (the logic is `shared/services/webhook.service.ts`). */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { decodeMonitoringWebhookBody } from '../../shared/domain/envelopes/index.js';
-import { ValidationError, errorMessage, isRetryable } from '../../shared/domain/errors.js';
-import { dispatch, type DepsProvider } from '../../shared/services/edge.js';
-import { driftRoute } from './index.js';
-
-/** Whether a presented token equals the configured one, in constant time. */
-export function tokenMatches(presented: unknown, expected: string | undefined): boolean {
-  if (typeof presented !== 'string' || expected === undefined || expected.length === 0) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** A webhook request, whatever the transport. */
-export interface WebhookRequest {
-  method: string;
-  token: unknown;
-  body: unknown;
-}
-
-/** A webhook response: status and JSON body. */
-export interface WebhookResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-/** Authenticate, decode and handle one webhook call. */
-export async function handleWebhook(req: WebhookRequest, getDeps: DepsProvider, expectedToken: string | undefined): Promise<WebhookResponse> {
-  if (req.method !== 'POST') return { status: 405, body: { error: { code: 'HTTP.METHOD', message: 'use POST with a Cloud Monitoring incident (schema 1.2)' } } };
-  if (!tokenMatches(req.token, expectedToken)) return { status: 401, body: { error: { code: 'AUTH.TOKEN', message: 'missing or wrong token: pass ?token=<the channel token>' } } };
-  try {
-    const decoded = decodeMonitoringWebhookBody(req.body as Parameters<typeof decodeMonitoringWebhookBody>[0]);
-    const incidentId = decoded.payload.type === 'monitoring.incident' ? decoded.payload.incidentId : decoded.dedupeKey;
-    const result = await dispatch(await getDeps(), 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}` }, driftRoute);
-    return { status: 200, body: { ok: true, duplicate: result?.duplicate ?? false, outcome: result?.outcome ?? null } };
-  } catch (err) {
-    if (err instanceof ValidationError) return { status: 400, body: { error: { code: err.code, message: err.message, issues: err.issues } } };
-    if (isRetryable(err)) return { status: 503, body: { error: { code: 'UNAVAILABLE', message: errorMessage(err) } } };
-    return { status: 422, body: { error: { code: 'REJECTED', message: errorMessage(err) } } };
-  }
-}
+import type { DepsProvider } from '../../shared/services/edge.js';
+import { handleWebhook } from '../../shared/services/webhook.service.js';
 
 /** The functions-framework HTTP handler of the drift webhook. `getToken` reads the configured token (Secret Manager on Google Cloud). */
 export function onDriftAlertWebhook(getDeps: DepsProvider, getToken: () => Promise<string | undefined>) {

@@ -1,13 +1,9 @@
-/** on-promotion: approve / reject / canary / promote / rollback / set-traffic / retire -> deploy. */
+/** on-promotion: approve / reject / canary / promote / rollback / set-traffic / retire -> deploy. The route lives in shared/services/routes. */
 import { createCloudEventHandler, type CloudEventHandler, type DepsProvider } from '../../shared/services/edge.js';
-import { handlePromotion } from '../../shared/services/promotion.service.js';
-import { PermanentError } from '../../shared/domain/errors.js';
+import { FUNCTION_ROUTES } from '../../shared/services/routes/index.js';
+import { FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 
 /** The cloudEvent handler of on-promotion. */
 export function onPromotion(getDeps: DepsProvider): CloudEventHandler {
-  return createCloudEventHandler('on-promotion', ['promotions'], getDeps, async (deps, identity, message) => {
-    const payload = message.payload;
-    if (payload.type !== 'promotion.command') throw new PermanentError('CONTRACT.WRONG_TYPE', `type: on-promotion does not handle ${payload.type}`);
-    return handlePromotion(deps, identity, payload);
-  });
+  return createCloudEventHandler('on-promotion', FUNCTION_TOPICS['on-promotion'], getDeps, FUNCTION_ROUTES['on-promotion']);
 }

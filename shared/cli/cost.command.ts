@@ -9,17 +9,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
-import { createPredictionHandler } from '../adapters/local/prediction-endpoint.js';
-import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
-import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
+import { loadTestPredictionHandler, openLocalTelemetry } from '../composition/cli.js';
 import { loadConfig } from '../config.js';
 import { errorMessage } from '../domain/errors.js';
-import { COLLECTIONS, type ModelDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
 import { generateSamplePanel } from '../ml/sample-data.generator.js';
 import { recommendCapacity } from '../services/cost.service.js';
 import type { CliCommand } from './command.js';
 import { table } from './render.js';
+import { getDoc } from '../services/documents.js';
 
 /** File under the data dir where the measured capacity is kept. */
 export const CAPACITY_FILE = 'capacity.json';
@@ -59,10 +58,9 @@ export interface CapacityMeasurement {
  * requests per second. One instance per request, because the request-rate history counts predictions.
  */
 export async function measureEndpointCapacity(options: { predict: (rows: Record<string, unknown>[]) => Promise<number[]>; instance: Record<string, unknown>; requests: number; concurrency: number }): Promise<Omit<CapacityMeasurement, 'measuredAt' | 'artifactUri'>> {
-  const log = new SqlitePredictionLog({ path: ':memory:' });
-  const handler = createPredictionHandler({
+  const { handler, close } = loadTestPredictionHandler({
     serving: { predict: async (_endpoint, instances) => ({ predictions: await options.predict(instances), deployedModelId: 'load-test' }) },
-    log, endpointId: 'load-test', modelId: 'load-test', projectId: 'local', location: 'local',
+    endpointId: 'load-test', modelId: 'load-test', projectId: 'local', location: 'local',
   });
   const server = createServer((req, res) => void handler(req, res).then((handled) => { if (!handled) res.writeHead(404).end(); }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,18 +80,18 @@ export async function measureEndpointCapacity(options: { predict: (rows: Record<
     await Promise.all(Array.from({ length: options.concurrency }, worker));
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    log.close();
+    close();
   }
   const seconds = (performance.now() - started) / 1000;
   return { perReplicaCapacity: options.requests / seconds, requests: options.requests, concurrency: options.concurrency, seconds };
 }
 
-async function measureChampion(dataDir: string, model: ModelDoc, requests: number): Promise<CapacityMeasurement> {
+async function measureChampion(artifacts: ArtifactStore, model: ModelDoc, requests: number): Promise<CapacityMeasurement> {
   const artifactUri = model.champion?.artifactUri;
   if (!artifactUri) throw new Error(`model ${model.modelId} has no production version to load-test`);
   // Loaded lazily: only --measure needs TensorFlow.js.
   const { loadServingModel } = await import('../ml/serving-model.js');
-  const serving = await loadServingModel(new FsArtifactStore(path.join(dataDir, 'artifacts')), artifactUri);
+  const serving = await loadServingModel(artifacts, artifactUri);
   const panel = generateSamplePanel({ companies: 1, quarters: 1 });
   const instance = Object.fromEntries(panel.header.map((h, i) => [h, panel.rows[0][i]]));
   try {
@@ -127,16 +125,16 @@ export const costRecommendCommand: CliCommand = {
       for (const db of ['state.db', 'telemetry.db']) {
         if (!existsSync(path.join(dataDir, db))) throw new Error(`${path.join(dataDir, db)} does not exist: is ${dataDir} the platform's data directory (--data-dir)?`);
       }
-      const store = new SqliteStateStore({ path: path.join(dataDir, 'state.db') });
-      const predictionLog = new SqlitePredictionLog({ path: path.join(dataDir, 'telemetry.db') });
+      const local = openLocalTelemetry(dataDir);
+      const { store, predictionLog } = local;
       try {
-        const model = await store.get<ModelDoc>(COLLECTIONS.models, modelId);
+        const model = await getDoc(store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
         if (!model) throw new Error(`model ${modelId} does not exist in ${dataDir}`);
         let measured = await readCapacity(dataDir);
         if (values.measure) {
           const requests = Number(values.requests ?? 300);
           if (!(Number.isInteger(requests) && requests >= 10)) throw new Error(`--requests must be an integer >= 10, got "${values.requests}"`);
-          measured = await measureChampion(dataDir, model, requests);
+          measured = await measureChampion(local.artifacts, model, requests);
           await writeFile(path.join(dataDir, CAPACITY_FILE), `${JSON.stringify(measured, null, 2)}\n`);
         }
         const capacity = values.capacity === undefined ? measured?.perReplicaCapacity : Number(values.capacity);
@@ -155,8 +153,7 @@ export const costRecommendCommand: CliCommand = {
         io.out('dry run: nothing applied');
         return 0;
       } finally {
-        predictionLog.close();
-        await store.close();
+        await local.close();
       }
     } catch (err) {
       io.err(`cost recommend: ${errorMessage(err)}`);

@@ -6,7 +6,7 @@ import { errorMessage } from '../domain/errors.js';
 import { parseContractText, type DataContract } from '../ml/contract.js';
 import { parseCsv, type CsvTable } from '../ml/csv.js';
 import { buildFrame, isMissing, parseNumber, type Frame, type RawCell } from '../ml/frame.js';
-import { columnBaselines, columnDrift, currentColumns, monitoredColumns } from '../services/baseline.service.js';
+import { columnBaselines, columnDrift, currentColumns, monitoredColumns } from '../ml/monitoring-reference.js';
 import type { CliCommand } from './command.js';
 import { table } from './render.js';
 

@@ -51,8 +51,8 @@ export function httpClient(baseUrl: string): OperatorClient {
 
 /** Publish to real Pub/Sub topics of `projectId` (PUBSUB_EMULATOR_HOST is honoured by the SDK). */
 export async function pubsubClient(projectId: string): Promise<OperatorClient> {
-  const { PubSubEventBus } = await import('../adapters/gcp/pubsub.event-bus.js');
-  const bus = new PubSubEventBus({ projectId });
+  const { pubsubBus } = await import('../composition/cli.js');
+  const bus = await pubsubBus(projectId);
   return {
     async publish(topic, json) {
       const command = validateCommand(topic, json, () => `cli-${randomUUID()}`);

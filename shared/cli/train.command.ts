@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
+import { fileArtifactStore } from '../composition/cli.js';
 import { errorMessage } from '../domain/errors.js';
 import type { Evaluation } from '../ml/evaluation.js';
 import { runPipeline, type PipelineProgress } from '../ml/pipeline.js';
@@ -107,7 +107,7 @@ export const trainCommand: CliCommand = {
     };
     io.out(`training on ${values.data} -> ${outDir}`);
     try {
-      const out = await runPipeline(request, { store: new FsArtifactStore(outDir), onProgress: progressPrinter(io), backend: values.backend as TfBackend | undefined });
+      const out = await runPipeline(request, { store: fileArtifactStore(outDir), onProgress: progressPrinter(io), backend: values.backend as TfBackend | undefined });
       const m = out.metrics;
       if (!m) throw new Error('the pipeline produced no metrics');
       io.out('');

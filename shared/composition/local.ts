@@ -1,14 +1,14 @@
 /**
  * The embedded composition root: SQLite state and bus, a worker-thread pipeline runner, an
  * in-process endpoint with its SQLite prediction log and metrics, artifacts on the file system.
- * The four functions are subscribed to the bus with the same handlers Cloud Functions runs.
+ * The four functions' routes are subscribed to the bus through the same edge Cloud Functions runs.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { defaultPolicy, type ModelPolicyInput } from '../domain/lifecycle/index.js';
-import { FUNCTION_NAMES, FUNCTION_TOPICS, type FunctionName } from '../domain/topics.js';
-import { COLLECTIONS, type RunDoc } from '../domain/state.js';
+import { FUNCTION_NAMES, FUNCTION_TOPICS } from '../domain/topics.js';
+import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { jsonLogger } from '../logging.js';
 import type { Logger } from '../ports/logger.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
@@ -17,6 +17,7 @@ import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
 import { WorkerPipelineRunner } from '../adapters/local/worker.pipeline-runner.js';
 import { LocalModelServing } from '../adapters/local/local.model-serving.js';
 import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
+import { createPredictionHandler, type RouteHandler } from '../adapters/local/prediction-endpoint.js';
 import { SqliteMetricsSink } from '../adapters/local/sqlite.metrics-sink.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
@@ -25,11 +26,9 @@ import type { PipelineCompletion } from '../ml/pipeline-result.js';
 import type { PipelineProgress } from '../ml/pipeline.js';
 import { createEffectExecutors } from '../services/effects.js';
 import type { ServiceDeps } from '../services/context.js';
-import type { CloudEventHandler } from '../services/edge.js';
-import { onNewData } from '../../functions/on-new-data/index.js';
-import { onEvalComplete } from '../../functions/on-eval-complete/index.js';
-import { onPromotion } from '../../functions/on-promotion/index.js';
-import { onDriftAlert } from '../../functions/on-drift-alert/index.js';
+import { createCloudEventHandler } from '../services/edge.js';
+import { FUNCTION_ROUTES } from '../services/routes/index.js';
+import { getDoc } from '../services/documents.js';
 
 /** Options beyond configuration (tests and the demo tune these). */
 export interface LocalStackOptions {
@@ -53,14 +52,12 @@ export interface LocalStack {
   metrics: SqliteMetricsSink;
   artifacts: FsArtifactStore;
   dataDir: string;
+  /** The endpoint's HTTP routes (Vertex AI's predict shape, actuals), for the platform's server. */
+  predictionHandler: RouteHandler;
   /** Subscribe the four functions' handlers to their topics on the bus. */
   registerFunctions(): void;
   close(): Promise<void>;
 }
-
-const handlers: Record<FunctionName, (getDeps: () => Promise<ServiceDeps>) => CloudEventHandler> = {
-  'on-new-data': onNewData, 'on-eval-complete': onEvalComplete, 'on-promotion': onPromotion, 'on-drift-alert': onDriftAlert,
-};
 
 /**
  * Build the embedded stack under `config.dataDir`. The local default policy auto-approves and has no
@@ -97,11 +94,12 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
+  const predictionHandler = createPredictionHandler({ serving, log: predictionLog, endpointId: base.settings.endpointId, modelId: config.modelId, projectId: 'local', location: 'local', clock });
   return {
-    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir,
+    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler,
     registerFunctions() {
       for (const fn of FUNCTION_NAMES) {
-        const handler = handlers[fn](getDeps);
+        const handler = createCloudEventHandler(fn, FUNCTION_TOPICS[fn], getDeps, FUNCTION_ROUTES[fn]);
         for (const topic of FUNCTION_TOPICS[fn]) bus.subscribe(topic, `${fn}--${topic}`, (event) => handler(event));
       }
     },
@@ -124,7 +122,7 @@ function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, nu
 
 async function recordProgress(store: SqliteStateStore, clock: () => Date, runId: string, event: PipelineProgress): Promise<void> {
   await store.transaction(async (tx) => {
-    const run = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
+    const run = await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
     if (!run || !['submitted', 'running'].includes(run.state)) return;
     const at = clock().toISOString();
     const progress = event.kind === 'step'

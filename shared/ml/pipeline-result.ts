@@ -20,7 +20,7 @@ export interface PipelineCompletion {
   runId: string;
   modelId: string;
   correlationId: string;
-  state: 'succeeded' | 'failed';
+  state: 'succeeded' | 'failed' | 'cancelled';
   artifactUri: string;
   metrics?: Evaluation;
   validation?: ValidationSummary;
@@ -70,5 +70,13 @@ export function failed(request: PipelineLaunchRequest, err: unknown, startedAt: 
     retryable: isRetryable(err),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
+  };
+}
+
+/** The completion of a run stopped by a cancel request (not retried). */
+export function cancelled(request: PipelineLaunchRequest, startedAt: Date, finishedAt = new Date()): PipelineCompletion {
+  return {
+    runId: request.runId, modelId: request.modelId, correlationId: request.correlationId, state: 'cancelled', artifactUri: request.artifactUri,
+    error: 'cancelled on request', retryable: false, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
   };
 }

@@ -47,7 +47,7 @@ export function buildPipelineSpec(options: PipelineSpecOptions): Record<string, 
     executors[`exec-${step}`] = {
       container: {
         image: options.image,
-        command: options.command ?? ['node', '--import', 'tsx', 'shared/ml/trainer/main.ts'],
+        command: options.command ?? ['node', '--import', 'tsx', 'shared/composition/trainer.ts'],
         args: ['--step', step, ...names.flatMap((p) => [flag(p), `{{$.inputs.parameters['${p}']}}`])],
         resources: { cpuLimit: options.cpuLimit ?? 4, memoryLimit: options.memoryLimitGiB ?? 8 },
       },

@@ -7,10 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
-import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import type { SamplePanel } from '../ml/sample-data.generator.js';
 import { demoData, type DemoSize } from './demo-data.js';
 import { startPlatform, type Platform } from './server.js';
+import { getDoc, queryDocs } from '../services/documents.js';
 
 /** One checked step. */
 export interface StepResult {
@@ -106,11 +107,11 @@ export async function runDemoScenario(dataDir: string, size: DemoSize, log: (lin
 
 function stateReader(platform: Platform) {
   const store = platform.stack.store;
-  const versions = async () => (await store.query<VersionDoc>(COLLECTIONS.versions(MODEL))).map((v) => v.data);
+  const versions = async () => (await queryDocs(store, SCHEMAS.VersionDoc, COLLECTIONS.versions(MODEL))).map((v) => v.data);
   return {
-    model: () => store.get<ModelDoc>(COLLECTIONS.models, MODEL),
-    deployment: () => store.get<DeploymentDoc>(COLLECTIONS.deployments, `${MODEL}-endpoint`),
-    version: (v: string) => store.get<VersionDoc>(COLLECTIONS.versions(MODEL), v),
+    model: () => getDoc(store, SCHEMAS.ModelDoc, COLLECTIONS.models, MODEL),
+    deployment: () => getDoc(store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, `${MODEL}-endpoint`),
+    version: (v: string) => getDoc(store, SCHEMAS.VersionDoc, COLLECTIONS.versions(MODEL), v),
     versions,
     runs: async () => (await store.query(COLLECTIONS.runs)).map((r) => r.data),
     audit: async (action: string) => (await store.query(COLLECTIONS.audit, { where: [{ field: 'action', op: '==', value: action }] })).map((a) => a.data),
@@ -118,8 +119,8 @@ function stateReader(platform: Platform) {
       at: String(a.at), action: String(a.action), subject: `${String((a.subject as { kind?: string })?.kind ?? '')} ${String((a.subject as { id?: string })?.id ?? '')}`, actor: String(a.actor), reason: String(a.reason ?? ''),
     })),
     final: async () => {
-      const model = await store.get<ModelDoc>(COLLECTIONS.models, MODEL);
-      const dep = await store.get<DeploymentDoc>(COLLECTIONS.deployments, `${MODEL}-endpoint`);
+      const model = await getDoc(store, SCHEMAS.ModelDoc, COLLECTIONS.models, MODEL);
+      const dep = await getDoc(store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, `${MODEL}-endpoint`);
       return { production: model?.championVersion, split: dep?.split ?? {}, versions: (await versions()).map((v) => ({ version: v.version, state: v.state, r2: v.metrics.r2, mape: v.metrics.mape })) };
     },
   };

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateCommand } from '../domain/envelopes/index.js';
-import { COLLECTIONS, type AlertDoc, type DeploymentDoc, type ModelDoc, type RunDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import { isTopic, TOPICS } from '../domain/topics.js';
 import { METRIC_NAMES, type MetricName } from '../ports/metrics-sink.js';
 import type { Where } from '../ports/state-store.js';
 import type { LocalStack } from '../composition/local.js';
-import { handleWebhook } from '../../functions/on-drift-alert/webhook.js';
+import { handleWebhook } from '../services/webhook.service.js';
 import { HttpError, readBody, readJson, sendError, sendJson } from './http-util.js';
+import { getDoc, queryDocs } from '../services/documents.js';
 
 /** A route handler: resolves true when it handled the request. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -26,23 +27,23 @@ export interface EventFeed {
 export function createApi(stack: LocalStack, options: { webhookToken?: string; feed: EventFeed }): Handler {
   const { store } = stack;
   const modelView = async (model: ModelDoc) => {
-    const versions = (await store.query<VersionDoc>(COLLECTIONS.versions(model.modelId))).map((v) => v.data);
-    const deployment = await store.get<DeploymentDoc>(COLLECTIONS.deployments, model.endpointId);
-    const inFlight = model.inFlightRunId ? await store.get<RunDoc>(COLLECTIONS.runs, model.inFlightRunId) : undefined;
+    const versions = (await queryDocs(store, SCHEMAS.VersionDoc, COLLECTIONS.versions(model.modelId))).map((v) => v.data);
+    const deployment = await getDoc(store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, model.endpointId);
+    const inFlight = model.inFlightRunId ? await getDoc(store, SCHEMAS.RunDoc, COLLECTIONS.runs, model.inFlightRunId) : undefined;
     const canary = versions.find((v) => v.state === 'canary')?.version ?? null;
     return { ...model, versions: versions.sort((a, b) => b.createdAt.localeCompare(a.createdAt)), deployment: deployment ?? null, inFlightRun: inFlight ?? null, canaryVersion: canary };
   };
   const routes: [string, RegExp, (req: IncomingMessage, res: ServerResponse, m: RegExpExecArray, url: URL) => Promise<void>][] = [
     ['GET', /^\/healthz$/, async (_q, res) => sendJson(res, 200, { ok: true })],
     ['GET', /^\/api\/status$/, async (_q, res) => {
-      const models = await Promise.all((await store.query<ModelDoc>(COLLECTIONS.models)).map((m) => modelView(m.data)));
-      const runs = (await store.query<RunDoc>(COLLECTIONS.runs, { orderBy: { field: 'createdAt', direction: 'desc' }, limit: 10 })).map((r) => r.data);
-      const alerts = (await store.query<AlertDoc>(COLLECTIONS.alerts, { where: [{ field: 'state', op: '==', value: 'open' }] })).map((a) => a.data);
+      const models = await Promise.all((await queryDocs(store, SCHEMAS.ModelDoc, COLLECTIONS.models)).map((m) => modelView(m.data)));
+      const runs = (await queryDocs(store, SCHEMAS.RunDoc, COLLECTIONS.runs, { orderBy: { field: 'createdAt', direction: 'desc' }, limit: 10 })).map((r) => r.data);
+      const alerts = (await queryDocs(store, SCHEMAS.AlertDoc, COLLECTIONS.alerts, { where: [{ field: 'state', op: '==', value: 'open' }] })).map((a) => a.data);
       const events = (await store.query(COLLECTIONS.audit, { orderBy: { field: 'at', direction: 'desc' }, limit: 20 })).map((a) => a.data);
       sendJson(res, 200, { models, runs, openAlerts: alerts, lastEvents: events, bus: stack.bus.stats(), deadLetters: stack.bus.deadLetters().length, at: new Date().toISOString() });
     }],
     ['GET', /^\/api\/models\/([a-z][a-z0-9-]*)$/, async (_q, res, m) => {
-      const model = await store.get<ModelDoc>(COLLECTIONS.models, m[1]);
+      const model = await getDoc(store, SCHEMAS.ModelDoc, COLLECTIONS.models, m[1]);
       if (!model) throw new HttpError(404, 'API.NOT_FOUND', `model ${m[1]} does not exist`);
       sendJson(res, 200, await modelView(model));
     }],

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { COLLECTIONS } from '../domain/state.js';
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../composition/local.js';
-import { createPredictionHandler } from '../adapters/local/prediction-endpoint.js';
 import { generateSampleCsv } from '../ml/sample-data.generator.js';
 import { createApi, type EventFeed } from './http-api.js';
 import { sendJson } from './http-util.js';
@@ -54,7 +53,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   });
   stack.registerFunctions();
   const api = createApi(stack, { webhookToken, feed });
-  const predict = createPredictionHandler({ serving: stack.serving, log: stack.predictionLog, endpointId: stack.deps.settings.endpointId, modelId: config.modelId, projectId: 'local', location: 'local', clock: stack.deps.clock });
+  const predict = stack.predictionHandler;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     void (async () => {

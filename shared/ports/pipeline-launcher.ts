@@ -35,4 +35,6 @@ export interface PipelineLauncher {
   launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }>;
   /** Read the job's authoritative state. */
   status(jobId: string): Promise<PipelineStatus | undefined>;
+  /** Ask the job to stop; `cancelled` is false when it was unknown or had already ended. Idempotent. */
+  cancel(jobId: string): Promise<{ cancelled: boolean }>;
 }

@@ -3,7 +3,7 @@
  * written in the same transaction as the state change, and deterministic ids.
  */
 import type { Topic } from '../domain/topics.js';
-import { COLLECTIONS, type ModelDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { OutgoingMessage } from '../ports/event-bus.js';
 import type { PipelineLauncher } from '../ports/pipeline-launcher.js';
 import type { DatasetInspector } from '../ports/dataset-inspector.js';
@@ -14,6 +14,7 @@ import type { MetricsSink } from '../ports/metrics-sink.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Doc, Transaction } from '../ports/state-store.js';
 import { derivedId, type MessageIdentity, type ProcessingDeps } from './processing.js';
+import { getDoc } from './documents.js';
 
 /** Settings the use cases read (from configuration, chosen by the composition root). */
 export interface ServiceSettings {
@@ -78,7 +79,7 @@ export class DecisionLog {
 
 /** Read a model, or the document a new model starts with. Returns whether it must be created. */
 export async function readModel(tx: Transaction, settings: ServiceSettings, modelId: string, now: Date): Promise<{ model: ModelDoc; isNew: boolean }> {
-  const found = await tx.get<ModelDoc>(COLLECTIONS.models, modelId);
+  const found = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (found) return { model: found, isNew: false };
   const at = now.toISOString();
   return {

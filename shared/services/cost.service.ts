@@ -6,10 +6,11 @@
  */
 import { parsePolicy } from '../domain/lifecycle/index.js';
 import { PermanentError } from '../domain/errors.js';
-import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { planCapacity, type CapacityPlan, type DeploymentRole, type RequestCountPoint } from '../domain/stats/index.js';
 import type { DesiredDeployment } from '../ports/model-serving.js';
 import type { ServiceDeps } from './context.js';
+import { getDoc, queryDocs } from './documents.js';
 
 /** Version states whose deployments serve no purpose any more. */
 const RETIRED_STATES = ['retired', 'rolled_back', 'rejected'];
@@ -51,12 +52,12 @@ export function denseSeries(rate: readonly { at: string; count: number }[], buck
 
 /** Recommend (and unless `dryRun`, apply) replicas for a model's endpoint. */
 export async function recommendCapacity(deps: CostDeps, modelId: string, options: CostOptions): Promise<CostRecommendation> {
-  const model = await deps.store.get<ModelDoc>(COLLECTIONS.models, modelId);
+  const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model) throw new PermanentError('COST.UNKNOWN_MODEL', `model ${modelId} does not exist`);
   const policy = parsePolicy(model.policy).cost;
   const endpointId = model.endpointId;
-  const deployment = await deps.store.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId);
-  const versions = new Map((await deps.store.query<VersionDoc>(COLLECTIONS.versions(modelId))).map((v) => [v.data.version, v.data]));
+  const deployment = await getDoc(deps.store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, endpointId);
+  const versions = new Map((await queryDocs(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId))).map((v) => [v.data.version, v.data]));
   const live = await deps.serving.currentSplit(endpointId);
   const split = deployment?.split ?? {};
   const now = deps.clock().getTime();

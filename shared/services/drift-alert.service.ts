@@ -4,10 +4,11 @@
  * roll back a live canary, request a (debounced) retrain, or resolve.
  */
 import { decideAlert, parsePolicy, type RecentAlert } from '../domain/lifecycle/index.js';
-import { COLLECTIONS, type AlertDoc, type DeploymentDoc, type ModelDoc } from '../domain/state.js';
+import { COLLECTIONS, type AlertDoc, SCHEMAS } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
 import { derivedId, processOnce, type Decision, type MessageIdentity, type Processed } from './processing.js';
+import { getDoc, queryDocs } from './documents.js';
 
 /** The signals an alert can carry. */
 export const ALERT_SIGNALS = ['drift', 'skew', 'performance', 'freshness'] as const;
@@ -39,16 +40,16 @@ export async function handleAlert(deps: ServiceDeps, identity: MessageIdentity, 
 
 async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date, alert: AlertInput): Promise<Decision> {
   const alertId = derivedId('alert', `${alert.source}:${alert.alertKey}`);
-  const existing = await tx.get<AlertDoc>(COLLECTIONS.alerts, alertId);
-  const model = await tx.get<ModelDoc>(COLLECTIONS.models, alert.modelId);
+  const existing = await getDoc(tx, SCHEMAS.AlertDoc, COLLECTIONS.alerts, alertId);
+  const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, alert.modelId);
   // Only alerts that requested a retrain inside the debounce window matter: a single-field range query
   // (no composite index) keeps this read flat however many alerts a model has had.
   const window = model ? parsePolicy(model.policy).alertDebounceMinutes : 0;
   const since = new Date(now.getTime() - window * 60_000).toISOString();
-  const recent = (await tx.query<AlertDoc>(COLLECTIONS.alerts, { where: [{ field: 'retrainRequestedAt', op: '>=', value: since }] }))
+  const recent = (await queryDocs(tx, SCHEMAS.AlertDoc, COLLECTIONS.alerts, { where: [{ field: 'retrainRequestedAt', op: '>=', value: since }] }))
     .filter((r) => r.data.modelId === alert.modelId);
   // The live canary is whatever serves traffic beside the champion: one document read, not a scan of versions.
-  const deployment = model ? await tx.get<DeploymentDoc>(COLLECTIONS.deployments, model.endpointId) : undefined;
+  const deployment = model ? await getDoc(tx, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, model.endpointId) : undefined;
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
   const subject = { kind: 'alert' as const, id: alertId };

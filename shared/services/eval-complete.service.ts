@@ -3,12 +3,13 @@
  * runs pass the gate (evidence recorded), get a semantic version and go to canary or wait for approval.
  */
 import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy, type RunState } from '../domain/lifecycle/index.js';
-import { COLLECTIONS, type ModelDoc, type RunDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, type RunDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import type { RunEvaluation } from '../ports/model-inspector.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
-import { launchEffect, newRun } from './new-data.service.js';
+import { launchEffect, newRun } from './runs.js';
 import { derivedId, processOnce, type Decision, type MessageIdentity, type Processed } from './processing.js';
+import { getDoc, queryDocs } from './documents.js';
 
 /** A pipeline outcome after decoding; `authoritative` is false for log-sink hints (re-read the job). */
 export interface PipelineOutcome {
@@ -37,12 +38,12 @@ export async function handlePipelineOutcome(deps: ServiceDeps, identity: Message
       error = status.error ?? error;
     }
   }
-  const run = await deps.store.get<RunDoc>(COLLECTIONS.runs, outcome.pipelineJobId);
+  const run = await getDoc(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, outcome.pipelineJobId);
   let evidence: Evidence | undefined;
   if (run && state === 'succeeded' && run.state !== 'evaluated') {
     const evaluation = await deps.inspector.readEvaluation(run.artifactUri);
     const servability = await deps.inspector.servability(run.artifactUri);
-    const model = await deps.store.get<ModelDoc>(COLLECTIONS.models, run.modelId);
+    const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, run.modelId);
     const championMetrics = model?.champion ? await deps.inspector.evaluateOn(model.champion.artifactUri, run.artifactUri) : undefined;
     evidence = { evaluation, servability, championMetrics };
   }
@@ -53,13 +54,13 @@ async function decide(
   deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date,
   runId: string, state: PipelineOutcome['state'], error: string | undefined, evidence: Evidence | undefined, retryable: boolean,
 ): Promise<Decision> {
-  const run = await tx.get<RunDoc>(COLLECTIONS.runs, runId);
+  const run = await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
   if (!run) return { outcome: { kind: 'ignored', reason: `unknown run ${runId} (not started by this control plane)` } };
-  const model = await tx.get<ModelDoc>(COLLECTIONS.models, run.modelId);
+  const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, run.modelId);
   if (!model) return { outcome: { kind: 'ignored', reason: `unknown model ${run.modelId}` } };
   if (['evaluated', 'failed', 'cancelled'].includes(run.state)) return { outcome: { kind: 'ignored', reason: `run ${runId} is already ${run.state}` } };
   // The model keeps the list of its version ids, so the next semver needs no scan of every version document.
-  const versionIds = model.versionList ?? (await tx.query<VersionDoc>(COLLECTIONS.versions(run.modelId))).map((v) => v.data.version);
+  const versionIds = model.versionList ?? (await queryDocs(tx, SCHEMAS.VersionDoc, COLLECTIONS.versions(run.modelId))).map((v) => v.data.version);
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);

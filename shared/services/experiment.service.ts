@@ -10,11 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { parsePolicy, type ModelPolicy } from '../domain/lifecycle/index.js';
-import { COLLECTIONS, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import { createPrng, decideExperiment, quantileSorted, type ExperimentDecision, type Guardrail } from '../domain/stats/index.js';
 import type { ArmSummary, LabelledPrediction } from '../ports/prediction-log.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
 import { processOnce, type MessageIdentity } from './processing.js';
+import { getDoc, queryDocs } from './documents.js';
 
 /** Experiment statuses. */
 export const EXPERIMENT_STATUSES = ['running', 'concluded', 'aborted'] as const;
@@ -128,9 +129,9 @@ export function analyse(exp: ExperimentDoc, arms: ArmData, now: Date): Experimen
 
 /** Analyse the model's live experiment (opening it if needed); returns what happened, or undefined when none runs. */
 export async function checkExperiment(deps: ServiceDeps, identity: MessageIdentity, modelId: string): Promise<Record<string, unknown> | undefined> {
-  const model = await deps.store.get<ModelDoc>(COLLECTIONS.models, modelId);
+  const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model?.championVersion) return undefined;
-  const canaries = await deps.store.query<VersionDoc>(COLLECTIONS.versions(modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] });
+  const canaries = await queryDocs(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] });
   if (canaries.length === 0) return undefined;
   const exp = await openExperiment(deps, model, canaries[0].data, parsePolicy(model.policy));
   if (exp.status !== 'running') return { experimentId: exp.experimentId, status: exp.status };

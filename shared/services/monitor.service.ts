@@ -6,15 +6,16 @@
  * alert decision path. A live canary's experiment is analysed in the same tick.
  */
 import { parsePolicy, type ModelPolicy } from '../domain/lifecycle/index.js';
-import { COLLECTIONS, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { MetricPoint } from '../ports/metrics-sink.js';
 import type { LabelledPrediction, PredictionRecord } from '../ports/prediction-log.js';
 import { quantileSorted, type CategoricalBaseline, type FeatureDriftResult, type NumericBaseline } from '../domain/stats/index.js';
-import { dataDrift, loadReference, predictionShift, servedFeatures, trainingServingSkew, type MonitoringReference } from './baseline.service.js';
+import { dataDrift, loadReference, predictionShift, servedFeatures, trainingServingSkew, type MonitoringReference } from '../ml/monitoring-reference.js';
 import type { ServiceDeps } from './context.js';
 import { handleAlert, type AlertInput, type AlertSignal } from './drift-alert.service.js';
 import { checkExperiment } from './experiment.service.js';
 import type { MessageIdentity, Processed } from './processing.js';
+import { getDoc } from './documents.js';
 
 /** A finding of the monitor: a signal over its threshold, with its evidence. */
 export interface Finding {
@@ -46,7 +47,7 @@ function verdicts(features: readonly FeatureDriftResult[]): Record<string, unkno
 
 async function artifactUriOf(deps: ServiceDeps, model: ModelDoc, version: string): Promise<string | undefined> {
   if (model.champion?.version === version) return model.champion.artifactUri;
-  return (await deps.store.get<VersionDoc>(COLLECTIONS.versions(model.modelId), version))?.artifactUri;
+  return (await getDoc(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(model.modelId), version))?.artifactUri;
 }
 
 async function reference(deps: ServiceDeps, model: ModelDoc, version: string): Promise<MonitoringReference | undefined> {
@@ -195,7 +196,7 @@ export async function measure(deps: ServiceDeps, model: ModelDoc): Promise<Findi
 
 /** The scheduled check: measure, route each finding through the alert path (debounced there), analyse a live experiment. */
 export async function runScheduledCheck(deps: ServiceDeps, identity: MessageIdentity, modelId: string): Promise<Processed> {
-  const model = await deps.store.get<ModelDoc>(COLLECTIONS.models, modelId);
+  const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model) return { outcome: { kind: 'ignored', reason: `model ${modelId} does not exist` }, status: 'applied', duplicate: false };
   const findings = await measure(deps, model);
   const results: Record<string, unknown>[] = [];
@@ -210,7 +211,7 @@ export async function runScheduledCheck(deps: ServiceDeps, identity: MessageIden
 
 /** Confirm an external alert with the monitor's own statistics before it may trigger a retrain; the evidence goes on the alert. */
 export async function confirmExternalAlert(deps: ServiceDeps, modelId: string, signal: AlertSignal): Promise<{ confirmed: boolean; evidence: Record<string, unknown> } | undefined> {
-  const model = await deps.store.get<ModelDoc>(COLLECTIONS.models, modelId);
+  const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model?.championVersion) return undefined;
   const findings = await measure(deps, model);
   const match = findings.find((f) => f.signal === signal || (signal === 'skew' && f.signal === 'drift'));

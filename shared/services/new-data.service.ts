@@ -5,11 +5,12 @@
 import { decideRetrain, parsePolicy } from '../domain/lifecycle/index.js';
 import type { RetrainReason } from '../domain/contracts/index.js';
 import { PermanentError } from '../domain/errors.js';
-import { COLLECTIONS, type ModelDoc, type RunDoc } from '../domain/state.js';
+import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
-import type { PipelineLaunchRequest } from '../ports/pipeline-launcher.js';
 import { DecisionLog, readModel, type ServiceDeps } from './context.js';
 import { derivedId, processOnce, recordRejection, type Decision, type MessageIdentity, type Processed } from './processing.js';
+import { launchEffect, newRun } from './runs.js';
+import { getDoc } from './documents.js';
 
 /** A retrain trigger after decoding: landed data or an explicit request. */
 export interface RetrainTrigger {
@@ -44,7 +45,7 @@ async function decide(
   trigger: RetrainTrigger, rows: number | undefined, latestPeriod: string | undefined,
 ): Promise<Decision> {
   const { model } = await readModel(tx, deps.settings, trigger.modelId, now);
-  const inFlight = model.inFlightRunId ? await tx.get<RunDoc>(COLLECTIONS.runs, model.inFlightRunId) : undefined;
+  const inFlight = model.inFlightRunId ? await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, model.inFlightRunId) : undefined;
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
@@ -90,30 +91,4 @@ async function decide(
   tx.set(COLLECTIONS.models, model.modelId, { ...next, inFlightRunId: run.runId, lastRetrainRequestAt: at });
   log.event(tx, { event: 'run.requested', modelId: model.modelId, subject: { kind: 'run', id: run.runId }, to: 'requested', actor: trigger.requestedBy, reason: reasons.join(', '), evidence: { dataUri: run.dataUri, rows } });
   return { outcome: { kind: 'started', runId: run.runId, reasons }, effects: [launchEffect(run)], messages: log.messages };
-}
-
-/** A new run document (state `requested`). */
-export function newRun(
-  deps: ServiceDeps, runId: string, modelId: string, reasons: string[], dataUri: string,
-  contractUri: string | undefined, correlationId: string, at: string, attempt: number,
-): RunDoc {
-  return {
-    runId, modelId, state: 'requested', reasons, dataUri, ...(contractUri ? { contractUri } : {}),
-    artifactUri: `${deps.settings.artifactRoot.replace(/\/$/, '')}/${runId}`, pipelineJobId: runId, attempt,
-    correlationId, createdAt: at, updatedAt: at,
-  };
-}
-
-/** The after-commit effect that launches a run's pipeline (job id = run id, so it is idempotent). */
-export function launchEffect(run: RunDoc): { type: 'launch-pipeline'; payload: { runId: string } } {
-  return { type: 'launch-pipeline', payload: { runId: run.runId } };
-}
-
-/** The launch request of a run (job id = run id; seed fixed so reruns are reproducible). */
-export function launchRequest(run: RunDoc): PipelineLaunchRequest {
-  return {
-    runId: run.runId, modelId: run.modelId, correlationId: run.correlationId, dataUri: run.dataUri,
-    ...(run.contractUri ? { contractUri: run.contractUri } : {}), artifactUri: run.artifactUri, hyperparameters: {}, seed: 42,
-    labels: { model_id: run.modelId, run_id: run.runId },
-  };
 }

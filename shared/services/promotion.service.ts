@@ -7,10 +7,11 @@ import {
   assertTransition, canarySplit, checkApproval, lastKnownGood, parsePolicy, promoteSplit, rollbackSplit, setTraffic, appendChampion, type VersionState,
 } from '../domain/lifecycle/index.js';
 import { PermanentError } from '../domain/errors.js';
-import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../domain/state.js';
+import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import type { Transaction } from '../ports/state-store.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
 import { processOnce, type Decision, type MessageIdentity, type Processed } from './processing.js';
+import { getDoc, queryDocs } from './documents.js';
 
 /** A promotion command after decoding. */
 export interface PromotionCommand {
@@ -35,11 +36,11 @@ interface Ctx {
 }
 
 async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date, cmd: PromotionCommand): Promise<Decision> {
-  const model = await tx.get<ModelDoc>(COLLECTIONS.models, cmd.modelId);
+  const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, cmd.modelId);
   if (!model) throw new PermanentError('PROMOTION.UNKNOWN_MODEL', `model ${cmd.modelId} does not exist`);
   const endpointId = model.endpointId;
   const at = now.toISOString();
-  const deployment = (await tx.get<DeploymentDoc>(COLLECTIONS.deployments, endpointId)) ?? {
+  const deployment = (await getDoc(tx, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, endpointId)) ?? {
     endpointId, modelId: model.modelId, split: {}, artifacts: {}, revision: 0, history: [], updatedAt: at,
   };
   const versions = await loadVersions(tx, model, cmd);
@@ -68,12 +69,12 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
  */
 async function loadVersions(tx: Transaction, model: ModelDoc, cmd: PromotionCommand): Promise<Map<string, VersionDoc>> {
   const collection = COLLECTIONS.versions(model.modelId);
-  if (cmd.action === 'rollback') return new Map((await tx.query<VersionDoc>(collection)).map((f) => [f.data.version, f.data]));
-  const live = await tx.query<VersionDoc>(collection, { where: [{ field: 'state', op: 'in', value: ['canary', 'production'] }] });
+  if (cmd.action === 'rollback') return new Map((await queryDocs(tx, SCHEMAS.VersionDoc, collection)).map((f) => [f.data.version, f.data]));
+  const live = await queryDocs(tx, SCHEMAS.VersionDoc, collection, { where: [{ field: 'state', op: 'in', value: ['canary', 'production'] }] });
   const versions = new Map(live.map((f) => [f.data.version, f.data]));
   for (const id of [cmd.version, model.championVersion]) {
     if (id === undefined || versions.has(id)) continue;
-    const doc = await tx.get<VersionDoc>(collection, id);
+    const doc = await getDoc(tx, SCHEMAS.VersionDoc, collection, id);
     if (doc) versions.set(id, doc);
   }
   return versions;

@@ -3,10 +3,11 @@
  * launches retries that came due, and asks the launcher about runs that look stuck, publishing what
  * it learns as ordinary `pipeline-events` so the normal, deduplicated path handles it.
  */
-import { COLLECTIONS, type RunDoc } from '../domain/state.js';
+import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import type { ServiceDeps } from './context.js';
-import { launchEffect, launchRequest } from './new-data.service.js';
+import { launchEffect, launchRequest } from './runs.js';
 import { reconcileOutboxes, type MessageIdentity, type Processed } from './processing.js';
+import { queryDocs } from './documents.js';
 
 /** How old an unsent outbox or a silent run must be before the reconciler acts. */
 export const RECONCILE_AFTER_MS = { outbox: 60_000, run: 10 * 60_000 } as const;
@@ -16,7 +17,7 @@ export async function runReconciler(deps: ServiceDeps, identity: MessageIdentity
   const outboxes = await reconcileOutboxes(deps, thresholds.outbox);
   const now = deps.clock();
   const nowIso = now.toISOString();
-  const runs = await deps.store.query<RunDoc>(COLLECTIONS.runs, { where: [{ field: 'state', op: 'in', value: ['requested', 'submitted', 'running'] }] });
+  const runs = await queryDocs(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, { where: [{ field: 'state', op: 'in', value: ['requested', 'submitted', 'running'] }] });
   let launched = 0;
   let polled = 0;
   for (const { data: run } of runs) {

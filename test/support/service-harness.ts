@@ -120,6 +120,13 @@ export class FakeLauncher implements PipelineLauncher {
   async status(jobId: string): Promise<PipelineStatus | undefined> {
     return this.jobs.get(jobId);
   }
+
+  async cancel(jobId: string): Promise<{ cancelled: boolean }> {
+    const job = this.jobs.get(jobId);
+    if (!job || job.state !== 'running') return { cancelled: false };
+    this.jobs.set(jobId, { ...job, state: 'cancelled' });
+    return { cancelled: true };
+  }
 }
 
 /** What a fake run "produced". */

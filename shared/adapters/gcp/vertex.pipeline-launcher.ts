@@ -137,6 +137,22 @@ export class VertexPipelineLauncher implements PipelineLauncher {
       throw toAppError(err, 'status');
     }
   }
+
+  async cancel(jobId: string): Promise<{ cancelled: boolean }> {
+    const status = await this.status(jobId);
+    if (status === undefined || !(status.state === 'queued' || status.state === 'running')) return { cancelled: false };
+    const client = await this.pipelines();
+    try {
+      // Asynchronous on Vertex: the job moves to CANCELLING, then CANCELLED (the log sink reports it).
+      await client.cancelPipelineJob({ name: `${this.parent}/pipelineJobs/${jobId}` });
+      return { cancelled: true };
+    } catch (err) {
+      // FAILED_PRECONDITION: the job ended between the status read and the cancel.
+      if (codeOf(err) === 9 || codeOf(err) === 400) return { cancelled: false };
+      if (NOT_FOUND.has(codeOf(err) ?? 0)) return { cancelled: false };
+      throw toAppError(err, 'cancel');
+    }
+  }
 }
 
 function toAppError(err: unknown, op: string): Error {

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import type { PipelineProgress } from '../../ml/pipeline.js';
-import { failed, type PipelineCompletion } from '../../ml/pipeline-result.js';
+import { cancelled, failed, type PipelineCompletion } from '../../ml/pipeline-result.js';
 import type { TfBackend } from '../../ml/tf-backend.js';
 
 /** What the worker receives. */
@@ -45,6 +45,7 @@ interface Run {
   resolve: (c: PipelineCompletion) => void;
   error?: string;
   worker?: Worker;
+  cancelRequested?: boolean;
 }
 
 // Under tsx/vitest this module is TypeScript, so the worker needs the tsx loader; built JS needs nothing.
@@ -85,6 +86,21 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     const run = this.runs.get(jobId);
     if (!run?.completion) throw new Error(`unknown pipeline run ${jobId}`);
     return run.completion;
+  }
+
+  /** Cancel a queued or running run: it ends as `cancelled` (its completion is reported like any other). */
+  async cancel(jobId: string): Promise<{ cancelled: boolean }> {
+    const run = this.runs.get(jobId);
+    if (!run || !(run.state === 'queued' || run.state === 'running')) return { cancelled: false };
+    run.cancelRequested = true;
+    const queued = this.queue.indexOf(jobId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.finishQueued(run);
+    } else {
+      await run.worker?.terminate();
+    }
+    return { cancelled: true };
   }
 
   /** Stop running workers; their runs end as failed. */
@@ -129,6 +145,16 @@ export class WorkerPipelineRunner implements PipelineLauncher {
       else finish(m.completion);
     });
     worker.on('error', (err) => finish(failed(run.request, err, startedAt)));
-    worker.on('exit', (code) => finish(failed(run.request, new Error(`pipeline worker exited with code ${code} before finishing`), startedAt)));
+    worker.on('exit', (code) => finish(run.cancelRequested ? cancelled(run.request, startedAt) : failed(run.request, new Error(`pipeline worker exited with code ${code} before finishing`), startedAt)));
+  }
+
+  /** A run cancelled before it started: report its completion as the worker path would. */
+  private finishQueued(run: Run): void {
+    const completion = cancelled(run.request, new Date());
+    run.state = 'cancelled';
+    void Promise.resolve()
+      .then(() => this.options.onComplete?.(completion))
+      .catch((err: unknown) => this.options.onCallbackError?.(err, completion))
+      .finally(() => run.resolve(completion));
   }
 }

@@ -4,15 +4,13 @@
  * Progress and the completion are printed as JSON lines for Cloud Logging; a failed run exits 1.
  */
 import { parseArgs } from 'node:util';
-/* eslint-disable no-restricted-imports -- this file is a composition root (the container entry point), so it picks the adapters */
-import { FsArtifactStore } from '../../adapters/local/fs.artifact-store.js';
-import { GcsArtifactStore } from '../../adapters/gcp/gcs.artifact-store.js';
-/* eslint-enable no-restricted-imports */
-import type { ArtifactStore } from '../../ports/artifact-store.js';
-import type { PipelineLaunchRequest } from '../../ports/pipeline-launcher.js';
-import { runPipeline } from '../pipeline.js';
-import { failed, succeeded } from '../pipeline-result.js';
-import { PIPELINE_PARAMETERS, TRAINER_STEPS, type TrainerStep } from '../pipeline-spec.js';
+import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
+import { GcsArtifactStore } from '../adapters/gcp/gcs.artifact-store.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { PipelineLaunchRequest } from '../ports/pipeline-launcher.js';
+import { runPipeline } from '../ml/pipeline.js';
+import { failed, succeeded } from '../ml/pipeline-result.js';
+import { PIPELINE_PARAMETERS, TRAINER_STEPS, type TrainerStep } from '../ml/pipeline-spec.js';
 
 /** The store that serves a URI's scheme. */
 export function storeFor(uri: string): ArtifactStore {

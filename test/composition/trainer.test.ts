@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSampleCsv } from '../../shared/ml/sample-data.generator.js';
-import { main, parseTrainerArgs } from '../../shared/ml/trainer/main.js';
+import { main, parseTrainerArgs } from '../../shared/composition/trainer.js';
 import { buildPipelineSpec } from '../../shared/ml/pipeline-spec.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ipo-trainer-'));

@@ -14,13 +14,13 @@ import {
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { PredictionRecord } from '../ports/prediction-log.js';
 import type { ModelPolicy } from '../domain/lifecycle/index.js';
-import { binProportions, type BaselineDistributions, type CategoricalDistribution, type NumericDistribution } from '../ml/baseline-distributions.js';
-import type { DataContract } from '../ml/contract.js';
-import { parseCsv } from '../ml/csv.js';
-import { computeFeatures } from '../ml/features.js';
-import { buildFrame, frameFromRecords, parsePeriod, type Frame, type RawCell } from '../ml/frame.js';
-import type { Lineage } from '../ml/lineage.js';
-import { categoryOf, type Preprocessing } from '../ml/preprocessing.js';
+import { binProportions, type BaselineDistributions, type CategoricalDistribution, type NumericDistribution } from './baseline-distributions.js';
+import type { DataContract } from './contract.js';
+import { parseCsv } from './csv.js';
+import { computeFeatures } from './features.js';
+import { buildFrame, frameFromRecords, parsePeriod, type Frame, type RawCell } from './frame.js';
+import type { Lineage } from './lineage.js';
+import { categoryOf, type Preprocessing } from './preprocessing.js';
 
 // Names as in ARTIFACT_FILES (shared/ml/artifacts.ts), repeated so the monitor does not load TensorFlow.js.
 const FILES = { lineage: 'lineage.json', baseline: 'baseline.json', preprocessing: 'preprocessing.json' } as const;

@@ -1,0 +1,23 @@
+/** on-new-data's route: data landed (Storage finalize or a message) or a retrain was requested -> the retrain trigger. */
+import { PermanentError } from '../../domain/errors.js';
+import type { Route } from '../edge.js';
+import { handleRetrainTrigger } from '../new-data.service.js';
+
+/** Route a decoded `data-landed` / `retrain-requests` message. */
+export const newDataRoute: Route = async (deps, identity, message) => {
+  const payload = message.payload;
+  switch (payload.type) {
+    case 'data.landed':
+      return handleRetrainTrigger(deps, identity, {
+        modelId: payload.modelId, reason: 'new-data', requestedBy: `data-landed:${payload.source}`, dataUri: payload.dataUri,
+        ...(payload.contractUri ? { contractUri: payload.contractUri } : {}),
+      });
+    case 'retrain.requested':
+      return handleRetrainTrigger(deps, identity, {
+        modelId: payload.modelId, reason: payload.reason, requestedBy: payload.requestedBy,
+        ...(payload.dataUri ? { dataUri: payload.dataUri } : {}), ...(payload.details ? { details: payload.details } : {}),
+      });
+    default:
+      throw new PermanentError('CONTRACT.WRONG_TYPE', `type: on-new-data does not handle ${payload.type}`);
+  }
+};
