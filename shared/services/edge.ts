@@ -10,8 +10,8 @@ import type { FunctionName, Topic } from '../domain/topics.js';
 import type { ServiceDeps } from './context.js';
 import { recordRejection, type MessageIdentity, type Processed } from './processing.js';
 
-/** A decoded message with the id of the delivery that carried it. */
-export type DecodedMessage = DecodedTopicMessage & { messageId: string };
+/** A decoded message with the delivery facts that carried it: id, attributes, and when it was sent (publish or object time). */
+export type DecodedMessage = DecodedTopicMessage & { messageId: string; attributes: Readonly<Record<string, string>>; sentAt?: string };
 
 /** A use-case router for one function. */
 export type Route = (deps: ServiceDeps, identity: MessageIdentity, message: DecodedMessage) => Promise<Processed>;
@@ -32,10 +32,10 @@ export function createCloudEventHandler(fn: FunctionName, topics: readonly Topic
     try {
       const inbound = decodeCloudEvent(event);
       if (inbound.kind === 'storage') {
-        message = { ...decodeStorageAsDataLanded(inbound), messageId: inbound.eventId };
+        message = { ...decodeStorageAsDataLanded(inbound), messageId: inbound.eventId, attributes: {}, sentAt: inbound.timeCreated };
       } else {
         raw = inbound.data.toString('utf8');
-        message = { ...decodeTopicMessage(inbound, topics.length === 1 ? topics[0] : undefined), messageId: inbound.messageId };
+        message = { ...decodeTopicMessage(inbound, topics.length === 1 ? topics[0] : undefined), messageId: inbound.messageId, attributes: inbound.attributes, ...(inbound.publishTime ? { sentAt: inbound.publishTime } : {}) };
       }
       if (!topics.includes(message.topic)) {
         throw new PermanentError('CONTRACT.WRONG_TOPIC', `topic: ${fn} consumes ${topics.join(', ')}, not ${message.topic}`);

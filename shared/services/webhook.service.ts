@@ -37,7 +37,7 @@ export async function handleWebhook(req: WebhookRequest, getDeps: DepsProvider, 
   try {
     const decoded = decodeMonitoringWebhookBody(req.body as Parameters<typeof decodeMonitoringWebhookBody>[0]);
     const incidentId = decoded.payload.type === 'monitoring.incident' ? decoded.payload.incidentId : decoded.dedupeKey;
-    const result = await dispatch(await getDeps(), 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}` }, driftRoute);
+    const result = await dispatch(await getDeps(), 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}`, attributes: {} }, driftRoute);
     return { status: 200, body: { ok: true, duplicate: result?.duplicate ?? false, outcome: result?.outcome ?? null } };
   } catch (err) {
     if (err instanceof ValidationError) return { status: 400, body: { error: { code: err.code, message: err.message, issues: err.issues } } };
