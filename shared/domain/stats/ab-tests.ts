@@ -4,6 +4,7 @@
  * the Mann-Whitney U test (scipy `mannwhitneyu(alternative='two-sided', method='asymptotic',
  * use_continuity=True)`, with tie correction).
  */
+import { mean, sampleVariance } from 'simple-statistics';
 import { normalSf, studentTTwoSidedP } from './special-functions.js';
 import { invalid, requireNonEmpty, sortedFinite } from './validation.js';
 
@@ -27,24 +28,15 @@ export interface MannWhitneyResult {
   pValue: number;
 }
 
-/** Mean and unbiased variance of the non-missing values (two-pass for accuracy). */
+/** Mean and unbiased variance (ddof 1, simple-statistics' two-pass sum of squared deviations) of the non-missing values. */
 export function summarize(values: ArrayLike<number | null>): SampleSummary {
-  let n = 0;
-  let sum = 0;
+  const present: number[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== null && v === v) {
-      n++;
-      sum += v;
-    }
+    if (v !== null && v === v) present.push(v);
   }
-  const mean = n > 0 ? sum / n : Number.NaN;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && v === v) ss += (v - mean) ** 2;
-  }
-  return { mean, variance: n > 1 ? ss / (n - 1) : Number.NaN, n };
+  const n = present.length;
+  return { mean: n > 0 ? mean(present) : Number.NaN, variance: n > 1 ? sampleVariance(present) : Number.NaN, n };
 }
 
 /**

@@ -2,6 +2,8 @@
  * Per-arm regression metrics from (predicted, actual) pairs: count, MAE, RMSE, MAPE and Pearson
  * correlation, plus the absolute errors the significance tests compare.
  */
+import { sampleCorrelation } from 'simple-statistics';
+import { ErrorAccumulator } from './error-metrics.js';
 import { invalid } from './validation.js';
 
 /** One arm's labelled predictions as two aligned columns. */
@@ -31,51 +33,22 @@ export interface ArmSummary {
 export function summarizeArm(pairs: ArmPairs, what = 'arm'): { summary: ArmSummary; absErrors: Float64Array } {
   const { predicted, actual } = pairs;
   if (predicted.length !== actual.length) invalid('arm input', `${what}.actual`, `length ${actual.length} differs from predicted (${predicted.length})`);
+  const errors = new ErrorAccumulator();
   const abs = new Float64Array(predicted.length);
-  let n = 0;
-  let sumAbs = 0;
-  let sumSq = 0;
-  let sumPct = 0;
-  let nPct = 0;
-  let sp = 0;
-  let sa = 0;
+  const p: number[] = [];
+  const a: number[] = [];
   for (let i = 0; i < predicted.length; i++) {
-    const p = predicted[i];
-    const a = actual[i];
-    if (p === null || a === null || p !== p || a !== a) continue;
-    const e = p - a;
-    const ae = Math.abs(e);
-    abs[n++] = ae;
-    sumAbs += ae;
-    sumSq += e * e;
-    if (a !== 0) {
-      sumPct += ae / Math.abs(a);
-      nPct++;
-    }
-    sp += p;
-    sa += a;
+    const pi = predicted[i];
+    const ai = actual[i];
+    if (!errors.add(pi, ai)) continue;
+    abs[errors.n - 1] = Math.abs((pi as number) - (ai as number));
+    p.push(pi as number);
+    a.push(ai as number);
   }
+  const { n, mae, rmse, mape } = errors.result();
   if (n === 0) invalid('arm input', what, 'has no complete (predicted, actual) pair');
-  const mp = sp / n;
-  const ma = sa / n;
-  let cov = 0;
-  let vp = 0;
-  let va = 0;
-  for (let i = 0; i < predicted.length; i++) {
-    const p = predicted[i];
-    const a = actual[i];
-    if (p === null || a === null || p !== p || a !== a) continue;
-    cov += (p - mp) * (a - ma);
-    vp += (p - mp) ** 2;
-    va += (a - ma) ** 2;
-  }
-  const summary: ArmSummary = {
-    count: n,
-    missing: predicted.length - n,
-    mae: sumAbs / n,
-    rmse: Math.sqrt(sumSq / n),
-    mape: nPct > 0 ? (100 * sumPct) / nPct : null,
-    correlation: vp > 0 && va > 0 ? cov / Math.sqrt(vp * va) : null,
-  };
+  // Pearson correlation; undefined (null) when either side is constant, where simple-statistics would give NaN.
+  const correlation = n > 1 ? sampleCorrelation(p, a) : Number.NaN;
+  const summary: ArmSummary = { count: n, missing: predicted.length - n, mae, rmse, mape, correlation: Number.isFinite(correlation) ? correlation : null };
   return { summary, absErrors: abs.slice(0, n) };
 }

@@ -6,6 +6,7 @@
 import { quantileSorted } from './numeric-baseline.js';
 import { invalid } from './validation.js';
 import { ValidationError, type Issue } from '../errors.js';
+import { linearRegression, mean } from 'simple-statistics';
 
 /** Roles a deployed version can play in the plan. */
 export const DEPLOYMENT_ROLES = ['champion', 'challenger', 'retired'] as const;
@@ -57,19 +58,6 @@ export interface CapacityPlan {
 }
 
 /** Least-squares slope of y on x. 0 when x has no spread (a single point). */
-function slope(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
-  }
-  return sxx > 0 ? sxy / sxx : 0;
-}
-
 /** Average, peak, p95 (numpy linear rule) and hourly trend of the request rate. */
 export function rateStats(series: readonly RequestCountPoint[], intervalSeconds: number): RateStats {
   if (series.length === 0) invalid('capacity input', 'series', 'is empty');
@@ -81,10 +69,11 @@ export function rateStats(series: readonly RequestCountPoint[], intervalSeconds:
   const asc = Float64Array.from(rates).sort();
   return {
     points: rates.length,
-    average: rates.reduce((a, b) => a + b, 0) / rates.length,
+    average: mean(rates),
     peak: asc[asc.length - 1],
     p95: quantileSorted(asc, 0.95),
-    trendPerHour: slope(sorted.map((p) => p.timestampMs / 3_600_000), rates),
+    // Least-squares slope; a single point (or one timestamp) has no trend.
+    trendPerHour: rates.length > 1 && sorted[0].timestampMs !== sorted[sorted.length - 1].timestampMs ? linearRegression(sorted.map((p, i) => [p.timestampMs / 3_600_000, rates[i]])).m : 0,
   };
 }
 
