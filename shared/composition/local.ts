@@ -29,6 +29,7 @@ import type { ServiceDeps } from '../services/context.js';
 import { createCloudEventHandler } from '../services/edge.js';
 import { FUNCTION_ROUTES } from '../services/routes/index.js';
 import { getDoc } from '../services/documents.js';
+import { runReconciler } from '../services/reconciler.service.js';
 
 /** Options beyond configuration (tests and the demo tune these). */
 export interface LocalStackOptions {
@@ -54,7 +55,7 @@ export interface LocalStack {
   dataDir: string;
   /** The endpoint's HTTP routes (Vertex AI's predict shape, actuals), for the platform's server. */
   predictionHandler: RouteHandler;
-  /** Subscribe the four functions' handlers to their topics on the bus. */
+  /** Subscribe the four functions' handlers to their topics on the bus, and resume runs a previous stop interrupted. */
   registerFunctions(): void;
   close(): Promise<void>;
 }
@@ -66,12 +67,14 @@ export interface LocalStack {
  */
 export async function createLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(config.dataDir);
-  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
+  const folders = { artifacts: join(dataDir, 'artifacts'), landing: join(dataDir, 'landing') };
+  for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true });
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
   const store = new SqliteStateStore({ path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous, now: clock });
   const bus = new SqliteEventBus({ path: join(dataDir, 'bus.db'), synchronous: config.sqliteSynchronous, defaults: { maxDeliveryAttempts: config.maxDeliveryAttempts, ...options.subscription } });
-  const artifacts = new FsArtifactStore(join(dataDir, 'artifacts'));
+  // A message's dataUri / contractUri is only ever read from these two folders (ARTIFACT.OUTSIDE_ROOT otherwise).
+  const artifacts = new FsArtifactStore(folders.artifacts, { roots: [folders.landing] });
   const predictionLog = new SqlitePredictionLog({ path: join(dataDir, 'telemetry.db'), synchronous: config.sqliteSynchronous });
   const metrics = new SqliteMetricsSink({ path: join(dataDir, 'metrics.db'), synchronous: config.sqliteSynchronous });
   const serving = new LocalModelServing({
@@ -82,6 +85,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     },
   });
   const runner = new WorkerPipelineRunner({
+    storeRoots: [folders.artifacts, folders.landing],
     onProgress: (runId, event) => void recordProgress(store, clock, runId, event).catch((err: unknown) => logger.log('WARNING', `progress of ${runId} not recorded: ${String(err)}`)),
     onComplete: (completion) => publishCompletion(bus, completion),
     onCallbackError: (err, completion) => logger.log('ERROR', `completion of ${completion.runId} not published: ${String(err)}`, { correlationId: completion.correlationId }),
@@ -102,6 +106,10 @@ export async function createLocalStack(config: Config, options: LocalStackOption
         const handler = createCloudEventHandler(fn, FUNCTION_TOPICS[fn], getDeps, FUNCTION_ROUTES[fn]);
         for (const topic of FUNCTION_TOPICS[fn]) bus.subscribe(topic, `${fn}--${topic}`, (event) => handler(event));
       }
+      // Runs a clean stop interrupted are still submitted / running with their attempt: one reconciler
+      // pass relaunches them now (same run id, same attempt) rather than at the first scheduled tick.
+      const identity = { handler: 'local-startup', dedupeKey: 'startup', messageId: 'startup', topic: 'pipeline-events', correlationId: 'startup' };
+      void runReconciler(deps, identity).catch((err: unknown) => logger.log('ERROR', `startup reconciler pass failed: ${String(err)}`));
     },
     async close() {
       await runner.close();
