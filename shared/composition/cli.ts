@@ -12,9 +12,12 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { PredictionLog } from '../ports/prediction-log.js';
 import type { StateStore } from '../ports/state-store.js';
 
-/** A file-system artifact store rooted at `root` (the `train` command's output directory). */
-export function fileArtifactStore(root: string): ArtifactStore {
-  return new FsArtifactStore(root);
+/**
+ * A file-system artifact store rooted at `root` (the `train` command's output directory) that may also
+ * read exactly the files the user named on the command line (`readable`); nothing else.
+ */
+export function fileArtifactStore(root: string, readable: readonly string[] = []): ArtifactStore {
+  return new FsArtifactStore(root, { roots: readable });
 }
 
 /** The local platform's state and telemetry, opened read-mostly from another process. */
