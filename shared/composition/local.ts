@@ -11,6 +11,7 @@ import { FUNCTION_NAMES, FUNCTION_TOPICS } from '../domain/topics.js';
 import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { jsonLogger } from '../logging.js';
 import type { Logger } from '../ports/logger.js';
+import { ValidationError } from '../domain/errors.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
 import { SqliteEventBus, type SubscribeOptions } from '../adapters/local/sqlite.event-bus.js';
 import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
@@ -71,8 +72,10 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true });
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
-  const store = new SqliteStateStore({ path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous, now: clock });
-  const bus = new SqliteEventBus({ path: join(dataDir, 'bus.db'), synchronous: config.sqliteSynchronous, defaults: { maxDeliveryAttempts: config.maxDeliveryAttempts, ...options.subscription } });
+  // State and bus in one database: a decision's messages are committed with its state (no outbox step).
+  const database = { path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous };
+  const bus = new SqliteEventBus({ ...database, defaults: { ...busPolicy(config), ...options.subscription }, importFrom: join(dataDir, 'bus.db') });
+  const store = new SqliteStateStore({ ...database, now: clock, bus });
   // A message's dataUri / contractUri is only ever read from these two folders (ARTIFACT.OUTSIDE_ROOT otherwise).
   const artifacts = new FsArtifactStore(folders.artifacts, { roots: [folders.landing] });
   const predictionLog = new SqlitePredictionLog({ path: join(dataDir, 'telemetry.db'), synchronous: config.sqliteSynchronous });
@@ -113,12 +116,20 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     },
     async close() {
       await runner.close();
-      await bus.close();
+      await bus.close(); // stops deliveries; the shared connection closes with the store
       await store.close();
       predictionLog.close();
       metrics.close();
     },
   };
+}
+
+/** The bus's retry and dead-letter policy from configuration (Pub/Sub's defaults). */
+function busPolicy(config: Config): SubscribeOptions {
+  if (config.busMaxBackoffSeconds < config.busMinBackoffSeconds) {
+    throw new ValidationError('configuration', [{ path: 'IPO_BUS_MAX_BACKOFF_SECONDS', message: `must be at least IPO_BUS_MIN_BACKOFF_SECONDS (${config.busMinBackoffSeconds}), got ${config.busMaxBackoffSeconds}` }], 'CONFIG.INVALID');
+  }
+  return { maxDeliveryAttempts: config.maxDeliveryAttempts, minBackoffMs: config.busMinBackoffSeconds * 1000, maxBackoffMs: config.busMaxBackoffSeconds * 1000 };
 }
 
 function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {
