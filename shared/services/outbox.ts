@@ -93,7 +93,7 @@ export async function driveOutbox(deps: ProcessingDeps, id: string, held?: HeldL
     settled = true;
     deps.logger.log('WARNING', `outbox ${id}: ${err.message}; this driver stops, the new one completes it`, { correlationId: entry.correlationId });
   } finally {
-    heartbeat.stop();
+    await heartbeat.stop();
     // After a failure, hand the lease back so the redelivery need not wait for it to lapse.
     if (!settled) await releaseLease(deps, id, lease.token).catch((e: unknown) => deps.logger.log('WARNING', `outbox ${id}: lease not released: ${errorMessage(e)}`));
   }
@@ -178,23 +178,29 @@ async function renewLease(deps: ProcessingDeps, id: string, token: string): Prom
 }
 
 /** Renew the lease every `renewEveryMs` until stopped; `lost()` turns true once a renewal finds it taken. */
-function startHeartbeat(deps: ProcessingDeps, id: string, token: string): { lost: () => boolean; stop: () => void } {
+function startHeartbeat(deps: ProcessingDeps, id: string, token: string): { lost: () => boolean; stop: () => Promise<void> } {
   let lost = false;
-  let renewing = false;
+  let renewing: Promise<void> | undefined;
   const timer = setInterval(() => {
-    if (renewing || lost) return;
-    renewing = true;
-    renewLease(deps, id, token)
+    if (renewing !== undefined || lost) return;
+    renewing = renewLease(deps, id, token)
       .then((ok) => {
         if (!ok) lost = true;
       })
       .catch((err: unknown) => deps.logger.log('WARNING', `outbox ${id}: lease renewal failed (retrying): ${errorMessage(err)}`))
       .finally(() => {
-        renewing = false;
+        renewing = undefined;
       });
   }, leaseSettings(deps).renewEveryMs);
   timer.unref();
-  return { lost: () => lost, stop: () => clearInterval(timer) };
+  return {
+    lost: () => lost,
+    // A renewal in flight finishes before the driver goes on (it is fenced, so it cannot undo a release).
+    stop: async () => {
+      clearInterval(timer);
+      await renewing;
+    },
+  };
 }
 
 /** Re-drive outboxes left pending for longer than `staleMs` whose lease has lapsed (crash between commit and publish). */
