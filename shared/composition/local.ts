@@ -11,6 +11,7 @@ import { FUNCTION_NAMES, FUNCTION_TOPICS } from '../domain/topics.js';
 import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { jsonLogger } from '../logging.js';
 import type { Logger } from '../ports/logger.js';
+import type { DeadLetters } from '../ports/dead-letters.js';
 import { ValidationError } from '../domain/errors.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
 import { SqliteEventBus, type SubscribeOptions } from '../adapters/local/sqlite.event-bus.js';
@@ -53,6 +54,8 @@ export interface LocalStack {
   predictionLog: SqlitePredictionLog;
   metrics: SqliteMetricsSink;
   artifacts: FsArtifactStore;
+  /** The bus's dead letters: list and replay (the platform API and CLI use it). */
+  deadLetters: DeadLetters;
   dataDir: string;
   /** The endpoint's HTTP routes (Vertex AI's predict shape, actuals), for the platform's server. */
   predictionHandler: RouteHandler;
@@ -103,7 +106,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   const getDeps = async (): Promise<ServiceDeps> => deps;
   const predictionHandler = createPredictionHandler({ serving, log: predictionLog, endpointId: base.settings.endpointId, modelId: config.modelId, projectId: 'local', location: 'local', clock });
   return {
-    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler,
+    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler, deadLetters: bus.deadLetterQueue(),
     registerFunctions() {
       for (const fn of FUNCTION_NAMES) {
         const handler = createCloudEventHandler(fn, FUNCTION_TOPICS[fn], getDeps, FUNCTION_ROUTES[fn]);

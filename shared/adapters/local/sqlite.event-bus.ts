@@ -5,7 +5,7 @@
  *
  * Delivery is at-least-once: a handler that throws (or outlives the ack deadline) is retried with
  * exponential backoff, and after `maxDeliveryAttempts` the message moves to `<topic>-dead-letter`
- * (the `dead_letters` table) with its last failure. Deliveries in flight when a process died are
+ * (the `dead_letters` table) with its last failure; `deadLetterQueue()` lists and replays them. Deliveries in flight when a process died are
  * redelivered when the next instance opens the file. Dispatch is push-driven: publish, settle and
  * backoff timers wake the dispatcher, which writes a turn's publishes, outcomes and claims in one
  * transaction (group commit); a cheap `data_version` poll notices messages published by another process.
@@ -17,6 +17,8 @@ import { readDeadLetters, type DeadLetter } from './sqlite/bus-schema.js';
 import { BusTables, type BusCounts, type NewMessage } from './sqlite/bus-tables.js';
 import type { ColocatedBus } from './sqlite/colocated-bus.js';
 import { importLegacyBus } from './sqlite/legacy-bus.js';
+import { SqliteDeadLetters } from './sqlite/dead-letter-store.js';
+import type { DeadLetters } from '../../ports/dead-letters.js';
 import { toCloudEvent, type PubSubCloudEvent } from './sqlite/cloud-event.js';
 import { Dispatcher } from './sqlite/dispatcher.js';
 import type { SubscribeOptions } from './sqlite/delivery-policy.js';
@@ -53,6 +55,7 @@ export class SqliteEventBus implements EventBus {
   private closed = false;
   /** The bus itself and every state store sharing its connection. */
   private users = 1;
+  private queue: SqliteDeadLetters | undefined;
 
   constructor(private readonly options: SqliteEventBusOptions) {
     this.db = openDatabase(options);
@@ -137,6 +140,15 @@ export class SqliteEventBus implements EventBus {
     this.assertOpen();
     this.dispatcher.flush();
     return readDeadLetters(this.db, topic);
+  }
+
+  /** The dead letters as the DeadLetters port: list them, and replay them to their subscriptions. */
+  deadLetterQueue(): DeadLetters {
+    this.queue ??= new SqliteDeadLetters(this.db, (topics) => this.dispatcher.wakeTopics(topics), () => {
+      this.assertOpen();
+      this.dispatcher.flush();
+    });
+    return this.queue;
   }
 
   /** Stop dispatching, let running handlers finish (bounded), record their outcomes, close the file. */
