@@ -8,6 +8,7 @@ import { createPredictionHandler, type PredictionHandlerOptions } from '../adapt
 import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { DeadLetters } from '../ports/dead-letters.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { PredictionLog } from '../ports/prediction-log.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -51,4 +52,10 @@ export function loadTestPredictionHandler(options: Omit<PredictionHandlerOptions
 export async function pubsubBus(projectId: string): Promise<EventBus> {
   const { PubSubEventBus } = await import('../adapters/gcp/pubsub.event-bus.js');
   return new PubSubEventBus({ projectId });
+}
+
+/** The dead letters of a project's Pub/Sub subscriptions (`T-dead-letter`), for `--gcp` commands; close it when done. */
+export async function pubsubDeadLetters(projectId: string): Promise<DeadLetters & { close(): Promise<void> }> {
+  const { PubSubDeadLetters } = await import('../adapters/gcp/pubsub.dead-letters.js');
+  return new PubSubDeadLetters({ projectId });
 }
