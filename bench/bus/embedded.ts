@@ -21,7 +21,8 @@ export interface EmbeddedChain {
 
 /**
  * How state and bus are laid out: `shared` is the local stack's (one database, the bus's tables written
- * in the state transaction's commit); `separate` is two files, the outbox publishing after commit.
+ * in the state transaction's commit, WAL checkpoints in a worker thread); `separate` is the earlier
+ * layout: two files, the outbox publishing after commit, checkpoints inside commits.
  */
 export const LAYOUTS = ['shared', 'separate'] as const;
 /** A layout. */
@@ -29,7 +30,9 @@ export type Layout = (typeof LAYOUTS)[number];
 
 /** Open the store and bus under `dir` and subscribe both hops. */
 export function openEmbeddedChain(dir: string, synchronous: SynchronousLevel, samples: HopSample[] = [], layout: Layout = 'shared'): EmbeddedChain {
-  const bus = new SqliteEventBus({ path: join(dir, layout === 'shared' ? 'state.db' : 'bus.db'), synchronous });
+  const bus = layout === 'shared'
+    ? new SqliteEventBus({ path: join(dir, 'state.db'), synchronous, backgroundCheckpoint: true })
+    : new SqliteEventBus({ path: join(dir, 'bus.db'), synchronous });
   const store = new SqliteStateStore({ path: join(dir, 'state.db'), synchronous, ...(layout === 'shared' ? { bus } : {}) });
   bus.subscribe(HOP_TOPICS[0], 'bench-hop1', hopHandler(1, store, bus, (s) => samples.push(s)));
   bus.subscribe(HOP_TOPICS[1], 'bench-hop2', hopHandler(2, store, bus, (s) => samples.push(s)));

@@ -77,7 +77,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   const clock = options.clock ?? (() => new Date());
   // State and bus in one database: a decision's messages are committed with its state (no outbox step).
   const database = { path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous };
-  const bus = new SqliteEventBus({ ...database, defaults: { ...busPolicy(config), ...options.subscription }, importFrom: join(dataDir, 'bus.db') });
+  const bus = new SqliteEventBus({ ...database, defaults: { ...busPolicy(config), ...options.subscription }, importFrom: join(dataDir, 'bus.db'), backgroundCheckpoint: true });
   const store = new SqliteStateStore({ ...database, now: clock, bus });
   // A message's dataUri / contractUri is only ever read from these two folders (ARTIFACT.OUTSIDE_ROOT otherwise).
   const artifacts = new FsArtifactStore(folders.artifacts, { roots: [folders.landing] });

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventBus, type PubSubCloudEvent } from '../../shared/adapters/local/sqlite.event-bus.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store.js';
 import { DELIVERY_DEFAULTS, outcomeOf } from '../../shared/adapters/local/sqlite/delivery-policy.js';
+import { BACKSTOP_PAGES } from '../../shared/adapters/local/sqlite/checkpointer.js';
 import { TransientError } from '../../shared/domain/errors.js';
 import type { Topic } from '../../shared/domain/topics.js';
 import { memoryLogger } from '../../shared/logging.js';
@@ -166,5 +167,30 @@ describe('the bus\'s default retry policy is Pub/Sub\'s', () => {
 
   it('caps the delay at 600 s', () => {
     expect(outcomeOf(row(9), 's', { ...DELIVERY_DEFAULTS, maxDeliveryAttempts: 20 }, failure, 0)).toMatchObject({ kind: 'nack', nextAt: 600_000 });
+  });
+});
+
+describe('WAL checkpoints in a worker thread', () => {
+  it('keeps only a backstop on the main connection, loses nothing across checkpoints, and stops with the bus', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipo-checkpoint-'));
+    const bus = new SqliteEventBus({ path: join(dir, 'state.db'), backgroundCheckpoint: true });
+    const store = new SqliteStateStore({ path: join(dir, 'state.db'), bus });
+    const seen = new Set<number>();
+    bus.subscribe('lifecycle-events', 'observer', async (event) => void seen.add((decode(event) as { i: number }).i));
+    for (let i = 0; i < 3000; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, k) => store.transaction(async (tx) => {
+        tx.set('things', `t${i + k}`, { blob: 'x'.repeat(500) });
+        tx.publish?.({ topic: 'lifecycle-events', data: { i: i + k } });
+      })));
+    }
+    await bus.whenIdle();
+    const shared = bus.shareConnection();
+    expect(shared.db.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES); // not SQLite's 1000: the worker checkpoints
+    shared.release();
+    expect(seen.size).toBe(3000);
+    expect((await store.query('things')).length).toBe(3000);
+    await bus.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

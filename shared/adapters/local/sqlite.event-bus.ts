@@ -22,7 +22,8 @@ import type { DeadLetters } from '../../ports/dead-letters.js';
 import { toCloudEvent, type PubSubCloudEvent } from './sqlite/cloud-event.js';
 import { Dispatcher } from './sqlite/dispatcher.js';
 import type { SubscribeOptions } from './sqlite/delivery-policy.js';
-import { openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
+import { fileKey, openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
+import { startCheckpointer, type Checkpointer } from './sqlite/checkpointer.js';
 
 export type { PubSubCloudEvent } from './sqlite/cloud-event.js';
 export type { DeadLetter } from './sqlite/bus-schema.js';
@@ -45,6 +46,8 @@ export interface SqliteEventBusOptions extends OpenOptions {
   defaults?: SubscribeOptions;
   /** A bus file of an older layout to take over once (see `importLegacyBus`); ignored when absent. */
   importFrom?: string;
+  /** Run WAL checkpoints in a worker thread instead of inside commits (see checkpointer.ts); default false. */
+  backgroundCheckpoint?: boolean;
 }
 
 /** Durable SQLite event bus with Pub/Sub-like subscriptions. */
@@ -56,6 +59,7 @@ export class SqliteEventBus implements EventBus {
   /** The bus itself and every state store sharing its connection. */
   private users = 1;
   private queue: SqliteDeadLetters | undefined;
+  private checkpointer: Checkpointer | undefined;
 
   constructor(private readonly options: SqliteEventBusOptions) {
     this.db = openDatabase(options);
@@ -63,6 +67,7 @@ export class SqliteEventBus implements EventBus {
     this.tables = new BusTables(this.db, Date.now() * 1000);
     if (options.importFrom !== undefined) importLegacyBus(this.db, options.importFrom);
     if (options.recoverInFlight ?? true) this.tables.recoverInFlight();
+    if (options.backgroundCheckpoint === true && fileKey(options.path) !== undefined) this.checkpointer = startCheckpointer(this.db, options.path);
     this.dispatcher = new Dispatcher(this.db, this.tables, {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       defaults: options.defaults ?? {},
@@ -156,6 +161,7 @@ export class SqliteEventBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     await this.dispatcher.stop(this.options.closeTimeoutMs ?? 2000);
+    await this.checkpointer?.stop();
     this.release();
   }
 
