@@ -55,6 +55,9 @@ export const OPTIONS = {
   reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
   scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
+  // runtime: the embedded bus's retry policy, Pub/Sub's defaults (Terraform's delivery.minimum_backoff / maximum_backoff).
+  busMinBackoffSeconds: { env: 'IPO_BUS_MIN_BACKOFF_SECONDS', description: 'Local bus: first redelivery delay after a failed delivery, doubling per attempt (Pub/Sub minimum_backoff)', schema: z.coerce.number().min(0).max(600), default: '10' },
+  busMaxBackoffSeconds: { env: 'IPO_BUS_MAX_BACKOFF_SECONDS', description: 'Local bus: longest redelivery delay (Pub/Sub maximum_backoff); at least IPO_BUS_MIN_BACKOFF_SECONDS', schema: z.coerce.number().min(0).max(600), default: '600' },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;

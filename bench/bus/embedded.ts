@@ -1,6 +1,6 @@
 /**
  * The chain on the embedded stack (SQLite state store + SQLite bus in a temp dir) at one
- * `synchronous` level: a flood (throughput) and a paced run at a fixed rate (latency without a backlog).
+ * `synchronous` level and layout: a flood (throughput) and a paced run at a fixed rate (latency without a backlog).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,21 @@ export interface EmbeddedChain {
   close(): Promise<void>;
 }
 
+/**
+ * How state and bus are laid out: `shared` is the local stack's (one database, the bus's tables written
+ * in the state transaction's commit, WAL checkpoints in a worker thread); `separate` is the earlier
+ * layout: two files, the outbox publishing after commit, checkpoints inside commits.
+ */
+export const LAYOUTS = ['shared', 'separate'] as const;
+/** A layout. */
+export type Layout = (typeof LAYOUTS)[number];
+
 /** Open the store and bus under `dir` and subscribe both hops. */
-export function openEmbeddedChain(dir: string, synchronous: SynchronousLevel, samples: HopSample[] = []): EmbeddedChain {
-  const store = new SqliteStateStore({ path: join(dir, 'state.db'), synchronous });
-  const bus = new SqliteEventBus({ path: join(dir, 'bus.db'), synchronous });
+export function openEmbeddedChain(dir: string, synchronous: SynchronousLevel, samples: HopSample[] = [], layout: Layout = 'shared'): EmbeddedChain {
+  const bus = layout === 'shared'
+    ? new SqliteEventBus({ path: join(dir, 'state.db'), synchronous, backgroundCheckpoint: true })
+    : new SqliteEventBus({ path: join(dir, 'bus.db'), synchronous });
+  const store = new SqliteStateStore({ path: join(dir, 'state.db'), synchronous, ...(layout === 'shared' ? { bus } : {}) });
   bus.subscribe(HOP_TOPICS[0], 'bench-hop1', hopHandler(1, store, bus, (s) => samples.push(s)));
   bus.subscribe(HOP_TOPICS[1], 'bench-hop2', hopHandler(2, store, bus, (s) => samples.push(s)));
   return {
@@ -85,9 +96,9 @@ export async function paced(chain: EmbeddedChain, perSecond: number, seconds: nu
 }
 
 /** Run `fn` on a fresh chain in a temp dir, then remove it. */
-export async function withEmbeddedChain<T>(synchronous: SynchronousLevel, fn: (chain: EmbeddedChain) => Promise<T>): Promise<T> {
+export async function withEmbeddedChain<T>(synchronous: SynchronousLevel, layout: Layout, fn: (chain: EmbeddedChain) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-bench-bus-'));
-  const chain = openEmbeddedChain(dir, synchronous);
+  const chain = openEmbeddedChain(dir, synchronous, [], layout);
   try {
     return await fn(chain);
   } finally {

@@ -1,7 +1,8 @@
 /**
  * Bus benchmark: events/s and p50/p99 latency per hop for publish -> handler -> transaction
  * (processOnce: ledger + state write) -> outbox publish -> next handler, on the embedded stack with
- * SQLite `synchronous=NORMAL` and `FULL` side by side; durability across SIGKILL; then the same hops
+ * SQLite `synchronous=NORMAL` and `FULL`, state and bus in one database (the local stack's layout) and,
+ * for comparison, in two files; durability across SIGKILL; then the same hops
  * on the Pub/Sub + Firestore emulators when gcloud is present.
  * Run: npx tsx bench/bus/main.ts [--quick]
  */
@@ -10,7 +11,7 @@ import { hasGcloud } from '../support/emulators.js';
 import { load, p50p99, printSummary, printTable, QUICK, round, skipped, verdict } from '../support/report.js';
 import type { HopSample } from './chain.js';
 import { crashAndRecover } from './durability.js';
-import { flood, paced, withEmbeddedChain, type RunFigures } from './embedded.js';
+import { flood, paced, withEmbeddedChain, type Layout, type RunFigures } from './embedded.js';
 import { runOnEmulators } from './emulated.js';
 
 const FLOOD_N = QUICK ? 2_000 : 20_000;
@@ -22,6 +23,8 @@ const CRASH_N = QUICK ? 1_000 : 5_000;
 const EMULATOR_N = QUICK ? 50 : 200;
 const EMULATOR_RATE = 20;
 const TARGET = { eventsPerSecond: 5_000, p99HopMs: 10 };
+/** The local stack's layout at both sync levels, and the two-file layout (outbox publishing after commit) for comparison. */
+const CONFIGS: readonly (readonly [SynchronousLevel, Layout])[] = [['NORMAL', 'shared'], ['NORMAL', 'separate'], ['FULL', 'shared']];
 
 type Row = (string | number)[];
 
@@ -42,36 +45,37 @@ async function embedded(): Promise<Record<string, unknown>> {
   const rows: Row[] = [];
   const notes: string[] = [];
   const summary: Record<string, unknown> = {};
-  for (const level of ['NORMAL', 'FULL'] as const satisfies readonly SynchronousLevel[]) {
-    await withEmbeddedChain(level, async (chain) => {
+  for (const [level, layout] of CONFIGS) {
+    const label = layout === 'shared' ? level : `${level} ${layout}`;
+    await withEmbeddedChain(level, layout, async (chain) => {
       // The warm-up also sizes the flood so a slow level (FULL fsyncs every commit) stays within ~15 s.
       const warm = await flood(chain, 200, 'warm');
       const n = Math.max(500, Math.min(FLOOD_N, Math.round((warm.eventsPerSecond / 2) * FLOOD_SECONDS)));
       const f = await flood(chain, n, 'flood');
-      rows.push(...hopRows(`${level} flood ${n}`, f));
+      rows.push(...hopRows(`${label} flood ${n}`, f));
       const pacedP99: Record<string, number> = {};
       for (const rate of PACED_RATES) {
         if (f.eventsPerSecond < rate * 2 * 0.8) {
-          notes.push(`${level} paced ${rate * 2}/s not run: above the flood capacity (${Math.round(f.eventsPerSecond)}/s), it would only time the backlog`);
+          notes.push(`${label} paced ${rate * 2}/s not run: above the flood capacity (${Math.round(f.eventsPerSecond)}/s), it would only time the backlog`);
           pacedP99[`at${rate * 2}PerSecond`] = Number.NaN;
           continue;
         }
         const p = await paced(chain, rate, PACED_SECONDS, `paced-${rate}`);
-        rows.push(...hopRows(`${level} paced ${rate * 2}/s`, p));
+        rows.push(...hopRows(`${label} paced ${rate * 2}/s`, p));
         pacedP99[`at${rate * 2}PerSecond`] = round(worstP99(p));
       }
       const atTarget = pacedP99[`at${PACED_RATES[0] * 2}PerSecond`];
-      summary[level] = {
+      summary[layout === 'shared' ? level : `${level}-${layout}`] = {
         floodEventsPerSecond: Math.round(f.eventsPerSecond), cpuMsPerEvent: round(f.cpuMsPerEvent, 3), floodP99HopMs: round(worstP99(f)), pacedP99HopMs: pacedP99,
         meets: f.eventsPerSecond >= TARGET.eventsPerSecond && atTarget <= TARGET.p99HopMs,
         floodMessages: n,
       };
-      console.log(`  ${level}: flood ${Math.round(f.eventsPerSecond)} handled events/s (target ≥ ${TARGET.eventsPerSecond}: ${verdict(f.eventsPerSecond >= TARGET.eventsPerSecond)}), `
+      console.log(`  ${label}: flood ${Math.round(f.eventsPerSecond)} handled events/s (target ≥ ${TARGET.eventsPerSecond}: ${verdict(f.eventsPerSecond >= TARGET.eventsPerSecond)}), `
         + `${round(f.cpuMsPerEvent, 3)} CPU ms/event; paced at ${PACED_RATES[0] * 2} events/s `
         + `${Number.isNaN(atTarget) ? 'not measured (capacity below that rate)' : `p99 hop ${atTarget} ms`} (target ≤ ${TARGET.p99HopMs}: ${verdict(atTarget <= TARGET.p99HopMs)}); load ${load()}`);
     });
   }
-  console.log('\nembedded stack (SQLite WAL state store + SQLite bus); latency = publish call -> next handler done; "handler" = handler start -> done');
+  console.log('\nembedded stack (SQLite WAL; state and bus in one database unless "separate"); latency = sent (publish call, or hop 1\'s decision) -> handler done; "handler" = handler start -> done');
   printTable(header, rows);
   for (const note of notes) console.log(`  ${note}`);
   return summary;

@@ -107,7 +107,8 @@ export const trainCommand: CliCommand = {
     };
     io.out(`training on ${values.data} -> ${outDir}`);
     try {
-      const out = await runPipeline(request, { store: fileArtifactStore(outDir), onProgress: progressPrinter(io), backend: values.backend as TfBackend | undefined });
+      const named = [String(values.data), ...(typeof values.contract === 'string' ? [values.contract] : [])].map((p) => path.resolve(p));
+      const out = await runPipeline(request, { store: fileArtifactStore(outDir, named), onProgress: progressPrinter(io), backend: values.backend as TfBackend | undefined });
       const m = out.metrics;
       if (!m) throw new Error('the pipeline produced no metrics');
       io.out('');

@@ -8,13 +8,17 @@ import { createPredictionHandler, type PredictionHandlerOptions } from '../adapt
 import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { DeadLetters } from '../ports/dead-letters.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { PredictionLog } from '../ports/prediction-log.js';
 import type { StateStore } from '../ports/state-store.js';
 
-/** A file-system artifact store rooted at `root` (the `train` command's output directory). */
-export function fileArtifactStore(root: string): ArtifactStore {
-  return new FsArtifactStore(root);
+/**
+ * A file-system artifact store rooted at `root` (the `train` command's output directory) that may also
+ * read exactly the files the user named on the command line (`readable`); nothing else.
+ */
+export function fileArtifactStore(root: string, readable: readonly string[] = []): ArtifactStore {
+  return new FsArtifactStore(root, { roots: readable });
 }
 
 /** The local platform's state and telemetry, opened read-mostly from another process. */
@@ -48,4 +52,10 @@ export function loadTestPredictionHandler(options: Omit<PredictionHandlerOptions
 export async function pubsubBus(projectId: string): Promise<EventBus> {
   const { PubSubEventBus } = await import('../adapters/gcp/pubsub.event-bus.js');
   return new PubSubEventBus({ projectId });
+}
+
+/** The dead letters of a project's Pub/Sub subscriptions (`T-dead-letter`), for `--gcp` commands; close it when done. */
+export async function pubsubDeadLetters(projectId: string): Promise<DeadLetters & { close(): Promise<void> }> {
+  const { PubSubDeadLetters } = await import('../adapters/gcp/pubsub.dead-letters.js');
+  return new PubSubDeadLetters({ projectId });
 }

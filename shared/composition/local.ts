@@ -11,6 +11,8 @@ import { FUNCTION_NAMES, FUNCTION_TOPICS } from '../domain/topics.js';
 import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { jsonLogger } from '../logging.js';
 import type { Logger } from '../ports/logger.js';
+import type { DeadLetters } from '../ports/dead-letters.js';
+import { ValidationError } from '../domain/errors.js';
 import { SqliteStateStore } from '../adapters/local/sqlite.state-store.js';
 import { SqliteEventBus, type SubscribeOptions } from '../adapters/local/sqlite.event-bus.js';
 import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
@@ -29,6 +31,7 @@ import type { ServiceDeps } from '../services/context.js';
 import { createCloudEventHandler } from '../services/edge.js';
 import { FUNCTION_ROUTES } from '../services/routes/index.js';
 import { getDoc } from '../services/documents.js';
+import { runReconciler } from '../services/reconciler.service.js';
 
 /** Options beyond configuration (tests and the demo tune these). */
 export interface LocalStackOptions {
@@ -51,10 +54,12 @@ export interface LocalStack {
   predictionLog: SqlitePredictionLog;
   metrics: SqliteMetricsSink;
   artifacts: FsArtifactStore;
+  /** The bus's dead letters: list and replay (the platform API and CLI use it). */
+  deadLetters: DeadLetters;
   dataDir: string;
   /** The endpoint's HTTP routes (Vertex AI's predict shape, actuals), for the platform's server. */
   predictionHandler: RouteHandler;
-  /** Subscribe the four functions' handlers to their topics on the bus. */
+  /** Subscribe the four functions' handlers to their topics on the bus, and resume runs a previous stop interrupted. */
   registerFunctions(): void;
   close(): Promise<void>;
 }
@@ -66,12 +71,16 @@ export interface LocalStack {
  */
 export async function createLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(config.dataDir);
-  mkdirSync(join(dataDir, 'artifacts'), { recursive: true });
+  const folders = { artifacts: join(dataDir, 'artifacts'), landing: join(dataDir, 'landing') };
+  for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true });
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const clock = options.clock ?? (() => new Date());
-  const store = new SqliteStateStore({ path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous, now: clock });
-  const bus = new SqliteEventBus({ path: join(dataDir, 'bus.db'), synchronous: config.sqliteSynchronous, defaults: { maxDeliveryAttempts: config.maxDeliveryAttempts, ...options.subscription } });
-  const artifacts = new FsArtifactStore(join(dataDir, 'artifacts'));
+  // State and bus in one database: a decision's messages are committed with its state (no outbox step).
+  const database = { path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous };
+  const bus = new SqliteEventBus({ ...database, defaults: { ...busPolicy(config), ...options.subscription }, importFrom: join(dataDir, 'bus.db'), backgroundCheckpoint: true });
+  const store = new SqliteStateStore({ ...database, now: clock, bus });
+  // A message's dataUri / contractUri is only ever read from these two folders (ARTIFACT.OUTSIDE_ROOT otherwise).
+  const artifacts = new FsArtifactStore(folders.artifacts, { roots: [folders.landing] });
   const predictionLog = new SqlitePredictionLog({ path: join(dataDir, 'telemetry.db'), synchronous: config.sqliteSynchronous });
   const metrics = new SqliteMetricsSink({ path: join(dataDir, 'metrics.db'), synchronous: config.sqliteSynchronous });
   const serving = new LocalModelServing({
@@ -82,6 +91,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     },
   });
   const runner = new WorkerPipelineRunner({
+    storeRoots: [folders.artifacts, folders.landing],
     onProgress: (runId, event) => void recordProgress(store, clock, runId, event).catch((err: unknown) => logger.log('WARNING', `progress of ${runId} not recorded: ${String(err)}`)),
     onComplete: (completion) => publishCompletion(bus, completion),
     onCallbackError: (err, completion) => logger.log('ERROR', `completion of ${completion.runId} not published: ${String(err)}`, { correlationId: completion.correlationId }),
@@ -96,21 +106,33 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   const getDeps = async (): Promise<ServiceDeps> => deps;
   const predictionHandler = createPredictionHandler({ serving, log: predictionLog, endpointId: base.settings.endpointId, modelId: config.modelId, projectId: 'local', location: 'local', clock });
   return {
-    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler,
+    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler, deadLetters: bus.deadLetterQueue(),
     registerFunctions() {
       for (const fn of FUNCTION_NAMES) {
         const handler = createCloudEventHandler(fn, FUNCTION_TOPICS[fn], getDeps, FUNCTION_ROUTES[fn]);
         for (const topic of FUNCTION_TOPICS[fn]) bus.subscribe(topic, `${fn}--${topic}`, (event) => handler(event));
       }
+      // Runs a clean stop interrupted are still submitted / running with their attempt: one reconciler
+      // pass relaunches them now (same run id, same attempt) rather than at the first scheduled tick.
+      const identity = { handler: 'local-startup', dedupeKey: 'startup', messageId: 'startup', topic: 'pipeline-events', correlationId: 'startup' };
+      void runReconciler(deps, identity).catch((err: unknown) => logger.log('ERROR', `startup reconciler pass failed: ${String(err)}`));
     },
     async close() {
       await runner.close();
-      await bus.close();
+      await bus.close(); // stops deliveries; the shared connection closes with the store
       await store.close();
       predictionLog.close();
       metrics.close();
     },
   };
+}
+
+/** The bus's retry and dead-letter policy from configuration (Pub/Sub's defaults). */
+function busPolicy(config: Config): SubscribeOptions {
+  if (config.busMaxBackoffSeconds < config.busMinBackoffSeconds) {
+    throw new ValidationError('configuration', [{ path: 'IPO_BUS_MAX_BACKOFF_SECONDS', message: `must be at least IPO_BUS_MIN_BACKOFF_SECONDS (${config.busMinBackoffSeconds}), got ${config.busMaxBackoffSeconds}` }], 'CONFIG.INVALID');
+  }
+  return { maxDeliveryAttempts: config.maxDeliveryAttempts, minBackoffMs: config.busMinBackoffSeconds * 1000, maxBackoffMs: config.busMaxBackoffSeconds * 1000 };
 }
 
 function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {

@@ -2,6 +2,7 @@
  * State store port: a document store with collections addressed by path
  * (`models`, `models/ipo-valuation/versions`), in the manner of Firestore.
  */
+import type { OutgoingMessage } from './event-bus.js';
 
 /** A stored document: plain JSON. */
 export type Doc = Record<string, unknown>;
@@ -43,6 +44,12 @@ export interface Transaction {
   /** Create a document; the transaction fails with STATE.ALREADY_EXISTS if it exists at commit. */
   create(collection: string, id: string, data: Doc): void;
   delete(collection: string, id: string): void;
+  /**
+   * Only on a store that shares its database with the event bus (the embedded stack): publish a message
+   * as part of this transaction, so it is committed with the writes, or not at all. Absent elsewhere
+   * (Firestore + Pub/Sub), where the outbox publishes after commit.
+   */
+  publish?(message: OutgoingMessage): void;
 }
 
 /** The state store. */

@@ -3,46 +3,23 @@
  *
  * 1. In one transaction: if the dedupe key is in the ledger, return its recorded outcome; otherwise
  *    read state, decide (pure domain code), write the new state, the ledger entry and the outbox.
- * 2. After commit: run the outbox (idempotent side effects, then messages), mark it done.
+ * 2. After commit: drive the outbox (idempotent side effects, then messages), each item marked done
+ *    as it succeeds, under a renewed and fenced lease (see outbox.ts). Where the store's transaction
+ *    can publish (the bus shares the embedded SQLite database), messages no effect precedes are
+ *    published by the commit of step 1 itself, and the outbox has nothing left to do.
  * 3. A redelivery finds the ledger entry and re-drives whatever is still unsent; the reconciler
  *    re-drives stale outboxes whose redelivery never came.
  * Nothing inside the transaction callback touches the outside world: Firestore re-runs it.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { PermanentError, errorCode, errorMessage } from '../domain/errors.js';
 import type { Topic } from '../domain/topics.js';
-import type { OutgoingMessage, EventBus } from '../ports/event-bus.js';
-import type { Logger } from '../ports/logger.js';
-import type { Doc, StateStore, Transaction } from '../ports/state-store.js';
+import type { OutgoingMessage } from '../ports/event-bus.js';
+import type { Doc, Transaction } from '../ports/state-store.js';
+import { getLedgerEntry, LEDGER, ledgerId, type Effect, type LedgerEntry, type OutboxEntry } from './ledger.js';
+import { driveOutbox, leaseSettings, newLeaseToken, type HeldLease, type ProcessingDeps } from './outbox.js';
 
-/** Collection of the idempotency ledger. */
-export const LEDGER = 'processed';
-
-/** A side effect to perform after commit; executors must be idempotent (deterministic ids, check-then-act). */
-export interface Effect {
-  type: string;
-  payload: Doc;
-}
-
-/** One outbox entry: a message to publish or an effect to perform. */
-export type OutboxEntry =
-  | { id: string; kind: 'message'; message: OutgoingMessage; doneAt?: string }
-  | { id: string; kind: 'effect'; effect: Effect; doneAt?: string };
-
-/** A ledger entry, stored at `processed/{hash(key)}`. */
-export interface LedgerEntry extends Doc {
-  key: string;
-  handler: string;
-  status: 'applied' | 'rejected';
-  outcome: Doc;
-  outbox: OutboxEntry[];
-  pending: boolean;
-  messageId: string;
-  topic: string;
-  correlationId: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export { LEDGER, derivedId, ledgerId, type Effect, type LedgerEntry, type OutboxEntry } from './ledger.js';
+export { OUTBOX_LEASE, driveOutbox, reconcileOutboxes, type EffectExecutor, type OutboxLeaseSettings, type ProcessingDeps } from './outbox.js';
 
 /** What a decision produces besides its state writes. */
 export interface Decision {
@@ -51,18 +28,6 @@ export interface Decision {
   /** Effects, performed after commit in order, before messages. */
   effects?: Effect[];
   messages?: OutgoingMessage[];
-}
-
-/** Performs one effect type. */
-export type EffectExecutor = (effect: Effect) => Promise<void>;
-
-/** What the mechanism needs. */
-export interface ProcessingDeps {
-  store: StateStore;
-  bus: EventBus;
-  effects: Record<string, EffectExecutor>;
-  logger: Logger;
-  clock: () => Date;
 }
 
 /** Identity of the message being processed. */
@@ -81,16 +46,6 @@ export interface Processed {
   duplicate: boolean;
 }
 
-/** Ledger document id for a dedupe key (Firestore ids cannot contain '/'). */
-export function ledgerId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 40);
-}
-
-/** Deterministic id derived from a key and a suffix: the same delivery always produces the same ids. */
-export function derivedId(prefix: string, key: string, length = 12): string {
-  return `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, length)}`;
-}
-
 /**
  * Process one message exactly once. A permanent error from `decide` (illegal transition, unknown
  * version, unauthorized actor) discards the decision's writes and is recorded as a rejection.
@@ -101,12 +56,12 @@ export async function processOnce(
   decide: (tx: Transaction, now: Date) => Promise<Decision>,
 ): Promise<Processed> {
   const id = ledgerId(identity.dedupeKey);
-  const owner = randomUUID();
+  const token = newLeaseToken();
   let rejected: unknown;
   const result = await deps.store.transaction(async (tx) => {
     rejected = undefined;
-    const existing = await tx.get<LedgerEntry>(LEDGER, id);
-    if (existing) return { entry: existing, duplicate: true };
+    const existing = await getLedgerEntry(tx, id);
+    if (existing) return { entry: existing, duplicate: true, inline: false };
     const now = deps.clock();
     let decision: Decision;
     try {
@@ -119,21 +74,28 @@ export async function processOnce(
       throw err;
     }
     const entry = ledgerEntry(identity, id, decision, now);
+    const inline = tx.publish !== undefined;
+    // Messages with no effect before them go out in this very commit where the store can publish (embedded stack).
+    if (inline) publishLeadingMessages(tx, entry, now);
     // The creator holds the outbox lease from the start, so it can drive without another commit.
-    if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + OUTBOX_LEASE_MS, leaseOwner: owner });
+    if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + leaseSettings(deps).leaseMs, leaseOwner: token });
     tx.create(LEDGER, id, entry);
-    return { entry, duplicate: false };
+    return { entry, duplicate: false, inline };
   });
   if (result === undefined) {
     // The decision's writes were discarded with its transaction; record the rejection on its own.
     await recordRejection(deps, identity, rejected);
     return { outcome: { kind: 'rejected', code: errorCode(rejected), message: errorMessage(rejected) }, status: 'rejected', duplicate: false };
   }
-  if (result.duplicate) {
+  const { entry, duplicate, inline } = result;
+  if (duplicate) {
     deps.logger.log('INFO', `duplicate delivery of ${identity.dedupeKey} ignored`, { correlationId: identity.correlationId, handler: identity.handler, messageId: identity.messageId });
   }
-  if (result.entry.pending) await driveOutbox(deps, id, result.duplicate ? undefined : { owner, entry: result.entry });
-  return { outcome: result.entry.outcome, status: result.entry.status, duplicate: result.duplicate };
+  if (entry.pending) {
+    const held: HeldLease | undefined = duplicate ? undefined : { token, entry, inline };
+    await driveOutbox(deps, id, held);
+  }
+  return { outcome: entry.outcome, status: entry.status, duplicate };
 }
 
 /** Record a permanent rejection (poison or refused command) in the ledger and the audit log; changes nothing else. */
@@ -170,81 +132,13 @@ function ledgerEntry(identity: MessageIdentity, id: string, decision: Decision, 
   };
 }
 
-/**
- * Perform the unsent entries of a ledger entry's outbox, then mark them done. Safe to call repeatedly.
- * `held` is the lease the creating transaction took; anyone else claims one first.
- */
-export async function driveOutbox(deps: ProcessingDeps, id: string, held?: { owner: string; entry: LedgerEntry }): Promise<void> {
-  const entry = held !== undefined && held.entry.leaseOwner === held.owner ? held.entry : await claimOutbox(deps, id);
-  if (!entry) return;
-  const done = new Set<string>();
-  let completed = false;
-  try {
-    for (const item of entry.outbox) {
-      if (item.doneAt !== undefined) continue;
-      if (item.kind === 'effect') {
-        const run = deps.effects[item.effect.type];
-        if (!run) throw new PermanentError('OUTBOX.UNKNOWN_EFFECT', `no executor for effect ${item.effect.type}`);
-        await run(item.effect);
-      } else {
-        await deps.bus.publish(item.message);
-      }
-      done.add(item.id);
-    }
-    completed = true;
-  } finally {
-    // Record what was sent even when a later entry failed, so a redelivery re-drives only what is unsent;
-    // and release the lease so that redelivery need not wait for it to expire.
-    await markDone(deps, id, completed || done.size > 0 ? done : new Set());
+/** Publish the outbox's messages that no effect precedes, inside `tx`, and mark them done. */
+function publishLeadingMessages(tx: Transaction, entry: LedgerEntry, now: Date): void {
+  const at = now.toISOString();
+  for (const item of entry.outbox) {
+    if (item.kind !== 'message') break;
+    tx.publish?.(item.message);
+    item.doneAt = at;
   }
-}
-
-/** How long a driver holds an outbox before another delivery or the reconciler may take it over. */
-export const OUTBOX_LEASE_MS = 60_000;
-
-/**
- * Take a time-limited lease on a pending outbox, so concurrent duplicate deliveries do not all publish it:
- * one drives, the others return (the reconciler takes over if the driver dies).
- */
-async function claimOutbox(deps: ProcessingDeps, id: string): Promise<LedgerEntry | undefined> {
-  const token = randomUUID();
-  return deps.store.transaction(async (tx) => {
-    const entry = await tx.get<LedgerEntry>(LEDGER, id);
-    if (!entry || !entry.pending) return undefined;
-    const now = deps.clock().getTime();
-    if (typeof entry.leaseUntil === 'number' && entry.leaseUntil > now) return undefined;
-    const claimed = { ...entry, leaseUntil: now + OUTBOX_LEASE_MS, leaseOwner: token };
-    tx.set(LEDGER, id, claimed);
-    return claimed;
-  });
-}
-
-async function markDone(deps: ProcessingDeps, id: string, done: ReadonlySet<string>): Promise<void> {
-  await deps.store.transaction(async (tx) => {
-    const current = await tx.get<LedgerEntry>(LEDGER, id);
-    if (!current) return;
-    const at = deps.clock().toISOString();
-    const outbox = current.outbox.map((o) => (done.has(o.id) && o.doneAt === undefined ? { ...o, doneAt: at } : o));
-    const { leaseUntil: _lease, leaseOwner: _owner, ...rest } = current;
-    tx.set(LEDGER, id, { ...rest, outbox, pending: outbox.some((o) => o.doneAt === undefined), updatedAt: at });
-  });
-}
-
-/** Re-drive outboxes left pending for longer than `staleMs` (crash between commit and publish). */
-export async function reconcileOutboxes(deps: ProcessingDeps, staleMs: number): Promise<{ redriven: number; failed: number }> {
-  const cutoff = new Date(deps.clock().getTime() - staleMs).toISOString();
-  const stale = await deps.store.query<LedgerEntry>(LEDGER, { where: [{ field: 'pending', op: '==', value: true }] });
-  let redriven = 0;
-  let failed = 0;
-  for (const { id, data } of stale) {
-    if (data.updatedAt > cutoff) continue;
-    try {
-      await driveOutbox(deps, id);
-      redriven += 1;
-    } catch (err) {
-      failed += 1;
-      deps.logger.log('ERROR', `reconciler could not re-drive outbox ${id}: ${errorMessage(err)}`, { correlationId: data.correlationId });
-    }
-  }
-  return { redriven, failed };
+  entry.pending = entry.outbox.some((o) => o.doneAt === undefined);
 }

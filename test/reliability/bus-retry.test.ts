@@ -91,4 +91,38 @@ describe('transient failures on the embedded bus', () => {
     expect(bus.deadLetters()).toEqual([]);
     expect([...h.bus.countsByKey().values()].every((n) => n === 1)).toBe(true);
   });
+
+  it('a dead letter replayed once the dependency is back gives one run; replaying it again changes nothing', async () => {
+    h.datasets.transientFailures = MAX_ATTEMPTS;
+    await bus.publish({ topic: 'data-landed', data: landed('gs://landing/q1.csv') });
+    await bus.whenIdle();
+    const queue = bus.deadLetterQueue();
+    const [letter] = await queue.list();
+    expect(letter).toMatchObject({ topic: 'data-landed', attempts: MAX_ATTEMPTS });
+    expect(await queue.replay({ ids: [letter.id] })).toEqual({ replayed: 1, skipped: [] });
+    await bus.whenIdle();
+    expect(h.launcher.launches).toHaveLength(1);
+    // An operator replays the same message again (e.g. from a copy): the ledger recognises it.
+    await bus.publish({ topic: 'data-landed', data: letter.data, attributes: letter.attributes });
+    await bus.whenIdle();
+    expect(h.launcher.launches).toHaveLength(1);
+    expect(await h.store.query(COLLECTIONS.runs)).toHaveLength(1);
+    expect(await queue.list()).toEqual([]);
+  });
+
+  it('a message dead-lettered after its decision committed (its outbox could not be sent) replays to one effect', async () => {
+    for (let i = 0; i < MAX_ATTEMPTS; i += 1) h.bus.failOnce((m) => m.topic === 'lifecycle-events');
+    await bus.publish({ topic: 'data-landed', data: landed('gs://landing/q1.csv'), attributes: { idempotencyKey: 'land-q1' } });
+    await bus.whenIdle();
+    expect(await h.store.query(COLLECTIONS.runs)).toHaveLength(1); // committed on the first attempt
+    expect(h.bus.on('lifecycle-events')).toHaveLength(0);
+    const queue = bus.deadLetterQueue();
+    expect(await queue.replay({ topic: 'data-landed' })).toEqual({ replayed: 1, skipped: [] });
+    await bus.whenIdle();
+    expect(await h.store.query(COLLECTIONS.runs)).toHaveLength(1);
+    expect(h.launcher.launches).toHaveLength(1);
+    expect(h.bus.on('lifecycle-events')).toHaveLength(1);
+    expect([...h.bus.countsByKey().values()].every((n) => n === 1)).toBe(true);
+    expect((await ledgerEntries(h.store, 'applied')).filter((e) => e.pending)).toEqual([]);
+  });
 });

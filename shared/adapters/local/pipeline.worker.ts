@@ -9,7 +9,9 @@ const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 const startedAt = new Date();
 try {
-  const store = new FsArtifactStore(input.storeRoot);
+  const [root, ...roots] = input.storeRoots;
+  if (root === undefined) throw new Error('the runner gave this run no store folders');
+  const store = new FsArtifactStore(root, { roots });
   const output = await runPipeline(input.request, {
     store,
     backend: input.backend,

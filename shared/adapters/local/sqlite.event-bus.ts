@@ -5,7 +5,7 @@
  *
  * Delivery is at-least-once: a handler that throws (or outlives the ack deadline) is retried with
  * exponential backoff, and after `maxDeliveryAttempts` the message moves to `<topic>-dead-letter`
- * (the `dead_letters` table) with its last failure. Deliveries in flight when a process died are
+ * (the `dead_letters` table) with its last failure; `deadLetterQueue()` lists and replays them. Deliveries in flight when a process died are
  * redelivered when the next instance opens the file. Dispatch is push-driven: publish, settle and
  * backoff timers wake the dispatcher, which writes a turn's publishes, outcomes and claims in one
  * transaction (group commit); a cheap `data_version` poll notices messages published by another process.
@@ -14,11 +14,16 @@ import { errorCode, errorMessage, PermanentError } from '../../domain/errors.js'
 import { deadLetterTopic, isTopic, type Topic } from '../../domain/topics.js';
 import type { EventBus, OutgoingMessage } from '../../ports/event-bus.js';
 import { readDeadLetters, type DeadLetter } from './sqlite/bus-schema.js';
-import { BusTables, type BusCounts } from './sqlite/bus-tables.js';
+import { BusTables, type BusCounts, type NewMessage } from './sqlite/bus-tables.js';
+import type { ColocatedBus } from './sqlite/colocated-bus.js';
+import { importLegacyBus } from './sqlite/legacy-bus.js';
+import { SqliteDeadLetters } from './sqlite/dead-letter-store.js';
+import type { DeadLetters } from '../../ports/dead-letters.js';
 import { toCloudEvent, type PubSubCloudEvent } from './sqlite/cloud-event.js';
 import { Dispatcher } from './sqlite/dispatcher.js';
 import type { SubscribeOptions } from './sqlite/delivery-policy.js';
-import { openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
+import { fileKey, openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
+import { startCheckpointer, type Checkpointer } from './sqlite/checkpointer.js';
 
 export type { PubSubCloudEvent } from './sqlite/cloud-event.js';
 export type { DeadLetter } from './sqlite/bus-schema.js';
@@ -39,6 +44,10 @@ export interface SqliteEventBusOptions extends OpenOptions {
   closeTimeoutMs?: number;
   /** Defaults for every subscription. */
   defaults?: SubscribeOptions;
+  /** A bus file of an older layout to take over once (see `importLegacyBus`); ignored when absent. */
+  importFrom?: string;
+  /** Run WAL checkpoints in a worker thread instead of inside commits (see checkpointer.ts); default false. */
+  backgroundCheckpoint?: boolean;
 }
 
 /** Durable SQLite event bus with Pub/Sub-like subscriptions. */
@@ -47,12 +56,18 @@ export class SqliteEventBus implements EventBus {
   private readonly tables: BusTables;
   private readonly dispatcher: Dispatcher;
   private closed = false;
+  /** The bus itself and every state store sharing its connection. */
+  private users = 1;
+  private queue: SqliteDeadLetters | undefined;
+  private checkpointer: Checkpointer | undefined;
 
   constructor(private readonly options: SqliteEventBusOptions) {
     this.db = openDatabase(options);
     // Ids look like Pub/Sub's (numeric strings) and stay unique if the file is recreated later.
     this.tables = new BusTables(this.db, Date.now() * 1000);
+    if (options.importFrom !== undefined) importLegacyBus(this.db, options.importFrom);
     if (options.recoverInFlight ?? true) this.tables.recoverInFlight();
+    if (options.backgroundCheckpoint === true && fileKey(options.path) !== undefined) this.checkpointer = startCheckpointer(this.db, options.path);
     this.dispatcher = new Dispatcher(this.db, this.tables, {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       defaults: options.defaults ?? {},
@@ -65,13 +80,31 @@ export class SqliteEventBus implements EventBus {
   /** Publish; resolves with the message id once the message is committed (group-committed with the turn's other writes). */
   async publish(message: OutgoingMessage): Promise<string> {
     this.assertOpen();
-    if (!isTopic(message.topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(message.topic)}" is not a known topic`);
-    const data = serialise(message);
-    const attributes = message.attributes ?? {};
-    for (const [k, v] of Object.entries(attributes)) {
-      if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`);
-    }
-    return this.dispatcher.publish({ topic: message.topic, data, attributes: JSON.stringify(attributes), orderingKey: message.orderingKey ?? null });
+    return this.dispatcher.publish(prepare(message));
+  }
+
+  /**
+   * Lend this bus's connection to a state store on the same database, whose transactions then publish
+   * in their own commit (see `SqliteStateStoreOptions.bus`). The connection closes once the bus is
+   * closed and every sharer has released it.
+   */
+  shareConnection(): ColocatedBus {
+    this.assertOpen();
+    this.users += 1;
+    let released = false;
+    return {
+      db: this.db,
+      prepare,
+      insert: (messages, now) => void this.tables.insert(messages, now),
+      committed: (messages) => {
+        if (!this.closed && messages.length > 0) this.dispatcher.wakeTopics(new Set(messages.map((m) => m.topic)));
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release();
+      },
+    };
   }
 
   /**
@@ -114,17 +147,43 @@ export class SqliteEventBus implements EventBus {
     return readDeadLetters(this.db, topic);
   }
 
+  /** The dead letters as the DeadLetters port: list them, and replay them to their subscriptions. */
+  deadLetterQueue(): DeadLetters {
+    this.queue ??= new SqliteDeadLetters(this.db, (topics) => this.dispatcher.wakeTopics(topics), () => {
+      this.assertOpen();
+      this.dispatcher.flush();
+    });
+    return this.queue;
+  }
+
   /** Stop dispatching, let running handlers finish (bounded), record their outcomes, close the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.dispatcher.stop(this.options.closeTimeoutMs ?? 2000);
-    this.db.close();
+    await this.checkpointer?.stop();
+    this.release();
+  }
+
+  private release(): void {
+    this.users -= 1;
+    if (this.users === 0) this.db.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new PermanentError('BUS.CLOSED', 'the event bus is closed');
   }
+}
+
+/** Check a message (known topic, string attributes, JSON data) and serialise it for the tables. */
+function prepare(message: OutgoingMessage): NewMessage {
+  if (!isTopic(message.topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(message.topic)}" is not a known topic`);
+  const data = serialise(message);
+  const attributes = message.attributes ?? {};
+  for (const [k, v] of Object.entries(attributes)) {
+    if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`);
+  }
+  return { topic: message.topic, data, attributes: JSON.stringify(attributes), orderingKey: message.orderingKey ?? null };
 }
 
 /** JSON text of a message's data; BigInt, cycles and `undefined` are permanent errors. */

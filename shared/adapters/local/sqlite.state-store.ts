@@ -8,6 +8,10 @@
  * read re-runs the callback (the port allows it: callbacks have no side effects).
  * Non-transactional reads see committed data only, because nothing is written before commit.
  * Do not call `transaction` from inside a transaction callback: it would wait for itself.
+ *
+ * Opened with `bus` (an embedded bus on the same database file), the store shares the bus's connection
+ * and its transactions gain `publish`: the messages are inserted into the bus's tables in the same
+ * commit as the documents, then the bus's subscriptions are woken.
  */
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import type { Doc, Found, QueryOptions, StateStore, Transaction } from '../../ports/state-store.js';
@@ -16,6 +20,7 @@ import { DocumentTransaction, ReadConflict, serialise } from './sqlite/document-
 import { DocumentStatements } from './sqlite/documents.js';
 import { buildQuery } from './sqlite/json-query.js';
 import { fileKey, openDatabase, type OpenOptions, type SqliteDatabase } from './sqlite/open.js';
+import type { ColocatedBus } from './sqlite/colocated-bus.js';
 
 /** Options of {@link SqliteStateStore}; see `SYNCHRONOUS_LEVELS` for the durability trade. */
 export interface SqliteStateStoreOptions extends OpenOptions {
@@ -26,6 +31,8 @@ export interface SqliteStateStoreOptions extends OpenOptions {
   shareProcessQueue?: boolean;
   /** Clock for `updated_at`; default the system clock. */
   now?: () => Date;
+  /** An embedded bus opened on the same `path`: share its connection, and publish inside transactions. */
+  bus?: { shareConnection(): ColocatedBus };
 }
 
 const mutexes = new Map<string, AsyncMutex>();
@@ -39,8 +46,11 @@ export class SqliteStateStore implements StateStore {
   private readonly now: () => Date;
   private closed = false;
 
+  private readonly bus: ColocatedBus | undefined;
+
   constructor(options: SqliteStateStoreOptions) {
-    this.db = openDatabase(options);
+    this.bus = options.bus?.shareConnection();
+    this.db = this.bus?.db ?? openDatabase(options);
     this.statements = new DocumentStatements(this.db);
     const key = options.shareProcessQueue === false ? undefined : fileKey(options.path);
     this.mutex = key === undefined ? new AsyncMutex() : (mutexes.get(key) ?? new AsyncMutex());
@@ -70,10 +80,11 @@ export class SqliteStateStore implements StateStore {
     this.assertOpen();
     return this.mutex.runExclusive(async () => {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-        const tx = new DocumentTransaction(this.statements);
+        const tx = new DocumentTransaction(this.statements, this.bus);
         const result = await fn(tx);
         try {
           this.commit(tx);
+          tx.committed();
           return result;
         } catch (err) {
           if (!(err instanceof ReadConflict) && !isBusy(err)) throw err;
@@ -89,7 +100,8 @@ export class SqliteStateStore implements StateStore {
     this.closed = true;
     // Queued transactions finish first; a transaction started after close fails fast.
     await this.mutex.runExclusive(async () => undefined);
-    this.db.close();
+    if (this.bus) this.bus.release();
+    else this.db.close();
   }
 
   private commit(tx: DocumentTransaction): void {

@@ -1,6 +1,10 @@
 /**
  * The local PipelineLauncher: each run executes the pipeline steps in a worker thread. Launch is
  * idempotent on the run id; progress and the final PipelineCompletion are delivered through callbacks.
+ *
+ * `close()` is a clean stop, not a failure: running workers are terminated without reporting a
+ * completion, so the run keeps its state (submitted / running) and attempt in the store, and the
+ * reconciler of the next start, finding no such job, launches it again under the same run id.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -8,13 +12,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import type { PipelineProgress } from '../../ml/pipeline.js';
+import { TransientError } from '../../domain/errors.js';
 import { cancelled, failed, type PipelineCompletion } from '../../ml/pipeline-result.js';
 import type { TfBackend } from '../../ml/tf-backend.js';
 
 /** What the worker receives. */
 export interface WorkerInput {
   request: PipelineLaunchRequest;
-  storeRoot: string;
+  /** The folders the run may read and write: its artifact store's root first, then the others (landing). */
+  storeRoots: readonly string[];
   backend?: TfBackend;
   codeVersion?: string;
 }
@@ -34,8 +40,8 @@ export interface WorkerPipelineRunnerOptions {
   codeVersion?: string;
   /** Runs executed at once; the rest wait in launch order (default 1: training is CPU-bound). */
   concurrency?: number;
-  /** Root of the file store used to resolve relative paths (default `/`; URIs are absolute file:// anyway). */
-  storeRoot?: string;
+  /** The folders a run may read and write (artifacts first, then e.g. the landing folder); every other path is refused. */
+  storeRoots: readonly string[];
 }
 
 interface Run {
@@ -43,6 +49,7 @@ interface Run {
   state: PipelineState;
   completion?: Promise<PipelineCompletion>;
   resolve: (c: PipelineCompletion) => void;
+  reject: (err: unknown) => void;
   error?: string;
   worker?: Worker;
   cancelRequested?: boolean;
@@ -61,15 +68,21 @@ const tsxApi = isTs ? pathToFileURL(path.join(path.dirname(createRequire(import.
 export class WorkerPipelineRunner implements PipelineLauncher {
   private readonly runs = new Map<string, Run>();
   private readonly queue: string[] = [];
+  private readonly callbacks = new Set<Promise<void>>();
   private active = 0;
+  private closing = false;
 
-  constructor(private readonly options: WorkerPipelineRunnerOptions = {}) {}
+  constructor(private readonly options: WorkerPipelineRunnerOptions) {}
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
+    if (this.closing) throw new TransientError('PIPELINE.UNAVAILABLE', `the local pipeline runner is stopping; run ${request.runId} is launched on the next start`);
     if (this.runs.has(request.runId)) return { jobId: request.runId, alreadyExisted: true };
     let resolve!: (c: PipelineCompletion) => void;
-    const completion = new Promise<PipelineCompletion>((r) => (resolve = r));
-    this.runs.set(request.runId, { request, state: 'queued', completion, resolve });
+    let reject!: (err: unknown) => void;
+    const completion = new Promise<PipelineCompletion>((res, rej) => ((resolve = res), (reject = rej)));
+    // A run interrupted by close() never completes here; nobody need await it.
+    completion.catch(() => undefined);
+    this.runs.set(request.runId, { request, state: 'queued', completion, resolve, reject });
     this.queue.push(request.runId);
     this.pump();
     return { jobId: request.runId, alreadyExisted: false };
@@ -103,10 +116,18 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     return { cancelled: true };
   }
 
-  /** Stop running workers; their runs end as failed. */
+  /**
+   * Clean stop: terminate running workers and drop queued runs without reporting completions (they are
+   * relaunched as the same attempt on the next start); `wait` on them rejects with PIPELINE.INTERRUPTED.
+   * Completions already being reported finish first, so their publish is not cut off.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     this.queue.length = 0;
     await Promise.all([...this.runs.values()].flatMap((r) => (r.worker ? [r.worker.terminate()] : [])));
+    const interrupted = new TransientError('PIPELINE.INTERRUPTED', 'the local pipeline runner stopped before the run finished');
+    for (const run of this.runs.values()) if (run.state === 'queued' || run.state === 'running') run.reject(interrupted);
+    await Promise.all([...this.callbacks]);
   }
 
   private pump(): void {
@@ -120,7 +141,7 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     this.active++;
     run.state = 'running';
     const startedAt = new Date();
-    const input: WorkerInput = { request: run.request, storeRoot: this.options.storeRoot ?? '/', backend: this.options.backend, codeVersion: this.options.codeVersion };
+    const input: WorkerInput = { request: run.request, storeRoots: this.options.storeRoots, backend: this.options.backend, codeVersion: this.options.codeVersion };
     const worker = isTs
       ? new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerPath).href)}); }).catch((e) => { console.error(e); process.exit(1); });`, { eval: true, workerData: input })
       : new Worker(workerPath, { workerData: input });
@@ -129,16 +150,15 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     const finish = (completion: PipelineCompletion): void => {
       if (done) return;
       done = true;
-      run.state = completion.state;
-      run.error = completion.error;
       run.worker = undefined;
       this.active--;
       void worker.terminate();
+      // Terminated by close(): not an outcome of the run, so nothing is reported and its state stays.
+      if (this.closing) return;
+      run.state = completion.state;
+      run.error = completion.error;
       this.pump();
-      void Promise.resolve()
-        .then(() => this.options.onComplete?.(completion))
-        .catch((err: unknown) => this.options.onCallbackError?.(err, completion))
-        .finally(() => run.resolve(completion));
+      this.report(run, completion);
     };
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') this.options.onProgress?.(run.request.runId, m.event);
@@ -150,11 +170,19 @@ export class WorkerPipelineRunner implements PipelineLauncher {
 
   /** A run cancelled before it started: report its completion as the worker path would. */
   private finishQueued(run: Run): void {
-    const completion = cancelled(run.request, new Date());
     run.state = 'cancelled';
-    void Promise.resolve()
+    this.report(run, cancelled(run.request, new Date()));
+  }
+
+  /** Hand a completion to `onComplete`, tracked so `close` waits for it. */
+  private report(run: Run, completion: PipelineCompletion): void {
+    const callback = Promise.resolve()
       .then(() => this.options.onComplete?.(completion))
       .catch((err: unknown) => this.options.onCallbackError?.(err, completion))
-      .finally(() => run.resolve(completion));
+      .finally(() => {
+        this.callbacks.delete(callback);
+        run.resolve(completion);
+      });
+    this.callbacks.add(callback);
   }
 }

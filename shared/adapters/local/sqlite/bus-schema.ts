@@ -3,7 +3,15 @@
  * `bus_deliveries.seq` is a plain rowid (always above every outstanding row, which is all ordering
  * needs); `bus_messages.id` is AUTOINCREMENT because it is the message id and must never be reused.
  */
+import type { Topic } from '../../../domain/topics.js';
+import type { DeadLetter as PortDeadLetter } from '../../../ports/dead-letters.js';
 import type { SqliteDatabase } from './open.js';
+
+/** A dead letter of the embedded bus: the port's, plus the dead-letter topic Pub/Sub would have used. */
+export interface DeadLetter extends PortDeadLetter {
+  /** `<topic>-dead-letter`. */
+  deadLetterTopic: string;
+}
 
 /** Tables of the bus (idempotent). */
 export const BUS_SCHEMA = `
@@ -67,27 +75,9 @@ WHERE d.subscription = ? AND d.state = 'pending' AND d.next_at <= ?
 ORDER BY d.next_at, d.seq
 LIMIT ?`;
 
-/** A message that exhausted its delivery attempts, with why. */
-export interface DeadLetter {
-  /** The topic it was published to. */
-  topic: string;
-  /** `<topic>-dead-letter`. */
-  deadLetterTopic: string;
-  subscription: string;
-  messageId: string;
-  /** The parsed JSON payload. */
-  data: unknown;
-  attributes: Record<string, string>;
-  orderingKey?: string;
-  publishTime: string;
-  /** Delivery attempts made. */
-  attempts: number;
-  /** The last failure: error code and message. */
-  reason: string;
-  deadAt: string;
-}
-
-interface DeadLetterRow {
+/** A stored dead letter, as `SELECT *` returns it. */
+export interface DeadLetterRow {
+  id: number;
   topic: string;
   dead_letter_topic: string;
   subscription: string;
@@ -101,25 +91,37 @@ interface DeadLetterRow {
   dead_at: string;
 }
 
-/** Dead letters, oldest first, optionally for one source topic. */
-export function readDeadLetters(db: SqliteDatabase, topic?: string): DeadLetter[] {
+/** Dead letters, oldest first, optionally for one source topic and at most `limit`. */
+export function readDeadLetters(db: SqliteDatabase, topic?: string, limit = -1): DeadLetter[] {
   const rows = topic === undefined
-    ? db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id').all()
-    : db.prepare<[string], DeadLetterRow>('SELECT * FROM dead_letters WHERE topic = ? ORDER BY id').all(topic);
-  return rows.map((r) => {
-    const letter: DeadLetter = {
-      topic: r.topic,
-      deadLetterTopic: r.dead_letter_topic,
-      subscription: r.subscription,
-      messageId: r.message_id,
-      data: JSON.parse(r.data),
-      attributes: JSON.parse(r.attributes) as Record<string, string>,
-      publishTime: r.publish_time,
-      attempts: r.attempts,
-      reason: r.reason,
-      deadAt: r.dead_at,
-    };
-    if (r.ordering_key !== null) letter.orderingKey = r.ordering_key;
-    return letter;
-  });
+    ? db.prepare<[number], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id LIMIT ?').all(limit)
+    : db.prepare<[string, number], DeadLetterRow>('SELECT * FROM dead_letters WHERE topic = ? ORDER BY id LIMIT ?').all(topic, limit);
+  return rows.map(toDeadLetter);
+}
+
+/** The port's view of a stored dead letter (the row id is its replay id). */
+export function toDeadLetter(r: DeadLetterRow): DeadLetter {
+  const letter: DeadLetter = {
+    id: String(r.id),
+    topic: r.topic as Topic,
+    deadLetterTopic: r.dead_letter_topic,
+    subscription: r.subscription,
+    messageId: r.message_id,
+    data: parseData(r.data),
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    publishTime: r.publish_time,
+    attempts: r.attempts,
+    reason: r.reason,
+    deadAt: r.dead_at,
+  };
+  if (r.ordering_key !== null) letter.orderingKey = r.ordering_key;
+  return letter;
+}
+
+function parseData(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

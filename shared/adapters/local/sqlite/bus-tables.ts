@@ -72,6 +72,8 @@ export class BusTables {
   readonly write: (batch: WriteBatch, now: number) => BatchResult;
   /** Create a subscription (routing unrouted messages to it); false if it already existed. */
   readonly ensureSubscription: (name: string, topic: string, now: number) => boolean;
+  /** Insert and fan out messages within the caller's transaction (a state store sharing the database). */
+  readonly insert: (messages: readonly NewMessage[], now: number) => string[];
 
   private readonly nextDueStmt;
   private readonly outstandingStmt;
@@ -92,6 +94,11 @@ export class BusTables {
       const id = insertMessage.run(m.topic, m.data, m.attributes, m.orderingKey, publishTime).lastInsertRowid;
       if (fanOut.run(id, m.orderingKey, now, m.topic).changes === 0) markUnrouted.run(id);
       return String(id);
+    };
+
+    this.insert = (messages, now) => {
+      const at = new Date(now).toISOString();
+      return messages.map((m) => publish(m, at, now));
     };
 
     const findSub = db.prepare<[string], { topic: string }>('SELECT topic FROM bus_subscriptions WHERE name = ?');

@@ -9,9 +9,9 @@ import type { ClaimedDelivery, Settlement } from './bus-tables.js';
 export interface SubscribeOptions {
   /** Attempts before dead-lettering (default 5, Pub/Sub's default). */
   maxDeliveryAttempts?: number;
-  /** First retry delay in ms (default 10); doubles per attempt. */
+  /** First retry delay in ms (default 10,000, Pub/Sub's minimum_backoff 10s); doubles per attempt. */
   minBackoffMs?: number;
-  /** Retry delay cap in ms (default 10,000). */
+  /** Retry delay cap in ms (default 600,000, Pub/Sub's maximum_backoff 600s). */
   maxBackoffMs?: number;
   /** Handlers running at once for this subscription (default 8). */
   concurrency?: number;
@@ -19,9 +19,13 @@ export interface SubscribeOptions {
   ackDeadlineMs?: number;
 }
 
-/** Local defaults: Pub/Sub's 5 attempts, a quicker 10 ms .. 10 s backoff. */
+/**
+ * Pub/Sub's own defaults (and Terraform's `delivery` variable): 5 attempts, backoff 10 s doubling to at
+ * most 600 s, so a message is dead-lettered only after its handler failed for 10+20+40+80 = 150 s, not
+ * on a blip of a dependency. Tests pass short backoffs through the options.
+ */
 export const DELIVERY_DEFAULTS: Required<SubscribeOptions> = {
-  maxDeliveryAttempts: 5, minBackoffMs: 10, maxBackoffMs: 10_000, concurrency: 8, ackDeadlineMs: 600_000,
+  maxDeliveryAttempts: 5, minBackoffMs: 10_000, maxBackoffMs: 600_000, concurrency: 8, ackDeadlineMs: 600_000,
 };
 
 /** Merge and validate options; a bad combination is a permanent error naming the subscription. */

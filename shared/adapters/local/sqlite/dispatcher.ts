@@ -84,6 +84,12 @@ export class Dispatcher {
     });
   }
 
+  /** Messages on these topics were committed by someone else's transaction: wake their subscriptions. */
+  wakeTopics(topics: ReadonlySet<string>): void {
+    for (const sub of this.subs.values()) if (topics.has(sub.topic)) this.toWake.add(sub);
+    if (this.toWake.size > 0) this.schedule();
+  }
+
   /** Resolves when every attached subscription has nothing pending, backing off or in flight. */
   whenIdle(): Promise<void> {
     return new Promise((resolve) => {

@@ -7,6 +7,9 @@ import { PermanentError } from '../../../domain/errors.js';
 import type { Doc, Found, QueryOptions, Transaction } from '../../../ports/state-store.js';
 import { buildQuery } from './json-query.js';
 import type { DocumentStatements } from './documents.js';
+import type { OutgoingMessage } from '../../../ports/event-bus.js';
+import type { NewMessage } from './bus-tables.js';
+import type { ColocatedBus } from './colocated-bus.js';
 
 type Write =
   | { kind: 'set' | 'create'; collection: string; id: string; data: string }
@@ -20,8 +23,13 @@ export class DocumentTransaction implements Transaction {
   private readonly reads = new Map<string, number>();
   private readonly queries: { collection: string; options: QueryOptions | undefined; seen: string }[] = [];
   private readonly writes: Write[] = [];
+  private readonly outgoing: NewMessage[] = [];
+  /** Present when the store shares its database with the bus: the message is committed with the writes. */
+  readonly publish?: (message: OutgoingMessage) => void;
 
-  constructor(private readonly statements: DocumentStatements) {}
+  constructor(private readonly statements: DocumentStatements, private readonly bus?: ColocatedBus) {
+    if (bus) this.publish = (message) => void this.outgoing.push(bus.prepare(message));
+  }
 
   async get<T extends Doc = Doc>(collection: string, id: string): Promise<T | undefined> {
     this.assertNoWrites('get');
@@ -72,6 +80,12 @@ export class DocumentTransaction implements Transaction {
         throw new PermanentError('STATE.ALREADY_EXISTS', `${w.collection}/${w.id} already exists`, { collection: w.collection, id: w.id });
       }
     }
+    if (this.outgoing.length > 0) this.bus?.insert(this.outgoing, Date.now());
+  }
+
+  /** After a successful commit: let the bus deliver what this transaction published. */
+  committed(): void {
+    this.bus?.committed(this.outgoing);
   }
 
   /** Whether the attempt wrote anything. */
