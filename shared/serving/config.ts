@@ -55,7 +55,8 @@ export function loadServingConfig(env: Record<string, string | undefined> = proc
   const issues: Issue[] = [];
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SERVING_OPTIONS as Record<string, ServingOption<unknown>>)) {
-    const raw = env[spec.env] === '' ? undefined : (env[spec.env] ?? spec.default);
+    const given = env[spec.env];
+    const raw = given === undefined || given === '' ? spec.default : given;
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
     else if (raw === undefined) issues.push({ path: spec.env, message: `is required (${spec.description})` });

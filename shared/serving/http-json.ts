@@ -72,6 +72,8 @@ export function statusOf(err: unknown): number {
 /** Map any thrown value to an error reply: 400 lists every issue with its field path. */
 export function sendFailure(res: ServerResponse, err: unknown): void {
   const status = statusOf(err);
+  // An oversized body is not read to its end: close the connection rather than drain it.
+  if (status === 413) return sendError(res, 413, errorMessage(err), [], { connection: 'close' });
   if (status === 500) return sendError(res, 500, `prediction failed: ${errorMessage(err)}`);
   sendError(res, status, errorMessage(err), err instanceof ValidationError ? err.issues : []);
 }
