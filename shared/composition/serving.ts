@@ -55,7 +55,7 @@ export async function startServingContainer(config: ServingConfig, options: Cont
   await new Promise<void>((resolve) => server.listen(config.httpPort, options.host ?? '0.0.0.0', resolve));
   const { port } = server.address() as AddressInfo;
   logger.log('INFO', `serving ${config.modelId}@${version} on port ${port}: loading the model from ${config.storageUri}`, {
-    routes: { health: config.healthRoute, predict: config.predictRoute, explain: explainRouteFor(config.predictRoute) }, predictionLog: config.predictionLog,
+    port, routes: { health: config.healthRoute, predict: config.predictRoute, explain: explainRouteFor(config.predictRoute) }, predictionLog: config.predictionLog,
   });
 
   let model: (ContainerModel & { dispose?(): void }) | undefined;
