@@ -13,6 +13,8 @@ import type { ArtifactStore } from '../../shared/ports/artifact-store.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+const START_TIMEOUT_MS = 30_000;
+
 /** A tiny panel, enough for the pipeline's quality-free run: 40 companies x 12 quarters. */
 export const TINY_PANEL = { companies: 40, quarters: 12, seed: 11 } as const;
 
@@ -64,6 +66,11 @@ export async function spawnContainer(env: Record<string, string>): Promise<Conta
       }
     });
     void exited.then((code) => reject(new Error(`container exited (${code}) before listening: ${stderr}${lines.map((l) => l.message).join('\n')}`)));
+    // The port comes from the INFO start line: a LOG_LEVEL above INFO would hide it.
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`container did not report its port within ${START_TIMEOUT_MS} ms (LOG_LEVEL must allow INFO): ${stderr}`));
+    }, START_TIMEOUT_MS).unref();
   });
   const process_: ContainerProcess = { child, url: '', lines, stderr: () => stderr, exited };
   process_.url = `http://127.0.0.1:${await port}`;

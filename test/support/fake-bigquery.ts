@@ -31,6 +31,8 @@ export interface FakeBigQuery {
   queries: string[];
   /** Answer the next `count` insertAll calls with `status` (a Google error body). */
   failNextInserts(count: number, status?: number): void;
+  /** Empty every table and forget calls and pending failures. */
+  reset(): void;
   /** Stored rows of a table, in insertion order (TIMESTAMPs as ISO strings, JSON as text). */
   rows(table: BigQueryTableId): Record<string, unknown>[];
   close(): Promise<void>;
@@ -111,6 +113,12 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     inserts, queries,
     failNextInserts: (count, status = 503) => void (failures = { count, status }),
+    reset: () => {
+      for (const table of Object.keys(BIGQUERY_TABLES)) db.exec(`DELETE FROM ${table}`);
+      inserts.length = 0;
+      queries.length = 0;
+      failures = { count: 0, status: 503 };
+    },
     rows: (table) => (db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all() as Record<string, unknown>[]).map(({ _insert_id: _, ...r }) => r),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
