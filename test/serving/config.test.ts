@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { SERVING_OPTIONS, explainRouteFor, loadServingConfig } from '../../shared/serving/config.js';
@@ -61,5 +62,14 @@ describe('serving container configuration', () => {
   it('knows every variable the uploader sets in containerSpec.env', () => {
     const envs = Object.values(SERVING_OPTIONS).map((o) => o.env);
     expect(envs).toEqual(expect.arrayContaining(['IPO_MODEL_ID', 'IPO_MODEL_VERSION', 'GCP_PROJECT', 'BIGQUERY_DATASET']));
+  });
+
+  it('is documented: docs/serving.md lists every variable with its default', () => {
+    const doc = readFileSync(new URL('../../docs/serving.md', import.meta.url), 'utf8');
+    for (const option of Object.values(SERVING_OPTIONS)) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${option.env}\` |`));
+      expect(row, option.env).toBeDefined();
+      if ('default' in option) expect(row, option.env).toContain(`\`${option.default}\``);
+    }
   });
 });
