@@ -128,7 +128,8 @@ export function createContainerServer(options: ContainerServerOptions): Containe
     handle: (req, res) => void route(req, res).catch((err: unknown) => sendFailure(res, err)),
     ready(loaded) {
       model = loaded;
-      state = 'READY';
+      // A SIGTERM during the load wins: the replica stays out of rotation.
+      if (state === 'LOADING') state = 'READY';
     },
     failed(err) {
       failure = errorMessage(err);

@@ -66,7 +66,8 @@ describe('serving container server', () => {
       status: 200, body: { status: 'READY', modelId: 'ipo-valuation', version: '1.2.0', deployedModelId: 'd1', family: 'stub' },
     }));
     container.stopping();
-    expect((await call(base, ROUTES.health)).status).toBe(503);
+    container.ready(doubler);
+    expect(await call(base, ROUTES.health)).toMatchObject({ status: 503, body: { status: 'STOPPING' } });
     // Requests already routed to a stopping replica are still answered.
     expect((await call(base, ROUTES.predict, { instances: [{ revenue: 1 }] })).status).toBe(200);
     container.failed(new Error('no artifact at gs://b/x/model/model.json'));
