@@ -10,7 +10,8 @@
  */
 import { ValidationError, errorMessage, isRetryable, type Issue } from '../domain/errors.js';
 import type { ActualRecord, PredictionLog } from '../ports/prediction-log.js';
-import { describe, errorBody, isObject, isRequestId } from './vertex-protocol.js';
+import { describe, isJsonObject as isObject, parseJsonText } from '../domain/envelopes/json-value.js';
+import { errorBody, isRequestId } from './vertex-protocol.js';
 
 /** Most actuals accepted in one request. */
 export const MAX_ACTUALS = 10_000;
@@ -115,12 +116,10 @@ export function ingestActuals(getDeps: () => Promise<ActualsDeps>) {
 /** functions-framework parses JSON bodies; a body sent with another content type arrives as text or bytes. */
 function decodeBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw invalid([{ path: '', message: `not valid JSON (${errorMessage(err)})` }]);
-  }
+  const issues: Issue[] = [];
+  const parsed = parseJsonText(body, '', issues);
+  if (issues.length > 0) throw invalid(issues);
+  return parsed;
 }
 
 function invalid(issues: Issue[]): ValidationError {

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, ValidationError, errorMessage } from '../domain/errors.js';
+import { parseJsonText } from '../domain/envelopes/json-value.js';
+import { AppError, ValidationError, errorMessage, type Issue } from '../domain/errors.js';
 import { MAX_REQUEST_BYTES, errorBody, isRequestId } from './vertex-protocol.js';
 
 /** Header carrying the request id in and out. */
@@ -32,11 +33,10 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_REQUEST_BYT
     if (size > limit) throw new HttpError(413, `request body exceeds the ${limit}-byte limit`);
     chunks.push(chunk);
   }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (err) {
-    throw new ValidationError('request body', [{ path: '', message: `not valid JSON (${errorMessage(err)})` }], 'SERVING.INVALID_REQUEST');
-  }
+  const issues: Issue[] = [];
+  const parsed = parseJsonText(Buffer.concat(chunks), '', issues);
+  if (issues.length > 0) throw new ValidationError('request body', issues, 'SERVING.INVALID_REQUEST');
+  return parsed;
 }
 
 /** The request id: the body's, else the header's, else a new UUID. */

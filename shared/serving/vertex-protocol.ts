@@ -5,6 +5,7 @@
  * ExplainResponse); errors as Google's JSON error `{ error: { code, status, message, details } }`.
  * Pure: validation and response building only, no transport.
  */
+import { describe, isJsonObject as isObject } from '../domain/envelopes/json-value.js';
 import { ValidationError, type Issue } from '../domain/errors.js';
 
 /** Most instances accepted in one request. */
@@ -123,15 +124,4 @@ export function predictResponse(predictions: number[], deployedModelId: string, 
 /** The explain response: one explanation per instance, with the predictions. */
 export function explainResponse(explanations: Explanation[], predictions: number[], deployedModelId: string): ExplainResponseBody {
   return { explanations, predictions, deployedModelId };
-}
-
-/** Whether a value is a plain JSON object. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** "a string", "an array", "null": for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

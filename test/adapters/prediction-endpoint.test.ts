@@ -124,7 +124,7 @@ describe('prediction endpoint', () => {
     ['a body without instances', { rows: [] }, 'instances', /must be an array/],
     ['empty instances', { instances: [] }, 'instances', /must not be empty/],
     ['too many instances', { instances: Array.from({ length: 1001 }, () => ({})) }, 'instances', /at most 1000/],
-    ['a non-object instance', { instances: [{ revenue: 1 }, [1, 2], 'x'] }, 'instances[1]', /instances\[2\]: must be an object of feature values, got a string/],
+    ['a non-object instance', { instances: [{ revenue: 1 }, [1, 2], 'x'] }, 'instances[1]', /instances\[2\]: must be an object of feature values, got string/],
     ['a non-string market condition', { instances: [{ market_condition: 3 }] }, 'instances[0].market_condition', /must be a string/],
     ['invalid JSON', '{"instances": [', '', /not valid JSON/],
   ])('rejects %s with 400 naming the field, logging nothing', async (_name, body, path, message) => {

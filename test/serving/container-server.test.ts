@@ -94,7 +94,7 @@ describe('serving container server', () => {
   it.each([
     ['a missing required field (the model\'s validation)', { instances: [{ revenue: 1 }, { sector: 'x' }] }, 'instances[1].revenue', /instances\[1\]\.revenue: is required/],
     ['an empty body', {}, 'instances', /instances: must be an array of objects/],
-    ['instances that are not objects', { instances: [3] }, 'instances[0]', /must be an object of feature values, got a number/],
+    ['instances that are not objects', { instances: [3] }, 'instances[0]', /must be an object of feature values, got number/],
     ['parameters that are not an object', { instances: [{ revenue: 1 }], parameters: [1] }, 'parameters', /must be an object when given/],
     ['invalid JSON', '{"instances":', '', /not valid JSON/],
   ])('answers 400 naming the field for %s, logging nothing', async (_name, body, path, message) => {
