@@ -84,7 +84,7 @@ export class LogBatcher<T> {
     if (this.buffer.length >= this.options.batchSize && !this.running) void this.drain(false);
   }
 
-  /** Write everything buffered now (one pass; a batch that keeps failing stays buffered). */
+  /** Write what is buffered now (one pass; a batch that keeps failing stays buffered). */
   async flush(): Promise<void> {
     await this.drain(true);
   }
@@ -116,9 +116,12 @@ export class LogBatcher<T> {
     return this.running;
   }
 
+  /** Write full batches; with `all`, also what was waiting when the pass began (not rows trickling in meanwhile). */
   private async pass(all: boolean): Promise<void> {
-    while (this.buffer.length >= this.options.batchSize || (all && this.buffer.length > 0)) {
+    let waiting = all ? this.buffer.length : 0;
+    while (this.buffer.length >= this.options.batchSize || (waiting > 0 && this.buffer.length > 0)) {
       const batch = this.buffer.splice(0, this.options.batchSize);
+      waiting -= batch.length;
       if (!(await this.writeWithRetry(batch))) {
         this.buffer.unshift(...batch);
         return;

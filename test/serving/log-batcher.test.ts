@@ -60,6 +60,23 @@ describe('LogBatcher', () => {
     expect(s.written).toEqual([[1, 2]]);
   });
 
+  it('a flush writes what was waiting when it began, not a trickle of tiny batches of rows arriving meanwhile', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = sink();
+    const { b } = batcher(async (rows) => {
+      await gate;
+      await s.write(rows);
+    }, { batchSize: 10 });
+    b.add([1, 2]);
+    const flushed = b.flush();
+    b.add([3]);
+    release();
+    await flushed;
+    expect(s.written).toEqual([[1, 2]]);
+    expect(b.stats().buffered).toBe(1);
+  });
+
   it('retries a transient failure with doubling, jittered backoff and then writes the batch once', async () => {
     const s = sink((attempt) => (attempt <= 2 ? new TransientError('PREDICTION_LOG.UNAVAILABLE', '503 backend error') : undefined));
     const { b, waits, logger } = batcher(s.write, { backoff: { initialMs: 200, maxMs: 10_000 } });
