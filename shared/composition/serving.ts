@@ -12,11 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { BigQueryPredictionLog } from '../adapters/gcp/bigquery.prediction-log.js';
 import { GcsArtifactStore, parseGsUri } from '../adapters/gcp/gcs.artifact-store.js';
 import { FsArtifactStore } from '../adapters/local/fs.artifact-store.js';
-import { errorMessage, isRetryable } from '../domain/errors.js';
+import type { Config } from '../config.js';
+import { ValidationError, errorMessage, isRetryable } from '../domain/errors.js';
 import { jsonLogger } from '../logging.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Logger } from '../ports/logger.js';
 import type { PredictionRecord } from '../ports/prediction-log.js';
+import type { ActualsDeps } from '../serving/actuals-ingestion.js';
 import { explainRouteFor, loadServingConfig, type ServingConfig } from '../serving/config.js';
 import { createContainerServer, type ContainerModel } from '../serving/container-server.js';
 import { LogBatcher, type LogBatcherStats } from '../serving/log-batcher.js';
@@ -128,6 +130,18 @@ async function loadWithRetry(config: ServingConfig, logger: Logger): Promise<Con
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Dependencies of the `ingestActuals` HTTP function (functions/index.ts registers
+ * `ingestActuals(() => createActualsDeps(loadConfig()))`): the BigQuery prediction log only, so the
+ * function needs GCP_PROJECT and BIGQUERY_DATASET, not the control plane's Firestore, Pub/Sub or Vertex.
+ */
+export async function createActualsDeps(
+  config: Partial<Pick<Config, 'gcpProject' | 'bigqueryDataset'>> & Pick<Config, 'modelId'>, client: { apiEndpoint?: string; authClient?: object } = {},
+): Promise<ActualsDeps> {
+  if (!config.gcpProject) throw new ValidationError('configuration', [{ path: 'GCP_PROJECT', message: 'is required by ingestActuals (project of the BigQuery dataset)' }], 'CONFIG.INVALID');
+  return { log: new BigQueryPredictionLog({ projectId: config.gcpProject, dataset: config.bigqueryDataset ?? 'ipo_mlops', ...client }), modelId: config.modelId };
 }
 
 /** The container process: start, exit 1 if the model cannot load, flush and exit 0 on SIGTERM / SIGINT. */
