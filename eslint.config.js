@@ -43,7 +43,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/ml/**/*.ts', 'shared/ports/**/*.ts'],
+    files: ['shared/ml/**/*.ts', 'shared/ports/**/*.ts', 'shared/serving/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['@google-cloud/*', 'google-auth-library', '**/adapters/**', '**/composition/**'], message: 'only adapters import Google Cloud SDKs' }],
@@ -60,8 +60,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.ts'],
-    ignores: ['shared/config.ts', 'test/**', 'bench/**', 'scripts/**'],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only shared/config.ts reads process.env' }] },
+    ignores: ['shared/config.ts', 'shared/serving/config.ts', 'test/**', 'bench/**', 'scripts/**'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'only shared/config.ts (and the serving container\'s shared/serving/config.ts) read process.env' }] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

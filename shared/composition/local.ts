@@ -20,6 +20,7 @@ import { WorkerPipelineRunner } from '../adapters/local/worker.pipeline-runner.j
 import { LocalModelServing } from '../adapters/local/local.model-serving.js';
 import { SqlitePredictionLog } from '../adapters/local/sqlite.prediction-log.js';
 import { createPredictionHandler, type RouteHandler } from '../adapters/local/prediction-endpoint.js';
+import { canExplain } from '../serving/explainable.js';
 import { SqliteMetricsSink } from '../adapters/local/sqlite.metrics-sink.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
@@ -87,7 +88,10 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     loadPredictor: async (uri) => {
       const { loadServingModel } = await import('../ml/serving-model.js'); // TensorFlow.js on first use only
       const model = await loadServingModel(artifacts, uri);
-      return { predict: async (rows) => model.predict(rows as never), close: async () => model.dispose() };
+      return {
+        predict: async (rows) => model.predict(rows as never), close: async () => model.dispose(),
+        ...(canExplain(model) ? { explain: async (rows: Record<string, unknown>[]) => model.explain(rows) } : {}),
+      };
     },
   });
   const runner = new WorkerPipelineRunner({

@@ -1,16 +1,13 @@
 /**
- * GcsArtifactStore driven through the real `@google-cloud/storage` client against an in-process fake of
- * the GCS JSON API. The shared fake-gcp-server answers JSON only and decodes bodies as UTF-8, so it
- * cannot carry binary media; this fake keeps raw bytes in a Map and returns crc32c hashes like GCS,
- * so the client's upload and download integrity checks run for real.
+ * GcsArtifactStore driven through the real `@google-cloud/storage` client against the in-process fake
+ * of the GCS JSON API (test/support/fake-gcs.ts: raw bytes, crc32c hashes like GCS).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { StorageOptions } from '@google-cloud/storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { csvDatasetInspector } from '../../shared/adapters/dataset-inspector.js';
 import { GcsArtifactStore } from '../../shared/adapters/gcp/gcs.artifact-store.js';
 import { staticAuthClient } from '../support/fake-gcp-server.js';
+import { startFakeGcs, type FakeGcs } from '../support/fake-gcs.js';
 
 /** Every `new Storage(options)` the adapter makes, and how often the SDK module was evaluated. */
 const sdk = vi.hoisted(() => ({ loads: 0, constructed: [] as unknown[] }));
@@ -26,99 +23,16 @@ vi.mock('@google-cloud/storage', async (importOriginal) => {
   return { ...actual, Storage };
 });
 
-const OBJECT = /^\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/;
-const LIST = /^\/storage\/v1\/b\/([^/]+)\/o$/;
-const UPLOAD = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/;
-/** Small list pages, so listing only works if the adapter follows nextPageToken. */
-const PAGE_SIZE = 2;
-
-const objects = new Map<string, Buffer>();
-const requests: { method: string; path: string; query: URLSearchParams }[] = [];
-/** When set, the fake answers every request with this status (to exercise error mapping). */
-let failWith: number | undefined;
-let endpoint = '';
-
-const CRC32C_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-/** Base64 of the big-endian CRC32C, as GCS reports it. */
-function crc32c(bytes: Buffer): string {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC32C_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0);
-  return out.toString('base64');
-}
-
-const meta = (bucket: string, name: string, data: Buffer) => ({ kind: 'storage#object', bucket, name, size: String(data.length), crc32c: crc32c(data) });
-const key = (bucket: string, name: string) => `${bucket}/${name}`;
-const json = (res: ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-const notFound = (res: ServerResponse, what: string): void => json(res, 404, { error: { code: 404, message: `No such object: ${what}` } });
-
-/** The media part of a `multipart/related` upload (metadata part first, media second). */
-function mediaPart(body: Buffer, contentType: string): Buffer {
-  const delimiter = Buffer.from(`--${/boundary=([^;]+)/.exec(contentType)?.[1]}`);
-  const secondStart = body.indexOf(delimiter, body.indexOf(delimiter) + delimiter.length);
-  const part = body.subarray(secondStart + delimiter.length, body.indexOf(delimiter, secondStart + delimiter.length));
-  return part.subarray(part.indexOf('\r\n\r\n') + 4, part.length - 2);
-}
-
-function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://fake');
-  const method = req.method ?? 'GET';
-  requests.push({ method, path: url.pathname, query: url.searchParams });
-  if (failWith !== undefined) return json(res, failWith, { error: { code: failWith, message: `forced ${failWith}` } });
-  let m: RegExpExecArray | null;
-  if (method === 'POST' && (m = UPLOAD.exec(url.pathname)) && url.searchParams.get('uploadType') === 'multipart') {
-    const name = url.searchParams.get('name') ?? '';
-    const data = mediaPart(body, req.headers['content-type'] ?? '');
-    objects.set(key(m[1], name), data);
-    return json(res, 200, meta(m[1], name, data));
-  }
-  if (method === 'GET' && (m = OBJECT.exec(url.pathname))) {
-    const name = decodeURIComponent(m[2]);
-    const data = objects.get(key(m[1], name));
-    if (!data) return notFound(res, key(m[1], name));
-    if (url.searchParams.get('alt') !== 'media') return json(res, 200, meta(m[1], name, data));
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-hash': `crc32c=${crc32c(data)}`, 'x-goog-stored-content-encoding': 'identity' });
-    return void res.end(data);
-  }
-  if (method === 'GET' && (m = LIST.exec(url.pathname))) {
-    const bucket = m[1];
-    const prefix = url.searchParams.get('prefix') ?? '';
-    const names = [...objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort();
-    const from = Number(url.searchParams.get('pageToken') ?? 0);
-    const page = names.slice(from, from + PAGE_SIZE);
-    const next = from + PAGE_SIZE < names.length ? { nextPageToken: String(from + PAGE_SIZE) } : {};
-    return json(res, 200, { kind: 'storage#objects', items: page.map((n) => meta(bucket, n, objects.get(key(bucket, n)) ?? Buffer.alloc(0))), ...next });
-  }
-  json(res, 400, { error: { code: 400, message: `fake GCS has no route for ${method} ${url.pathname}` } });
-}
-
-const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => handle(req, Buffer.concat(chunks), res));
-});
+let gcs: FakeGcs;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gcs = await startFakeGcs();
 });
-afterAll(() => new Promise<void>((resolve) => {
-  server.closeAllConnections();
-  server.close(() => resolve());
-}));
-beforeEach(() => {
-  objects.clear();
-  requests.length = 0;
-  failWith = undefined;
-});
+afterAll(() => gcs.close());
+beforeEach(() => gcs.reset());
 
 /** Retries off so forced 5xx answers surface at once instead of after the client's backoff. */
-const store = (root = 'gs://bkt/runs') => new GcsArtifactStore(root, { apiEndpoint: endpoint, projectId: 'p', authClient: staticAuthClient(), retryOptions: { autoRetry: false } });
-const sent = () => requests.map((r) => `${r.method} ${r.path}${r.query.has('alt') ? `?alt=${r.query.get('alt')}` : ''}`);
+const store = (root = 'gs://bkt/runs') => new GcsArtifactStore(root, { apiEndpoint: gcs.url, projectId: 'p', authClient: staticAuthClient(), retryOptions: { autoRetry: false } });
+const sent = () => gcs.requests.map((r) => `${r.method} ${r.path}${r.query.has('alt') ? `?alt=${r.query.get('alt')}` : ''}`);
 
 describe('GcsArtifactStore (real client, fake GCS)', () => {
   // First in the file on purpose: it is the only test that can observe the module before any load.
@@ -131,7 +45,7 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
     await s.read(s.uri('a.txt'));
     expect(sdk.loads).toBe(1);
     expect(sdk.constructed).toHaveLength(1);
-    expect(sdk.constructed[0]).toMatchObject({ apiEndpoint: endpoint, projectId: 'p' });
+    expect(sdk.constructed[0]).toMatchObject({ apiEndpoint: gcs.url, projectId: 'p' });
   });
 
   it('builds gs:// URIs under the root, with or without slashes', () => {
@@ -151,14 +65,14 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
       'POST /upload/storage/v1/b/bkt/o', 'POST /upload/storage/v1/b/bkt/o',
       'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmetrics.json?alt=media', 'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmodel%2Fweights.bin?alt=media',
     ]);
-    expect(requests[0].query.get('uploadType')).toBe('multipart');
-    expect(requests[0].query.get('name')).toBe('runs/r1/metrics.json');
+    expect(gcs.requests[0].query.get('uploadType')).toBe('multipart');
+    expect(gcs.requests[0].query.get('name')).toBe('runs/r1/metrics.json');
   });
 
   it('answers exists from object metadata: true when present, false on 404', async () => {
     const s = store();
     await s.write(s.uri('here.txt'), 'x');
-    requests.length = 0;
+    gcs.requests.length = 0;
     expect(await s.exists(s.uri('here.txt'))).toBe(true);
     expect(await s.exists(s.uri('gone.txt'))).toBe(false);
     expect(sent()).toEqual(['GET /storage/v1/b/bkt/o/runs%2Fhere.txt', 'GET /storage/v1/b/bkt/o/runs%2Fgone.txt']);
@@ -168,9 +82,9 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
     const s = store();
     const names = ['r1/a.json', 'r1/b.json', 'r1/model/w.bin', 'r10/x.json', 'r2/y.json'];
     for (const n of names) await s.write(s.uri(n), n);
-    requests.length = 0;
+    gcs.requests.length = 0;
     expect(await s.list(s.uri('r1/'))).toEqual(['gs://bkt/runs/r1/a.json', 'gs://bkt/runs/r1/b.json', 'gs://bkt/runs/r1/model/w.bin']);
-    expect(requests.map((r) => [r.path, r.query.get('prefix'), r.query.get('pageToken')])).toEqual([
+    expect(gcs.requests.map((r) => [r.path, r.query.get('prefix'), r.query.get('pageToken')])).toEqual([
       ['/storage/v1/b/bkt/o', 'runs/r1/', null], ['/storage/v1/b/bkt/o', 'runs/r1/', '2'],
     ]);
     expect(await s.list(s.uri('r1'))).toHaveLength(4);
@@ -189,14 +103,14 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
     for (const op of [() => s.read('file:///tmp/x'), () => s.write('file:///tmp/x', 'x'), () => s.exists('/tmp/x'), () => s.list('http://bkt/runs')]) {
       await expect(op()).rejects.toMatchObject({ code: 'ARTIFACT.BAD_URI', retryable: false, message: expect.stringMatching(/^expected a gs:\/\/ URI, got /) });
     }
-    expect(requests).toEqual([]);
+    expect(gcs.requests).toEqual([]);
   });
 
   it('maps 5xx to a retryable ARTIFACT.UNAVAILABLE and other 4xx to a permanent ARTIFACT.REJECTED', async () => {
     const s = store();
-    failWith = 503;
+    gcs.failWith = 503;
     await expect(s.read(s.uri('a'))).rejects.toMatchObject({ code: 'ARTIFACT.UNAVAILABLE', retryable: true, details: { uri: 'gs://bkt/runs/a', code: 503 } });
-    failWith = 403;
+    gcs.failWith = 403;
     await expect(s.write(s.uri('a'), 'x')).rejects.toMatchObject({ code: 'ARTIFACT.REJECTED', retryable: false, details: { uri: 'gs://bkt/runs/a', code: 403 } });
   });
 });

@@ -4,15 +4,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalModelServing, type Predictor } from '../../shared/adapters/local/local.model-serving.js';
 import { createPredictionHandler, type PredictionHandlerOptions } from '../../shared/adapters/local/prediction-endpoint.js';
 import { SqlitePredictionLog } from '../../shared/adapters/local/sqlite.prediction-log.js';
+import { ValidationError } from '../../shared/domain/errors.js';
 import { staticAuthClient } from '../support/fake-gcp-server.js';
 
 const PREDICT = '/v1/projects/demo/locations/local/endpoints/ep:predict';
+const EXPLAIN = '/v1/projects/demo/locations/local/endpoints/ep:explain';
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 
-/** Version 1 predicts revenue * 10, version 2 revenue * 20 (artifact URI `mem://<factor>`). */
+/**
+ * Version 1 predicts revenue * 10, version 2 revenue * 20 (artifact URI `mem://<factor>`); like the real
+ * model, a row without revenue is a PREDICT.INPUT_INVALID naming the field. Only version 2 explains
+ * (all of the prediction is attributed to revenue).
+ */
 const loadPredictor = async (uri: string): Promise<Predictor> => {
   const factor = Number(uri.slice('mem://'.length));
-  return { predict: async (rows) => rows.map((r) => Number(r.revenue) * factor) };
+  const predict = async (rows: Record<string, unknown>[]): Promise<number[]> => {
+    const missing = rows.flatMap((r, i) => (r.revenue === undefined ? [{ path: `instances[${i}].revenue`, message: 'is required' }] : []));
+    if (missing.length > 0) throw new ValidationError('prediction rows', missing, 'PREDICT.INPUT_INVALID');
+    return rows.map((r) => Number(r.revenue) * factor);
+  };
+  const explain = async (rows: Record<string, unknown>[]) => (await predict(rows)).map((p) => ({
+    attributions: [{ baselineOutputValue: 0, instanceOutputValue: p, featureAttributions: { revenue: p }, outputIndex: [-1], approximationError: 0 }],
+  }));
+  return factor === 20 ? { predict, explain } : { predict };
 };
 
 interface Stack { base: string; serving: LocalModelServing; log: SqlitePredictionLog; server: Server }
@@ -57,7 +71,9 @@ describe('prediction endpoint', () => {
     const { log } = await start({ '1.0.0': 100 });
     const res = await post(PREDICT, { instances: [{ revenue: 2, market_condition: 'bull' }, { revenue: 3 }] }, { 'x-request-id': 'abc' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ predictions: [20, 30], deployedModelId: '1.0.0' });
+    expect(res.body).toEqual({
+      predictions: [20, 30], deployedModelId: '1.0.0', metadata: { requestId: 'abc', requestIds: ['abc:0', 'abc:1'], modelVersion: '1.0.0' },
+    });
     expect(res.headers.get('x-request-id')).toBe('abc');
     const logged = await log.recent('ipo', {});
     expect(logged.map((r) => [r.requestId, r.version, r.prediction, r.marketCondition, r.predictedAt, r.endpointId]).sort()).toEqual([
@@ -108,7 +124,7 @@ describe('prediction endpoint', () => {
     ['a body without instances', { rows: [] }, 'instances', /must be an array/],
     ['empty instances', { instances: [] }, 'instances', /must not be empty/],
     ['too many instances', { instances: Array.from({ length: 1001 }, () => ({})) }, 'instances', /at most 1000/],
-    ['a non-object instance', { instances: [{ revenue: 1 }, [1, 2], 'x'] }, 'instances[1]', /instances\[2\]: must be an object of feature values, got a string/],
+    ['a non-object instance', { instances: [{ revenue: 1 }, [1, 2], 'x'] }, 'instances[1]', /instances\[2\]: must be an object of feature values, got string/],
     ['a non-string market condition', { instances: [{ market_condition: 3 }] }, 'instances[0].market_condition', /must be a string/],
     ['invalid JSON', '{"instances": [', '', /not valid JSON/],
   ])('rejects %s with 400 naming the field, logging nothing', async (_name, body, path, message) => {
@@ -153,6 +169,62 @@ describe('prediction endpoint', () => {
     expect(res.body).not.toHaveProperty('predictions');
   });
 
+  it('takes the request id from parameters.requestId before the header, and logs under it', async () => {
+    const { log } = await start({ '1.0.0': 100 });
+    const res = await post(PREDICT, { instances: [{ revenue: 1 }], parameters: { requestId: 'from-body' } }, { 'x-request-id': 'from-header' });
+    expect(res.headers.get('x-request-id')).toBe('from-body');
+    expect((res.body.metadata as { requestIds: string[] }).requestIds).toEqual(['from-body']);
+    expect((await log.recent('ipo', {})).map((r) => r.requestId)).toEqual(['from-body']);
+    const bad = await post(PREDICT, { instances: [{ revenue: 1 }], parameters: { requestId: 7 } });
+    expect((bad.body.error as { details: { path: string }[] }).details.map((d) => d.path)).toEqual(['parameters.requestId']);
+  });
+
+  it('maps the model\'s input validation error to 400 naming the instance and field, logging nothing', async () => {
+    const { log } = await start({ '1.0.0': 100 });
+    const res = await post(PREDICT, { instances: [{ revenue: 1 }, {}] });
+    expect(res.status).toBe(400);
+    const error = res.body.error as { status: string; message: string; details: { path: string; message: string }[] };
+    expect(error.status).toBe('INVALID_ARGUMENT');
+    expect(error.details).toEqual([{ path: 'instances[1].revenue', message: 'is required' }]);
+    expect(error.message).toMatch(/instances\[1\]\.revenue: is required/);
+    expect(await log.recent('ipo', {})).toEqual([]);
+  });
+
+  it('rejects a body over Vertex AI\'s 1.5 MB request limit with 413', async () => {
+    await start({ '1.0.0': 100 });
+    const res = await post(PREDICT, { instances: [{ revenue: 1, padding: 'x'.repeat(1.6 * 1024 * 1024) }] });
+    expect(res.status).toBe(413);
+    expect((res.body.error as { status: string; message: string })).toMatchObject({ status: 'RESOURCE_EXHAUSTED', message: expect.stringMatching(/1572864-byte limit/) });
+  });
+
+  it('explains in Vertex AI shape with the version the request id routes to, without logging', async () => {
+    const { log } = await start({ '1.1.0': 100 });
+    const res = await post(EXPLAIN, { instances: [{ revenue: 2 }, { revenue: 3 }] }, { 'x-request-id': 'e1' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      deployedModelId: '1.1.0', predictions: [40, 60],
+      explanations: [40, 60].map((p) => ({ attributions: [{ baselineOutputValue: 0, instanceOutputValue: p, featureAttributions: { revenue: p }, outputIndex: [-1], approximationError: 0 }] })),
+    });
+    expect(await log.recent('ipo', {})).toEqual([]);
+    const invalid = await post(EXPLAIN, { instances: [{}] });
+    expect(invalid.status).toBe(400);
+    expect((invalid.body.error as { details: { path: string }[] }).details[0].path).toBe('instances[0].revenue');
+  });
+
+  it('answers 501 naming the version when its model has no explanations, and 501 when the endpoint has no explain at all', async () => {
+    await start({ '1.0.0': 100 });
+    const res = await post(EXPLAIN, { instances: [{ revenue: 2 }] });
+    expect(res.status).toBe(501);
+    expect(res.body.error).toMatchObject({ status: 'UNIMPLEMENTED', message: expect.stringMatching(/version 1\.0\.0 does not provide explanations/) });
+    await new Promise<void>((resolve) => (stack as Stack).server.close(() => resolve()));
+    (stack as Stack).log.close();
+    stack = undefined;
+    const serving = new LocalModelServing({ loadPredictor });
+    await serving.apply({ endpointId: 'ep', modelId: 'ipo', split: { '1.1.0': 100 }, artifacts: { '1.1.0': 'mem://20' } });
+    await start(undefined, { serving: { predict: (e, i, r) => serving.predict(e, i, r) } });
+    expect((await post(EXPLAIN, { instances: [{ revenue: 2 }] })).status).toBe(501);
+  });
+
   it('is reachable by the real Vertex AI PredictionServiceClient', async () => {
     const { base } = await start({ '1.1.0': 100 });
     const { v1, helpers } = await import('@google-cloud/aiplatform');
@@ -165,6 +237,7 @@ describe('prediction endpoint', () => {
     });
     expect(response.deployedModelId).toBe('1.1.0');
     expect(response.predictions?.map((v) => v.numberValue)).toEqual([80]);
+    expect(helpers.fromValue(response.metadata as never)).toMatchObject({ modelVersion: '1.1.0', requestIds: [expect.any(String)] });
     await client.close();
   });
 });

@@ -96,7 +96,7 @@ beforeEach(async () => {
   vertex = new FakeVertex(server);
   vertex.install();
   serving = new VertexModelServing({
-    projectId: 'p', location: 'us-central1', servingImage: 'img', fallback: true,
+    projectId: 'p', location: 'us-central1', servingImage: 'img', containerEnv: { BIGQUERY_DATASET: 'ds' }, fallback: true,
     client: { apiEndpoint: '127.0.0.1', port: server.port, protocol: 'http', authClient: staticAuthClient() },
   });
 });
@@ -116,6 +116,10 @@ describe('VertexModelServing (real clients, fake server)', () => {
       modelId: 'ipo',
       model: { displayName: 'ipo', artifactUri: 'gs://b/runs/1/model', versionAliases: ['v1-0-0'], containerSpec: { imageUri: 'img' } },
     });
+    // The serving container learns the model identity it logs predictions under from its environment.
+    expect((bodyOf('POST', `${LOC}/models:upload`) as { model: { containerSpec: { env: unknown[] } } }).model.containerSpec.env).toEqual([
+      { name: 'BIGQUERY_DATASET', value: 'ds' }, { name: 'IPO_MODEL_ID', value: 'ipo' }, { name: 'IPO_MODEL_VERSION', value: '1.0.0' }, { name: 'GCP_PROJECT', value: 'p' },
+    ]);
     expect(bodyOf('POST', `${ENDPOINT}:deployModel`)).toMatchObject({
       trafficSplit: { 0: 100 },
       deployedModel: { model: 'projects/p/locations/us-central1/models/ipo@1', displayName: 'ipo@1.0.0', dedicatedResources: { minReplicaCount: 1, maxReplicaCount: 3 } },

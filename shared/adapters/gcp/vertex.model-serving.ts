@@ -32,6 +32,8 @@ export interface VertexModelServingOptions {
   endpointId?: string;
   /** Serving container for uploaded versions; default `<location>-docker.pkg.dev/<project>/ipo-mlops/serving:latest`. */
   servingImage?: string;
+  /** Extra environment of the serving container (e.g. `BIGQUERY_DATASET`), next to the model identity set on every upload. */
+  containerEnv?: Record<string, string>;
   /** Default `n1-standard-2`. */
   machineType?: string;
   /** Replicas of the version with the largest share when the deployment gives none; default 1..3 (others 1..1). */
@@ -147,7 +149,12 @@ export class VertexModelServing implements ModelServing {
       ...(parentExists ? { parentModel: modelName } : { modelId: registryId(modelId) }),
       model: {
         displayName: modelId, artifactUri, versionAliases: [versionAlias(version)], labels: { semver: versionAlias(version) },
-        containerSpec: { imageUri: this.options.servingImage ?? `${this.options.location}-docker.pkg.dev/${this.options.projectId}/ipo-mlops/serving:latest` },
+        containerSpec: {
+          imageUri: this.options.servingImage ?? `${this.options.location}-docker.pkg.dev/${this.options.projectId}/ipo-mlops/serving:latest`,
+          // The container logs each prediction with the semver that served it (shared/serving/config.ts).
+          env: Object.entries({ ...this.options.containerEnv, IPO_MODEL_ID: modelId, IPO_MODEL_VERSION: version, GCP_PROJECT: this.options.projectId })
+            .map(([name, value]) => ({ name, value })),
+        },
       },
     }));
     const [uploaded] = await call(`upload ${version}`, () => operation.promise());

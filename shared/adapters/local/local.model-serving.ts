@@ -6,11 +6,15 @@
  */
 import { PermanentError, ValidationError, type Issue } from '../../domain/errors.js';
 import type { DesiredDeployment, ModelServing } from '../../ports/model-serving.js';
+import { canExplain, explainRows, explainUnsupported } from '../../serving/explainable.js';
+import type { Explanation } from '../../serving/vertex-protocol.js';
 import { AsyncMutex } from './async-mutex.js';
 
 /** A loaded model (with its saved preprocessing) that predicts one number per raw instance. */
 export interface Predictor {
   predict(rows: Record<string, unknown>[]): Promise<number[]>;
+  /** Feature attributions per row, when the model family provides them. */
+  explain?(rows: Record<string, unknown>[]): Promise<Explanation[]>;
   /** Release memory (tensors); called when the version is unloaded or a failed apply is compensated. */
   close?(): Promise<void>;
 }
@@ -88,18 +92,35 @@ export class LocalModelServing implements ModelServing {
 
   /** Predict with the version the request id routes to; throws SERVING.NO_DEPLOYMENT when none is live. */
   async predict(endpointId: string, instances: Record<string, unknown>[], requestId: string): Promise<ServedPrediction> {
+    const { version, predictor } = this.routed(endpointId, requestId);
+    return { predictions: await predictWith(version, predictor, instances), deployedModelId: version };
+  }
+
+  /** Explain with the version the request id routes to; SERVING.EXPLAIN_UNSUPPORTED when its model cannot. */
+  async explain(endpointId: string, instances: Record<string, unknown>[], requestId: string): Promise<ServedPrediction & { explanations: Explanation[] }> {
+    const { version, predictor } = this.routed(endpointId, requestId);
+    if (!canExplain(predictor)) throw explainUnsupported(`version ${version}`);
+    const explanations = await explainRows(predictor, instances);
+    return { predictions: await predictWith(version, predictor, instances), deployedModelId: version, explanations };
+  }
+
+  private routed(endpointId: string, requestId: string): { version: string; predictor: Predictor } {
     const state = this.endpoints.get(endpointId);
     const version = state === undefined ? undefined : pickVersion(state.split, requestId);
     const loaded = version === undefined ? undefined : state?.models.get(version);
     if (version === undefined || loaded === undefined) {
       throw new PermanentError('SERVING.NO_DEPLOYMENT', `no model version is deployed on endpoint ${endpointId}`, { endpointId });
     }
-    const predictions = await loaded.predictor.predict(instances);
-    if (predictions.length !== instances.length) {
-      throw new PermanentError('SERVING.PREDICTOR_FAILED', `version ${version} returned ${predictions.length} predictions for ${instances.length} instances`);
-    }
-    return { predictions, deployedModelId: version };
+    return { version, predictor: loaded.predictor };
   }
+}
+
+async function predictWith(version: string, predictor: Predictor, instances: Record<string, unknown>[]): Promise<number[]> {
+  const predictions = await predictor.predict(instances);
+  if (predictions.length !== instances.length) {
+    throw new PermanentError('SERVING.PREDICTOR_FAILED', `version ${version} returned ${predictions.length} predictions for ${instances.length} instances`);
+  }
+  return predictions;
 }
 
 const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
