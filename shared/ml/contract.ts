@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, type Issue } from '../domain/errors.js';
+import { MODEL_FAMILIES } from './model-families.js';
 
 /** Column types a contract can declare. */
 export const COLUMN_TYPES = ['numeric', 'categorical', 'date', 'id'] as const;
@@ -61,6 +62,14 @@ const contractSchema = z.object({
   features: z.array(featureSpec).min(1),
   split: z.object({ train: z.number().gt(0).lt(1), validation: z.number().gt(0).lt(1) }).default({ train: 0.7, validation: 0.15 }),
   minRows: z.number().int().min(1).default(50),
+  /** Which model families to train and choose from on the validation split (default: trees, mlp, ridge). */
+  model: z.object({
+    families: z.array(z.enum(MODEL_FAMILIES)).min(1).optional(),
+    /** Members of the `mlp-ensemble` family (default 5). */
+    mlpSeeds: z.number().int().min(1).max(20).optional(),
+    /** Candidates above this overfitting indicator are chosen only if none is within it (default 2; null: no bound). */
+    maxOverfitting: z.number().positive().nullable().optional(),
+  }).strict().optional(),
 });
 /** A parsed, checked data contract. */
 export type DataContract = z.output<typeof contractSchema>;
@@ -121,12 +130,19 @@ function crossCheck(c: DataContract): Issue[] {
   });
   if (!c.features.some((f) => f.input)) issues.push({ path: 'features', message: 'at least one feature must be a model input' });
   if (c.split.train + c.split.validation >= 1) issues.push({ path: 'split', message: 'train + validation must leave a test share' });
+  const families = c.model?.families ?? [];
+  if (new Set(families).size !== families.length) issues.push({ path: 'model.families', message: 'each family may be named once' });
+  if (families.includes('mlp-ensemble') && c.model?.mlpSeeds === 1) issues.push({ path: 'model.mlpSeeds', message: 'an mlp-ensemble needs at least 2 seeds' });
   return issues;
 }
 
-/** A stable SHA-256 of the contract (key order normalised). */
+/**
+ * A stable SHA-256 of the contract's data and features (key order normalised). The `model` section is
+ * left out: which families compete does not change what data a model reads, so it is no new major version.
+ */
 export function contractHash(c: DataContract): string {
-  return createHash('sha256').update(stableStringify(c)).digest('hex');
+  const { model: _model, ...data } = c;
+  return createHash('sha256').update(stableStringify(data)).digest('hex');
 }
 
 /** JSON with sorted object keys, so equal values hash equally. */

@@ -52,4 +52,17 @@ describe('data contract', () => {
     const reordered = parseContract(Object.fromEntries(Object.entries(clone()).reverse()));
     expect(contractHash(reordered)).toBe(contractHash(DEFAULT_CONTRACT));
   });
+
+  it('names the model families once each and needs two seeds for an ensemble', () => {
+    expect(issuesOf({ ...clone(), model: { families: ['trees', 'trees'] } })).toContainEqual('model.families: each family may be named once');
+    expect(issuesOf({ ...clone(), model: { families: ['mlp-ensemble'], mlpSeeds: 1 } })).toContainEqual('model.mlpSeeds: an mlp-ensemble needs at least 2 seeds');
+    expect(issuesOf({ ...clone(), model: { families: ['xgboost'] } }).some((i) => i.startsWith('model.families.0'))).toBe(true);
+  });
+
+  it('leaves the model section out of the hash, so choosing families is no new major version', () => {
+    // The default contract's hash from before model families existed: existing champions keep their major version.
+    expect(contractHash(DEFAULT_CONTRACT)).toBe('065944e056689e0ebe5cbfad9669b407c5816d0e3fbb7251a0c6c4d14ba9ca08');
+    expect(contractHash(parseContract({ ...clone(), model: { families: ['ridge'] } }))).toBe(contractHash(DEFAULT_CONTRACT));
+    expect(contractHash(parseContract({ ...clone(), minRows: 51 }))).not.toBe(contractHash(DEFAULT_CONTRACT));
+  });
 });
