@@ -75,57 +75,88 @@ export function subtractHistogram(target: Histogram, other: Histogram): void {
 
 const score = (g: number, n: number, l2: number): number => (g * g) / (n + l2);
 
-/** The best split of a node with gradient sum G over n rows, or undefined when no split gains anything. */
-export function bestSplit(h: Histogram, rules: SplitRules, G: number, n: number): Split | undefined {
-  let best: Split | undefined;
-  const parent = score(G, n, rules.l2);
-  const consider = (feature: number, gl: number, cl: number, make: () => Omit<Split, 'gain' | 'feature' | 'leftGrad' | 'leftCount'>): void => {
-    const cr = n - cl;
-    if (cl < rules.minSamplesLeaf || cr < rules.minSamplesLeaf) return;
-    const gain = score(gl, cl, rules.l2) + score(G - gl, cr, rules.l2) - parent;
-    if (gain > 1e-12 && (best === undefined || gain > best.gain)) best = { feature, gain, leftGrad: gl, leftCount: cl, ...make() };
-  };
-  for (let f = 0; f < rules.kinds.length; f++) {
-    if (rules.kinds[f] === 'categorical') categoricalSplits(h, f, rules, n, consider);
-    else numericSplits(h, f, rules.bins[f], n, consider);
-  }
-  return best;
+/** The running best candidate, kept as plain numbers so the scan allocates nothing. */
+interface Best {
+  gain: number;
+  feature: number;
+  /** Numeric: last bin going left. Categorical: length of the winning prefix of `order`. */
+  bin: number;
+  missingLeft: boolean;
+  leftGrad: number;
+  leftCount: number;
+  order: number[] | null;
 }
 
-type Consider = (feature: number, gl: number, cl: number, make: () => Omit<Split, 'gain' | 'feature' | 'leftGrad' | 'leftCount'>) => void;
+/** The best split of a node with gradient sum G over n rows, or undefined when no split gains anything. */
+export function bestSplit(h: Histogram, rules: SplitRules, G: number, n: number): Split | undefined {
+  const best: Best = { gain: 1e-12, feature: -1, bin: -1, missingLeft: false, leftGrad: 0, leftCount: 0, order: null };
+  const parent = score(G, n, rules.l2);
+  for (let f = 0; f < rules.kinds.length; f++) {
+    if (rules.kinds[f] === 'categorical') categoricalSplits(h, f, rules, G, n, parent, best);
+    else numericSplits(h, f, rules, G, n, parent, best);
+  }
+  if (best.feature < 0) return undefined;
+  const left = new Uint8Array(SLOTS);
+  let categories: number[] | null = null;
+  if (best.order) {
+    for (let j = 0; j < best.bin; j++) left[best.order[j]] = 1;
+    categories = best.order.slice(0, best.bin).filter((b) => b !== MISSING_BIN).sort((a, b) => a - b);
+    // Without missing values at the node, a later missing value goes with the larger child.
+    if (!best.order.includes(MISSING_BIN)) left[MISSING_BIN] = best.leftCount >= n - best.leftCount ? 1 : 0;
+  } else {
+    left.fill(1, 0, best.bin + 1);
+    left[MISSING_BIN] = best.missingLeft ? 1 : 0;
+  }
+  return { feature: best.feature, gain: best.gain, bin: best.order ? -1 : best.bin, categories, missingLeft: left[MISSING_BIN] === 1, left, leftGrad: best.leftGrad, leftCount: best.leftCount };
+}
 
-function numericSplits(h: Histogram, f: number, nb: number, n: number, consider: Consider): void {
+/** Record a candidate if it is allowed and better. */
+function offer(best: Best, rules: SplitRules, parent: number, G: number, n: number, feature: number, gl: number, cl: number, bin: number, missingLeft: boolean, order: number[] | null): void {
+  const cr = n - cl;
+  if (cl < rules.minSamplesLeaf || cr < rules.minSamplesLeaf) return;
+  const gain = score(gl, cl, rules.l2) + score(G - gl, cr, rules.l2) - parent;
+  if (gain <= best.gain) return;
+  best.gain = gain;
+  best.feature = feature;
+  best.bin = bin;
+  best.missingLeft = missingLeft;
+  best.leftGrad = gl;
+  best.leftCount = cl;
+  best.order = order;
+}
+
+function numericSplits(h: Histogram, f: number, rules: SplitRules, G: number, n: number, parent: number, best: Best): void {
   const base = f * SLOTS;
+  const nb = rules.bins[f];
   const gm = h.grad[base + MISSING_BIN];
   const cm = h.count[base + MISSING_BIN];
-  const mask = (b: number, missingLeft: boolean): Uint8Array => {
-    const left = new Uint8Array(SLOTS);
-    left.fill(1, 0, b + 1);
-    left[MISSING_BIN] = missingLeft ? 1 : 0;
-    return left;
-  };
   let gl = 0;
   let cl = 0;
   // With missing values at the node both directions are tried, and "every value left, missing right"
   // (b = nb - 1) is a split too; without, missing values go with the larger child.
   const last = cm > 0 ? nb - 1 : nb - 2;
   for (let b = 0; b <= last; b++) {
+    const c = h.count[base + b];
+    if (c === 0 && b < last) continue; // an empty bin gives the same split as the previous one
     gl += h.grad[base + b];
-    cl += h.count[base + b];
-    const missingLeftByDefault = cl >= n - cm - cl;
-    consider(f, gl, cl, () => ({ bin: b, categories: null, missingLeft: cm > 0 ? false : missingLeftByDefault, left: mask(b, cm > 0 ? false : missingLeftByDefault) }));
-    if (cm > 0 && b < nb - 1) consider(f, gl + gm, cl + cm, () => ({ bin: b, categories: null, missingLeft: true, left: mask(b, true) }));
+    cl += c;
+    if (cm > 0) {
+      offer(best, rules, parent, G, n, f, gl, cl, b, false, null);
+      if (b < nb - 1) offer(best, rules, parent, G, n, f, gl + gm, cl + cm, b, true, null);
+    } else {
+      offer(best, rules, parent, G, n, f, gl, cl, b, cl >= n - cl, null);
+    }
   }
 }
 
-function categoricalSplits(h: Histogram, f: number, rules: SplitRules, n: number, consider: Consider): void {
+function categoricalSplits(h: Histogram, f: number, rules: SplitRules, G: number, n: number, parent: number, best: Best): void {
   const base = f * SLOTS;
   // Fisher's ordering: sort the categories present (missing is one more) by smoothed mean gradient;
   // the best partition into two sets is then one of the prefixes of that order.
   const present: number[] = [];
   for (let b = 0; b < rules.bins[f]; b++) if (h.count[base + b] > 0) present.push(b);
-  const hasMissing = h.count[base + MISSING_BIN] > 0;
-  if (hasMissing) present.push(MISSING_BIN);
+  if (h.count[base + MISSING_BIN] > 0) present.push(MISSING_BIN);
+  if (present.length < 2) return;
   const ratio = (b: number): number => h.grad[base + b] / (h.count[base + b] + rules.catSmooth);
   present.sort((a, b) => ratio(a) - ratio(b) || a - b);
   let gl = 0;
@@ -133,14 +164,6 @@ function categoricalSplits(h: Histogram, f: number, rules: SplitRules, n: number
   for (let k = 0; k < present.length - 1; k++) {
     gl += h.grad[base + present[k]];
     cl += h.count[base + present[k]];
-    const prefix = k + 1;
-    consider(f, gl, cl, () => {
-      const left = new Uint8Array(SLOTS);
-      for (let j = 0; j < prefix; j++) left[present[j]] = 1;
-      const categories = present.slice(0, prefix).filter((b) => b !== MISSING_BIN).sort((a, b) => a - b);
-      // Without missing values at the node, a later missing value goes with the larger child.
-      if (!hasMissing) left[MISSING_BIN] = cl >= n - cl ? 1 : 0;
-      return { bin: -1, categories, missingLeft: left[MISSING_BIN] === 1, left };
-    });
+    offer(best, rules, parent, G, n, f, gl, cl, k + 1, false, present);
   }
 }
