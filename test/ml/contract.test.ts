@@ -65,4 +65,26 @@ describe('data contract', () => {
     expect(contractHash(parseContract({ ...clone(), model: { families: ['ridge'] } }))).toBe(contractHash(DEFAULT_CONTRACT));
     expect(contractHash(parseContract({ ...clone(), minRows: 51 }))).not.toBe(contractHash(DEFAULT_CONTRACT));
   });
+
+  it('states the column-name rule and the offending name', () => {
+    const c = clone();
+    (c.columns as { name: string }[])[2].name = '2nd sector';
+    expect(issuesOf(c)).toContainEqual('columns.2.name: must start with a letter or "_" and contain only letters, digits, spaces, "_", "." or "-"; got "2nd sector"');
+  });
+
+  it('rejects unknown keys (a typo never falls back to a default silently)', () => {
+    const c = clone();
+    (c.columns as Record<string, unknown>[])[3].maxMissingrate = 0.1;
+    expect(issuesOf(c)).toContainEqual(expect.stringMatching(/^columns\.3: .*maxMissingrate/));
+  });
+
+  it('checks the new vocabulary: date parts read date columns, parsers belong to numeric columns, rows splits and $schema', () => {
+    const c = clone();
+    (c.features as unknown[]).push({ name: 'yr', kind: 'date_part', source: 'revenue', part: 'year' }, { name: 'q', kind: 'date_part', source: 'fiscal_quarter', part: 'quarter' });
+    (c.columns as Record<string, unknown>[])[2].parse = 'range';
+    expect(issuesOf(c)).toEqual(['features.14: "date_part" needs a date source; "revenue" is numeric', 'columns.2.parse: only numeric columns take a parser; "sector" is categorical']);
+    const ok = parseContract({ ...clone(), $schema: './data-contract.schema.json', split: { train: 0.6, validation: 0.2, by: 'rows' }, features: [...(clone().features as unknown[]), { name: 'q', kind: 'date_part', source: 'fiscal_quarter', part: 'quarter' }] });
+    expect(ok.split.by).toBe('rows');
+    expect(contractHash({ ...ok, $schema: 'elsewhere' })).toBe(contractHash(ok));
+  });
 });
