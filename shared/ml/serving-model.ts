@@ -3,6 +3,7 @@
  * rows become inputs exactly as in training. Rows of the same entity are treated as its history in
  * time order. Rows are checked against the contract first (PREDICT.INPUT_INVALID names each field).
  */
+import { ValidationError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { readJson } from './artifacts.js';
 import type { DataContract } from './contract.js';
@@ -16,7 +17,10 @@ import { useBackend, type TfBackend } from './tf-backend.js';
 
 export type { RawRow } from './serving-inputs.js';
 
-/** Options of `explain`: sampled-Shapley feature orders per instance (default 20) and the seed. */
+/** Most sampled-Shapley orders an explanation may ask for (each costs one model call per feature and row). */
+export const MAX_PATHS = 500;
+
+/** Options of `explain`: sampled-Shapley feature orders per instance (default 20, at most 500) and the seed (default 0). */
 export interface ExplainOptions {
   paths?: number;
   seed?: number;
@@ -70,9 +74,13 @@ export async function loadServingModel(store: ArtifactStore, artifactUri: string
       return Array.from(predictor.predict(features, all), (z) => targetFromModel(preprocessing.target, z));
     },
     explain(rows, opts = {}) {
+      const paths = opts.paths ?? DEFAULT_PATHS;
+      if (!Number.isInteger(paths) || paths < 1 || paths > MAX_PATHS) {
+        throw new ValidationError('explanation options', [{ path: 'paths', message: `must be an integer from 1 to ${MAX_PATHS}; got ${paths}` }], 'PREDICT.INPUT_INVALID');
+      }
       const { features, all } = prepare(rows);
       if (all.length === 0) return [];
-      return predictor.attribute(features, all, { paths: opts.paths ?? DEFAULT_PATHS, seed: opts.seed ?? 0 }).map((v) => toVertexExplanation(preprocessing, v));
+      return predictor.attribute(features, all, { paths, seed: opts.seed ?? 0 }).map((v) => toVertexExplanation(preprocessing, v));
     },
     dispose() {
       predictor.dispose();

@@ -6,6 +6,7 @@ import { FsArtifactStore } from '../../shared/adapters/local/fs.artifact-store.j
 import { artifactPath, readJson } from '../../shared/ml/artifacts.js';
 import type { BaselineDistributions } from '../../shared/ml/baseline-distributions.js';
 import { parseCsv } from '../../shared/ml/csv.js';
+import type { Importances } from '../../shared/ml/explanations.js';
 import type { Lineage } from '../../shared/ml/lineage.js';
 import { runPipeline, type PipelineProgress } from '../../shared/ml/pipeline.js';
 import { generateSampleCsv } from '../../shared/ml/sample-data.generator.js';
@@ -61,6 +62,13 @@ describe('training pipeline on the default generated dataset', () => {
     expect(['wasm', 'cpu']).toContain(lineage.code.backend);
     expect(lineage.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(lineage.model).toMatchObject({ family: 'mlp', candidates: [{ family: 'trees', eligible: false }, { family: 'mlp', eligible: true }] });
+    // Global importances of the chosen MLP: mean |sampled Shapley| over validation rows, on the log scale.
+    // The generator values a company at about its market cap, so that input leads.
+    const importances = await readJson<Importances>(store, request.artifactUri, 'importances');
+    expect(importances).toMatchObject({ family: 'mlp', method: 'sampled-shapley', split: 'validation', scale: 'log', rows: 200 });
+    expect(importances.features[0].feature).toBe('log_market_cap');
+    const shares = importances.features.map((f) => f.meanAbsAttribution);
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
     const baseline = await readJson<BaselineDistributions>(store, request.artifactUri, 'baseline');
     expect(baseline.features.log_market_cap).toMatchObject({ kind: 'numeric' });
     expect(baseline.columns.sector).toMatchObject({ kind: 'categorical' });
