@@ -7,9 +7,10 @@ import { errorMessage } from '../domain/errors.js';
 import type { MetricSet } from '../domain/state.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ModelInspector, RunEvaluation } from '../ports/model-inspector.js';
-import { readJson } from '../ml/artifacts.js';
+import { artifactPath, readJson } from '../ml/artifacts.js';
 import { parseCsv } from '../ml/csv.js';
 import type { Evaluation } from '../ml/evaluation.js';
+import type { Importances } from '../ml/explanations.js';
 import { parseNumber, parsePeriod } from '../ml/frame.js';
 import type { Lineage } from '../ml/lineage.js';
 import { targetMetrics, type RegressionMetrics } from '../ml/metrics.js';
@@ -60,6 +61,7 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
       const lineage = await readJson<Lineage>(store, artifactUri, 'lineage');
       const validation = await readJson<ValidationReport>(store, artifactUri, 'validation');
       const family = metrics.chosenFamily ?? 'mlp';
+      const importances = (await store.exists(artifactPath(artifactUri, 'importances'))) ? await readJson<Importances>(store, artifactUri, 'importances') : undefined;
       return {
         metrics: { ...toMetricSet(metrics.test, metrics.overfittingIndicator), family },
         baselineMetrics: toMetricSet(metrics.baseline, Number.NaN),
@@ -68,7 +70,7 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
           contractHash: lineage.contract.sha256, datasetFingerprint: lineage.dataset.sha256, rows: lineage.dataset.rows,
           dataSnapshotAt: lineage.finishedAt, contract: lineage.contract, dataset: lineage.dataset, parameters: lineage.parameters,
           split: lineage.split, code: lineage.code, timings: lineage.timings,
-          model: { family, candidates: lineage.model?.candidates ?? [], families: familyMetricSets(metrics) },
+          model: { family, candidates: lineage.model?.candidates ?? [], families: familyMetricSets(metrics), ...(importances ? { importances } : {}) },
         },
         slices: { slices: metrics.slices, trainValidationGap: metrics.trainValidationGap, training: { family, epochsRun: metrics.training.epochsRun, bestEpoch: metrics.training.bestEpoch } },
       };

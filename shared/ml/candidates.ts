@@ -70,18 +70,7 @@ export async function trainCandidates(d: PreparedData, hp: Hyperparameters, seed
   };
   for (const family of spec.families) {
     if (family === 'trees') {
-      const every = Math.max(1, Math.ceil(hp.treeMaxIterations / 100));
-      const params = { maxIterations: hp.treeMaxIterations, learningRate: hp.treeLearningRate, maxLeafNodes: hp.treeMaxLeafNodes, maxDepth: hp.treeMaxDepth, minSamplesLeaf: hp.treeMinSamplesLeaf, l2: hp.treeL2, maxBins: hp.treeMaxBins, patience: hp.treePatience };
-      const r = trainTrees(
-        { x: treeMatrix(d.preprocessing, d.features, d.split.train), y: train.y },
-        { x: treeMatrix(d.preprocessing, d.features, d.split.validation), y: val.y },
-        params,
-        (log) => (log.epoch % every === 0 ? onProgress?.({ family, log, epochs: hp.treeMaxIterations }) : undefined),
-      );
-      candidates.push({
-        predictor: treesPredictor(d.preprocessing, r.model), artifact: { kind: 'trees', model: r.model },
-        training: { family, epochsRun: r.history.length, bestEpoch: r.bestIteration, stoppedEarly: r.stoppedEarly, history: r.history },
-      });
+      candidates.push(treesCandidate(d, hp, train.y, val.y, onProgress));
     } else if (family === 'mlp') {
       const r = await mlp(0, family);
       const score = (x: Float32Array, rows: number): Float32Array => predictMlp(r.model, { values: x, rows, cols: train.x.cols });
@@ -97,6 +86,22 @@ export async function trainCandidates(d: PreparedData, hp: Hyperparameters, seed
     }
   }
   return { candidates, ridge };
+}
+
+/** Boost trees on the same rows and targets; progress every 1% of the iteration budget. */
+function treesCandidate(d: PreparedData, hp: Hyperparameters, trainY: Float32Array, valY: Float32Array, onProgress?: (p: FamilyProgress) => void): Candidate {
+  const every = Math.max(1, Math.ceil(hp.treeMaxIterations / 100));
+  const params = { maxIterations: hp.treeMaxIterations, learningRate: hp.treeLearningRate, maxLeafNodes: hp.treeMaxLeafNodes, maxDepth: hp.treeMaxDepth, minSamplesLeaf: hp.treeMinSamplesLeaf, l2: hp.treeL2, maxBins: hp.treeMaxBins, patience: hp.treePatience };
+  const r = trainTrees(
+    { x: treeMatrix(d.preprocessing, d.features, d.split.train), y: trainY },
+    { x: treeMatrix(d.preprocessing, d.features, d.split.validation), y: valY },
+    params,
+    (log) => (log.epoch % every === 0 ? onProgress?.({ family: 'trees', log, epochs: hp.treeMaxIterations }) : undefined),
+  );
+  return {
+    predictor: treesPredictor(d.preprocessing, r.model), artifact: { kind: 'trees', model: r.model },
+    training: { family: 'trees', epochsRun: r.history.length, bestEpoch: r.bestIteration, stoppedEarly: r.stoppedEarly, history: r.history },
+  };
 }
 
 /** The mean of the members' outputs. */

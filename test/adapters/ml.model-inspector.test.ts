@@ -56,6 +56,8 @@ describe('mlModelInspector', () => {
     expect(Object.keys(model.families)).toEqual(['trees', 'mlp']);
     expect(model.families.mlp.test).toMatchObject({ r2: e.metrics.r2, mape: e.metrics.mape, logScale: e.metrics.logScale });
     expect(model.families.trees.validation.logScale).toBeDefined();
+    // Global importances travel with the version, for the console.
+    expect(e.lineage.model).toMatchObject({ importances: { family: 'mlp', method: 'sampled-shapley', features: expect.arrayContaining([expect.objectContaining({ feature: 'log_market_cap' })]) } });
     // The champion scored on the candidate's periods carries the log-scale metrics too.
     const champion = await inspector.evaluateOn(store.uri('runs/champion'), store.uri('runs/candidate'));
     expect((champion?.logScale as { r2: number }).r2).toBeGreaterThan(0.5);
