@@ -5,18 +5,18 @@
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { PipelineLaunchRequest } from '../ports/pipeline-launcher.js';
 import { writeJson } from './artifacts.js';
-import { disposeCandidates, trainCandidates } from './candidates.js';
+import { disposeCandidates, trainCandidates, type Candidate } from './candidates.js';
 import { contractHash, parseContractText, type DataContract } from './contract.js';
 import { parseCsv } from './csv.js';
 import { DEFAULT_CONTRACT } from './default-contract.js';
 import type { Evaluation } from './evaluation.js';
-import { globalImportances } from './explanations.js';
+import { globalImportances, type Importances } from './explanations.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import { sha256, type Lineage, type PipelineStep } from './lineage.js';
 import { saveCandidate } from './model-artifacts.js';
 import { modelSpec, type ModelFamily } from './model-families.js';
 import { TFJS_VERSION, useBackend, type TfBackend } from './tf-backend.js';
-import { evaluateCandidates, prepareData } from './training-steps.js';
+import { evaluateCandidates, prepareData, type PreparedData } from './training-steps.js';
 import { gainImportance } from './trees/tree-model.js';
 import { assertValid, validateTable, type ValidationReport } from './validation.js';
 
@@ -89,11 +89,7 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
   try {
     const { evaluation, chosen, baseline, importances } = await step('evaluate', () => {
       const result = evaluateCandidates(frame, contract, prepared, trained.candidates, trained.ridge, spec.maxOverfitting);
-      const { validation, train } = prepared.split;
-      const [rows, split] = validation.length > 0 ? [validation, 'validation' as const] : [train, 'train' as const];
-      const gain = result.chosen.artifact.kind === 'trees' ? gainImportance(result.chosen.artifact.model) : undefined;
-      const imp = globalImportances(prepared.preprocessing, result.chosen.predictor, prepared.features, rows, split, { paths: IMPORTANCE_PATHS, seed: request.seed, ...(gain ? { gain } : {}) });
-      return { ...result, importances: imp };
+      return { ...result, importances: importancesOf(prepared, result.chosen, request.seed) };
     });
     const lineage = await step('artifacts', async () => {
       await saveCandidate(store, request.artifactUri, chosen);
@@ -109,6 +105,13 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
   } finally {
     disposeCandidates(trained.candidates);
   }
+}
+
+/** Global importances of the chosen model over the validation rows (the training rows when there are none). */
+function importancesOf(d: PreparedData, chosen: Candidate, seed: number): Importances {
+  const [rows, split] = d.split.validation.length > 0 ? [d.split.validation, 'validation' as const] : [d.split.train, 'train' as const];
+  const gain = chosen.artifact.kind === 'trees' ? gainImportance(chosen.artifact.model) : undefined;
+  return globalImportances(d.preprocessing, chosen.predictor, d.features, rows, split, { paths: IMPORTANCE_PATHS, seed, ...(gain ? { gain } : {}) });
 }
 
 function modelOf(e: Evaluation): Lineage['model'] {

@@ -60,4 +60,16 @@ describe('sampled Shapley', () => {
     expect(b.values.every((v) => Math.abs(v) < 1e-6)).toBe(true); // the baseline row explains nothing
     expect(a.values).toEqual(sampledShapley(batch, x, 1, baseline, groups, { paths: 40, seed: 3 })[0].values);
   });
+
+  it('scores many instances in bounded batches without changing any attribution', () => {
+    const n = 3000;
+    const many = new Float32Array(n * 5).map((_, k) => Math.sin(k));
+    let largest = 0;
+    const counting: BatchModel = (m, rows) => ((largest = Math.max(largest, rows)), batch(m, rows));
+    const all = sampledShapley(counting, many, n, baseline, groups, { paths: 10, seed: 5 });
+    expect(largest).toBeLessThanOrEqual(100_000);
+    expect(all).toHaveLength(n);
+    const first = sampledShapley(batch, many.subarray(0, 5), 1, baseline, groups, { paths: 10, seed: 5 })[0];
+    expect(all[0]).toEqual(first);
+  });
 });
