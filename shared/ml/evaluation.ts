@@ -1,6 +1,6 @@
 /** Evaluation on the test split: the chosen family and the ridge baseline, every candidate, train/validation gap, overfitting and per-slice metrics. */
 import type { EpochLog } from './mlp.js';
-import { regressionMetrics, type RegressionMetrics } from './metrics.js';
+import { targetMetrics, type RegressionMetrics } from './metrics.js';
 import type { ModelFamily } from './model-families.js';
 
 /** How a family trained: epochs for the MLP (the longest member for an ensemble), boosting iterations for trees, none for ridge. */
@@ -65,8 +65,8 @@ export interface Evaluation {
   training: TrainingRecord;
 }
 
-/** Per-slice metrics for every value of each slice column. */
-export function sliceMetrics(columns: Record<string, (string | null)[]>, rows: number[], actual: ArrayLike<number>, predicted: ArrayLike<number>, previous: ArrayLike<number>): SliceMetrics[] {
+/** Per-slice metrics for every value of each slice column (with `logScale` for a log-transformed target). */
+export function sliceMetrics(transform: 'log' | 'none', columns: Record<string, (string | null)[]>, rows: number[], actual: ArrayLike<number>, predicted: ArrayLike<number>, previous: ArrayLike<number>): SliceMetrics[] {
   const out: SliceMetrics[] = [];
   for (const [column, values] of Object.entries(columns)) {
     const groups = new Map<string, number[]>();
@@ -78,7 +78,7 @@ export function sliceMetrics(columns: Record<string, (string | null)[]>, rows: n
     });
     for (const [value, ks] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const at = (arr: ArrayLike<number>): number[] => ks.map((k) => arr[k]);
-      out.push({ column, value, metrics: regressionMetrics(at(actual), at(predicted), at(previous)) });
+      out.push({ column, value, metrics: targetMetrics(transform, at(actual), at(predicted), at(previous)) });
     }
   }
   return out;

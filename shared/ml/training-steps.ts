@@ -86,7 +86,7 @@ export function evaluateCandidates(frame: Frame, contract: DataContract, d: Prep
     validationLoss: va.loss,
     trainValidationGap: va.loss - tr.loss,
     overfittingIndicator: ratio(va.loss, tr.loss),
-    slices: sliceMetrics(sliceColumns, test, pick(d.target, test), te.pred, pick(prev, test)),
+    slices: sliceMetrics(tt.transform, sliceColumns, test, pick(d.target, test), te.pred, pick(prev, test)),
     training: best.c.training,
   };
   return { evaluation, chosen: best.c, baseline: baselineDistributions(frame, contract, d, tr.pred) };

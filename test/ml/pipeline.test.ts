@@ -33,7 +33,7 @@ describe('training pipeline on the default generated dataset', () => {
     expect(m.beatsBaseline).toBe(true);
     expect(m.overfittingIndicator).toBeCloseTo(m.validationLoss / m.trainLoss, 10);
     expect(m.slices.map((s) => s.value)).toEqual(expect.arrayContaining(['Technology', 'Energy']));
-    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0)).toBe(true);
+    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0 && s.metrics.logScale !== undefined)).toBe(true);
 
     const steps = events.filter((e) => e.kind === 'step' && e.status === 'finished').map((e) => (e.kind === 'step' ? e.step : ''));
     expect(steps).toEqual(['extract', 'validate', 'features', 'split', 'train', 'evaluate', 'artifacts']);
