@@ -1,61 +1,65 @@
 /**
- * Training benchmark: wall time, peak RSS, rows x epochs per second and test R² for 5k, 20k and 50k
- * rows, wasm and cpu backends side by side. Run: `npx tsx bench/train/main.ts [--sizes 5000,20000] [--backends wasm]`.
+ * Training benchmark: each model family (gradient-boosted trees, the MLP, ridge; optionally the MLP
+ * seed ensemble) trained on the same prepared data, side by side: training wall time, iterations,
+ * validation loss, test R² (target and log scale) and test MAPE, on the synthetic company panel (5k and
+ * 20k rows, with and without a regime shift), the housing fixture and an IPO-shaped table.
+ * Run: `npx tsx bench/train/main.ts [--quick] [--sizes 5000,20000] [--backend wasm|cpu] [--ensemble 5]`.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ArtifactStore } from '../../shared/ports/artifact-store.js';
-import { runPipeline } from '../../shared/ml/pipeline.js';
+import { disposeCandidates, trainCandidates } from '../../shared/ml/candidates.js';
+import { parseContract, type DataContract } from '../../shared/ml/contract.js';
+import { parseCsv } from '../../shared/ml/csv.js';
+import { DEFAULT_CONTRACT } from '../../shared/ml/default-contract.js';
+import { parseHyperparameters } from '../../shared/ml/hyperparameters.js';
+import type { ModelFamily } from '../../shared/ml/model-families.js';
 import { generateSampleCsv } from '../../shared/ml/sample-data.generator.js';
-import type { TfBackend } from '../../shared/ml/tf-backend.js';
+import { TF_BACKENDS, useBackend, type TfBackend } from '../../shared/ml/tf-backend.js';
+import { evaluateCandidates, prepareData } from '../../shared/ml/training-steps.js';
+import { validateTable } from '../../shared/ml/validation.js';
+import { generateIpoLikeCsv, IPO_LIKE_CONTRACT } from '../../test/fixtures/ml/ipo-like.js';
+import { load, mib, printSummary, printTable, QUICK } from '../support/report.js';
 
-/** An in-memory store, so the benchmark measures training rather than disk. */
-class MemoryStore implements ArtifactStore {
-  private readonly files = new Map<string, Uint8Array>();
-  uri(p: string): string {
-    return `mem://${p}`;
-  }
-  async write(uri: string, bytes: Uint8Array | string): Promise<void> {
-    this.files.set(uri, typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
-  }
-  async read(uri: string): Promise<Uint8Array> {
-    const b = this.files.get(uri);
-    if (!b) throw new Error(`no ${uri}`);
-    return b;
-  }
-  async exists(uri: string): Promise<boolean> {
-    return this.files.has(uri);
-  }
-  async list(prefix: string): Promise<string[]> {
-    return [...this.files.keys()].filter((k) => k.startsWith(prefix));
-  }
-}
-
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '5000,20000,50000' }, backends: { type: 'string', default: 'wasm,cpu' }, epochs: { type: 'string', default: '100' } } });
-const sizes = values.sizes.split(',').map(Number);
-const backends = values.backends.split(',') as TfBackend[];
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, ensemble: { type: 'string', default: '0' } } });
+if (!TF_BACKENDS.includes(values.backend as TfBackend)) throw new Error(`--backend must be one of ${TF_BACKENDS.join(', ')}`);
+const sizes = (values.sizes ?? (QUICK ? '5000' : '5000,20000')).split(',').map(Number);
+const ensemble = Number(values.ensemble);
+const families: ModelFamily[] = ['trees', 'mlp', 'ridge', ...(ensemble > 1 ? ['mlp-ensemble' as const] : [])];
 const quarters = 24;
+const housing = parseContract(JSON.parse(readFileSync(new URL('../../test/fixtures/ml/housing.contract.json', import.meta.url), 'utf8')));
+const datasets: { name: string; csv: () => string; contract: DataContract }[] = [
+  ...sizes.flatMap((rows) => [false, true].map((shift) => ({
+    name: `panel ${rows / 1000}k${shift ? ' shifted' : ''}`,
+    csv: () => generateSampleCsv({ companies: Math.round(rows / quarters), quarters, seed: 42, regimeShift: shift }),
+    contract: DEFAULT_CONTRACT,
+  }))),
+  { name: 'housing 720', csv: () => readFileSync(new URL('../../test/fixtures/ml/housing.csv', import.meta.url), 'utf8'), contract: housing },
+  { name: 'ipo-like 3k', csv: () => generateIpoLikeCsv(3000, 7), contract: parseContract(IPO_LIKE_CONTRACT) },
+];
 
-console.log(`node ${process.version}; epochs <= ${values.epochs} with early stopping (patience 10); batch 64; 24 quarters per company`);
-console.log(['rows', 'backend', 'wall s', 'train s', 'epochs', 'peak RSS MB', 'rows*epochs/s', 'test R²', 'MAPE %'].map((h) => h.padStart(15)).join(''));
-for (const rows of sizes) {
-  const store = new MemoryStore();
-  await store.write(store.uri('data.csv'), generateSampleCsv({ companies: Math.round(rows / quarters), quarters, seed: 42 }));
-  for (const backend of backends) {
-    let peak = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const backend = await useBackend(values.backend as TfBackend);
+const hp = parseHyperparameters({});
+console.log(`train bench${QUICK ? ' (--quick)' : ''}: node ${process.version}, tfjs ${backend}; default hyperparameters (MLP <= ${hp.epochs} epochs, trees <= ${hp.treeMaxIterations} iterations, early stopping on the validation split); load ${load()}`);
+const table: (string | number)[][] = [];
+const summary: Record<string, Record<string, { trainS: number; testR2: number; testLogR2: number | null; mape: number }>> = {};
+for (const ds of datasets) {
+  const { report, frame } = validateTable(parseCsv(ds.csv()), ds.contract);
+  if (!frame) throw new Error(`${ds.name}: ${report.issues.map((i) => i.message).join('; ')}`);
+  const prepared = prepareData(frame, ds.contract);
+  for (const family of families) {
+    const rssBefore = process.memoryUsage().rss;
     const t0 = performance.now();
-    const out = await runPipeline(
-      { runId: `bench-${rows}-${backend}`, modelId: 'bench', correlationId: 'bench', dataUri: store.uri('data.csv'), artifactUri: store.uri(`runs/${rows}-${backend}`), hyperparameters: { epochs: Number(values.epochs) }, seed: 1 },
-      { store, backend },
-    );
-    const wall = (performance.now() - t0) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
-    const m = out.metrics;
-    const trainS = (out.lineage?.timings.train ?? 0) / 1000;
-    const epochs = m?.training.epochsRun ?? 0;
-    const trainRows = out.lineage?.split.rows.train ?? 0;
-    const cells = [rows, out.lineage?.code.backend ?? backend, wall.toFixed(1), trainS.toFixed(1), epochs, (peak / 2 ** 20).toFixed(0), ((trainRows * epochs) / trainS).toFixed(0), m?.test.r2.toFixed(4), m?.test.mape.toFixed(2)];
-    console.log(cells.map((c) => String(c).padStart(15)).join(''));
+    const trained = await trainCandidates(prepared, hp, 1, { families: [family], mlpSeeds: Math.max(2, ensemble), maxOverfitting: null });
+    const trainS = (performance.now() - t0) / 1000;
+    const { evaluation: e } = evaluateCandidates(frame, ds.contract, prepared, trained.candidates, trained.ridge, null);
+    const s = e.families[family];
+    if (!s) throw new Error(`no scores for ${family}`);
+    table.push([ds.name, `${prepared.split.rule.rows.train}/${prepared.split.rule.rows.validation}/${prepared.split.rule.rows.test}`, family, trainS.toFixed(2), s.epochsRun,
+      s.validationLoss.toFixed(4), s.overfitting.toFixed(1), s.test.r2.toFixed(4), s.test.logScale ? s.test.logScale.r2.toFixed(4) : 'n/a', s.test.mape.toFixed(2),
+      mib(process.memoryUsage().rss - rssBefore), load()]);
+    (summary[ds.name] ??= {})[family] = { trainS: Number(trainS.toFixed(2)), testR2: Number(s.test.r2.toFixed(4)), testLogR2: s.test.logScale ? Number(s.test.logScale.r2.toFixed(4)) : null, mape: Number(s.test.mape.toFixed(2)) };
+    disposeCandidates(trained.candidates);
   }
 }
+printTable(['dataset', 'train/val/test rows', 'family', 'train s', 'iters', 'val loss', 'val/train', 'test R²', 'test R² (log)', 'test MAPE %', 'ΔRSS MB', 'load'], table);
+printSummary('train', { backend, families: summary });

@@ -7,12 +7,13 @@ import { errorMessage } from '../domain/errors.js';
 import type { MetricSet } from '../domain/state.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ModelInspector, RunEvaluation } from '../ports/model-inspector.js';
-import { readJson } from '../ml/artifacts.js';
+import { artifactPath, readJson } from '../ml/artifacts.js';
 import { parseCsv } from '../ml/csv.js';
 import type { Evaluation } from '../ml/evaluation.js';
+import type { Importances } from '../ml/explanations.js';
 import { parseNumber, parsePeriod } from '../ml/frame.js';
 import type { Lineage } from '../ml/lineage.js';
-import { regressionMetrics, type RegressionMetrics } from '../ml/metrics.js';
+import { targetMetrics, type RegressionMetrics } from '../ml/metrics.js';
 import type { RawRow, ServingModel } from '../ml/serving-model.js';
 import type { ValidationReport } from '../ml/validation.js';
 
@@ -24,9 +25,18 @@ async function loadModel(store: ArtifactStore, artifactUri: string): Promise<Ser
   return loadServingModel(store, artifactUri);
 }
 
-/** Map the pipeline's regression metrics to the gate's metric set. */
+/** Map the pipeline's regression metrics to the gate's metric set (`logScale` passes through for log-transformed targets). */
 export function toMetricSet(m: RegressionMetrics, overfitting: number): MetricSet {
-  return { r2: m.r2, mse: m.mse, mae: m.mae, rmse: m.rmse, mape: m.mape, overfitting, ...(m.directionalAccuracy === null ? {} : { directionalAccuracy: m.directionalAccuracy }) };
+  return {
+    r2: m.r2, mse: m.mse, mae: m.mae, rmse: m.rmse, mape: m.mape, overfitting,
+    ...(m.directionalAccuracy === null ? {} : { directionalAccuracy: m.directionalAccuracy }),
+    ...(m.logScale ? { logScale: m.logScale } : {}),
+  };
+}
+
+/** Every candidate family's validation and test metric sets (absent in runs from before families). */
+function familyMetricSets(e: Evaluation): Record<string, { validation: MetricSet; test: MetricSet }> {
+  return Object.fromEntries(Object.entries(e.families ?? {}).map(([f, s]) => [f, { validation: toMetricSet(s.validation, Number.NaN), test: toMetricSet(s.test, Number.NaN) }]));
 }
 
 async function testRows(store: ArtifactStore, artifactUri: string): Promise<{ rows: RawRow[]; test: number[]; lineage: Lineage }> {
@@ -50,16 +60,19 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
       const metrics = await readJson<Evaluation>(store, artifactUri, 'metrics');
       const lineage = await readJson<Lineage>(store, artifactUri, 'lineage');
       const validation = await readJson<ValidationReport>(store, artifactUri, 'validation');
+      const family = metrics.chosenFamily ?? 'mlp';
+      const importances = (await store.exists(artifactPath(artifactUri, 'importances'))) ? await readJson<Importances>(store, artifactUri, 'importances') : undefined;
       return {
-        metrics: toMetricSet(metrics.test, metrics.overfittingIndicator),
+        metrics: { ...toMetricSet(metrics.test, metrics.overfittingIndicator), family },
         baselineMetrics: toMetricSet(metrics.baseline, Number.NaN),
         validationPassed: validation.ok,
         lineage: {
           contractHash: lineage.contract.sha256, datasetFingerprint: lineage.dataset.sha256, rows: lineage.dataset.rows,
           dataSnapshotAt: lineage.finishedAt, contract: lineage.contract, dataset: lineage.dataset, parameters: lineage.parameters,
           split: lineage.split, code: lineage.code, timings: lineage.timings,
+          model: { family, candidates: lineage.model?.candidates ?? [], families: familyMetricSets(metrics), ...(importances ? { importances } : {}) },
         },
-        slices: { slices: metrics.slices, trainValidationGap: metrics.trainValidationGap, training: { epochsRun: metrics.training.epochsRun, bestEpoch: metrics.training.bestEpoch } },
+        slices: { slices: metrics.slices, trainValidationGap: metrics.trainValidationGap, training: { family, epochsRun: metrics.training.epochsRun, bestEpoch: metrics.training.bestEpoch } },
       };
     },
     async servability(artifactUri: string) {
@@ -94,7 +107,7 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
         // parseNumber gives NaN for a missing cell and undefined for text: score only rows with a real target.
         const keep = test.filter((i) => Number.isFinite(parseNumber(rows[i][target])));
         const actual = keep.map((i) => parseNumber(rows[i][target]) as number);
-        return toMetricSet(regressionMetrics(actual, keep.map((i) => predicted[i])), own.overfittingIndicator);
+        return toMetricSet(targetMetrics(model.contract.target.transform, actual, keep.map((i) => predicted[i])), own.overfittingIndicator);
       } catch {
         return undefined; // the champion cannot read the candidate's data: a different feature contract
       } finally {

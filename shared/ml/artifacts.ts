@@ -16,6 +16,10 @@ export const ARTIFACT_FILES = {
   baseline: 'baseline.json',
   validation: 'validation.json',
   lineage: 'lineage.json',
+  /** Which family the artifact holds (absent in artifacts from before families: the MLP). */
+  family: 'model-family.json',
+  trees: 'trees.json',
+  importances: 'importances.json',
 } as const;
 /** An artifact file key. */
 export type ArtifactFile = keyof typeof ARTIFACT_FILES;
@@ -35,8 +39,15 @@ export async function readJson<T>(store: ArtifactStore, artifactUri: string, fil
   return JSON.parse(new TextDecoder().decode(await store.read(artifactPath(artifactUri, file)))) as T;
 }
 
-/** Save a layers model as model.json + weights.bin. */
-export async function saveModel(store: ArtifactStore, artifactUri: string, model: tf.LayersModel): Promise<void> {
+/** The files of a layers model saved under `dir` (`model` for the MLP, `model/member-K` for ensemble members). */
+function layersFiles(artifactUri: string, dir: string): { json: string; weights: string } {
+  const base = `${artifactUri.replace(/\/+$/, '')}/${dir}`;
+  return { json: `${base}/model.json`, weights: `${base}/weights.bin` };
+}
+
+/** Save a layers model as model.json + weights.bin under `dir` (default `model`). */
+export async function saveModel(store: ArtifactStore, artifactUri: string, model: tf.LayersModel, dir = 'model'): Promise<void> {
+  const files = layersFiles(artifactUri, dir);
   const tf = await import('@tensorflow/tfjs');
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -49,18 +60,19 @@ export async function saveModel(store: ArtifactStore, artifactUri: string, model
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
-      await store.write(artifactPath(artifactUri, 'modelWeights'), bytes);
-      await store.write(artifactPath(artifactUri, 'modelJson'), JSON.stringify(modelJson));
+      await store.write(files.weights, bytes);
+      await store.write(files.json, JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
     }),
   );
 }
 
 /** Load a layers model saved by `saveModel`. */
-export async function loadModel(store: ArtifactStore, artifactUri: string): Promise<tf.LayersModel> {
+export async function loadModel(store: ArtifactStore, artifactUri: string, dir = 'model'): Promise<tf.LayersModel> {
   const tf = await import('@tensorflow/tfjs');
-  const modelJson = await readJson<tf.io.ModelJSON>(store, artifactUri, 'modelJson');
-  const bytes = await store.read(artifactPath(artifactUri, 'modelWeights'));
+  const files = layersFiles(artifactUri, dir);
+  const modelJson = JSON.parse(new TextDecoder().decode(await store.read(files.json))) as tf.io.ModelJSON;
+  const bytes = await store.read(files.weights);
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));

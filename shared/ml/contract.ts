@@ -5,40 +5,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, type Issue } from '../domain/errors.js';
+import { contractSchema, MISSING_RATE_DEFAULTS, type ColumnType, type FeatureSpec, type ParsedContract } from './contract-schema.js';
 
-/** Column types a contract can declare. */
-export const COLUMN_TYPES = ['numeric', 'categorical', 'date', 'id'] as const;
-/** A column type. */
-export type ColumnType = (typeof COLUMN_TYPES)[number];
+export { COLUMN_TYPES, DATE_PARTS, type ColumnType, type DatePart, type FeatureSpec } from './contract-schema.js';
 
-const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_ .-]*$/, 'must be a plain column name');
-const column = z.object({
-  name,
-  type: z.enum(COLUMN_TYPES),
-  description: z.string().optional(),
-  /** Values below / above are treated as missing and reported. */
-  min: z.number().optional(),
-  max: z.number().optional(),
-  /** Missing rate above which validation fails (default 0.5). */
-  maxMissingRate: z.number().min(0).max(1).optional(),
-});
-
-const base = { name, input: z.boolean().default(true) };
-const lag = z.number().int().min(1).max(64);
-const windowSize = z.number().int().min(2).max(64);
-const featureSpec = z.discriminatedUnion('kind', [
-  z.object({ ...base, kind: z.literal('value'), source: name }),
-  z.object({ ...base, kind: z.literal('log'), source: name }),
-  z.object({ ...base, kind: z.literal('ratio'), numerator: name, denominator: name }),
-  z.object({ ...base, kind: z.literal('growth'), source: name, lag }),
-  z.object({ ...base, kind: z.literal('change'), source: name, lag }),
-  z.object({ ...base, kind: z.literal('rolling_mean'), source: name, window: windowSize }),
-  z.object({ ...base, kind: z.literal('rolling_std'), source: name, window: windowSize }),
-  z.object({ ...base, kind: z.literal('bucket'), source: name, bins: z.number().int().min(2).max(20) }),
-  z.object({ ...base, kind: z.literal('one_hot'), source: name, maxCategories: z.number().int().min(1).max(200).default(50) }),
-]);
-/** One declared feature transform; `source` names a contract column or an earlier feature. */
-export type FeatureSpec = z.output<typeof featureSpec>;
 /** Feature transform kinds. */
 export type FeatureKind = FeatureSpec['kind'];
 /** Feature kinds whose output is a category (one-hot encoded for the model). */
@@ -46,24 +16,8 @@ export const CATEGORICAL_FEATURE_KINDS: readonly FeatureKind[] = ['bucket', 'one
 /** Feature kinds computed along each entity's history in time order. */
 export const SEQUENTIAL_FEATURE_KINDS: readonly FeatureKind[] = ['growth', 'change', 'rolling_mean', 'rolling_std'];
 
-const contractSchema = z.object({
-  name: z.string().min(1),
-  version: z.string().min(1),
-  columns: z.array(column).min(1),
-  /** The entity whose history sequential features follow (e.g. a company). */
-  entityColumn: name,
-  timeColumn: name,
-  /** Columns whose values define evaluation slices (e.g. sector). */
-  sliceColumns: z.array(name).default([]),
-  target: z.object({ column: name, transform: z.enum(['log', 'none']).default('log') }),
-  /** Forward-fill numeric columns within each entity before computing features. */
-  forwardFill: z.boolean().default(true),
-  features: z.array(featureSpec).min(1),
-  split: z.object({ train: z.number().gt(0).lt(1), validation: z.number().gt(0).lt(1) }).default({ train: 0.7, validation: 0.15 }),
-  minRows: z.number().int().min(1).default(50),
-});
 /** A parsed, checked data contract. */
-export type DataContract = z.output<typeof contractSchema>;
+export type DataContract = ParsedContract;
 /** A contract column declaration. */
 export type ContractColumn = DataContract['columns'][number];
 
@@ -105,28 +59,42 @@ function crossCheck(c: DataContract): Issue[] {
   c.sliceColumns.forEach((s, i) => expect(`sliceColumns.${i}`, s, ['categorical', 'id']));
   const featureKinds = new Map<string, 'numeric'>();
   const names = new Set<string>();
+  const kindOf = (col: string): 'numeric' | 'categorical' | 'date' | undefined => {
+    const t = types.get(col);
+    return featureKinds.get(col) ?? (t === undefined ? undefined : t === 'numeric' || t === 'date' ? t : 'categorical');
+  };
   c.features.forEach((f, i) => {
     const sources = f.kind === 'ratio' ? [f.numerator, f.denominator] : [f.source];
+    const want = f.kind === 'one_hot' ? ['categorical', 'date'] : f.kind === 'date_part' ? ['date'] : ['numeric'];
     for (const s of sources) {
-      const kind = featureKinds.get(s) ?? (types.get(s) === 'numeric' ? 'numeric' : types.get(s) === undefined ? undefined : 'categorical');
-      const want = f.kind === 'one_hot' ? 'categorical' : 'numeric';
+      const kind = kindOf(s);
       if (s === c.target.column) issues.push({ path: `features.${i}`, message: `uses the target column "${s}" as an input (leakage)` });
       else if (kind === undefined) issues.push({ path: `features.${i}`, message: `names "${s}", which is neither a contract column nor an earlier feature` });
-      else if (kind !== want) issues.push({ path: `features.${i}`, message: `"${f.kind}" needs a ${want} source; "${s}" is ${kind}` });
+      else if (!want.includes(kind)) issues.push({ path: `features.${i}`, message: `"${f.kind}" needs a ${want[0]} source; "${s}" is ${kind}` });
     }
     if (names.has(f.name) || types.has(f.name)) issues.push({ path: `features.${i}.name`, message: `"${f.name}" is already a column or feature name` });
     // Encoded (categorical) features are model inputs only; they cannot feed another transform.
     names.add(f.name);
     if (!CATEGORICAL_FEATURE_KINDS.includes(f.kind)) featureKinds.set(f.name, 'numeric');
   });
+  c.columns.forEach((col, i) => {
+    if (col.parse !== undefined && col.type !== 'numeric') issues.push({ path: `columns.${i}.parse`, message: `only numeric columns take a parser; "${col.name}" is ${col.type}` });
+  });
   if (!c.features.some((f) => f.input)) issues.push({ path: 'features', message: 'at least one feature must be a model input' });
   if (c.split.train + c.split.validation >= 1) issues.push({ path: 'split', message: 'train + validation must leave a test share' });
+  const families = c.model?.families ?? [];
+  if (new Set(families).size !== families.length) issues.push({ path: 'model.families', message: 'each family may be named once' });
+  if (families.includes('mlp-ensemble') && c.model?.mlpSeeds === 1) issues.push({ path: 'model.mlpSeeds', message: 'an mlp-ensemble needs at least 2 seeds' });
   return issues;
 }
 
-/** A stable SHA-256 of the contract (key order normalised). */
+/**
+ * A stable SHA-256 of the contract's data and features (key order normalised). The `model` section (and
+ * `$schema`) are left out: which families compete does not change what data a model reads, so it is no new major version.
+ */
 export function contractHash(c: DataContract): string {
-  return createHash('sha256').update(stableStringify(c)).digest('hex');
+  const { model: _model, $schema: _schema, ...data } = c;
+  return createHash('sha256').update(stableStringify(data)).digest('hex');
 }
 
 /** JSON with sorted object keys, so equal values hash equally. */
@@ -137,4 +105,21 @@ export function stableStringify(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Missing-share bounds of a column: its own, else the contract's `validation` defaults, else 0.5 / 0.1. */
+export function missingRateLimits(c: DataContract, col: ContractColumn): { max: number; warn: number } {
+  return {
+    max: col.maxMissingRate ?? c.validation?.maxMissingRate ?? MISSING_RATE_DEFAULTS.max,
+    warn: col.warnMissingRate ?? c.validation?.warnMissingRate ?? MISSING_RATE_DEFAULTS.warn,
+  };
+}
+
+/** File name of the data contract's JSON Schema under docs/contracts. */
+export const DATA_CONTRACT_SCHEMA_FILE = 'data-contract.schema.json';
+
+/** The JSON Schema of a contract file (input side: defaults are optional), for docs/contracts and editors. */
+export function dataContractJsonSchema(): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(contractSchema, { io: 'input' }) as Record<string, unknown>;
+  return { $schema, $id: `ipo-mlops/contracts/${DATA_CONTRACT_SCHEMA_FILE}`, title: 'data contract', ...rest };
 }

@@ -2,7 +2,7 @@
  * Feature computation from the contract's transform list. Sequential transforms walk each entity's
  * history in time order and look only backwards, so a row's features never depend on later periods.
  */
-import type { DataContract, FeatureSpec } from './contract.js';
+import type { DataContract, DatePart, FeatureSpec } from './contract.js';
 import type { Frame } from './frame.js';
 
 /** Computed feature values: numeric (NaN = undefined, e.g. division by zero) and categorical. */
@@ -55,8 +55,25 @@ function windowValues(series: number[], t: number, w: number): number[] {
   return series.slice(Math.max(0, t - w + 1), t + 1).filter((v) => !Number.isNaN(v));
 }
 
-function computeOne(f: FeatureSpec, num: (name: string) => Float64Array, order: number[][]): Float64Array {
+const DAY_MS = 86_400_000;
+
+/** A part of a UTC timestamp (NaN stays NaN). */
+export function datePart(ms: number, part: DatePart): number {
+  if (Number.isNaN(ms)) return NaN;
+  const d = new Date(ms);
+  switch (part) {
+    case 'year': return d.getUTCFullYear();
+    case 'quarter': return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'month': return d.getUTCMonth() + 1;
+    case 'day_of_week': return d.getUTCDay();
+    case 'day_of_year': return Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS) + 1;
+  }
+}
+
+function computeOne(f: FeatureSpec, num: (name: string) => Float64Array, order: number[][], dates: Record<string, Float64Array>): Float64Array {
   switch (f.kind) {
+    case 'date_part':
+      return (dates[f.source] ?? num(f.source)).map((v) => datePart(v, f.part));
     case 'value':
     case 'bucket':
       return Float64Array.from(num(f.source));
@@ -98,7 +115,7 @@ export function computeFeatures(frame: Frame, contract: DataContract): FeatureVa
   const num = (name: string): Float64Array => out.numeric[name] ?? filled[name];
   for (const f of contract.features) {
     if (f.kind === 'one_hot') out.text[f.name] = frame.text[f.source] ?? [];
-    else out.numeric[f.name] = computeOne(f, num, order);
+    else out.numeric[f.name] = computeOne(f, num, order, frame.dates);
   }
   return out;
 }

@@ -11,6 +11,19 @@ const schema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0.2),
   /** L2 penalty of the ridge baseline. */
   ridgeAlpha: z.number().min(0).default(1),
+  /** Gradient-boosted trees: most boosting iterations (early stopping on the validation split usually ends sooner). */
+  treeMaxIterations: z.number().int().min(1).max(5000).default(500),
+  /** Shrinkage applied to every tree's leaf values. */
+  treeLearningRate: z.number().gt(0).max(1).default(0.1),
+  treeMaxLeafNodes: z.number().int().min(2).max(1024).default(31),
+  treeMaxDepth: z.number().int().min(1).max(64).default(12),
+  treeMinSamplesLeaf: z.number().int().min(1).default(20),
+  /** L2 penalty on leaf values. */
+  treeL2: z.number().min(0).default(0),
+  /** Value bins per numeric feature (at most 255; missing values have their own bin). */
+  treeMaxBins: z.number().int().min(2).max(255).default(255),
+  /** Iterations without validation improvement before stopping. */
+  treePatience: z.number().int().min(1).max(1000).default(20),
 });
 /** Parsed hyperparameters. */
 export type Hyperparameters = z.output<typeof schema>;

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { SplitRule } from './split.js';
 import type { Hyperparameters } from './hyperparameters.js';
+import type { ModelFamily } from './model-families.js';
 
 /** Pipeline steps, in order. */
 export const PIPELINE_STEPS = ['extract', 'validate', 'features', 'split', 'train', 'evaluate', 'artifacts'] as const;
@@ -18,6 +19,8 @@ export interface Lineage {
   contract: { name: string; version: string; sha256: string; uri: string | null };
   parameters: { hyperparameters: Hyperparameters; seed: number };
   split: SplitRule;
+  /** The family that was chosen, and what every candidate was judged on (validation loss in model space, overfitting indicator). */
+  model: { family: ModelFamily; candidates: { family: ModelFamily; validationLoss: number; overfitting: number; eligible: boolean }[]; selection: string };
   code: { version: string; tfjs: string; backend: string; node: string };
   /** Milliseconds per step. */
   timings: Partial<Record<PipelineStep, number>>;

@@ -10,6 +10,16 @@ export interface RegressionMetrics {
   mape: number;
   /** Share of rows where the predicted move from the previous period has the actual move's sign; null if no row has a previous period. */
   directionalAccuracy: number | null;
+  /** For a log-transformed target: the same errors on the log scale the model is trained on (ln actual vs ln predicted). */
+  logScale?: ScaleMetrics;
+}
+
+/** Errors on one scale. */
+export interface ScaleMetrics {
+  r2: number;
+  mse: number;
+  mae: number;
+  rmse: number;
 }
 
 /**
@@ -52,4 +62,20 @@ export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLik
     mape: nape === 0 ? NaN : (100 * sape) / nape,
     directionalAccuracy: moves === 0 ? null : hits / moves,
   };
+}
+
+/** Metrics on the target's scale, plus `logScale` when the target is log-transformed (rows with a non-positive value are left out of it). */
+export function targetMetrics(transform: 'log' | 'none', actual: ArrayLike<number>, predicted: ArrayLike<number>, previous?: ArrayLike<number>): RegressionMetrics {
+  const m = regressionMetrics(actual, predicted, previous);
+  if (transform !== 'log') return m;
+  const a: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] > 0 && predicted[i] > 0) {
+      a.push(Math.log(actual[i]));
+      p.push(Math.log(predicted[i]));
+    }
+  }
+  const { r2, mse, mae, rmse } = regressionMetrics(a, p);
+  return { ...m, logScale: { r2, mse, mae, rmse } };
 }

@@ -1,28 +1,47 @@
 /**
- * Load a trained model for serving: the network plus the saved preprocessing, so raw rows are turned
- * into inputs exactly as in training. Rows of the same entity are treated as its history in time order.
+ * Load a trained model of any family for serving: its predictor plus the saved preprocessing, so raw
+ * rows become inputs exactly as in training. Rows of the same entity are treated as its history in
+ * time order. Rows are checked against the contract first (PREDICT.INPUT_INVALID names each field).
  */
-import type * as tf from '@tensorflow/tfjs';
-import { ValidationError, type Issue } from '../domain/errors.js';
+import { ValidationError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
-import { loadModel, readJson } from './artifacts.js';
+import { readJson } from './artifacts.js';
 import type { DataContract } from './contract.js';
+import { DEFAULT_PATHS, toVertexExplanation, type VertexExplanation } from './explanations.js';
 import { computeFeatures } from './features.js';
-import { frameFromRecords, type RawCell } from './frame.js';
-import { predictMlp } from './mlp.js';
+import { loadPredictor } from './model-artifacts.js';
+import type { ModelFamily } from './model-families.js';
 import { targetFromModel, transformInputs, type Preprocessing } from './preprocessing.js';
+import { frameFromRequest, requiredFields, type RawRow } from './serving-inputs.js';
 import { useBackend, type TfBackend } from './tf-backend.js';
 
-/** A raw input row: contract column name -> value. */
-export type RawRow = Record<string, RawCell>;
+export type { RawRow } from './serving-inputs.js';
+
+/** Most sampled-Shapley orders an explanation may ask for (each costs one model call per feature and row). */
+export const MAX_PATHS = 500;
+
+/** Options of `explain`: sampled-Shapley feature orders per instance (default 20, at most 500) and the seed (default 0). */
+export interface ExplainOptions {
+  paths?: number;
+  seed?: number;
+}
 
 /** A loaded model that predicts the target from raw rows. */
 export interface ServingModel {
   artifactUri: string;
   contract: DataContract;
   preprocessing: Preprocessing;
+  family: ModelFamily;
+  /** Fields every row must have (null is allowed and means unknown). */
+  requiredFields: string[];
   /** Predictions on the target's scale, one per row, in input order. */
   predict(rows: readonly RawRow[]): number[];
+  /**
+   * Per-row attributions in Vertex AI's explanation shape, keyed by input feature name, on the
+   * transformed target's scale (log of the target for a log transform): exact TreeSHAP for trees,
+   * sampled Shapley from the training median / mode row for the other families.
+   */
+  explain(rows: readonly RawRow[], options?: ExplainOptions): VertexExplanation[];
   /** The model's input matrix for raw rows (for skew checks and debugging). */
   inputs(rows: readonly RawRow[]): { columns: string[]; values: Float32Array };
   dispose(): void;
@@ -32,31 +51,39 @@ export interface ServingModel {
 export async function loadServingModel(store: ArtifactStore, artifactUri: string, options: { backend?: TfBackend } = {}): Promise<ServingModel> {
   await useBackend(options.backend);
   const preprocessing = await readJson<Preprocessing>(store, artifactUri, 'preprocessing');
-  const model: tf.LayersModel = await loadModel(store, artifactUri);
+  const predictor = await loadPredictor(store, artifactUri, preprocessing);
   const contract = preprocessing.contract;
-  const inputs = (rows: readonly RawRow[]): { columns: string[]; values: Float32Array } => {
-    const { frame, problems } = frameFromRecords(rows, contract);
-    const issues: Issue[] = [];
-    for (const [column, p] of Object.entries(problems)) {
-      if (p.unparseable.length > 0) issues.push({ path: column, message: `${p.unparseable.length} rows (${p.unparseable.slice(0, 5).join(', ')}) have unusable values, e.g. ${p.samples.map((s) => JSON.stringify(s)).join(', ')}` });
-    }
-    if (issues.length > 0) throw new ValidationError('prediction rows', issues, 'PREDICT.INPUT_INVALID');
-    const features = computeFeatures(frame, contract);
-    return { columns: preprocessing.columns, values: transformInputs(preprocessing, features, Array.from({ length: frame.n }, (_, i) => i)) };
+  const required = requiredFields(contract);
+  const prepare = (rows: readonly RawRow[]) => {
+    const frame = frameFromRequest(contract, required, rows);
+    return { features: computeFeatures(frame, contract), all: Array.from({ length: frame.n }, (_, i) => i) };
   };
   return {
     artifactUri,
     contract,
     preprocessing,
-    inputs,
+    family: predictor.family,
+    requiredFields: required,
+    inputs(rows) {
+      const { features, all } = prepare(rows);
+      return { columns: preprocessing.columns, values: transformInputs(preprocessing, features, all) };
+    },
     predict(rows) {
-      if (rows.length === 0) return [];
-      const x = inputs(rows);
-      const z = predictMlp(model, { values: x.values, rows: rows.length, cols: x.columns.length });
-      return Array.from(z, (v) => targetFromModel(preprocessing.target, v));
+      const { features, all } = prepare(rows);
+      if (all.length === 0) return [];
+      return Array.from(predictor.predict(features, all), (z) => targetFromModel(preprocessing.target, z));
+    },
+    explain(rows, opts = {}) {
+      const paths = opts.paths ?? DEFAULT_PATHS;
+      if (!Number.isInteger(paths) || paths < 1 || paths > MAX_PATHS) {
+        throw new ValidationError('explanation options', [{ path: 'paths', message: `must be an integer from 1 to ${MAX_PATHS}; got ${paths}` }], 'PREDICT.INPUT_INVALID');
+      }
+      const { features, all } = prepare(rows);
+      if (all.length === 0) return [];
+      return predictor.attribute(features, all, { paths, seed: opts.seed ?? 0 }).map((v) => toVertexExplanation(preprocessing, v));
     },
     dispose() {
-      model.dispose();
+      predictor.dispose();
     },
   };
 }

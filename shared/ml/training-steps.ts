@@ -1,15 +1,13 @@
-/** The compute steps between a validated frame and a trained, evaluated model: features, split, train, evaluate. */
-import type * as tf from '@tensorflow/tfjs';
+/** The compute steps between a validated frame and an evaluated model: features, split, scoring every candidate, choosing one. */
 import type { DataContract } from './contract.js';
 import { categoricalDistribution, numericDistribution, type BaselineDistributions } from './baseline-distributions.js';
-import { sliceMetrics, type Evaluation } from './evaluation.js';
+import type { Candidate } from './candidates.js';
+import { sliceMetrics, type Evaluation, type FamilyScores } from './evaluation.js';
 import { computeFeatures, entityOrder, type FeatureValues } from './features.js';
 import type { Frame } from './frame.js';
-import type { Hyperparameters } from './hyperparameters.js';
-import { regressionMetrics } from './metrics.js';
-import { mse, predictMlp, trainMlp, type EpochLog, type Matrix, type MlpResult } from './mlp.js';
+import { targetMetrics, type RegressionMetrics } from './metrics.js';
 import { categoryOf, fitPreprocessing, targetFromModel, targetToModel, transformInputs, type Preprocessing } from './preprocessing.js';
-import { fitRidge, predictRidge, type RidgeModel } from './ridge.js';
+import { predictRidge, type RidgeModel } from './ridge.js';
 import { splitByTime, type TimeSplit } from './split.js';
 import { pick } from './stats.js';
 
@@ -30,26 +28,6 @@ export function prepareData(frame: Frame, contract: DataContract): PreparedData 
   return { features, split, preprocessing, target };
 }
 
-function part(d: PreparedData, rows: number[]): { x: Matrix; y: Float32Array } {
-  const x: Matrix = { values: transformInputs(d.preprocessing, d.features, rows), rows: rows.length, cols: d.preprocessing.columns.length };
-  return { x, y: Float32Array.from(rows, (r) => targetToModel(d.preprocessing.target, d.target[r])) };
-}
-
-/** The trained MLP and ridge baseline. */
-export interface TrainedModels {
-  mlp: MlpResult;
-  ridge: RidgeModel;
-}
-
-/** Train the MLP (seeded, early stopping) and the ridge baseline on the same inputs. */
-export async function trainModels(d: PreparedData, hp: Hyperparameters, seed: number, onEpoch?: (log: EpochLog) => void): Promise<TrainedModels> {
-  const train = part(d, d.split.train);
-  const val = part(d, d.split.validation);
-  const ridge = fitRidge(train.x.values, train.y, train.x.rows, hp.ridgeAlpha);
-  const mlp = await trainMlp(train, val, hp, seed, onEpoch);
-  return { mlp, ridge };
-}
-
 /** Each row's previous-period actual within its entity (NaN for an entity's first row). */
 function previousActuals(frame: Frame, contract: DataContract, target: Float64Array): Float64Array {
   const prev = new Float64Array(frame.n).fill(NaN);
@@ -57,37 +35,61 @@ function previousActuals(frame: Frame, contract: DataContract, target: Float64Ar
   return prev;
 }
 
-/** Evaluate both models and compute the training baseline distributions. */
-export function evaluateModels(frame: Frame, contract: DataContract, d: PreparedData, models: TrainedModels): { evaluation: Evaluation; baseline: BaselineDistributions } {
+interface Scored {
+  pred: Float64Array;
+  metrics: RegressionMetrics;
+  loss: number;
+}
+
+const ratio = (val: number, train: number): number => (train > 0 ? val / train : Infinity);
+
+/**
+ * Score candidates on every split and choose the lowest validation loss among those whose overfitting
+ * indicator is within `maxOverfitting` (all of them when none is, or when the bound is null); evaluate the chosen one in full.
+ */
+export function evaluateCandidates(frame: Frame, contract: DataContract, d: PreparedData, candidates: readonly Candidate[], ridge: RidgeModel, maxOverfitting: number | null): { evaluation: Evaluation; chosen: Candidate; baseline: BaselineDistributions } {
   const prev = previousActuals(frame, contract, d.target);
   const tt = d.preprocessing.target;
-  const run = (rows: number[]): { z: Float32Array; pred: Float64Array; actual: Float64Array; x: Matrix; y: Float32Array } => {
-    const { x, y } = part(d, rows);
-    const z = predictMlp(models.mlp.model as tf.LayersModel, x);
-    return { z, pred: Float64Array.from(z, (v) => targetFromModel(tt, v)), actual: pick(d.target, rows), x, y };
+  const score = (z: ArrayLike<number>, rows: number[]): Scored => {
+    const pred = Float64Array.from(z, (v) => targetFromModel(tt, v));
+    let loss = 0;
+    for (let i = 0; i < rows.length; i++) loss += (z[i] - targetToModel(tt, d.target[rows[i]])) ** 2 / rows.length;
+    return { pred, metrics: targetMetrics(tt.transform, pick(d.target, rows), pred, pick(prev, rows)), loss: rows.length === 0 ? Number.NaN : loss };
   };
-  const [tr, va, te] = [run(d.split.train), run(d.split.validation), run(d.split.test)];
-  const ridgeTest = Float64Array.from(predictRidge(models.ridge, te.x.values, te.x.rows), (v) => targetFromModel(tt, v));
-  const test = regressionMetrics(te.actual, te.pred, pick(prev, d.split.test));
-  const baselineMetrics = regressionMetrics(te.actual, ridgeTest, pick(prev, d.split.test));
-  const trainLoss = mse(models.mlp.model, tr.x, tr.y);
-  const validationLoss = mse(models.mlp.model, va.x, va.y);
+  const { train, validation, test } = d.split;
+  const scored = candidates.map((c) => ({ c, parts: [train, validation, test].map((rows) => score(c.predictor.predict(d.features, rows), rows)) }));
+  const within = (parts: Scored[]): boolean => maxOverfitting === null || ratio(parts[1].loss, parts[0].loss) <= maxOverfitting;
+  const anyWithin = scored.some((s) => within(s.parts));
+  const families: Evaluation['families'] = {};
+  for (const { c, parts } of scored) {
+    const s: FamilyScores = {
+      validation: parts[1].metrics, test: parts[2].metrics, trainLoss: parts[0].loss, validationLoss: parts[1].loss,
+      overfitting: ratio(parts[1].loss, parts[0].loss), eligible: !anyWithin || within(parts), epochsRun: c.training.epochsRun,
+    };
+    families[c.predictor.family] = s;
+  }
+  const rank = (s: (typeof scored)[number]): number => (families[s.c.predictor.family]?.eligible && Number.isFinite(s.parts[1].loss) ? s.parts[1].loss : Number.POSITIVE_INFINITY);
+  const best = scored.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+  const [tr, va, te] = best.parts;
+  const ridgeTest = score(predictRidge(ridge, transformInputs(d.preprocessing, d.features, test), test.length), test).metrics;
   const sliceColumns = Object.fromEntries(contract.sliceColumns.map((c) => [c, frame.text[c]]));
   const evaluation: Evaluation = {
-    test,
-    train: regressionMetrics(tr.actual, tr.pred, pick(prev, d.split.train)),
-    validation: regressionMetrics(va.actual, va.pred, pick(prev, d.split.validation)),
-    baseline: baselineMetrics,
+    test: te.metrics,
+    train: tr.metrics,
+    validation: va.metrics,
+    baseline: ridgeTest,
     baselineModel: 'ridge',
-    beatsBaseline: test.r2 > baselineMetrics.r2,
-    trainLoss,
-    validationLoss,
-    trainValidationGap: validationLoss - trainLoss,
-    overfittingIndicator: trainLoss > 0 ? validationLoss / trainLoss : Infinity,
-    slices: sliceMetrics(sliceColumns, d.split.test, te.actual, te.pred, pick(prev, d.split.test)),
-    training: { epochsRun: models.mlp.history.length, bestEpoch: models.mlp.bestEpoch, stoppedEarly: models.mlp.stoppedEarly, history: models.mlp.history },
+    beatsBaseline: te.metrics.r2 > ridgeTest.r2,
+    chosenFamily: best.c.predictor.family,
+    families,
+    trainLoss: tr.loss,
+    validationLoss: va.loss,
+    trainValidationGap: va.loss - tr.loss,
+    overfittingIndicator: ratio(va.loss, tr.loss),
+    slices: sliceMetrics(tt.transform, sliceColumns, test, pick(d.target, test), te.pred, pick(prev, test)),
+    training: best.c.training,
   };
-  return { evaluation, baseline: baselineDistributions(frame, contract, d, tr.pred) };
+  return { evaluation, chosen: best.c, baseline: baselineDistributions(frame, contract, d, tr.pred) };
 }
 
 function baselineDistributions(frame: Frame, contract: DataContract, d: PreparedData, trainPredictions: Float64Array): BaselineDistributions {

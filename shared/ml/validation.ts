@@ -3,12 +3,12 @@
  * duplicates and row counts. Every violation names its column and the number of rows affected.
  */
 import { ValidationError } from '../domain/errors.js';
-import type { DataContract } from './contract.js';
+import { missingRateLimits, type ContractColumn, type DataContract } from './contract.js';
 import type { CsvTable } from './csv.js';
-import { buildFrame, type Frame, type RawCell } from './frame.js';
+import { buildFrame, isMissing, type Frame, type RawCell } from './frame.js';
 
 /** The checks validation runs. */
-export const VALIDATION_CHECKS = ['empty', 'schema', 'type', 'range', 'missing', 'duplicate', 'row_count', 'target'] as const;
+export const VALIDATION_CHECKS = ['empty', 'schema', 'type', 'range', 'missing', 'duplicate', 'row_count', 'target', 'categories'] as const;
 /** A validation check. */
 export type ValidationCheck = (typeof VALIDATION_CHECKS)[number];
 
@@ -60,9 +60,8 @@ export function validateTable(table: CsvTable, contract: DataContract): { report
   const missingRates: Record<string, number> = {};
   for (const col of contract.columns) {
     const p = problems[col.name];
-    const expected = col.name === contract.timeColumn ? 'a period like 2021Q3 or a date' : 'a number';
     if (p.unparseable.length > 0) {
-      add(col.name, 'type', 'error', p.unparseable, `column "${col.name}" (${col.type}): ${p.unparseable.length} of ${n} rows are not ${expected}, e.g. ${p.samples.map((s) => JSON.stringify(s)).join(', ')}`);
+      add(col.name, 'type', 'error', p.unparseable, `column "${col.name}" (${col.type}): ${p.unparseable.length} of ${n} rows are not ${expectedValue(contract, col)}, e.g. ${p.samples.map((s) => JSON.stringify(s)).join(', ')}`);
     }
     if (p.outOfRange.length > 0) {
       add(col.name, 'range', 'warning', p.outOfRange, `column "${col.name}": ${p.outOfRange.length} rows outside [${col.min ?? '-inf'}, ${col.max ?? 'inf'}], treated as missing`);
@@ -75,12 +74,18 @@ export function validateTable(table: CsvTable, contract: DataContract): { report
     }
     const rate = n === 0 ? 0 : missing.length / n;
     missingRates[col.name] = rate;
+    const limits = missingRateLimits(contract, col);
+    const share = (r: number): string => `${(r * 100).toFixed(1)}%`;
+    const what = `column "${col.name}": ${missing.length} of ${n} rows missing (${share(rate)}${placeholders(raw[col.name], missing)})`;
     if (col.name === contract.target.column && missing.length === n) {
       add(col.name, 'target', 'error', [], `target column "${col.name}" has no values: all ${n} rows are missing`);
-    } else if (rate > (col.maxMissingRate ?? 0.5)) {
-      add(col.name, 'missing', 'error', missing, `column "${col.name}": ${missing.length} of ${n} rows missing (${(rate * 100).toFixed(1)}% > allowed ${((col.maxMissingRate ?? 0.5) * 100).toFixed(1)}%)`);
+    } else if (rate > limits.max) {
+      add(col.name, 'missing', 'error', missing, `${what} > allowed ${share(limits.max)}`);
+    } else if (rate > limits.warn) {
+      add(col.name, 'missing', 'warning', missing, `${what} > ${share(limits.warn)}; set maxMissingRate / warnMissingRate on the column to change the limits`);
     }
   }
+  checkCategories(frame, contract, add);
   checkDuplicates(frame, contract, add);
   if (contract.target.transform === 'log') {
     const target = frame.numeric[contract.target.column];
@@ -93,7 +98,40 @@ export function validateTable(table: CsvTable, contract: DataContract): { report
   return report.ok ? { report, frame } : { report };
 }
 
-function checkDuplicates(frame: Frame, contract: DataContract, add: (c: string, k: ValidationCheck, s: 'error', r: number[], m: string) => void): void {
+/** What a column's cells should look like, for type errors. */
+function expectedValue(contract: DataContract, col: ContractColumn): string {
+  if (col.type === 'date') return col.name === contract.timeColumn ? 'a period like 2021Q3, a date or a period number' : 'a date like 2021-03-15, 3/15/2021, 2021Q3 or 2021';
+  return col.parse === 'range' ? 'a number or a range like "26.00 - 32.00"' : 'a number';
+}
+
+/** ", of which N are text such as "N/A"" when missing cells hold placeholder text rather than nothing. */
+function placeholders(cells: readonly RawCell[] | undefined, missing: number[]): string {
+  const counts = new Map<string, number>();
+  for (const i of missing) {
+    const v = cells?.[i];
+    if (typeof v === 'string' && v.trim() !== '' && isMissing(v)) counts.set(v.trim(), (counts.get(v.trim()) ?? 0) + 1);
+  }
+  if (counts.size === 0) return '';
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([t]) => JSON.stringify(t));
+  return `, of which ${total} are text such as ${top.join(', ')}`;
+}
+
+type Add = (c: string, k: ValidationCheck, s: 'error' | 'warning', r: number[], m: string) => void;
+
+/** Warn when a one-hot feature will fold categories into "(other)" (counted on all rows; the fit counts training rows). */
+function checkCategories(frame: Frame, contract: DataContract, add: Add): void {
+  for (const f of contract.features) {
+    if (f.kind !== 'one_hot') continue;
+    const counts = new Map<string, number>();
+    for (const v of frame.text[f.source] ?? []) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (counts.size <= f.maxCategories) continue;
+    const folded = [...counts.values()].sort((a, b) => b - a).slice(f.maxCategories).reduce((a, b) => a + b, 0);
+    add(f.source, 'categories', 'warning', [], `column "${f.source}" has ${counts.size} distinct values; feature "${f.name}" keeps the ${f.maxCategories} most frequent in training and folds the rest into "(other)" (about ${folded} of ${frame.n} rows); raise maxCategories to keep more`);
+  }
+}
+
+function checkDuplicates(frame: Frame, contract: DataContract, add: Add): void {
   const seen = new Set<string>();
   const dup: number[] = [];
   const ids = frame.text[contract.entityColumn];

@@ -43,6 +43,26 @@ describe('mlModelInspector', () => {
     expect(e.lineage.datasetFingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('passes the chosen family, every candidate and the log-scale metrics through to the gate', async () => {
+    const e = await inspector.readEvaluation(store.uri('runs/candidate'));
+    expect(e.metrics.family).toBe('mlp');
+    const log = e.metrics.logScale as { r2: number; mse: number; mae: number; rmse: number };
+    expect(log.rmse).toBeCloseTo(Math.sqrt(log.mse), 12);
+    expect(log.r2).toBeGreaterThan(0.9);
+    expect(e.baselineMetrics.logScale).toBeDefined();
+    const model = e.lineage.model as { family: string; candidates: { family: string }[]; families: Record<string, { validation: Record<string, unknown>; test: Record<string, unknown> }> };
+    expect(model.family).toBe('mlp');
+    expect(model.candidates.map((c) => c.family)).toEqual(['trees', 'mlp']);
+    expect(Object.keys(model.families)).toEqual(['trees', 'mlp']);
+    expect(model.families.mlp.test).toMatchObject({ r2: e.metrics.r2, mape: e.metrics.mape, logScale: e.metrics.logScale });
+    expect(model.families.trees.validation.logScale).toBeDefined();
+    // Global importances travel with the version, for the console.
+    expect(e.lineage.model).toMatchObject({ importances: { family: 'mlp', method: 'sampled-shapley', features: expect.arrayContaining([expect.objectContaining({ feature: 'log_market_cap' })]) } });
+    // The champion scored on the candidate's periods carries the log-scale metrics too.
+    const champion = await inspector.evaluateOn(store.uri('runs/champion'), store.uri('runs/candidate'));
+    expect((champion?.logScale as { r2: number }).r2).toBeGreaterThan(0.5);
+  });
+
   it('finds the artifact servable: it loads and predicts finite values', async () => {
     const s = await inspector.servability(store.uri('runs/candidate'));
     expect(s).toMatchObject({ ok: true });

@@ -52,4 +52,39 @@ describe('data contract', () => {
     const reordered = parseContract(Object.fromEntries(Object.entries(clone()).reverse()));
     expect(contractHash(reordered)).toBe(contractHash(DEFAULT_CONTRACT));
   });
+
+  it('names the model families once each and needs two seeds for an ensemble', () => {
+    expect(issuesOf({ ...clone(), model: { families: ['trees', 'trees'] } })).toContainEqual('model.families: each family may be named once');
+    expect(issuesOf({ ...clone(), model: { families: ['mlp-ensemble'], mlpSeeds: 1 } })).toContainEqual('model.mlpSeeds: an mlp-ensemble needs at least 2 seeds');
+    expect(issuesOf({ ...clone(), model: { families: ['xgboost'] } }).some((i) => i.startsWith('model.families.0'))).toBe(true);
+  });
+
+  it('leaves the model section out of the hash, so choosing families is no new major version', () => {
+    // The default contract's hash from before model families existed: existing champions keep their major version.
+    expect(contractHash(DEFAULT_CONTRACT)).toBe('065944e056689e0ebe5cbfad9669b407c5816d0e3fbb7251a0c6c4d14ba9ca08');
+    expect(contractHash(parseContract({ ...clone(), model: { families: ['ridge'] } }))).toBe(contractHash(DEFAULT_CONTRACT));
+    expect(contractHash(parseContract({ ...clone(), minRows: 51 }))).not.toBe(contractHash(DEFAULT_CONTRACT));
+  });
+
+  it('states the column-name rule and the offending name', () => {
+    const c = clone();
+    (c.columns as { name: string }[])[2].name = '2nd sector';
+    expect(issuesOf(c)).toContainEqual('columns.2.name: must start with a letter or "_" and contain only letters, digits, spaces, "_", "." or "-"; got "2nd sector"');
+  });
+
+  it('rejects unknown keys (a typo never falls back to a default silently)', () => {
+    const c = clone();
+    (c.columns as Record<string, unknown>[])[3].maxMissingrate = 0.1;
+    expect(issuesOf(c)).toContainEqual(expect.stringMatching(/^columns\.3: .*maxMissingrate/));
+  });
+
+  it('checks the new vocabulary: date parts read date columns, parsers belong to numeric columns, rows splits and $schema', () => {
+    const c = clone();
+    (c.features as unknown[]).push({ name: 'yr', kind: 'date_part', source: 'revenue', part: 'year' }, { name: 'q', kind: 'date_part', source: 'fiscal_quarter', part: 'quarter' });
+    (c.columns as Record<string, unknown>[])[2].parse = 'range';
+    expect(issuesOf(c)).toEqual(['features.14: "date_part" needs a date source; "revenue" is numeric', 'columns.2.parse: only numeric columns take a parser; "sector" is categorical']);
+    const ok = parseContract({ ...clone(), $schema: './data-contract.schema.json', split: { train: 0.6, validation: 0.2, by: 'rows' }, features: [...(clone().features as unknown[]), { name: 'q', kind: 'date_part', source: 'fiscal_quarter', part: 'quarter' }] });
+    expect(ok.split.by).toBe('rows');
+    expect(contractHash({ ...ok, $schema: 'elsewhere' })).toBe(contractHash(ok));
+  });
 });

@@ -67,4 +67,30 @@ describe('features', () => {
     const bucket = d.preprocessing.inputs.find((i) => i.name === 'market_cap_category');
     expect(bucket).toMatchObject({ kind: 'categorical', categories: ['q1', 'q2', 'q3', 'q4'] });
   });
+
+  it('extracts date parts from a date column and computes the signed log', () => {
+    const dated = parseContract({
+      ...DEFAULT_CONTRACT,
+      columns: [{ name: 'id', type: 'id' }, { name: 't', type: 'date' }, { name: 'listed', type: 'date' }, { name: 'x', type: 'numeric' }, { name: 'y', type: 'numeric' }],
+      entityColumn: 'id', timeColumn: 't', sliceColumns: [], minRows: 1, target: { column: 'y', transform: 'none' },
+      features: [
+        { name: 'year', kind: 'date_part', source: 'listed', part: 'year' },
+        { name: 'quarter', kind: 'date_part', source: 'listed', part: 'quarter' },
+        { name: 'month', kind: 'date_part', source: 't', part: 'month' },
+        { name: 'weekday', kind: 'date_part', source: 'listed', part: 'day_of_week' },
+        { name: 'yday', kind: 'date_part', source: 'listed', part: 'day_of_year' },
+        { name: 'slog', kind: 'log', source: 'x' },
+      ],
+    });
+    const csv = 'id,t,listed,x,y\nA,2021Q3,3/15/2021,0,1\nB,2021Q4,2020-12-31,-1.718281828459045,1\nC,2022Q1,,99,1\n';
+    const f = computeFeatures(frameOf(csv, dated), dated);
+    expect(Array.from(f.numeric.year)).toEqual([2021, 2020, NaN]);
+    expect(Array.from(f.numeric.quarter)).toEqual([1, 4, NaN]);
+    expect(Array.from(f.numeric.month)).toEqual([7, 10, 1]);
+    expect(Array.from(f.numeric.weekday)).toEqual([1, 4, NaN]); // Monday, Thursday
+    expect(Array.from(f.numeric.yday)).toEqual([74, 366, NaN]);
+    expect(f.numeric.slog[0]).toBe(0);
+    expect(f.numeric.slog[1]).toBeCloseTo(-1, 12);
+    expect(f.numeric.slog[2]).toBeCloseTo(Math.log(100), 12);
+  });
 });

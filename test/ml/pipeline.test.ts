@@ -6,6 +6,7 @@ import { FsArtifactStore } from '../../shared/adapters/local/fs.artifact-store.j
 import { artifactPath, readJson } from '../../shared/ml/artifacts.js';
 import type { BaselineDistributions } from '../../shared/ml/baseline-distributions.js';
 import { parseCsv } from '../../shared/ml/csv.js';
+import type { Importances } from '../../shared/ml/explanations.js';
 import type { Lineage } from '../../shared/ml/lineage.js';
 import { runPipeline, type PipelineProgress } from '../../shared/ml/pipeline.js';
 import { generateSampleCsv } from '../../shared/ml/sample-data.generator.js';
@@ -32,19 +33,42 @@ describe('training pipeline on the default generated dataset', () => {
     expect(m.beatsBaseline).toBe(true);
     expect(m.overfittingIndicator).toBeCloseTo(m.validationLoss / m.trainLoss, 10);
     expect(m.slices.map((s) => s.value)).toEqual(expect.arrayContaining(['Technology', 'Energy']));
-    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0)).toBe(true);
+    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0 && s.metrics.logScale !== undefined)).toBe(true);
 
     const steps = events.filter((e) => e.kind === 'step' && e.status === 'finished').map((e) => (e.kind === 'step' ? e.step : ''));
     expect(steps).toEqual(['extract', 'validate', 'features', 'split', 'train', 'evaluate', 'artifacts']);
-    expect(events.filter((e) => e.kind === 'epoch')).toHaveLength(m.training.epochsRun);
+    // Every family reports its iterations; the trees at most ~100 times (every 5th of 500 iterations here).
+    const epochsOf = (family: string) => events.filter((e) => e.kind === 'epoch' && e.family === family);
+    expect(epochsOf('mlp')).toHaveLength(m.families.mlp!.epochsRun);
+    expect(epochsOf('trees').map((e) => (e.kind === 'epoch' ? e.epoch : 0))).toEqual(Array.from({ length: Math.floor(m.families.trees!.epochsRun / 5) }, (_, i) => 5 * (i + 1)));
+    expect(epochsOf('trees').every((e) => e.kind === 'epoch' && e.epochs === 500)).toBe(true);
 
-    for (const f of ['modelJson', 'modelWeights', 'preprocessing', 'ridge', 'metrics', 'baseline', 'validation', 'lineage'] as const) {
+    // The default contract's candidates are trees and the MLP; the trees fit 3.5k training rows almost exactly
+    // (validation / training loss far above 2), so the MLP is chosen although the trees' validation loss is lower.
+    expect(Object.keys(m.families).sort()).toEqual(['mlp', 'trees']);
+    expect(m.families.trees!.overfitting).toBeGreaterThan(2);
+    expect(m.families.trees!.eligible).toBe(false);
+    expect(m.chosenFamily).toBe('mlp');
+    expect(m.validation).toEqual(m.families.mlp!.validation);
+    expect(m.test).toEqual(m.families.mlp!.test);
+    expect(m.training).toMatchObject({ family: 'mlp', epochsRun: m.families.mlp!.epochsRun });
+    expect(m.test.logScale?.r2).toBeGreaterThan(0.98);
+
+    for (const f of ['modelJson', 'modelWeights', 'preprocessing', 'ridge', 'metrics', 'baseline', 'validation', 'lineage', 'family', 'importances'] as const) {
       expect(await store.exists(artifactPath(request.artifactUri, f)), f).toBe(true);
     }
     const lineage = await readJson<Lineage>(store, request.artifactUri, 'lineage');
     expect(lineage).toMatchObject({ runId: 'run-q', parameters: { seed: 1, hyperparameters: { epochs: 15 } }, code: { version: 'test' }, split: { kind: 'time' } });
     expect(['wasm', 'cpu']).toContain(lineage.code.backend);
     expect(lineage.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(lineage.model).toMatchObject({ family: 'mlp', candidates: [{ family: 'trees', eligible: false }, { family: 'mlp', eligible: true }] });
+    // Global importances of the chosen MLP: mean |sampled Shapley| over validation rows, on the log scale.
+    // The generator values a company at about its market cap, so that input leads.
+    const importances = await readJson<Importances>(store, request.artifactUri, 'importances');
+    expect(importances).toMatchObject({ family: 'mlp', method: 'sampled-shapley', split: 'validation', scale: 'log', rows: 200 });
+    expect(importances.features[0].feature).toBe('log_market_cap');
+    const shares = importances.features.map((f) => f.meanAbsAttribution);
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
     const baseline = await readJson<BaselineDistributions>(store, request.artifactUri, 'baseline');
     expect(baseline.features.log_market_cap).toMatchObject({ kind: 'numeric' });
     expect(baseline.columns.sector).toMatchObject({ kind: 'categorical' });
@@ -52,6 +76,7 @@ describe('training pipeline on the default generated dataset', () => {
 
     // Serving applies the saved preprocessing to raw rows: a company's history in, its valuations out.
     const serving = await loadServingModel(store, request.artifactUri);
+    expect(serving.family).toBe('mlp');
     const table = parseCsv(csv);
     const company = table.rows.filter((r) => r[0] === 'C00005').map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
     const predictions = serving.predict(company);

@@ -78,4 +78,52 @@ describe('dataset validation', () => {
     expect(byCheck.row_count.message).toBe('the data has 81 rows; the contract needs at least 500');
     expect(byCheck.range).toMatchObject({ column: 'revenue', rows: 1, severity: 'warning' });
   });
+
+  it('warns about a numeric column that is a third placeholder text, naming the text; the limit is settable per column', () => {
+    const p = panel();
+    const j = p.header.indexOf('net_income');
+    p.rows.forEach((r, i) => (r[j] = i % 20 < 7 ? 'N/A' : r[j]));
+    const csv = toCsv(p.header, p.rows);
+    const { report } = validateTable(parseCsv(csv), DEFAULT_CONTRACT);
+    expect(report.ok).toBe(true);
+    const warning = report.issues.find((i) => i.check === 'missing');
+    expect(warning).toMatchObject({ column: 'net_income', severity: 'warning', rows: 28 });
+    expect(warning?.message).toContain('column "net_income": 28 of 80 rows missing (35.0%, of which 28 are text such as "N/A") > 10.0%');
+    const strict = parseContract({ ...DEFAULT_CONTRACT, columns: DEFAULT_CONTRACT.columns.map((c) => (c.name === 'net_income' ? { ...c, maxMissingRate: 0.3 } : c)) });
+    expect(errorsOf(csv, strict)).toEqual([expect.objectContaining({ column: 'net_income', message: expect.stringContaining('(35.0%, of which 28 are text such as "N/A") > allowed 30.0%') })]);
+    const quiet = parseContract({ ...DEFAULT_CONTRACT, validation: { warnMissingRate: 0.4 } });
+    expect(validateTable(parseCsv(csv), quiet).report.issues).toEqual([]);
+  });
+
+  it('warns when a one-hot feature folds categories into "(other)"', () => {
+    const p = panel();
+    const j = p.header.indexOf('sector');
+    p.rows.forEach((r, i) => (r[j] = `S${i % 8}`));
+    const contract = parseContract({ ...DEFAULT_CONTRACT, features: DEFAULT_CONTRACT.features.map((f) => (f.kind === 'one_hot' ? { ...f, maxCategories: 5 } : f)) });
+    const { report } = validateTable(parseCsv(toCsv(p.header, p.rows)), contract);
+    expect(report.ok).toBe(true);
+    expect(report.issues).toEqual([expect.objectContaining({ column: 'sector', check: 'categories', severity: 'warning' })]);
+    expect(report.issues[0].message).toBe('column "sector" has 8 distinct values; feature "sector_code" keeps the 5 most frequent in training and folds the rest into "(other)" (about 30 of 80 rows); raise maxCategories to keep more');
+  });
+
+  it('reads range columns and names what a date or range cell should look like', () => {
+    const contract = parseContract({
+      ...DEFAULT_CONTRACT,
+      columns: [...DEFAULT_CONTRACT.columns, { name: 'price_range', type: 'numeric', parse: 'range' }, { name: 'listed', type: 'date' }],
+    });
+    const p = panel();
+    p.header.push('price_range', 'listed');
+    p.rows.forEach((r, i) => r.push(i === 3 ? 'TBD' : '26.00 - 32.00', i === 5 ? 'someday' : '3/15/2021'));
+    const errors = errorsOf(toCsv(p.header, p.rows), contract);
+    expect(errors.map((e) => e.message)).toEqual([
+      'column "price_range" (numeric): 1 of 80 rows are not a number or a range like "26.00 - 32.00", e.g. "TBD" (line 5)',
+      'column "listed" (date): 1 of 80 rows are not a date like 2021-03-15, 3/15/2021, 2021Q3 or 2021, e.g. "someday" (line 7)',
+    ]);
+    p.rows[3][p.header.length - 2] = '28';
+    p.rows[5][p.header.length - 1] = '2021-01-02';
+    const { frame } = validateTable(parseCsv(toCsv(p.header, p.rows)), contract);
+    expect(frame?.numeric.price_range[0]).toBe(29);
+    expect(frame?.numeric.price_range[3]).toBe(28);
+    expect(frame?.dates.listed[5]).toBe(Date.UTC(2021, 0, 2));
+  });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderContractSchemas, topicJsonSchema } from '../../../shared/domain/contracts/index.js';
 import { TOPICS } from '../../../shared/domain/topics.js';
+import { DATA_CONTRACT_SCHEMA_FILE, dataContractJsonSchema } from '../../../shared/ml/contract.js';
 
 const docsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'contracts');
 const STALE = 'docs/contracts is stale: run `npm run contracts:generate` and commit the result';
@@ -36,7 +37,7 @@ describe('generated contracts', () => {
   });
 
   it('has no schema files for topics that no longer exist', () => {
-    const extra = readdirSync(docsDir).filter((f) => f.endsWith('.schema.json') && !(f in files));
+    const extra = readdirSync(docsDir).filter((f) => f.endsWith('.schema.json') && !(f in files) && f !== DATA_CONTRACT_SCHEMA_FILE);
     expect(extra, STALE).toEqual([]);
   });
 
@@ -49,5 +50,12 @@ describe('generated contracts', () => {
     const setTraffic = promotions.oneOf.find((o) => JSON.stringify(o.properties.action).includes('set-traffic'));
     expect(setTraffic).toHaveProperty('properties.traffic.propertyNames.pattern', '^\\d+\\.\\d+\\.\\d+$');
     expect((topicJsonSchema('drift-alerts') as { anyOf: unknown[] }).anyOf).toHaveLength(4);
+  });
+});
+
+describe('generated data contract schema', () => {
+  it('is committed up to date', () => {
+    const committed = readFileSync(join(docsDir, DATA_CONTRACT_SCHEMA_FILE), 'utf8');
+    expect(committed === `${JSON.stringify(dataContractJsonSchema(), null, 2)}\n`, `${STALE} (${DATA_CONTRACT_SCHEMA_FILE} differs)`).toBe(true);
   });
 });
