@@ -48,6 +48,14 @@ type GetJson = <T>(path: string) => Promise<T>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function waitFor(done: () => Promise<boolean>, message: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(message);
+    await sleep(100);
+  }
+}
+
 /** Start and seed the platform (about half a minute of training on an idle machine). */
 export async function startSeededPlatform(): Promise<SeededPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-console-'));
@@ -93,6 +101,8 @@ export async function startSeededPlatform(): Promise<SeededPlatform> {
     const trained = await waitForModel((m) => m.versions.some((v) => v.version === V1 && v.state === 'blessed'), 0);
     await post('/api/publish/promotions', { type: 'promotion.command', action: 'approve', modelId: MODEL_ID, version: V1, actor: 'operator@local', reason: 'first model, reviewed' });
     await waitForModel((m) => m.championVersion === V1 && m.deployment?.split[V1] === 100);
+    // The deployment document is committed before its deploy effect runs: wait until the endpoint serves it.
+    await waitFor(async () => (await platform.stack.serving.currentSplit(platform.stack.deps.settings.endpointId))[V1] === 100, 'the endpoint never served ' + V1);
     await serveAndMonitor(post, getJson);
     await seedDisplayState(platform, trained.versions.find((v) => v.version === V1) as VersionDoc);
     return seeded;

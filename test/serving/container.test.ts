@@ -75,7 +75,7 @@ describe('serving container process (AIP_* contract, fake GCS and BigQuery)', ()
     });
     expect(ready.body).toMatchObject({ status: 'READY', modelId: 'ipo-valuation', version: '1.2.0', deployedModelId: '456' });
     const fetched = gcs.requests.filter((r) => r.query.get('alt') === 'media').map((r) => decodeURIComponent(r.path));
-    expect(fetched).toEqual(expect.arrayContaining(['/storage/v1/b/vertex-staging/o/model-456/model/model.json', '/storage/v1/b/vertex-staging/o/model-456/preprocessing.json']));
+    expect(fetched).toEqual(expect.arrayContaining(['/storage/v1/b/vertex-staging/o/model-456/model-family.json', '/storage/v1/b/vertex-staging/o/model-456/preprocessing.json']));
   });
 
   it('predicts in Vertex AI shape with the trained model\'s values and returns the ids actuals join on', async () => {
