@@ -1,4 +1,5 @@
-/** The guide's regression metrics, computed on the original target scale. */
+/** The guide's regression metrics, computed on the original target scale (errors by the one rule in domain/stats/error-metrics). */
+import { ErrorAccumulator } from '../domain/stats/error-metrics.js';
 
 /** Metrics of one model on one set of rows. MAPE is in percent; directional accuracy is a share in [0, 1]. */
 export interface RegressionMetrics {
@@ -28,38 +29,30 @@ export interface ScaleMetrics {
  */
 export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>, previous?: ArrayLike<number>): RegressionMetrics {
   const n = actual.length;
+  const errors = new ErrorAccumulator();
   let mean = 0;
   for (let i = 0; i < n; i++) mean += actual[i] / n;
-  let sse = 0;
   let sst = 0;
-  let sae = 0;
-  let sape = 0;
-  let nape = 0;
   let hits = 0;
   let moves = 0;
   for (let i = 0; i < n; i++) {
-    const e = predicted[i] - actual[i];
-    sse += e * e;
+    errors.add(predicted[i], actual[i]);
     sst += (actual[i] - mean) ** 2;
-    sae += Math.abs(e);
-    if (Math.abs(actual[i]) > 1e-12) {
-      sape += Math.abs(e / actual[i]);
-      nape++;
-    }
     const prev = previous?.[i];
     if (prev !== undefined && Number.isFinite(prev)) {
       moves++;
       if (Math.sign(predicted[i] - prev) === Math.sign(actual[i] - prev)) hits++;
     }
   }
-  const mse = n === 0 ? NaN : sse / n;
+  // The accumulator skips missing pairs; in evaluation a NaN prediction (a diverged model) must poison every metric instead.
+  const e = errors.n === n ? errors.result() : { mae: NaN, mse: NaN, rmse: NaN, mape: NaN };
   return {
     n,
-    r2: sst === 0 ? NaN : 1 - sse / sst,
-    mse,
-    mae: n === 0 ? NaN : sae / n,
-    rmse: Math.sqrt(mse),
-    mape: nape === 0 ? NaN : (100 * sape) / nape,
+    r2: sst === 0 ? NaN : 1 - (e.mse * n) / sst,
+    mse: e.mse,
+    mae: e.mae,
+    rmse: e.rmse,
+    mape: e.mape ?? NaN,
     directionalAccuracy: moves === 0 ? null : hits / moves,
   };
 }

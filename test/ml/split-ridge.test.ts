@@ -70,4 +70,14 @@ describe('metrics', () => {
     expect(m.directionalAccuracy).toBe(1);
     expect(regressionMetrics([100], [80], [90]).directionalAccuracy).toBe(0);
   });
+
+  it('poisons every error metric when a prediction is NaN (a diverged model never passes the gate)', () => {
+    const m = regressionMetrics([100, 200], [110, NaN]);
+    expect([m.mse, m.mae, m.rmse, m.mape, m.r2].every(Number.isNaN)).toBe(true);
+  });
+
+  it('leaves zero actuals out of MAPE only, as the shared error rule does', () => {
+    const m = regressionMetrics([0, 100], [10, 110]);
+    expect(m).toMatchObject({ mae: 10, mse: 100, mape: 10 });
+  });
 });
