@@ -55,6 +55,10 @@ export const OPTIONS = {
   reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
   scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
+  // operator: the local platform's API token, bind address and notification webhook.
+  operatorToken: { env: 'IPO_OPERATOR_TOKEN', description: 'Local platform: operator token for the API, console and CLI (generated and kept in DATA_DIR/operator-token when unset)', schema: z.string().min(16).optional() },
+  bindAddress: { env: 'IPO_BIND_ADDRESS', description: 'Local platform: IP address the HTTP server binds (a specific address: the Host check needs it)', schema: z.union([z.ipv4(), z.ipv6()]).refine((a) => a !== '0.0.0.0' && a !== '::', 'must be a specific address, not a wildcard'), default: '127.0.0.1' },
+  notifyWebhookUrl: { env: 'IPO_NOTIFY_WEBHOOK_URL', description: 'Local platform: Slack-compatible webhook receiving lifecycle events worth a human (approval needed, rollback, failed run, drift)', schema: z.url({ protocol: /^https?$/ }).optional() },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;
