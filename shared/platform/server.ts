@@ -55,10 +55,11 @@ export interface PlatformOptions extends LocalStackOptions {
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const stack = await createLocalStack(config, options);
   const logger = stack.deps.logger;
-  let routes: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  // Routes are attached once the port is known (the Host check needs it); nothing arrives before.
+  const serving: { routes?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
   const server = createServer((req, res) => {
-    if (!routes) return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
-    routes(req, res).catch((err: unknown) => {
+    if (!serving.routes) return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
+    serving.routes(req, res).catch((err: unknown) => {
       logger.log('ERROR', `request failed: ${errorMessage(err)}`);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } });
     });
@@ -84,7 +85,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   stack.registerFunctions();
   const api = createApi(stack, { auth, webhookToken, feed, deadLetters: busDeadLetterAdmin(stack.bus) });
   const predict = stack.predictionHandler;
-  routes = async (req, res) => {
+  serving.routes = async (req, res) => {
     const reqUrl = new URL(req.url ?? '/', 'http://localhost');
     const verdict = guard(req, reqUrl);
     if (verdict.kind === 'refuse') return sendJson(res, verdict.status, { error: { code: verdict.code, message: verdict.message } }, verdict.headers);

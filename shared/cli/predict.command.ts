@@ -1,0 +1,105 @@
+/**
+ * `ipo-mlops predict --model VERSION --input in.csv --output out.csv`: batch prediction with a
+ * registered version's artifacts, read from the local platform's data directory (no platform needed).
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openLocalTelemetry } from '../composition/cli.js';
+import { loadConfig } from '../config.js';
+import { errorMessage, formatIssues, ValidationError } from '../domain/errors.js';
+import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
+import { parseCsv, toCsv } from '../ml/csv.js';
+import type { ServingModel } from '../ml/serving-model.js';
+import { getDoc } from '../services/documents.js';
+import type { CliCommand } from './command.js';
+
+const help = `Usage: ipo-mlops predict --input IN.csv --output OUT.csv [--model VERSION] [options]
+
+Predict every row of IN.csv with a registered version of the model and write OUT.csv: the input
+columns plus predicted_value. Rows of the same company are read as its history in time order, exactly
+as the endpoint serves them. Reads the artifacts from the platform's data directory; the platform
+need not run.
+
+Options:
+  --input FILE       rows to predict, with the data contract's columns (the target may be absent) (required)
+  --output FILE      where to write the predictions (required)
+  --model VERSION    a version (e.g. 1.2.0), or production (default)
+  --model-id ID      model id (default IPO_MODEL_ID or ipo-valuation)
+  --data-dir DIR     the platform's data directory (default IPO_DATA_DIR or .ipo-mlops)
+  --help             show this help`;
+
+/** The batch core's signature (shared/ml's `predictCsv`): CSV text in, CSV text with predictions out. */
+export type PredictCsv = (model: ServingModel, csvText: string) => Promise<string>;
+
+/**
+ * Batch prediction over CSV text with the serving model. The same signature as shared/ml's batch core
+ * (interfaces.md); the command uses this one until that core is merged.
+ */
+export const predictCsv: PredictCsv = async (model, csvText) => {
+  const csv = parseCsv(csvText);
+  if (csv.header.length === 0 || csv.rows.length === 0) throw new ValidationError('input', [{ path: '', message: 'no rows to predict (expected a header row and data rows)' }], 'PREDICT.INPUT_INVALID');
+  const rows = csv.rows.map((r) => Object.fromEntries(csv.header.map((h, j) => [h, r[j] ?? ''])));
+  const predictions = model.predict(rows);
+  return toCsv([...csv.header, 'predicted_value'], csv.rows.map((r, i) => [...r, predictions[i]]));
+};
+
+async function artifactUriOf(dataDir: string, modelId: string, version: string): Promise<{ uri: string; version: string }> {
+  const local = openLocalTelemetry(dataDir);
+  try {
+    const model = await getDoc(local.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
+    if (!model) throw new Error(`model ${modelId} does not exist in ${dataDir}`);
+    const wanted = version === 'production' ? model.championVersion : version;
+    if (wanted === undefined) throw new Error(`model ${modelId} has no production version yet; pass --model VERSION`);
+    const doc = await getDoc(local.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId), wanted);
+    if (!doc) throw new Error(`--model: version ${wanted} of ${modelId} does not exist (versions: ${(model.versionList ?? []).join(', ') || 'none'})`);
+    return { uri: doc.artifactUri, version: wanted };
+  } finally {
+    await local.close();
+  }
+}
+
+/** The `predict` command. */
+export const predictCommand: CliCommand = {
+  path: ['predict'],
+  summary: 'Batch prediction of a CSV with a registered model version',
+  help,
+  async run(args, io) {
+    let values;
+    try {
+      values = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, 'model-id': { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }).values;
+      if (values.help) return (io.out(help), 0);
+      if (!values.input || !values.output) throw new Error('--input IN.csv and --output OUT.csv are required');
+      if (values.model !== undefined && values.model !== 'production' && !/^\d+\.\d+\.\d+$/.test(values.model)) throw new Error(`--model: expected a version like 1.2.0 or production, got "${values.model}"`);
+    } catch (err) {
+      io.err(`predict: ${errorMessage(err)}\n\n${help}`);
+      return 2;
+    }
+    try {
+      const config = loadConfig();
+      const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
+      if (!existsSync(path.join(dataDir, 'state.db'))) throw new Error(`${dataDir} has no state.db: is it the platform's data directory (--data-dir)?`);
+      const modelId = values['model-id'] ?? config.modelId;
+      const { uri, version } = await artifactUriOf(dataDir, modelId, values.model ?? 'production');
+      const text = await readFile(values.input, 'utf8').catch((err: unknown) => {
+        throw new Error(`--input ${values.input}: cannot read (${errorMessage(err)})`);
+      });
+      const local = openLocalTelemetry(dataDir);
+      // Loaded lazily: only predict needs TensorFlow.js.
+      const { loadServingModel } = await import('../ml/serving-model.js');
+      const model = await loadServingModel(local.artifacts, uri).finally(() => local.close());
+      try {
+        const out = await predictCsv(model, text);
+        await writeFile(values.output, out);
+        io.out(`wrote ${parseCsv(out).rows.length} predictions of ${modelId} ${version} to ${values.output}`);
+        return 0;
+      } finally {
+        model.dispose();
+      }
+    } catch (err) {
+      io.err(err instanceof ValidationError ? `predict: ${values.input} is not valid input: ${formatIssues(err.issues)}` : `predict: ${errorMessage(err)}`);
+      return 1;
+    }
+  },
+};
