@@ -11,13 +11,14 @@ import { AppError, errorMessage } from '../domain/errors.js';
 import { COLLECTIONS } from '../domain/state.js';
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../composition/local.js';
 import { webhookNotifier } from '../composition/platform.js';
+import type { Logger } from '../ports/logger.js';
 import type { Notifier } from '../ports/notifier.js';
 import { generateSampleCsv } from '../ml/sample-data.generator.js';
 import { operatorAuth } from './auth.js';
 import { serveConsole } from './console-assets.js';
 import { busDeadLetterAdmin } from './dead-letters.js';
 import { createGuard } from './guard.js';
-import { createApi } from './http-api.js';
+import { createApi, type EventFeed } from './http-api.js';
 import { SECURITY_HEADERS, sendJson, sendRedirect } from './http-util.js';
 import { watchLanding } from './landing-watcher.js';
 import { subscribeLiveFeed, subscribeNotifications } from './lifecycle-feed.js';
@@ -36,6 +37,8 @@ export interface Platform {
   webhookToken: string;
   /** Whether lifecycle events are sent to a chat webhook. */
   notifying: boolean;
+  /** Lifecycle events as they are published (what the console's event stream carries). */
+  events: EventFeed;
   /** Publish data-landed for stable CSVs in the landing folder now (tests and the demo). */
   scanLanding(): Promise<number>;
   close(): Promise<void>;
@@ -53,24 +56,26 @@ export interface PlatformOptions extends LocalStackOptions {
 
 /** Start the platform on `config.bindAddress:config.port` (port 0 picks a free port). */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const stack = await createLocalStack(config, options);
-  const logger = stack.deps.logger;
-  // Routes are attached once the port is known (the Host check needs it); nothing arrives before.
-  const serving: { routes?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+  // Routes are attached once the stack is up; until then the server answers 503.
+  const serving: { routes?: (req: IncomingMessage, res: ServerResponse) => Promise<void>; logger?: Logger } = {};
   const server = createServer((req, res) => {
     if (!serving.routes) return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
     serving.routes(req, res).catch((err: unknown) => {
-      logger.log('ERROR', `request failed: ${errorMessage(err)}`);
+      serving.logger?.log('ERROR', `request failed: ${errorMessage(err)}`);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } });
     });
   });
-  let port: number;
+  // The port first: a second `npm start` on a busy port must fail before it opens (and recovers) the first one's databases.
+  const port = await listen(server, config.bindAddress, config.port);
+  let stack: LocalStack;
   try {
-    port = await listen(server, config.bindAddress, config.port);
+    stack = await createLocalStack(config, options);
   } catch (err) {
-    await stack.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
   }
+  const logger = stack.deps.logger;
+  serving.logger = logger;
   const host = config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress;
   const url = `http://${host}:${port}`;
   const landingDir = join(stack.dataDir, 'landing');
@@ -111,7 +116,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     monitorMs: config.monitorIntervalSeconds * 1000, reconcileMs: config.reconcileIntervalSeconds * 1000, retrainMs: config.scheduledRetrainHours * 3_600_000,
   }));
   return {
-    stack, server, url, landingDir, operatorToken, webhookToken, notifying: notifier !== undefined, scanLanding: () => watcher.scan(),
+    stack, server, url, landingDir, operatorToken, webhookToken, notifying: notifier !== undefined, events: feed, scanLanding: () => watcher.scan(),
     async close() {
       watcher.stop();
       stopScheduler();
