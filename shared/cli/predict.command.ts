@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openLocalTelemetry } from '../composition/cli.js';
 import { loadConfig } from '../config.js';
-import { errorMessage, formatIssues, ValidationError } from '../domain/errors.js';
+import { errorMessage, formatIssues, ValidationError, type Issue } from '../domain/errors.js';
 import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { parseCsv, toCsv } from '../ml/csv.js';
 import type { ServingModel } from '../ml/serving-model.js';
@@ -18,7 +18,8 @@ import type { CliCommand } from './command.js';
 const help = `Usage: ipo-mlops predict --input IN.csv --output OUT.csv [--model VERSION] [options]
 
 Predict every row of IN.csv with a registered version of the model and write OUT.csv: the input
-columns plus predicted_value. Rows of the same company are read as its history in time order, exactly
+columns plus predicted_<target> (and an error column for rows that cannot be
+predicted; the exit code is then 1). Rows of the same company are read as its history in time order, exactly
 as the endpoint serves them. Reads the artifacts from the platform's data directory; the platform
 need not run.
 
@@ -30,20 +31,25 @@ Options:
   --data-dir DIR     the platform's data directory (default IPO_DATA_DIR or .ipo-mlops)
   --help             show this help`;
 
-/** The batch core's signature (shared/ml's `predictCsv`): CSV text in, CSV text with predictions out. */
-export type PredictCsv = (model: ServingModel, csvText: string) => Promise<string>;
+/** What the batch core returns (shared/ml's `BatchResult`): the output CSV, rows predicted, rows not predicted. */
+export interface BatchResult {
+  csv: string;
+  rows: number;
+  failed: { row: number; line: number; issues: Issue[] }[];
+}
 
 /**
- * Batch prediction over CSV text with the serving model. The same signature as shared/ml's batch core
- * (interfaces.md); the command uses this one until that core is merged.
+ * Batch prediction over CSV text: the input columns plus `predicted_<target>`. The signature of
+ * shared/ml's batch core `predictCsv` (interfaces.md), which adds per-row errors; after the merge the
+ * command imports that one and this function goes.
  */
-export const predictCsv: PredictCsv = async (model, csvText) => {
+export function predictCsv(model: ServingModel, csvText: string): BatchResult {
   const csv = parseCsv(csvText);
-  if (csv.header.length === 0 || csv.rows.length === 0) throw new ValidationError('input', [{ path: '', message: 'no rows to predict (expected a header row and data rows)' }], 'PREDICT.INPUT_INVALID');
-  const rows = csv.rows.map((r) => Object.fromEntries(csv.header.map((h, j) => [h, r[j] ?? ''])));
+  if (csv.header.length === 0 || csv.rows.length === 0) throw new ValidationError('batch input', [{ path: '', message: 'no rows to predict (expected a header row and data rows)' }], 'PREDICT.INPUT_INVALID');
+  const rows = csv.rows.map((r) => Object.fromEntries(csv.header.map((h, j) => [h, r[j] ?? null])));
   const predictions = model.predict(rows);
-  return toCsv([...csv.header, 'predicted_value'], csv.rows.map((r, i) => [...r, predictions[i]]));
-};
+  return { csv: toCsv([...csv.header, `predicted_${model.contract.target.column}`], csv.rows.map((r, i) => [...r, predictions[i]])), rows: rows.length, failed: [] };
+}
 
 async function artifactUriOf(dataDir: string, modelId: string, version: string): Promise<{ uri: string; version: string }> {
   const local = openLocalTelemetry(dataDir);
@@ -90,10 +96,12 @@ export const predictCommand: CliCommand = {
       const { loadServingModel } = await import('../ml/serving-model.js');
       const model = await loadServingModel(local.artifacts, uri).finally(() => local.close());
       try {
-        const out = await predictCsv(model, text);
-        await writeFile(values.output, out);
-        io.out(`wrote ${parseCsv(out).rows.length} predictions of ${modelId} ${version} to ${values.output}`);
-        return 0;
+        const result = predictCsv(model, text);
+        await writeFile(values.output, result.csv);
+        io.out(`wrote ${result.rows} predictions of ${modelId} ${version} to ${values.output}`);
+        if (result.failed.length === 0) return 0;
+        io.err(`predict: ${result.failed.length} rows not predicted (their error column says why), e.g. line ${result.failed[0].line}: ${formatIssues(result.failed[0].issues)}`);
+        return 1;
       } finally {
         model.dispose();
       }
