@@ -18,7 +18,7 @@ import { HttpError, readJson, sendJson } from './http-util.js';
 /** Which dead letters to replay: ids, a topic, or all (exactly one). */
 export interface ReplaySelector {
   ids?: string[];
-  topic?: string;
+  topic?: Topic;
   all?: boolean;
 }
 
