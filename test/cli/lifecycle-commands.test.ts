@@ -38,6 +38,8 @@ describe('alerts', () => {
     const json = await cli(t, 'alerts', 'list', '--state', 'closed', '--json');
     expect(JSON.parse(json.io.lines.join('\n'))).toEqual([]);
     expect((await cli(t, 'alerts', 'list', '--state', 'closed')).io.lines).toEqual(['no closed alerts']);
+    expect((await cli(t, 'alerts', 'list', '--state', 'acknowledged')).io.errors.join('\n')).toMatch(/--state: must be one of open, closed, all \(an acknowledged alert is open\)/);
+    expect((await cli(t, 'alerts', 'list', '--limit', '0')).io.errors.join('\n')).toMatch(/--limit: must be a positive whole number, got "0"/);
   });
 
   it('alerts ack/close need an alert id and send alert.command (refused by a build without the contract, naming the type)', async () => {
