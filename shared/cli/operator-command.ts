@@ -17,7 +17,7 @@ import { describeOutcome, waitForOutcome } from './outcome.js';
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3 } as const;
 
 const COMMON = `Common options:
-  --url URL        local platform (default http://127.0.0.1:$PORT, PORT defaults to 8080)
+  --url URL        local platform (default http://$IPO_BIND_ADDRESS:$PORT, i.e. http://127.0.0.1:8080)
   --data-dir DIR   where the platform keeps its operator token (default IPO_DATA_DIR or .ipo-mlops);
                    IPO_OPERATOR_TOKEN overrides it
   --gcp            publish to Google Cloud Pub/Sub instead (needs --project; does not wait)
@@ -60,7 +60,8 @@ async function clientFor(v: Values): Promise<OperatorClient> {
   }
   const config = loadConfig();
   const token = config.operatorToken ?? readSecret(path.resolve(v['data-dir'] ?? config.dataDir), 'operatorToken');
-  return httpClient(v.url ?? `http://127.0.0.1:${config.port}`, token);
+  const host = config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress;
+  return httpClient(v.url ?? `http://${host}:${config.port}`, token);
 }
 
 function timeoutMs(v: Values): number {
