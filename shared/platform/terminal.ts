@@ -84,12 +84,12 @@ export interface ProgressOptions {
 }
 
 /**
- * Show the progress of the runs in flight, one poll per `tick`: each new epoch (a tenth of the run at
- * a time when not a terminal), each step change once.
+ * Show the progress of the runs in flight, one poll per `tick`: each new epoch on a terminal, else the
+ * first epoch seen in each tenth of the run (a poll may miss any given epoch); each step change once.
  */
 export function progressDisplay(reader: DocReader, terminal: Terminal, options: ProgressOptions): { tick(): Promise<void> } {
   const now = options.now ?? Date.now;
-  const seen = new Map<string, { step?: string; epoch?: number; eta: EtaTracker }>();
+  const seen = new Map<string, { step?: string; epoch?: number; shown?: number; eta: EtaTracker }>();
   const tick = async (): Promise<void> => {
     const live = new Set<string>();
     for (const { data: model } of await queryDocs(reader, SCHEMAS.ModelDoc, COLLECTIONS.models)) {
@@ -105,8 +105,12 @@ export function progressDisplay(reader: DocReader, terminal: Terminal, options: 
       if (epoch && epoch.epoch !== state.epoch) {
         state.epoch = epoch.epoch;
         const eta = state.eta.update(epoch, now());
-        const tenth = Math.max(1, Math.round(epoch.epochs / 10));
-        if (options.isTTY || epoch.epoch % tenth === 0 || epoch.epoch === epoch.epochs) terminal.progress(`  run ${run.runId}  ${progressLine(epoch, eta)}`);
+        // Polls see some epochs only: off a terminal, show the first epoch seen in each tenth of the run.
+        const bucket = Math.floor(epoch.epoch / Math.max(1, Math.round(epoch.epochs / 10)));
+        if (options.isTTY || bucket !== state.shown || epoch.epoch === epoch.epochs) {
+          state.shown = bucket;
+          terminal.progress(`  run ${run.runId}  ${progressLine(epoch, eta)}`);
+        }
       } else if (step !== undefined && step !== state.step && step !== 'train') {
         terminal.line(`  run ${run.runId}  ${step}`);
       }

@@ -87,10 +87,23 @@ describe('the npm start terminal', () => {
     await display.tick();
     expect(out[0]).toBe('  run run-1  validate\n');
     const epochs = out.filter((l) => l.includes(' epoch '));
-    expect(epochs.map((l) => /epoch (\d+)\/20/.exec(l)?.[1])).toEqual(['2', '4', '6', '8', '10', '12', '14', '16', '18', '20']);
-    expect(epochs[0]).toMatch(/loss 0\.5000 {2}val 1\.0000 {2}ETA ≤ 18s\n$/);
+    expect(epochs.map((l) => /epoch (\d+)\/20/.exec(l)?.[1])).toEqual(['1', '2', '4', '6', '8', '10', '12', '14', '16', '18', '20']);
+    expect(epochs[1]).toMatch(/loss 0\.5000 {2}val 1\.0000 {2}ETA ≤ 18s\n$/);
     expect(epochs.at(-1)).toMatch(/ETA ≤ 0s\n$/);
     expect(out.at(-1)).toBe('  run run-1  evaluate\n');
+  });
+
+  it('off a terminal a poll that misses epochs still shows each tenth of the run, and a new phase from its start', async () => {
+    const { reader, run } = docs();
+    const { out, terminal } = screen(false);
+    const display = progressDisplay(reader, terminal, { isTTY: false, now: () => 0 });
+    for (const epoch of [3, 9, 13, 19, 21, 37, 100]) {
+      run.progress = { step: 'train', epoch, epochs: 100, loss: 0.5 };
+      await display.tick();
+    }
+    run.progress = { step: 'train', epoch: 2, epochs: 300, loss: 0.5, family: 'trees' };
+    await display.tick();
+    expect(out.map((l) => /epoch (\d+)\//.exec(l)?.[1])).toEqual(['3', '13', '21', '37', '100', '2']);
   });
 
   it('on a terminal shows every epoch on the same line', async () => {
