@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
 import { memoryLogger } from '../../shared/logging.js';
-import type { Doc } from '../../shared/ports/state-store.js';
+import type { Doc, StateStore } from '../../shared/ports/state-store.js';
 import { startPlatform } from '../../shared/platform/server.js';
 import { createTerminal, eventLine, fileLogger, progressDisplay } from '../../shared/platform/terminal.js';
 import { startTestPlatform } from './support.js';
@@ -21,7 +21,7 @@ function screen(isTTY: boolean): { out: string[]; terminal: ReturnType<typeof cr
 const AT = '2026-01-01T00:00:00.000Z';
 
 /** A reader over fixed documents whose run progress a test moves on. */
-function docs(): { reader: { get(c: string, id: string): Promise<Doc | undefined>; query(c: string): Promise<{ id: string; data: Doc }[]> }; run: Doc; model: Doc } {
+function docs(): { reader: Pick<StateStore, 'get' | 'query'>; run: Doc; model: Doc } {
   const model: Doc = { modelId: 'ipo', policy: {}, championHistory: [], endpointId: 'ep', inFlightRunId: 'run-1', createdAt: AT, updatedAt: AT };
   const run: Doc = {
     runId: 'run-1', modelId: 'ipo', state: 'running', reasons: [], dataUri: 'file:///d.csv', artifactUri: 'file:///a', pipelineJobId: 'j', attempt: 1,
@@ -31,8 +31,8 @@ function docs(): { reader: { get(c: string, id: string): Promise<Doc | undefined
   return {
     model, run,
     reader: {
-      get: (c, id) => Promise.resolve(byCollection[c]?.[id]),
-      query: (c) => Promise.resolve(Object.entries(byCollection[c] ?? {}).map(([id, data]) => ({ id, data }))),
+      get: <T extends Doc>(c: string, id: string) => Promise.resolve(byCollection[c]?.[id] as T | undefined),
+      query: <T extends Doc>(c: string) => Promise.resolve(Object.entries(byCollection[c] ?? {}).map(([id, data]) => ({ id, data: data as T }))),
     },
   };
 }
