@@ -102,13 +102,11 @@ describe('policy', () => {
 });
 
 describe('cancel', () => {
-  it('cancel sends run.cancel for the run in flight or a named run (refused by a build without the contract)', async () => {
+  it('cancel sends run.cancel; a run that does not exist is refused with the reason and exit 1 (or, before the merge, the contract refuses the type)', async () => {
     const { code, io } = await cli(t, 'cancel', 'run-123', '--reason', 'wrong data');
-    if (contractAccepts('retrain-requests', RUN_CANCEL)) expect(code).toBe(0);
-    else {
-      expect(code).toBe(1);
-      expect(io.errors.join('\n')).toMatch(/type: unknown message type "run\.cancel"/);
-    }
+    expect(code).toBe(1);
+    if (contractAccepts('retrain-requests', RUN_CANCEL)) expect(io.errors.join('\n')).toMatch(/^cancel run-123: refused: .*run-123/);
+    else expect(io.errors.join('\n')).toMatch(/type: unknown message type "run\.cancel"/);
   });
 });
 
