@@ -58,6 +58,10 @@ export const OPTIONS = {
   // runtime: the embedded bus's retry policy, Pub/Sub's defaults (Terraform's delivery.minimum_backoff / maximum_backoff).
   busMinBackoffSeconds: { env: 'IPO_BUS_MIN_BACKOFF_SECONDS', description: 'Local bus: first redelivery delay after a failed delivery, doubling per attempt (Pub/Sub minimum_backoff)', schema: z.coerce.number().min(0).max(600), default: '10' },
   busMaxBackoffSeconds: { env: 'IPO_BUS_MAX_BACKOFF_SECONDS', description: 'Local bus: longest redelivery delay (Pub/Sub maximum_backoff); at least IPO_BUS_MIN_BACKOFF_SECONDS', schema: z.coerce.number().min(0).max(600), default: '600' },
+  // operator: the local platform's API token, bind address and notification webhook.
+  operatorToken: { env: 'IPO_OPERATOR_TOKEN', description: 'Local platform: operator token for the API, console and CLI (generated and kept in DATA_DIR/operator-token when unset)', schema: z.string().min(16).optional() },
+  bindAddress: { env: 'IPO_BIND_ADDRESS', description: 'Local platform: IP address the HTTP server binds (a specific address: the Host check needs it)', schema: z.union([z.ipv4(), z.ipv6()]).refine((a) => a !== '0.0.0.0' && a !== '::', 'must be a specific address, not a wildcard'), default: '127.0.0.1' },
+  notifyWebhookUrl: { env: 'IPO_NOTIFY_WEBHOOK_URL', description: 'Local platform: Slack-compatible webhook receiving lifecycle events worth a human (approval needed, rollback, failed run, drift)', schema: z.url({ protocol: /^https?$/ }).optional() },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;

@@ -6,9 +6,16 @@ import { operatorCommands } from './operator.commands.js';
 import { driftReportCommand } from './drift.command.js';
 import { abtestAnalyzeCommand } from './abtest.command.js';
 import { costRecommendCommand } from './cost.command.js';
+import { alertsCommands } from './alerts.commands.js';
+import { policyCommands } from './policy.commands.js';
+import { dlqCommands } from './dlq.commands.js';
+import { predictCommand } from './predict.command.js';
 
 /** Every command, in help order. */
-export const COMMANDS: CliCommand[] = [...operatorCommands, trainCommand, dataGenerateCommand, driftReportCommand, abtestAnalyzeCommand, costRecommendCommand];
+export const COMMANDS: CliCommand[] = [
+  ...operatorCommands, ...alertsCommands, ...policyCommands, ...dlqCommands,
+  trainCommand, predictCommand, dataGenerateCommand, driftReportCommand, abtestAnalyzeCommand, costRecommendCommand,
+];
 
 /** Top-level help. */
 export function usage(commands: readonly CliCommand[] = COMMANDS): string {

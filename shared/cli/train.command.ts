@@ -10,6 +10,7 @@ import { runPipeline, type PipelineProgress } from '../ml/pipeline.js';
 import { TF_BACKENDS, type TfBackend } from '../ml/tf-backend.js';
 import { DatasetValidationError } from '../ml/validation.js';
 import type { CliCommand, CliIO } from './command.js';
+import { EtaTracker, progressLine } from './progress.js';
 
 const help = `Usage: ipo-mlops train --data FILE.csv --out DIR [options]
 
@@ -33,18 +34,16 @@ export const GATE_THRESHOLDS = { r2: 0.7, mapePercent: 15, overfitting: 2 } as c
 
 const HP_FLAGS = { epochs: 'epochs', 'batch-size': 'batchSize', 'learning-rate': 'learningRate', patience: 'patience' } as const;
 
-function bar(done: number, total: number, width = 24): string {
-  const filled = Math.round((done / Math.max(1, total)) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-function progressPrinter(io: CliIO): (e: PipelineProgress) => void {
+/** Prints step timings and epoch progress with an ETA: every epoch on a terminal, every tenth of the run otherwise. */
+export function progressPrinter(io: CliIO, now: () => number = Date.now): (e: PipelineProgress) => void {
+  const eta = new EtaTracker();
   return (e) => {
     if (e.kind === 'step') {
       if (e.status === 'finished') io.out(`  ${e.step.padEnd(10)} done in ${e.elapsedMs ?? 0} ms`);
-    } else if (io.isTTY) {
-      io.out(`  train      ${bar(e.epoch, e.epochs)} epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toFixed(4)}  val ${e.valLoss.toFixed(4)}`);
+      return;
     }
+    const left = eta.update(e, now());
+    if (io.isTTY || e.epoch === e.epochs || e.epoch % Math.max(1, Math.round(e.epochs / 10)) === 0) io.out(`  ${progressLine(e, left)}`);
   };
 }
 

@@ -153,7 +153,7 @@ async function recordProgress(store: SqliteStateStore, clock: () => Date, runId:
     const at = clock().toISOString();
     const progress = event.kind === 'step'
       ? { ...(run.progress ?? {}), step: event.step, stepStatus: event.status }
-      : { ...(run.progress ?? {}), step: 'train', epoch: event.epoch, epochs: event.epochs, loss: event.loss, valLoss: event.valLoss };
+      : { ...(run.progress ?? {}), step: 'train', epoch: event.epoch, epochs: event.epochs, loss: event.loss, valLoss: event.valLoss, family: event.family, member: event.member, members: event.members };
     tx.set(COLLECTIONS.runs, runId, { ...run, state: 'running', progress, updatedAt: at });
   });
 }

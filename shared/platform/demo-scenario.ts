@@ -133,7 +133,7 @@ async function land(platform: Platform, name: string, csv: string): Promise<void
 }
 
 async function publish(platform: Platform, topic: string, body: unknown): Promise<void> {
-  const res = await fetch(`${platform.url}/api/publish/${topic}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${platform.url}/api/publish/${topic}`, { method: 'POST', headers: { authorization: `Bearer ${platform.operatorToken.value}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 202) throw new Error(`publish to ${topic} failed: ${res.status} ${await res.text()}`);
 }
 
@@ -146,14 +146,14 @@ async function serve(platform: Platform, panel: SamplePanel, fromQuarterIndex: n
     const recent = rows.slice(Math.max(0, fromQuarterIndex - 8));
     const instances = recent.map((r) => Object.fromEntries(panel.header.filter((h) => h !== 'enterprise_value').map((h, i) => [h, r[i]])));
     const requestId = `demo-${company}-${withActuals ? 'n' : 's'}`;
-    const res = await fetch(`${platform.url}/v1/projects/local/locations/local/endpoints/${MODEL}-endpoint:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ instances }) });
+    const res = await fetch(`${platform.url}/v1/projects/local/locations/local/endpoints/${MODEL}-endpoint:predict`, { method: 'POST', headers: { authorization: `Bearer ${platform.operatorToken.value}`, 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ instances }) });
     if (!res.ok) throw new Error(`predict failed: ${res.status} ${await res.text()}`);
     recent.forEach((r, i) => {
       if (typeof r[8] === 'number') actuals.push({ requestId: recent.length === 1 ? requestId : `${requestId}:${i}`, actualValue: r[8] });
     });
   }
   if (!withActuals) return;
-  const res = await fetch(`${platform.url}/v1/actuals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ actuals }) });
+  const res = await fetch(`${platform.url}/v1/actuals`, { method: 'POST', headers: { authorization: `Bearer ${platform.operatorToken.value}`, 'content-type': 'application/json' }, body: JSON.stringify({ actuals }) });
   if (!res.ok) throw new Error(`actuals failed: ${res.status} ${await res.text()}`);
 }
 

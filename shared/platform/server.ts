@@ -1,22 +1,30 @@
 /**
  * The local platform: one process running the four functions on the embedded bus, the worker
- * pipeline runner, the prediction endpoint, the JSON API, the landing-folder watcher, the local
- * scheduler and a plain status page. `startPlatform` is used by `npm start`, the demo and tests.
+ * pipeline runner, the prediction endpoint, the JSON API, the console, the landing-folder watcher,
+ * the local scheduler and the chat notifications. `startPlatform` is used by `npm start`, the demo and tests.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import { AppError, errorMessage } from '../domain/errors.js';
 import { COLLECTIONS } from '../domain/state.js';
 import { createLocalStack, type LocalStack, type LocalStackOptions } from '../composition/local.js';
+import { webhookNotifier } from '../composition/platform.js';
+import type { Logger } from '../ports/logger.js';
+import type { Notifier } from '../ports/notifier.js';
 import { generateSampleCsv } from '../ml/sample-data.generator.js';
-import { createApi, type EventFeed } from './http-api.js';
-import { sendJson } from './http-util.js';
-import { watchLanding } from './landing-watcher.js';
-import { localJobs, startScheduler } from './scheduler.js';
-import { STATUS_PAGE } from './status-page.js';
+import { operatorAuth } from './auth.js';
 import { serveConsole } from './console-assets.js';
+import { busDeadLetterAdmin } from './dead-letters.js';
+import { createGuard } from './guard.js';
+import { createApi, type EventFeed } from './http-api.js';
+import { SECURITY_HEADERS, sendJson, sendRedirect } from './http-util.js';
+import { watchLanding } from './landing-watcher.js';
+import { subscribeLiveFeed, subscribeNotifications } from './lifecycle-feed.js';
+import { localJobs, startScheduler } from './scheduler.js';
+import { loadOrCreateSecret, type Secret } from './secrets.js';
+import { STATUS_PAGE } from './status-page.js';
 
 /** A running platform. */
 export interface Platform {
@@ -24,7 +32,13 @@ export interface Platform {
   server: Server;
   url: string;
   landingDir: string;
+  /** The operator token (bearer for the API and CLI, login for the console) and where it is kept. */
+  operatorToken: Secret;
   webhookToken: string;
+  /** Whether lifecycle events are sent to a chat webhook. */
+  notifying: boolean;
+  /** Lifecycle events as they are published (what the console's event stream carries). */
+  events: EventFeed;
   /** Publish data-landed for stable CSVs in the landing folder now (tests and the demo). */
   scanLanding(): Promise<number>;
   close(): Promise<void>;
@@ -36,44 +50,61 @@ export interface PlatformOptions extends LocalStackOptions {
   scheduler?: boolean;
   /** Poll the landing folder (default true). */
   watchLanding?: boolean;
+  /** The chat notifier (default: the IPO_NOTIFY_WEBHOOK_URL webhook when configured). */
+  notifier?: Notifier;
 }
 
-/** Start the platform on `config.port` (0 picks a free port). */
+/** Start the platform on `config.bindAddress:config.port` (port 0 picks a free port). */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const stack = await createLocalStack(config, options);
-  const logger = stack.deps.logger;
-  const landingDir = join(stack.dataDir, 'landing');
-  mkdirSync(landingDir, { recursive: true });
-  const webhookToken = config.webhookToken ?? randomBytes(18).toString('base64url');
-  const listeners = new Set<(event: unknown) => void>();
-  const feed: EventFeed = { subscribe: (send) => (listeners.add(send), () => listeners.delete(send)) };
-  stack.bus.subscribe('lifecycle-events', 'platform-live-feed', async (event) => {
-    const data = JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8')) as unknown;
-    for (const send of listeners) send(data);
-  });
-  stack.registerFunctions();
-  const api = createApi(stack, { webhookToken, feed });
-  const predict = stack.predictionHandler;
+  // Routes are attached once the stack is up; until then the server answers 503.
+  const serving: { routes?: (req: IncomingMessage, res: ServerResponse) => Promise<void>; logger?: Logger } = {};
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    void (async () => {
-      if (url.pathname === '/' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(STATUS_PAGE);
-        return;
-      }
-      if (await serveConsole(req, res, url)) return;
-      if (await api(req, res, url)) return;
-      if (await predict(req, res)) return;
-      sendJson(res, 404, { error: { code: 'HTTP.NOT_FOUND', message: `${req.method} ${url.pathname} is not a route of the local platform` } });
-    })().catch((err: unknown) => {
-      logger.log('ERROR', `request failed: ${String(err)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: String(err) } });
+    if (!serving.routes) return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
+    serving.routes(req, res).catch((err: unknown) => {
+      serving.logger?.log('ERROR', `request failed: ${errorMessage(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } });
     });
   });
-  await new Promise<void>((resolve) => server.listen(config.port, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : config.port}`;
+  // The port first: a second `npm start` on a busy port must fail before it opens (and recovers) the first one's databases.
+  const port = await listen(server, config.bindAddress, config.port);
+  let stack: LocalStack;
+  try {
+    stack = await createLocalStack(config, options);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  const logger = stack.deps.logger;
+  serving.logger = logger;
+  const host = config.bindAddress.includes(':') ? `[${config.bindAddress}]` : config.bindAddress;
+  const url = `http://${host}:${port}`;
+  const landingDir = join(stack.dataDir, 'landing');
+  mkdirSync(landingDir, { recursive: true });
+  const operatorToken = loadOrCreateSecret(stack.dataDir, 'operatorToken', config.operatorToken);
+  const webhookToken = loadOrCreateSecret(stack.dataDir, 'webhookToken', config.webhookToken).value;
+  const auth = operatorAuth(operatorToken.value, port);
+  const guard = createGuard({ auth, bindAddress: config.bindAddress, port });
+  const feed = subscribeLiveFeed(stack.bus);
+  const notifier = options.notifier ?? (config.notifyWebhookUrl === undefined ? undefined : webhookNotifier(config.notifyWebhookUrl));
+  if (notifier) subscribeNotifications(stack.bus, { notifier, logger, consoleUrl: `${url}/console/`, subscription: options.subscription });
+  stack.registerFunctions();
+  const api = createApi(stack, { auth, webhookToken, feed, deadLetters: busDeadLetterAdmin(stack.bus) });
+  const predict = stack.predictionHandler;
+  serving.routes = async (req, res) => {
+    const reqUrl = new URL(req.url ?? '/', 'http://localhost');
+    const verdict = guard(req, reqUrl);
+    if (verdict.kind === 'refuse') return sendJson(res, verdict.status, { error: { code: verdict.code, message: verdict.message } }, verdict.headers);
+    if (verdict.kind === 'login') return sendRedirect(res, verdict.location);
+    if (reqUrl.pathname === '/' && req.method === 'GET') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(STATUS_PAGE);
+      return;
+    }
+    if (await serveConsole(req, res, reqUrl)) return;
+    if (await api(req, res, reqUrl)) return;
+    if (await predict(req, res)) return;
+    sendJson(res, 404, { error: { code: 'HTTP.NOT_FOUND', message: `${req.method} ${reqUrl.pathname} is not a route of the local platform` } });
+  };
 
   await restoreServing(stack);
   if (config.bootstrapSampleData && readdirSync(landingDir).length === 0 && (await stack.store.query(COLLECTIONS.models, { limit: 1 })).length === 0) {
@@ -85,7 +116,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     monitorMs: config.monitorIntervalSeconds * 1000, reconcileMs: config.reconcileIntervalSeconds * 1000, retrainMs: config.scheduledRetrainHours * 3_600_000,
   }));
   return {
-    stack, server, url, landingDir, webhookToken, scanLanding: () => watcher.scan(),
+    stack, server, url, landingDir, operatorToken, webhookToken, notifying: notifier !== undefined, events: feed, scanLanding: () => watcher.scan(),
     async close() {
       watcher.stop();
       stopScheduler();
@@ -94,6 +125,21 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       await stack.close();
     },
   };
+}
+
+/** Listen; a busy port or an address this machine does not have is one clear error. Resolves the bound port. */
+function listen(server: Server, address: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new AppError('PLATFORM.PORT_IN_USE', `port ${port} on ${address} is already in use (another ipo-mlops platform?); stop it or set PORT to a free port`, false));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new AppError('PLATFORM.BAD_ADDRESS', `IPO_BIND_ADDRESS ${address} is not an address of this machine`, false));
+      else reject(err);
+    });
+    server.listen(port, address, () => {
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound !== null ? bound.port : port);
+    });
+  });
 }
 
 /** After a restart the in-process endpoint is empty: re-apply the stored desired deployments. */

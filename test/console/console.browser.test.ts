@@ -7,9 +7,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { announceSkipped, hasChromium, launchBrowser, openPage, screenshot, type RecordedPage, type ViewportName } from '../support/browser.js';
-import { MODEL_ID, V1, V2, startSeededPlatform, type SeededPlatform } from './seeded-platform.js';
+import { contractAccepts } from '../cli/support.js';
+import { MODEL_ID, V1, V2, signIn, startSeededPlatform, type SeededPlatform } from './seeded-platform.js';
 
-const PAGES = ['overview', 'versions', 'champions', 'monitoring', 'experiments', 'audit', 'actions'] as const;
+const PAGES = ['overview', 'versions', 'champions', 'monitoring', 'alerts', 'experiments', 'audit', 'actions'] as const;
 type PageName = (typeof PAGES)[number];
 
 let registered = 0;
@@ -42,7 +43,10 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
 
   /** Open a console page and wait until it rendered. */
   async function visit(name: PageName, viewport: ViewportName = 'desktop', query = ''): Promise<Page> {
-    open ??= await openPage(browser, viewport);
+    if (!open) {
+      open = await openPage(browser, viewport);
+      await signIn(open.page, seeded);
+    }
     await open.page.goto(`${seeded.url}/console/#/${name}${query}`);
     await open.page.locator(`main[data-page="${name}"]`).waitFor();
     return open.page;
@@ -206,6 +210,34 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     expect(await revisions.count()).toBe(4);
     expect(await revisions.first().textContent()).toContain('canary errors look worse on energy');
     await screenshot(page, 'champions-desktop');
+  });
+
+  test('alerts: the open alert with who acknowledged it; acknowledging asks first and reports the recorded outcome', async () => {
+    const accepted = contractAccepts('drift-alerts', { type: 'alert.command', action: 'ack', alertId: 'a', actor: 'a' });
+    if (!accepted) expectedErrors = [/status of 400 \(Bad Request\) \(http:[^ ]+\/api\/publish\/drift-alerts\)$/];
+    const page = await visit('alerts');
+    expect(await page.getByText('data drift: 2 of 6 columns drifted').count()).toBe(1);
+    const ack = page.locator('button[data-alert-action="ack"][data-alert-id="alert-console-drift"]');
+    await page.getByLabel('Reason for alert alert-console-drift').fill('looking into the revenue feed');
+    await ack.click();
+    const dialog = page.getByRole('dialog', { name: 'Acknowledge this alert?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('"type": "alert.command"');
+    await page.locator('#confirm-ok').click();
+    const outcome = page.getByTestId('alert-outcome');
+    if (!accepted) {
+      // Before the merge with the signals work, the contract of this build refuses the command and the page says which field.
+      await outcome.filter({ hasText: 'Refused (HTTP 400)' }).waitFor();
+      expect(await page.locator('#alert-result').textContent()).toMatch(/type.*alert\.command/);
+      return;
+    }
+    await outcome.filter({ hasText: 'Acknowledged' }).waitFor({ timeout: 60_000 });
+    const openAlerts = await seeded.getJson<{ alertId: string; state: string; acknowledged?: { actor: string; reason?: string } }[]>('/api/alerts?state=open');
+    expect(openAlerts.find((a) => a.alertId === 'alert-console-drift')).toMatchObject({ acknowledged: { actor: 'operator@local', reason: 'looking into the revenue feed' } });
+    // Re-rendered: the acknowledged alert says who, and offers only Close.
+    await page.locator('td', { hasText: 'operator@local' }).first().waitFor();
+    expect(await ack.count()).toBe(0);
+    expect(await page.locator('button[data-alert-action="close"][data-alert-id="alert-console-drift"]').count()).toBe(1);
   });
 
   test('audit: the filter form narrows the log and keeps the filter in the URL', async () => {

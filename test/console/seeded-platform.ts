@@ -15,6 +15,7 @@ import { memoryLogger } from '../../shared/logging.js';
 import { generateSampleCsv, generateSamplePanel } from '../../shared/ml/sample-data.generator.js';
 import type { MetricPoint } from '../../shared/ports/metrics-sink.js';
 import { startPlatform, type Platform } from '../../shared/platform/server.js';
+import type { Page } from 'playwright-core';
 
 /** The model every seeded document belongs to. */
 export const MODEL_ID = 'ipo-valuation';
@@ -64,13 +65,15 @@ export async function startSeededPlatform(): Promise<SeededPlatform> {
     // A tiny panel and 15 epochs do not beat the ridge baseline's MAPE; these tests need a blessed version, not a good model.
     policy: { autoApprove: false, gate: { mustBeatBaseline: false, valueThresholds: [{ metric: 'r2', lower: 0.5 }, { metric: 'mape', upper: 40 }] } },
   });
+  // The API needs the operator token; the browser signs in with it (see `signIn`).
+  const bearer = { authorization: `Bearer ${platform.operatorToken.value}` };
   const getJson: GetJson = async <T>(path: string): Promise<T> => {
-    const res = await fetch(platform.url + path);
+    const res = await fetch(platform.url + path, { headers: bearer });
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
   const post: Post = async (path, body, headers = {}) => {
-    const res = await fetch(platform.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const res = await fetch(platform.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer, ...headers }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -178,4 +181,10 @@ async function seedDisplayState(platform: Platform, v1: VersionDoc): Promise<voi
       },
     });
   });
+}
+
+/** Start a console session in the page's browser context (the session cookie the login page would set). */
+export async function signIn(page: Page, seeded: Pick<SeededPlatform, 'url' | 'platform'>): Promise<void> {
+  const res = await page.request.post(`${seeded.url}/api/session`, { data: { token: seeded.platform.operatorToken.value } });
+  if (!res.ok()) throw new Error(`sign-in: HTTP ${res.status()} ${await res.text()}`);
 }

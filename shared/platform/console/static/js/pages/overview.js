@@ -14,7 +14,7 @@ export async function render({ modelId }) {
     pageHeader('Overview', `What serves, why, and what the system is about to do. Updated ${status.at.slice(11, 19)}Z.`),
     models.length === 0 ? empty('No model yet: land a CSV in the landing folder or request a retrain.') : models.map(modelCard),
     h('div', { class: 'grid' },
-      h('section', { class: 'card', 'aria-labelledby': 'alerts-h' }, h('h2', { id: 'alerts-h' }, `Open alerts (${status.openAlerts.length})`), alerts(status.openAlerts)),
+      h('section', { class: 'card', 'aria-labelledby': 'alerts-h' }, h('h2', { id: 'alerts-h' }, `Open alerts (${status.openAlerts.length})`), alerts(status.openAlerts), h('p', {}, h('a', { href: '#/alerts' }, 'Acknowledge or close alerts'))),
       h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Last lifecycle events'), events(status.lastEvents)),
     ),
     h('p', { class: 'muted' }, `Bus: ${status.deadLetters} dead letter(s).`),
