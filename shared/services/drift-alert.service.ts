@@ -96,13 +96,15 @@ async function decide(identity: MessageIdentity, tx: Transaction, now: Date, ale
       log.event(tx, { event: 'alert.resolved', modelId: model.modelId, subject: ctx.subject, to: 'closed', actor: alert.source, reason: fresh.summary });
       return done({ kind: 'resolve', alertId }, log);
     case 'open':
-      if (observation.supersedes && existing) {
-        const quiet = `not seen for ${quietMinutes} min; a new occurrence opened ${alertId}`;
-        tx.set(COLLECTIONS.alerts, existing.alertId, { ...existing, state: 'closed', closedAt: at, closedBy: 'on-drift-alert', closeReason: quiet, updatedAt: at });
-        log.event(tx, { event: 'alert.resolved', modelId: model.modelId, subject: { kind: 'alert', id: existing.alertId }, from: 'open', to: 'closed', actor: 'on-drift-alert', reason: quiet });
-      }
-      return open(ctx, fresh, now);
+      return open(ctx, fresh, now, observation.supersedes && existing ? { doc: existing, quietMinutes } : undefined);
   }
+}
+
+/** Close an open alert nobody has seen for a while: its episode is over, a new occurrence opened another. */
+function endQuiet(ctx: Ctx, quiet: { doc: AlertDoc; quietMinutes: number }): void {
+  const reason = `not seen for ${quiet.quietMinutes} min; a new occurrence opened ${ctx.subject.id}`;
+  ctx.tx.set(COLLECTIONS.alerts, quiet.doc.alertId, { ...quiet.doc, state: 'closed', closedAt: ctx.at, closedBy: 'on-drift-alert', closeReason: reason, updatedAt: ctx.at });
+  ctx.log.event(ctx.tx, { event: 'alert.resolved', modelId: ctx.model.modelId, subject: { kind: 'alert', id: quiet.doc.alertId }, from: 'open', to: 'closed', actor: 'on-drift-alert', reason });
 }
 
 function freshDoc(alert: AlertInput, alertId: string, slot: string, at: string): AlertDoc {
@@ -133,13 +135,14 @@ function withSlot(model: ModelDoc, slot: string, alertId: string | undefined, at
   return { ...model, openAlerts, updatedAt: at };
 }
 
-/** A new open alert: confirmed or not, then one action. */
-async function open(ctx: Ctx, doc: AlertDoc, now: Date): Promise<Decision> {
+/** A new open alert: confirmed or not, then one action. Every read comes before the first write (Firestore's rule). */
+async function open(ctx: Ctx, doc: AlertDoc, now: Date, quiet?: { doc: AlertDoc; quietMinutes: number }): Promise<Decision> {
   const { tx, log, at, alert, model, subject } = ctx;
   const slotted = alert.incidentId === undefined;
   const nextModel = slotted ? withSlot(model, ctx.slot, doc.alertId, at) : { ...model };
   const base: AlertDoc = { ...doc, state: 'open', decidedAt: at };
   if (alert.confirmation && !alert.confirmation.confirmed) {
+    if (quiet) endQuiet(ctx, quiet);
     tx.set(COLLECTIONS.alerts, doc.alertId, { ...base, decision: 'not-confirmed', action: 'not confirmed by statistics' });
     if (slotted) tx.set(COLLECTIONS.models, model.modelId, nextModel);
     log.event(tx, { event: 'alert.ignored', modelId: model.modelId, subject, actor: 'on-drift-alert', reason: `${base.summary}: not confirmed by the drift statistics`, evidence: base.evidence });
@@ -158,6 +161,7 @@ async function open(ctx: Ctx, doc: AlertDoc, now: Date): Promise<Decision> {
     alert: { key: doc.alertId, state: 'open', signal: alert.signal, modelId: model.modelId, at, ...(alert.version ? { version: alert.version } : {}) },
     recentAlerts: recent.flatMap((r) => retrainRequested(r.data)), liveCanary: liveCanary ? { version: liveCanary } : undefined, policy, now,
   });
+  if (quiet) endQuiet(ctx, quiet);
   const decided: AlertDoc = { ...base, decision: decision.kind };
   const opened = { event: 'alert.opened', modelId: model.modelId, subject, to: 'open', actor: alert.source, reason: base.summary, evidence: base.evidence };
   switch (decision.kind) {
