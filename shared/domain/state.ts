@@ -128,6 +128,8 @@ export const runDocSchema = z.looseObject({
   retryOf: z.string().optional(),
   notBefore: z.string().optional(),
   followUp: z.looseObject({ reasons: z.array(z.string()), dataUri: z.string().optional(), requestedAt: iso }).optional(),
+  /** Who asked to cancel the run (`run.cancel`); it ends `cancelled` when the pipeline reports back. */
+  cancelRequested: z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() }).optional(),
   correlationId: z.string(),
   progress: json.optional(),
   error: z.string().optional(),

@@ -79,8 +79,10 @@ async function decide(
       return { outcome: { kind: 'retry-scheduled', runId: next.runId, retryAt: retry.retryAt } , messages: log.messages };
     }
     const why = retry === undefined ? (state === 'cancelled' ? 'cancelled: not retried' : 'not retryable (retrying cannot fix the data)') : retry.reason;
-    log.event(tx, { event: 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: 'failed', actor: 'on-eval-complete', reason: `${state} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; ${why}; champion unchanged` });
-    const followUp = startFollowUp(deps, tx, log, run, at);
+    const cancelled = state === 'cancelled';
+    const by = run.cancelRequested ? ` (cancel requested by ${run.cancelRequested.actor})` : '';
+    log.event(tx, { event: cancelled ? 'run.cancelled' : 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: cancelled ? 'cancelled' : 'failed', actor: 'on-eval-complete', reason: `${state}${by} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; ${why}; champion unchanged` });
+    const followUp = startFollowUp(deps, tx, log, run, model, at);
     tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: followUp?.runId ?? null });
     if (followUp) effects.push(launchEffect(followUp));
     return { outcome: { kind: 'run-failed', runId, error: error ?? null }, effects, messages: log.messages };
@@ -117,15 +119,16 @@ async function decide(
   } else if (blessed) {
     log.event(tx, { event: 'approval-needed', modelId: model.modelId, subject: vSubject, to: 'blessed', actor: 'on-eval-complete', reason: `${version} passed the gate and waits for an approver (${policy.approvers.join(', ')})` });
   }
-  const followUp = startFollowUp(deps, tx, log, run, at);
+  const followUp = startFollowUp(deps, tx, log, run, model, at);
   tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, versionList: [...versionIds, version], inFlightRunId: followUp?.runId ?? null });
   if (followUp) effects.push(launchEffect(followUp));
   return { outcome: { kind: blessed ? 'blessed' : 'rejected', version, runId }, effects, messages: log.messages };
 }
 
-function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run: RunDoc, at: string): RunDoc | undefined {
+/** The follow-up a run collected while in flight; it trains under the model's contract (a landing may have set a new one). */
+function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run: RunDoc, model: ModelDoc, at: string): RunDoc | undefined {
   if (!run.followUp) return undefined;
-  const next = newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, run.contractUri, run.correlationId, at, 1);
+  const next = newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, model.contractUri ?? run.contractUri, run.correlationId, at, 1);
   tx.set(COLLECTIONS.runs, next.runId, next);
   log.event(tx, { event: 'run.requested', modelId: run.modelId, subject: { kind: 'run', id: next.runId }, to: 'requested', actor: 'on-eval-complete', reason: `follow-up of ${run.runId}: ${run.followUp.reasons.join(', ')}` });
   return next;

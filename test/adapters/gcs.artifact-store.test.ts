@@ -4,6 +4,7 @@
  * cannot carry binary media; this fake keeps raw bytes in a Map and returns crc32c hashes like GCS,
  * so the client's upload and download integrity checks run for real.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StorageOptions } from '@google-cloud/storage';
@@ -208,7 +209,7 @@ describe('csvDatasetInspector over GcsArtifactStore', () => {
     const csv = 'ticker,fiscal_quarter,revenue\nAAA,2024Q1,1\nBBB,"2024Q3",2\r\nCCC,2023Q4,3\n\n';
     await s.write(uri, csv);
     expect(await csvDatasetInspector(s).describe(uri)).toEqual({
-      uri, rowCount: 3, bytes: Buffer.byteLength(csv), latestPeriod: '2024-09-30T00:00:00.000Z',
+      uri, rowCount: 3, bytes: Buffer.byteLength(csv), latestPeriod: '2024-09-30T00:00:00.000Z', sha256: createHash('sha256').update(csv).digest('hex'),
     });
   });
 
