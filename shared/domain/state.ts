@@ -130,6 +130,8 @@ export const runDocSchema = z.looseObject({
   followUp: z.looseObject({ reasons: z.array(z.string()), dataUri: z.string().optional(), requestedAt: iso }).optional(),
   /** Who asked to cancel the run (`run.cancel`); it ends `cancelled` when the pipeline reports back. */
   cancelRequested: z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() }).optional(),
+  /** The champion version this run's model turned out byte-identical to (it registered no new version). */
+  identicalTo: z.string().optional(),
   correlationId: z.string(),
   progress: json.optional(),
   error: z.string().optional(),

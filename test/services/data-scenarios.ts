@@ -121,6 +121,35 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await done();
     });
 
+    it('a retrain yielding a byte-identical model registers no version and deploys nothing again', async () => {
+      const { h, done } = await harness();
+      const train = async (bytes: string): Promise<string> => {
+        const runId = await inFlightRun(h.store);
+        await h.deps.artifacts.write(`mem:///runs/${runId}/model/model.json`, bytes);
+        await h.deps.artifacts.write(`mem:///runs/${runId}/model/weights.bin`, 'w');
+        await h.complete(runId, 'succeeded');
+        await h.pump();
+        return runId;
+      };
+      await h.deliver('data-landed', landed('gs://landing/q1.csv'));
+      await train('{"layers":1}');
+      const applied = h.serving.applied.length;
+      h.clock.advanceMinutes(24 * 60);
+      const retrain = (key: string) => h.deliver('retrain-requests', { type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'ops@example.com', idempotencyKey: key });
+      await retrain('same');
+      const same = await train('{"layers":1}');
+      expect(await run(h, same)).toMatchObject({ state: 'evaluated', identicalTo: '1.0.0' });
+      expect(await h.store.query(COLLECTIONS.versions(MODEL_ID))).toHaveLength(1);
+      expect(h.serving.applied).toHaveLength(applied);
+      expect((await model(h)).inFlightRunId).toBeNull();
+      h.clock.advanceMinutes(24 * 60);
+      await retrain('different'); // other bytes: a new version, deployed as a canary
+      await train('{"layers":2}');
+      expect(await h.store.query(COLLECTIONS.versions(MODEL_ID))).toHaveLength(2);
+      expect(h.serving.applied.length).toBeGreaterThan(applied);
+      await done();
+    });
+
     it('events older than the TTL are discarded with an audit entry; younger ones are handled', async () => {
       const { h, done } = await harness();
       h.deps.settings.eventTtlHours = 24;
