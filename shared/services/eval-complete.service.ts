@@ -149,18 +149,33 @@ function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run
 }
 
 /**
- * Whether two runs served the same model: the files under their `model/` folders, names and bytes,
- * hash alike. A run with no model files proves nothing (false).
+ * Whether two runs served the same model: the files under their `model/` folders hash alike, by name
+ * and content, JSON compared without its `name` fields (TensorFlow.js numbers layers per process, so
+ * the same network trained twice in one process gets other names). No model files proves nothing (false).
  */
 async function sameModel(deps: ServiceDeps, championUri: string, candidateUri: string): Promise<boolean> {
-  const digest = async (artifactUri: string): Promise<string | undefined> => {
-    const root = `${artifactUri.replace(/\/+$/, '')}/model/`;
-    const files = (await deps.artifacts.list(root)).sort();
-    if (files.length === 0) return undefined;
-    const hash = createHash('sha256');
-    for (const file of files) hash.update(file.slice(root.length)).update('\u0000').update(await deps.artifacts.read(file)).update('\u0000');
-    return hash.digest('hex');
-  };
-  const candidate = await digest(candidateUri);
-  return candidate !== undefined && candidate === (await digest(championUri));
+  const candidate = await modelDigest(deps, candidateUri);
+  return candidate !== undefined && candidate === (await modelDigest(deps, championUri));
+}
+
+/** The digest of a run's `model/` files (undefined when it has none). */
+export async function modelDigest(deps: Pick<ServiceDeps, 'artifacts'>, artifactUri: string): Promise<string | undefined> {
+  const root = `${artifactUri.replace(/\/+$/, '')}/model/`;
+  const files = (await deps.artifacts.list(root)).sort();
+  if (files.length === 0) return undefined;
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const bytes = await deps.artifacts.read(file);
+    hash.update(file.slice(root.length)).update('\u0000').update(file.endsWith('.json') ? withoutNames(bytes) : bytes).update('\u0000');
+  }
+  return hash.digest('hex');
+}
+
+function withoutNames(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'name' && typeof value === 'string' ? undefined : value)));
+  } catch {
+    return text;
+  }
 }
