@@ -24,6 +24,9 @@ export interface RetrainTrigger {
   details?: Record<string, unknown>;
 }
 
+/** A sidecar contract's name (`NAME.contract.json`). */
+const SIDECAR = /\.contract\.json$/i;
+
 /** What the inspector found in landed data. */
 interface Landed {
   rows: number;
@@ -38,6 +41,11 @@ interface Landed {
  * (binary, empty, too large) is refused and never becomes the model's last dataset.
  */
 export async function handleRetrainTrigger(deps: ServiceDeps, identity: MessageIdentity, trigger: RetrainTrigger): Promise<Processed> {
+  if (trigger.dataUri !== undefined && SIDECAR.test(trigger.dataUri)) {
+    // A bucket notifies every object, the contract sidecar included: it is read when its NAME.csv lands.
+    const reason = `${trigger.dataUri} is a sidecar data contract, not data: it applies when the CSV next to it lands`;
+    return processOnce(deps, identity, async () => ({ outcome: { kind: 'ignored', reason } }));
+  }
   if (trigger.dataUri === undefined) return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, trigger, undefined));
   let landed: Landed;
   let contractUri = trigger.contractUri;

@@ -47,6 +47,9 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await landAndTrain(h, uri);
       expect(h.launcher.launches[0].contractUri).toBe('gs://landing/ipo.contract.json');
       expect((await model(h)).contractUri).toBe('gs://landing/ipo.contract.json');
+      await h.deliver('data-landed', landed('gs://landing/ipo.contract.json', { source: 'gcs' })); // the bucket notifies the sidecar too
+      expect(h.datasets.calls).toBe(1); // ...which is not data: never inspected, never the last dataset
+      expect((await model(h)).lastDataUri).toBe(uri);
       h.clock.advanceMinutes(60 * 24 * 40); // the champion goes stale: a scheduled retrain starts
       await h.deliver('retrain-requests', { type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'ops@example.com' });
       expect(h.launcher.launches).toHaveLength(2);
