@@ -57,7 +57,7 @@ export const OPTIONS = {
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
   // signals:
   eventTtlHours: { env: 'IPO_EVENT_TTL_HOURS', description: 'Events older than this many hours (by publish time, else their own time) are discarded with an audit entry', schema: z.coerce.number().positive(), default: '168' },
-  maxDatasetBytes: { env: 'IPO_MAX_DATASET_BYTES', description: 'Size guard for landed data: larger files are refused before they are read', schema: int(1), default: String(512 * 1024 * 1024) },
+  maxDatasetBytes: { env: 'IPO_MAX_DATASET_BYTES', description: "Size guard for landed data (bytes): larger files are refused (DATA.TOO_LARGE) and never become a model's last dataset", schema: int(1), default: String(512 * 1024 * 1024) },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;
