@@ -70,7 +70,7 @@ export function boundedSummary(summary: string): string {
 
 /** Evidence that fits an alert or audit document: as it is when small, else its small top-level values and the names of the rest. */
 export function boundedEvidence(evidence: Record<string, unknown>): Record<string, unknown> {
-  const bytes = Buffer.byteLength(JSON.stringify(evidence), 'utf8');
+  const bytes = new TextEncoder().encode(JSON.stringify(evidence)).length;
   if (bytes <= MAX_EVIDENCE_BYTES) return evidence;
   const kept: Record<string, unknown> = {};
   const omitted: string[] = [];
