@@ -38,7 +38,7 @@ export function createGcpDeps(config: Config): ServiceDeps {
     predictionLog: new BigQueryPredictionLog({ projectId, dataset: config.bigqueryDataset ?? 'ipo_mlops' }),
     metrics: new MonitoringMetricsSink({ projectId }),
     artifacts,
-    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }), eventTtlHours: config.eventTtlHours },
+    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
   };
   return { ...base, effects: createEffectExecutors(base) };
 }

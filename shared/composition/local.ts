@@ -90,7 +90,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
     datasets: csvDatasetInspector(artifacts, { timeColumn: DEFAULT_CONTRACT.timeColumn, maxBytes: config.maxDatasetBytes }), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }), eventTtlHours: config.eventTtlHours },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;

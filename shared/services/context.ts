@@ -28,6 +28,8 @@ export interface ServiceSettings {
   defaultPolicy: Doc;
   /** Events older than this are discarded with an audit entry (`IPO_EVENT_TTL_HOURS`; default {@link DEFAULT_EVENT_TTL_HOURS}). */
   eventTtlHours?: number;
+  /** Landed data larger than this is refused (`IPO_MAX_DATASET_BYTES`); when the announcement states the size, before it is read. */
+  maxDatasetBytes?: number;
 }
 
 /** The event TTL when the composition sets none: Pub/Sub's default retention, 7 days. */

@@ -21,6 +21,8 @@ export interface RetrainTrigger {
   contractUri?: string;
   /** A landing without an idempotency key: deduplicated on the data's content, so an overwritten file is new data. */
   contentKeyed?: boolean;
+  /** The data's size when the announcement states it: the size guard applies before anything is read. */
+  sizeBytes?: number;
   details?: Record<string, unknown>;
 }
 
@@ -50,6 +52,10 @@ export async function handleRetrainTrigger(deps: ServiceDeps, identity: MessageI
   let landed: Landed;
   let contractUri = trigger.contractUri;
   try {
+    const limit = deps.settings.maxDatasetBytes;
+    if (limit !== undefined && trigger.sizeBytes !== undefined && trigger.sizeBytes > limit) {
+      throw new PermanentError('DATA.TOO_LARGE', `dataUri: ${trigger.dataUri} is ${trigger.sizeBytes} bytes, over the size guard of ${limit} bytes (IPO_MAX_DATASET_BYTES)`);
+    }
     const described = await deps.datasets.describe(trigger.dataUri, { baselineUri: await championDataUri(deps, trigger.modelId) });
     landed = { rows: described.rowCount, sha256: described.sha256, ...(described.latestPeriod ? { latestPeriod: described.latestPeriod } : {}), ...(described.newRows !== undefined ? { newRows: described.newRows } : {}) };
     contractUri ??= described.contractUri;

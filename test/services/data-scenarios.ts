@@ -89,6 +89,18 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await done();
     });
 
+    it('a landing announced over the size guard is refused before it is read', async () => {
+      const { h, done } = await harness();
+      h.deps.settings.maxDatasetBytes = 1000;
+      await h.deliver('data-landed', landed('gs://landing/huge.csv', { sizeBytes: 1001 }));
+      expect(h.datasets.calls).toBe(0);
+      const [refused] = await ledgerEntries(h.store, 'rejected');
+      expect(refused.outcome).toMatchObject({ code: 'DATA.TOO_LARGE', message: expect.stringContaining('1001 bytes, over the size guard of 1000 bytes') });
+      await h.deliver('data-landed', landed('gs://landing/ok.csv', { sizeBytes: 1000 }));
+      expect(h.launcher.launches).toHaveLength(1);
+      await done();
+    });
+
     it('run.cancel stops the run in flight: a cancel-pipeline effect, and the run ends cancelled', async () => {
       const { h, done } = await harness();
       await h.deliver('data-landed', landed('gs://landing/q1.csv'));

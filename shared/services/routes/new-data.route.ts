@@ -12,6 +12,7 @@ export const newDataRoute: Route = async (deps, identity, message) => {
       return handleRetrainTrigger(deps, identity, {
         modelId: payload.modelId, reason: 'new-data', requestedBy: `data-landed:${payload.source}`, dataUri: payload.dataUri,
         ...(payload.contractUri ? { contractUri: payload.contractUri } : {}),
+        ...(payload.sizeBytes !== undefined ? { sizeBytes: payload.sizeBytes } : {}),
         // No key given: the URI is no identity (an overwritten file is new data), so dedupe on the content too.
         contentKeyed: message.dedupeKey === payload.dataUri,
       });
