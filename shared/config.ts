@@ -62,6 +62,9 @@ export const OPTIONS = {
   operatorToken: { env: 'IPO_OPERATOR_TOKEN', description: 'Local platform: operator token for the API, console and CLI (generated and kept in DATA_DIR/operator-token when unset)', schema: z.string().min(16).optional() },
   bindAddress: { env: 'IPO_BIND_ADDRESS', description: 'Local platform: IP address the HTTP server binds (a specific address: the Host check needs it)', schema: z.union([z.ipv4(), z.ipv6()]).refine((a) => a !== '0.0.0.0' && a !== '::', 'must be a specific address, not a wildcard'), default: '127.0.0.1' },
   notifyWebhookUrl: { env: 'IPO_NOTIFY_WEBHOOK_URL', description: 'Local platform: Slack-compatible webhook receiving lifecycle events worth a human (approval needed, rollback, failed run, drift)', schema: z.url({ protocol: /^https?$/ }).optional() },
+  // signals:
+  eventTtlHours: { env: 'IPO_EVENT_TTL_HOURS', description: 'Events older than this many hours (by publish time, else their own time) are discarded with an audit entry', schema: z.coerce.number().positive(), default: '168' },
+  maxDatasetBytes: { env: 'IPO_MAX_DATASET_BYTES', description: "Size guard for landed data (bytes): larger files are refused (DATA.TOO_LARGE) and never become a model's last dataset", schema: int(1), default: String(512 * 1024 * 1024) },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;

@@ -32,13 +32,13 @@ export function createGcpDeps(config: Config): ServiceDeps {
       ...(config.pipelineServiceAccount ? { serviceAccount: config.pipelineServiceAccount } : {}),
       pipelineRoot: `gs://${config.artifactBucket}/pipeline-root`,
     }),
-    datasets: csvDatasetInspector(artifacts),
+    datasets: csvDatasetInspector(artifacts, { maxBytes: config.maxDatasetBytes }),
     inspector: mlModelInspector(artifacts),
     serving: new VertexModelServing({ projectId, location, endpointId: config.vertexEndpointId ?? '', ...(config.servingImage ? { servingImage: config.servingImage } : {}) }),
     predictionLog: new BigQueryPredictionLog({ projectId, dataset: config.bigqueryDataset ?? 'ipo_mlops' }),
     metrics: new MonitoringMetricsSink({ projectId }),
     artifacts,
-    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }) },
+    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
   };
   return { ...base, effects: createEffectExecutors(base) };
 }

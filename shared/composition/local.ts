@@ -102,9 +102,9 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   });
   const base = {
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
-    datasets: csvDatasetInspector(artifacts, DEFAULT_CONTRACT.timeColumn), inspector: mlModelInspector(artifacts),
+    datasets: csvDatasetInspector(artifacts, { timeColumn: DEFAULT_CONTRACT.timeColumn, maxBytes: config.maxDatasetBytes }), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }) },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;

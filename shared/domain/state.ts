@@ -79,6 +79,12 @@ export const modelDocSchema = z.looseObject({
   lastDataAt: z.string().optional(),
   lastRetrainRequestAt: z.string().optional(),
   lastRunFinishedAt: z.string().optional(),
+  /** The data contract the model's data follows (from a landing's contractUri or sidecar); every later retrain uses it. */
+  contractUri: z.string().optional(),
+  /** Content hash of the last dataset (the dedupe key of keyless landings). */
+  lastDataSha256: z.string().optional(),
+  /** The open alert of each slot (`source:signal:version`, or `source:incidentId`): later observations update it. */
+  openAlerts: z.record(z.string(), z.string()).optional(),
   // null once the run in flight ended (Firestore keeps explicit nulls).
   inFlightRunId: z.string().nullable().optional(),
   createdAt: iso,
@@ -122,6 +128,10 @@ export const runDocSchema = z.looseObject({
   retryOf: z.string().optional(),
   notBefore: z.string().optional(),
   followUp: z.looseObject({ reasons: z.array(z.string()), dataUri: z.string().optional(), requestedAt: iso }).optional(),
+  /** Who asked to cancel the run (`run.cancel`); it ends `cancelled` when the pipeline reports back. */
+  cancelRequested: z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() }).optional(),
+  /** The champion version this run's model turned out byte-identical to (it registered no new version). */
+  identicalTo: z.string().optional(),
   correlationId: z.string(),
   progress: json.optional(),
   error: z.string().optional(),
@@ -159,8 +169,20 @@ export const alertDocSchema = z.looseObject({
   /** When this alert requested a retrain; survives later decisions so the debounce still sees it. */
   retrainRequestedAt: z.string().optional(),
   evidence: json.optional(),
+  /** The slot on the model this alert occupies while open (see `alertSlot`). */
+  slot: z.string().optional(),
+  /** The version the alert names, when it names one. */
+  version: z.string().optional(),
+  /** How many times the alert was observed, and when last. */
+  occurrences: z.number().int().optional(),
+  lastSeenAt: z.string().optional(),
+  /** Who acknowledged it, when and why. */
+  acknowledged: z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() }).optional(),
   openedAt: iso,
   closedAt: z.string().optional(),
+  /** Who closed it (a person, or the source: cloud-monitoring, monitor) and why. */
+  closedBy: z.string().optional(),
+  closeReason: z.string().optional(),
   updatedAt: iso,
 });
 /** `alerts/{id}`. */

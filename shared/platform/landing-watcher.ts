@@ -39,7 +39,7 @@ export function watchLanding(options: LandingWatcherOptions): { stop(): void; sc
       if (published.has(key)) continue;
       await options.bus.publish({
         topic: 'data-landed',
-        data: { type: 'data.landed', modelId: options.modelId, dataUri: pathToFileURL(path).href, source: 'local-folder', idempotencyKey: key },
+        data: { type: 'data.landed', modelId: options.modelId, dataUri: pathToFileURL(path).href, source: 'local-folder', idempotencyKey: key, sizeBytes: stat.size },
         attributes: { idempotencyKey: key },
       });
       published.add(key);

@@ -26,7 +26,14 @@ export interface ServiceSettings {
   artifactRoot: string;
   /** Policy given to a model created on first sight. */
   defaultPolicy: Doc;
+  /** Events older than this are discarded with an audit entry (`IPO_EVENT_TTL_HOURS`; default {@link DEFAULT_EVENT_TTL_HOURS}). */
+  eventTtlHours?: number;
+  /** Landed data larger than this is refused (`IPO_MAX_DATASET_BYTES`); when the announcement states the size, before it is read. */
+  maxDatasetBytes?: number;
 }
+
+/** The event TTL when the composition sets none: Pub/Sub's default retention, 7 days. */
+export const DEFAULT_EVENT_TTL_HOURS = 168;
 
 /** Everything the use cases use: the processing mechanism's ports plus the lifecycle ports. */
 export interface ServiceDeps extends ProcessingDeps {

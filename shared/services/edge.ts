@@ -3,11 +3,12 @@
  * decide acknowledge vs retry. Invalid input is a permanent failure: recorded, logged, acknowledged
  * (no retry storm). Transient failures throw so the platform redelivers.
  */
-import { decodeCloudEvent, decodeStorageAsDataLanded, decodeTopicMessage } from '../domain/envelopes/index.js';
+import { asDecodeError, decodeCloudEvent, decodeStorageAsDataLanded, decodeTopicMessage } from '../domain/envelopes/index.js';
 import type { DecodedTopicMessage } from '../domain/envelopes/decoded.js';
+import { judgeEventAge } from '../domain/envelopes/event-time.js';
 import { PermanentError, errorMessage, isRetryable } from '../domain/errors.js';
 import type { FunctionName, Topic } from '../domain/topics.js';
-import type { ServiceDeps } from './context.js';
+import { DEFAULT_EVENT_TTL_HOURS, type ServiceDeps } from './context.js';
 import { recordRejection, type MessageIdentity, type Processed } from './processing.js';
 
 /** A decoded message with the delivery facts that carried it: id, attributes, and when it was sent (publish or object time). */
@@ -41,8 +42,8 @@ export function createCloudEventHandler(fn: FunctionName, topics: readonly Topic
         throw new PermanentError('CONTRACT.WRONG_TOPIC', `topic: ${fn} consumes ${topics.join(', ')}, not ${message.topic}`);
       }
     } catch (err) {
-      if (isRetryable(err)) throw err;
-      await recordRejection(deps, { handler: fn, dedupeKey: `poison:${fn}:${eventId}`, messageId: eventId, topic: 'unknown', correlationId: eventId }, err, raw ?? safeJson(event));
+      // Decoding is pure: whatever it throws cannot go away on redelivery, so it is poison (recorded, acknowledged).
+      await recordRejection(deps, { handler: fn, dedupeKey: `poison:${fn}:${eventId}`, messageId: eventId, topic: 'unknown', correlationId: eventId }, asDecodeError(err), raw ?? safeJson(event));
       return;
     }
     await dispatch(deps, fn, message, route);
@@ -55,6 +56,12 @@ export async function dispatch(deps: ServiceDeps, fn: FunctionName, message: Dec
     handler: fn, dedupeKey: `${message.topic}:${message.dedupeKey}`, messageId: message.messageId,
     topic: message.topic, correlationId: message.correlationId,
   };
+  const age = judgeEventAge(message, message.sentAt, deps.settings.eventTtlHours ?? DEFAULT_EVENT_TTL_HOURS, deps.clock());
+  if (age.kind === 'expired') {
+    const ttl = deps.settings.eventTtlHours ?? DEFAULT_EVENT_TTL_HOURS;
+    await recordRejection(deps, identity, new PermanentError('EVENT.EXPIRED', `${message.topic} event from ${age.eventTime} is ${Math.floor(age.ageHours)} h old, older than the event TTL of ${ttl} h (IPO_EVENT_TTL_HOURS); discarded`));
+    return { outcome: { kind: 'expired', eventTime: age.eventTime }, status: 'rejected', duplicate: false };
+  }
   try {
     const result = await route(deps, identity, message);
     deps.logger.log(result.status === 'rejected' ? 'WARNING' : 'INFO', `${fn} ${result.duplicate ? 'duplicate' : result.status}: ${JSON.stringify(result.outcome)}`, { correlationId: identity.correlationId, messageId: identity.messageId, handler: fn });
@@ -69,10 +76,11 @@ export async function dispatch(deps: ServiceDeps, fn: FunctionName, message: Dec
   }
 }
 
+/** The envelope as text for the ledger (recordRejection keeps a bounded prefix); never throws. */
 function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    return `(${typeof value} that cannot be rendered as JSON)`;
   }
 }

@@ -23,6 +23,15 @@ async function cancelPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect
   const runId = String(effect.payload.runId);
   const { cancelled } = await deps.launcher.cancel(runId);
   deps.logger.log('INFO', `pipeline ${runId} ${cancelled ? 'cancel requested' : 'was not running: nothing to cancel'}`, { runId });
+  const run = cancelled ? undefined : await getDoc(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
+  if (run && (await deps.launcher.status(run.pipelineJobId)) === undefined) {
+    // Never launched (the cancel won the race with the launch effect): nobody else will report it, so report it here.
+    await deps.bus.publish({
+      topic: 'pipeline-events',
+      data: { type: 'pipeline.completed', runId, modelId: run.modelId, pipelineJobId: run.pipelineJobId, state: 'cancelled', finishedAt: deps.clock().toISOString(), error: 'cancelled before it launched' },
+      attributes: { idempotencyKey: `${run.pipelineJobId}#cancelled`, correlationId: run.correlationId },
+    });
+  }
 }
 
 async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
@@ -30,6 +39,7 @@ async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect
   const run = await getDoc(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
   if (!run) throw new PermanentError('RUN.NOT_FOUND', `run ${runId} does not exist`);
   if (run.state !== 'requested' && run.state !== 'submitted') return;
+  if (run.cancelRequested) return; // run.cancel came first: the cancel effect reports it cancelled
   if (run.notBefore !== undefined && run.notBefore > deps.clock().toISOString()) return; // the reconciler launches it when due
   const { alreadyExisted } = await deps.launcher.launch(launchRequest(run));
   await deps.store.transaction(async (tx) => {

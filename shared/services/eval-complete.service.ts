@@ -2,6 +2,7 @@
  * on-eval-complete's use case: a pipeline finished -> failed runs retry with backoff; succeeded
  * runs pass the gate (evidence recorded), get a semantic version and go to canary or wait for approval.
  */
+import { createHash } from 'node:crypto';
 import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy, type RunState } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type RunDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import type { RunEvaluation } from '../ports/model-inspector.js';
@@ -25,6 +26,8 @@ interface Evidence {
   evaluation: RunEvaluation;
   servability: { ok: boolean; error?: string };
   championMetrics?: RunEvaluation['metrics'];
+  /** The champion version whose served model is byte-identical to the candidate's (same data, same model). */
+  identicalTo?: string;
 }
 
 /** Handle a pipeline outcome exactly once. Artifacts are read before the transaction (read-only I/O). */
@@ -45,7 +48,8 @@ export async function handlePipelineOutcome(deps: ServiceDeps, identity: Message
     const servability = await deps.inspector.servability(run.artifactUri);
     const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, run.modelId);
     const championMetrics = model?.champion ? await deps.inspector.evaluateOn(model.champion.artifactUri, run.artifactUri) : undefined;
-    evidence = { evaluation, servability, championMetrics };
+    const identical = model?.champion ? await sameModel(deps, model.champion.artifactUri, run.artifactUri) : false;
+    evidence = { evaluation, servability, championMetrics, ...(identical && model?.champion ? { identicalTo: model.champion.version } : {}) };
   }
   return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, outcome.pipelineJobId, state, error, evidence, outcome.retryable !== false));
 }
@@ -79,14 +83,26 @@ async function decide(
       return { outcome: { kind: 'retry-scheduled', runId: next.runId, retryAt: retry.retryAt } , messages: log.messages };
     }
     const why = retry === undefined ? (state === 'cancelled' ? 'cancelled: not retried' : 'not retryable (retrying cannot fix the data)') : retry.reason;
-    log.event(tx, { event: 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: 'failed', actor: 'on-eval-complete', reason: `${state} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; ${why}; champion unchanged` });
-    const followUp = startFollowUp(deps, tx, log, run, at);
+    const cancelled = state === 'cancelled';
+    const by = run.cancelRequested ? ` (cancel requested by ${run.cancelRequested.actor})` : '';
+    log.event(tx, { event: cancelled ? 'run.cancelled' : 'run.failed', modelId: model.modelId, subject: runSubject, from: run.state, to: cancelled ? 'cancelled' : 'failed', actor: 'on-eval-complete', reason: `${state}${by} after ${run.attempt} attempt(s): ${error ?? 'no error given'}; ${why}; champion unchanged` });
+    const followUp = startFollowUp(deps, tx, log, run, model, at);
     tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: followUp?.runId ?? null });
     if (followUp) effects.push(launchEffect(followUp));
     return { outcome: { kind: 'run-failed', runId, error: error ?? null }, effects, messages: log.messages };
   }
 
   assertTransition('run', (run.state === 'requested' || run.state === 'submitted' ? 'running' : run.state) as RunState, 'succeeded', runId);
+  if (evidence.identicalTo !== undefined && evidence.identicalTo === model.championVersion) {
+    // Retrained on the same data into the same bytes: a new version would deploy the champion again.
+    const reason = `the trained model is identical to the champion ${evidence.identicalTo}: no new version, nothing deployed`;
+    tx.set(COLLECTIONS.runs, runId, { ...run, state: 'evaluated', identicalTo: evidence.identicalTo, updatedAt: at, finishedAt: at });
+    log.event(tx, { event: 'run.identical', modelId: model.modelId, subject: runSubject, from: run.state, to: 'evaluated', actor: 'on-eval-complete', reason });
+    const followUp = startFollowUp(deps, tx, log, run, model, at);
+    tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: followUp?.runId ?? null });
+    if (followUp) effects.push(launchEffect(followUp));
+    return { outcome: { kind: 'identical', runId, version: evidence.identicalTo }, effects, messages: log.messages };
+  }
   const { evaluation } = evidence;
   const champion = model.champion ? { version: model.champion.version, contractHash: model.champion.contractHash, datasetFingerprint: model.champion.datasetFingerprint } : undefined;
   const version = nextVersion(versionIds, champion, { contractHash: evaluation.lineage.contractHash, datasetFingerprint: evaluation.lineage.datasetFingerprint });
@@ -117,16 +133,49 @@ async function decide(
   } else if (blessed) {
     log.event(tx, { event: 'approval-needed', modelId: model.modelId, subject: vSubject, to: 'blessed', actor: 'on-eval-complete', reason: `${version} passed the gate and waits for an approver (${policy.approvers.join(', ')})` });
   }
-  const followUp = startFollowUp(deps, tx, log, run, at);
+  const followUp = startFollowUp(deps, tx, log, run, model, at);
   tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, versionList: [...versionIds, version], inFlightRunId: followUp?.runId ?? null });
   if (followUp) effects.push(launchEffect(followUp));
   return { outcome: { kind: blessed ? 'blessed' : 'rejected', version, runId }, effects, messages: log.messages };
 }
 
-function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run: RunDoc, at: string): RunDoc | undefined {
+/** The follow-up a run collected while in flight; it trains under the model's contract (a landing may have set a new one). */
+function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run: RunDoc, model: ModelDoc, at: string): RunDoc | undefined {
   if (!run.followUp) return undefined;
-  const next = newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, run.contractUri, run.correlationId, at, 1);
+  const next = newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, model.contractUri ?? run.contractUri, run.correlationId, at, 1);
   tx.set(COLLECTIONS.runs, next.runId, next);
   log.event(tx, { event: 'run.requested', modelId: run.modelId, subject: { kind: 'run', id: next.runId }, to: 'requested', actor: 'on-eval-complete', reason: `follow-up of ${run.runId}: ${run.followUp.reasons.join(', ')}` });
   return next;
+}
+
+/**
+ * Whether two runs served the same model: the files under their `model/` folders hash alike, by name
+ * and content, JSON compared without its `name` fields (TensorFlow.js numbers layers per process, so
+ * the same network trained twice in one process gets other names). No model files proves nothing (false).
+ */
+async function sameModel(deps: ServiceDeps, championUri: string, candidateUri: string): Promise<boolean> {
+  const candidate = await modelDigest(deps, candidateUri);
+  return candidate !== undefined && candidate === (await modelDigest(deps, championUri));
+}
+
+/** The digest of a run's `model/` files (undefined when it has none). */
+export async function modelDigest(deps: Pick<ServiceDeps, 'artifacts'>, artifactUri: string): Promise<string | undefined> {
+  const root = `${artifactUri.replace(/\/+$/, '')}/model/`;
+  const files = (await deps.artifacts.list(root)).sort();
+  if (files.length === 0) return undefined;
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const bytes = await deps.artifacts.read(file);
+    hash.update(file.slice(root.length)).update('\u0000').update(file.endsWith('.json') ? withoutNames(bytes) : bytes).update('\u0000');
+  }
+  return hash.digest('hex');
+}
+
+function withoutNames(bytes: Uint8Array): string {
+  const text = new TextDecoder().decode(bytes);
+  try {
+    return JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'name' && typeof value === 'string' ? undefined : value)));
+  } catch {
+    return text;
+  }
 }

@@ -5,21 +5,22 @@
  * freshness; it writes those and the business metrics, and sends every crossed threshold through the
  * alert decision path. A live canary's experiment is analysed in the same tick.
  */
-import { parsePolicy, type ModelPolicy } from '../domain/lifecycle/index.js';
+import type { DriftSignal } from '../domain/contracts/index.js';
+import { alertSlot, parsePolicy, type ModelPolicy } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { MetricPoint } from '../ports/metrics-sink.js';
 import type { LabelledPrediction, PredictionRecord } from '../ports/prediction-log.js';
 import { quantileSorted, type CategoricalBaseline, type FeatureDriftResult, type NumericBaseline } from '../domain/stats/index.js';
 import { dataDrift, loadReference, predictionShift, servedFeatures, trainingServingSkew, type MonitoringReference } from '../ml/monitoring-reference.js';
 import type { ServiceDeps } from './context.js';
-import { handleAlert, type AlertInput, type AlertSignal } from './drift-alert.service.js';
+import { handleAlert } from './drift-alert.service.js';
 import { checkExperiment } from './experiment.service.js';
 import type { MessageIdentity, Processed } from './processing.js';
 import { getDoc } from './documents.js';
 
 /** A finding of the monitor: a signal over its threshold, with its evidence. */
 export interface Finding {
-  signal: AlertSignal;
+  signal: DriftSignal;
   summary: string;
   evidence: Record<string, unknown>;
 }
@@ -157,11 +158,23 @@ export function businessMetrics(input: BusinessInput): MetricPoint[] {
   return points;
 }
 
+/** What a measurement found, and which signals it could check at all (a clean check may close their open alerts). */
+export interface Measurement {
+  findings: Finding[];
+  checked: DriftSignal[];
+}
+
 /** Measure the production version and return what crossed a threshold (metrics are written as a side effect). */
 export async function measure(deps: ServiceDeps, model: ModelDoc): Promise<Finding[]> {
+  return (await measureAll(deps, model)).findings;
+}
+
+/** {@link measure}, also saying which signals were measured (enough labelled rows, a training reference, a full window). */
+export async function measureAll(deps: ServiceDeps, model: ModelDoc): Promise<Measurement> {
   const policy = parsePolicy(model.policy);
   const version = model.championVersion;
-  if (!version) return [];
+  if (!version) return { findings: [], checked: [] };
+  const checked: DriftSignal[] = [];
   const now = deps.clock();
   const at = now.toISOString();
   const findings: Finding[] = [];
@@ -171,6 +184,7 @@ export async function measure(deps: ServiceDeps, model: ModelDoc): Promise<Findi
   if (labelled.length >= policy.monitoring.minLabelled) {
     const r2 = rSquared(labelled.map((p) => p.actualValue), labelled.map((p) => p.prediction));
     if (r2 !== undefined) {
+      checked.push('performance');
       points.push({ modelId: model.modelId, version, metric: 'r2_on_actuals', labels: {}, value: r2, at });
       if (r2 < policy.monitoring.r2Floor) {
         findings.push({ signal: 'performance', summary: `R² on ${labelled.length} labelled predictions is ${r2.toFixed(3)}, below the floor ${policy.monitoring.r2Floor}`, evidence: { r2, floor: policy.monitoring.r2Floor, labelled: labelled.length } });
@@ -178,6 +192,7 @@ export async function measure(deps: ServiceDeps, model: ModelDoc): Promise<Findi
     }
   }
   const snapshot = model.champion?.dataSnapshotAt;
+  if (snapshot) checked.push('freshness');
   if (snapshot && model.lastDataAt && model.lastDataAt > snapshot) {
     const ageDays = (now.getTime() - Date.parse(snapshot)) / 86_400_000;
     points.push({ modelId: model.modelId, version, metric: 'data_age_days', labels: {}, value: ageDays, at });
@@ -189,28 +204,36 @@ export async function measure(deps: ServiceDeps, model: ModelDoc): Promise<Findi
   const recent = await deps.predictionLog.recent(model.modelId, { version, limit: policy.drift.windowSize, ...(since ? { since } : {}) });
   const ref = await reference(deps, model, version);
   if (ref) findings.push(...distributionChecks(model, version, at, policy, ref, recent, points));
+  if (ref && recent.length >= policy.drift.minWindow) checked.push('drift', 'skew');
   points.push(...businessMetrics({ modelId: model.modelId, version, at, recent, labelled, sliceColumns: ref?.contract.sliceColumns ?? [], reference: ref?.columns ?? null }));
   await deps.metrics.write(points);
-  return findings;
+  return { findings, checked };
 }
 
-/** The scheduled check: measure, route each finding through the alert path (debounced there), analyse a live experiment. */
+/**
+ * The scheduled check: measure; each finding updates the open monitor alert of its signal (or opens one,
+ * debounced there); a signal measured clean closes its open monitor alert; a live experiment is analysed.
+ */
 export async function runScheduledCheck(deps: ServiceDeps, identity: MessageIdentity, modelId: string): Promise<Processed> {
   const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model) return { outcome: { kind: 'ignored', reason: `model ${modelId} does not exist` }, status: 'applied', duplicate: false };
-  const findings = await measure(deps, model);
+  const { findings, checked } = await measureAll(deps, model);
   const results: Record<string, unknown>[] = [];
   for (const f of findings) {
-    const alert: AlertInput = { alertKey: `${identity.dedupeKey}:${f.signal}`, source: 'monitor', modelId, state: 'open', signal: f.signal, summary: f.summary, evidence: f.evidence };
-    const r = await handleAlert(deps, { ...identity, dedupeKey: `${identity.dedupeKey}:${f.signal}` }, alert);
+    const r = await handleAlert(deps, { ...identity, dedupeKey: `${identity.dedupeKey}:${f.signal}` }, { source: 'monitor', modelId, state: 'open', signal: f.signal, summary: f.summary, evidence: f.evidence });
     results.push({ signal: f.signal, ...r.outcome });
+  }
+  const clean = checked.filter((signal) => !findings.some((f) => f.signal === signal) && model.openAlerts?.[alertSlot('monitor', signal, undefined)] !== undefined);
+  for (const signal of clean) {
+    const r = await handleAlert(deps, { ...identity, dedupeKey: `${identity.dedupeKey}:${signal}:clear` }, { source: 'monitor', modelId, state: 'closed', signal, summary: `no ${signal} found by the scheduled check` });
+    results.push({ signal, ...r.outcome });
   }
   const experiment = await checkExperiment(deps, identity, modelId);
   return { outcome: { kind: 'checked', findings: results, ...(experiment ? { experiment } : {}) }, status: 'applied', duplicate: false };
 }
 
 /** Confirm an external alert with the monitor's own statistics before it may trigger a retrain; the evidence goes on the alert. */
-export async function confirmExternalAlert(deps: ServiceDeps, modelId: string, signal: AlertSignal): Promise<{ confirmed: boolean; evidence: Record<string, unknown> } | undefined> {
+export async function confirmExternalAlert(deps: ServiceDeps, modelId: string, signal: DriftSignal): Promise<{ confirmed: boolean; evidence: Record<string, unknown> } | undefined> {
   const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model?.championVersion) return undefined;
   const findings = await measure(deps, model);

@@ -19,44 +19,83 @@ export interface RetrainTrigger {
   requestedBy: string;
   dataUri?: string;
   contractUri?: string;
+  /** A landing without an idempotency key: deduplicated on the data's content, so an overwritten file is new data. */
+  contentKeyed?: boolean;
+  /** The data's size when the announcement states it: the size guard applies before anything is read. */
+  sizeBytes?: number;
   details?: Record<string, unknown>;
 }
 
-/** Handle a trigger exactly once. Landed data must be readable before anything starts. */
-export async function handleRetrainTrigger(deps: ServiceDeps, identity: MessageIdentity, trigger: RetrainTrigger): Promise<Processed> {
-  let rows: number | undefined;
-  let latestPeriod: string | undefined;
-  if (trigger.dataUri !== undefined) {
-    try {
-      const described = await deps.datasets.describe(trigger.dataUri);
-      rows = described.rowCount;
-      latestPeriod = described.latestPeriod;
-    } catch (err) {
-      if (!(err instanceof PermanentError)) throw err;
-      await recordRejection(deps, identity, err);
-      return { outcome: { kind: 'rejected', code: err.code, message: err.message }, status: 'rejected', duplicate: false };
-    }
-  }
-  return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, trigger, rows, latestPeriod));
+/** A sidecar contract's name (`NAME.contract.json`). */
+const SIDECAR = /\.contract\.json$/i;
+
+/** What the inspector found in landed data. */
+interface Landed {
+  rows: number;
+  latestPeriod?: string;
+  sha256: string;
+  /** Rows the champion's training data did not contain (undefined: no champion data to compare with). */
+  newRows?: number;
 }
 
-async function decide(
-  deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date,
-  trigger: RetrainTrigger, rows: number | undefined, latestPeriod: string | undefined,
-): Promise<Decision> {
+/**
+ * Handle a trigger exactly once. Landed data must be readable CSV before anything starts, so junk
+ * (binary, empty, too large) is refused and never becomes the model's last dataset.
+ */
+export async function handleRetrainTrigger(deps: ServiceDeps, identity: MessageIdentity, trigger: RetrainTrigger): Promise<Processed> {
+  if (trigger.dataUri !== undefined && SIDECAR.test(trigger.dataUri)) {
+    // A bucket notifies every object, the contract sidecar included: it is read when its NAME.csv lands.
+    const reason = `${trigger.dataUri} is a sidecar data contract, not data: it applies when the CSV next to it lands`;
+    return processOnce(deps, identity, async () => ({ outcome: { kind: 'ignored', reason } }));
+  }
+  if (trigger.dataUri === undefined) return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, trigger, undefined));
+  let landed: Landed;
+  let contractUri = trigger.contractUri;
+  try {
+    const limit = deps.settings.maxDatasetBytes;
+    if (limit !== undefined && trigger.sizeBytes !== undefined && trigger.sizeBytes > limit) {
+      throw new PermanentError('DATA.TOO_LARGE', `dataUri: ${trigger.dataUri} is ${trigger.sizeBytes} bytes, over the size guard of ${limit} bytes (IPO_MAX_DATASET_BYTES)`);
+    }
+    const described = await deps.datasets.describe(trigger.dataUri, { baselineUri: await championDataUri(deps, trigger.modelId) });
+    landed = { rows: described.rowCount, sha256: described.sha256, ...(described.latestPeriod ? { latestPeriod: described.latestPeriod } : {}), ...(described.newRows !== undefined ? { newRows: described.newRows } : {}) };
+    contractUri ??= described.contractUri;
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    await recordRejection(deps, identity, err);
+    return { outcome: { kind: 'rejected', code: err.code, message: err.message }, status: 'rejected', duplicate: false };
+  }
+  const keyed = trigger.contentKeyed ? { ...identity, dedupeKey: `${identity.dedupeKey}#sha256:${landed.sha256}` } : identity;
+  const withContract = contractUri === undefined ? trigger : { ...trigger, contractUri };
+  return processOnce(deps, keyed, (tx, now) => decide(deps, keyed, tx, now, withContract, landed));
+}
+
+/** The data the champion was trained on (its version's lineage), read outside the transaction: it only sizes "new rows". */
+async function championDataUri(deps: ServiceDeps, modelId: string): Promise<string | undefined> {
+  const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
+  if (model?.championVersion === undefined) return undefined;
+  const version = await getDoc(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId), model.championVersion);
+  const uri = (version?.lineage as { dataUri?: unknown } | undefined)?.dataUri;
+  return typeof uri === 'string' ? uri : undefined;
+}
+
+async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date, trigger: RetrainTrigger, landed: Landed | undefined): Promise<Decision> {
   const { model } = await readModel(tx, deps.settings, trigger.modelId, now);
   const inFlight = model.inFlightRunId ? await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, model.inFlightRunId) : undefined;
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
   const log = new DecisionLog(identity, now);
   const next: ModelDoc = { ...model, updatedAt: at };
-  if (trigger.dataUri !== undefined && rows !== undefined) {
-    Object.assign(next, { lastDataUri: trigger.dataUri, lastDataRows: rows, lastDataAt: latestPeriod ?? at });
+  const rows = landed?.rows;
+  if (trigger.dataUri !== undefined && landed !== undefined) {
+    Object.assign(next, { lastDataUri: trigger.dataUri, lastDataRows: landed.rows, lastDataAt: landed.latestPeriod ?? at, lastDataSha256: landed.sha256 });
   }
+  // A landing's contract (named, or its sidecar) becomes the model's: every later retrain uses it.
+  if (trigger.contractUri !== undefined) next.contractUri = trigger.contractUri;
+  const contractUri = next.contractUri;
   const dataUri = trigger.dataUri ?? model.lastDataUri;
   const live = inFlight && !['succeeded', 'evaluated', 'failed', 'cancelled'].includes(inFlight.state) ? inFlight : undefined;
   const decision = decideRetrain({
-    request: { reason: trigger.reason, requestedAt: at, dataUri, newRows: rows === undefined ? undefined : rows - (model.champion?.rows ?? 0) },
+    request: { reason: trigger.reason, requestedAt: at, dataUri, newRows: landed === undefined ? undefined : (landed.newRows ?? landed.rows - (model.champion?.rows ?? 0)) },
     model: {
       championTrainedAt: model.champion?.trainedAt, championDataSnapshotAt: model.champion?.dataSnapshotAt, championRows: model.champion?.rows,
       lastRunFinishedAt: model.lastRunFinishedAt, latestDataAt: next.lastDataAt,
@@ -86,9 +125,9 @@ async function decide(
     return { outcome: { kind: 'coalesced', runId: live.runId, reasons: decision.reasons }, messages: log.messages };
   }
   const reasons = decision.kind === 'start' ? decision.reasons : [trigger.reason];
-  const run = newRun(deps, derivedId('run', identity.dedupeKey), model.modelId, reasons, dataUri as string, trigger.contractUri, identity.correlationId, at, 1);
+  const run = newRun(deps, derivedId('run', identity.dedupeKey), model.modelId, reasons, dataUri as string, contractUri, identity.correlationId, at, 1);
   tx.set(COLLECTIONS.runs, run.runId, run);
   tx.set(COLLECTIONS.models, model.modelId, { ...next, inFlightRunId: run.runId, lastRetrainRequestAt: at });
-  log.event(tx, { event: 'run.requested', modelId: model.modelId, subject: { kind: 'run', id: run.runId }, to: 'requested', actor: trigger.requestedBy, reason: reasons.join(', '), evidence: { dataUri: run.dataUri, rows } });
+  log.event(tx, { event: 'run.requested', modelId: model.modelId, subject: { kind: 'run', id: run.runId }, to: 'requested', actor: trigger.requestedBy, reason: reasons.join(', '), evidence: { dataUri: run.dataUri, rows, ...(contractUri ? { contractUri } : {}), ...(landed?.newRows !== undefined ? { newRows: landed.newRows } : {}) } });
   return { outcome: { kind: 'started', runId: run.runId, reasons }, effects: [launchEffect(run)], messages: log.messages };
 }

@@ -28,7 +28,7 @@ export async function runReconciler(deps: ServiceDeps, identity: MessageIdentity
       continue;
     }
     const status = await deps.launcher.status(run.pipelineJobId);
-    if (status === undefined) {
+    if (status === undefined && !run.cancelRequested) {
       // The launcher has no such job (a local runner restarted, or the create call was lost): launch it again;
       // the job id is the run id, so a launch that did happen is not repeated.
       await deps.launcher.launch(launchRequest(run));

@@ -2,6 +2,7 @@
  * GcsArtifactStore driven through the real `@google-cloud/storage` client against the in-process fake
  * of the GCS JSON API (test/support/fake-gcs.ts: raw bytes, crc32c hashes like GCS).
  */
+import { createHash } from 'node:crypto';
 import type { StorageOptions } from '@google-cloud/storage';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { csvDatasetInspector } from '../../shared/adapters/dataset-inspector.js';
@@ -122,7 +123,7 @@ describe('csvDatasetInspector over GcsArtifactStore', () => {
     const csv = 'ticker,fiscal_quarter,revenue\nAAA,2024Q1,1\nBBB,"2024Q3",2\r\nCCC,2023Q4,3\n\n';
     await s.write(uri, csv);
     expect(await csvDatasetInspector(s).describe(uri)).toEqual({
-      uri, rowCount: 3, bytes: Buffer.byteLength(csv), latestPeriod: '2024-09-30T00:00:00.000Z',
+      uri, rowCount: 3, bytes: Buffer.byteLength(csv), latestPeriod: '2024-09-30T00:00:00.000Z', sha256: createHash('sha256').update(csv).digest('hex'),
     });
   });
 

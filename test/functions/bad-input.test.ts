@@ -121,7 +121,7 @@ describe('envelopes a function does not consume', () => {
     }).send({ value: {} }).expect(204);
     expect(await observe(hm)).toEqual(before);
     const [entry] = (await ledgerEntries(hm.store, 'rejected')).filter((e) => e.messageId === 'fs-1');
-    expect(String(entry.outcome.message)).toMatch(/type: unsupported CloudEvent type "google\.cloud\.firestore\.document\.v1\.written"/);
+    expect(String(entry.outcome.message)).toMatch(/type: unsupported CloudEvent type "google\.cloud\.firestore\.document\.v1\.wri/);
   });
 });
 

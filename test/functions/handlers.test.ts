@@ -9,7 +9,7 @@ import { DRIFT_WEBHOOK_ENTRY_POINT, entryPointOf, type Topic } from '../../share
 import { COLLECTIONS, type AlertDoc } from '../../shared/domain/state.js';
 import { fixture, type BinaryRequest } from '../fixtures/envelopes/load.js';
 import {
-  MODEL_ID, command, createHarness, evaluation, inFlightRun, landAndTrain, landed, ledgerEntries, snapshot, stateCollections, type Harness,
+  MODEL_ID, command, createHarness, evaluation, inFlightRun, landAndTrain, landed, ledgerEntries, snapshot, stateCollections, testClock, type Harness,
 } from '../support/service-harness.js';
 import { MODES, WEBHOOK_TOKEN, registerFunctions, send, serverOf, wireMessage } from './wire.js';
 
@@ -83,7 +83,7 @@ describe('one message, three envelope modes', () => {
 
 describe('Storage finalize (Eventarc binary mode)', () => {
   it('starts one training run on the new object, also when the event is redelivered', async () => {
-    h = createHarness();
+    h = createHarness({ clock: testClock('2020-04-23T08:00:00.000Z') }); // the fixture object's time (events past the TTL are discarded)
     const event = fixture<BinaryRequest>('storage-finalized.json');
     const post = () => request(serverOf(entryPointOf('on-new-data'))).post('/').set(event.headers).send(event.body as object);
     await post().expect(204);
@@ -99,7 +99,7 @@ describe('drift webhook (Cloud Monitoring webhook_tokenauth)', () => {
   const webhook = () => request(serverOf(DRIFT_WEBHOOK_ENTRY_POINT));
   const everything = [...stateCollections(), COLLECTIONS.processed, COLLECTIONS.audit];
   const withModel = async (): Promise<Harness> => {
-    h = createHarness();
+    h = createHarness({ clock: testClock('2020-01-01T12:00:00.000Z') }); // the fixture incident's day: older ones are past the event TTL
     await h.deliver('data-landed', landed('gs://landing/q1.csv'));
     return h;
   };

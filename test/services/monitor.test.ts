@@ -107,6 +107,24 @@ describe('scheduled monitor', () => {
     expect(JSON.stringify(confirmation?.evidence)).toMatch(/market_cap/);
   });
 
+  it('a repeated finding updates the open alert of its signal; a clean check closes it', async () => {
+    let now = NOW;
+    fx = await monitorFixture(POLICY, () => now);
+    await fx.stack.predictionLog.record(servingRecords({ seed: 2, regimeShift: true }));
+    await runScheduledCheck(fx.stack.deps, identity('tick-1'), MODEL_ID);
+    now = new Date(NOW.getTime() + 5 * 60_000);
+    await runScheduledCheck(fx.stack.deps, identity('tick-2'), MODEL_ID);
+    const driftAlerts = async () => (await fx!.stack.store.query<AlertDoc>(COLLECTIONS.alerts)).map((a) => a.data).filter((a) => a.signal === 'drift');
+    expect(await driftAlerts()).toEqual([expect.objectContaining({ state: 'open', occurrences: 2 })]);
+    // Fresh traffic from the training distribution fills the window: the drift is gone.
+    now = new Date(NOW.getTime() + 3 * 3_600_000);
+    await fx.stack.predictionLog.record(servingRecords({ seed: 2 }, undefined, now).map((r) => ({ ...r, requestId: `clean-${r.requestId}` })));
+    const result = await runScheduledCheck(fx.stack.deps, identity('tick-3'), MODEL_ID);
+    expect(result.outcome.findings).toEqual(expect.arrayContaining([expect.objectContaining({ signal: 'drift', kind: 'resolve' })]));
+    expect(await driftAlerts()).toEqual([expect.objectContaining({ state: 'closed', occurrences: 3, closeReason: 'no drift found by the scheduled check' })]);
+    expect(Object.keys((await model(fx)).openAlerts ?? {})).not.toContain('monitor:drift:any');
+  });
+
   it('does not confirm an external drift alert when the statistics see none', async () => {
     fx = await monitorFixture(POLICY);
     await fx.stack.predictionLog.record(servingRecords({ seed: 2 }));

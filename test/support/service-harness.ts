@@ -16,7 +16,7 @@ import type { Doc, StateStore } from '../../shared/ports/state-store.js';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineStatus } from '../../shared/ports/pipeline-launcher.js';
 import type { ModelInspector, RunEvaluation } from '../../shared/ports/model-inspector.js';
 import type { DesiredDeployment, ModelServing } from '../../shared/ports/model-serving.js';
-import type { DatasetDescription, DatasetInspector } from '../../shared/ports/dataset-inspector.js';
+import type { DatasetDescription, DatasetInspector, DescribeOptions } from '../../shared/ports/dataset-inspector.js';
 import type { PredictionLog, LabelledPrediction } from '../../shared/ports/prediction-log.js';
 import type { MetricPoint, MetricsSink } from '../../shared/ports/metrics-sink.js';
 import type { ArtifactStore } from '../../shared/ports/artifact-store.js';
@@ -229,17 +229,35 @@ export class FakeServing implements ModelServing {
 export class FakeDatasets implements DatasetInspector {
   readonly rows = new Map<string, number>();
   readonly unreadable = new Set<string>();
+  /** Content hash per URI (default: one fixed content per URI); change it to model an overwritten file. */
+  readonly sha256 = new Map<string, string>();
+  /** Sidecar contract per data URI. */
+  readonly sidecars = new Map<string, string>();
+  /** Rows unseen by the baseline, per data URI (compared only when a baseline is given). */
+  readonly newRows = new Map<string, number>();
+  /** URIs the inspector refuses, with the refusal (junk: binary, empty, too large). */
+  readonly refuse = new Map<string, PermanentError>();
+  /** The baseline of each describe call, in order. */
+  readonly baselines: (string | undefined)[] = [];
   calls = 0;
   transientFailures = 0;
 
-  async describe(uri: string): Promise<DatasetDescription> {
+  async describe(uri: string, options: DescribeOptions = {}): Promise<DatasetDescription> {
     this.calls += 1;
+    this.baselines.push(options.baselineUri);
     if (this.transientFailures > 0) {
       this.transientFailures -= 1;
       throw new TransientError('DATA.UNAVAILABLE', `injected outage reading ${uri}`);
     }
     if (this.unreadable.has(uri)) throw new PermanentError('DATA.UNREADABLE', `dataUri: ${uri} cannot be read`);
-    return { uri, rowCount: this.rows.get(uri) ?? 1000, bytes: 1024 };
+    const refusal = this.refuse.get(uri);
+    if (refusal) throw refusal;
+    const sidecar = this.sidecars.get(uri);
+    const fresh = options.baselineUri === undefined ? undefined : this.newRows.get(uri);
+    return {
+      uri, rowCount: this.rows.get(uri) ?? 1000, bytes: 1024, sha256: this.sha256.get(uri) ?? `sha-of-${uri}`,
+      ...(sidecar ? { contractUri: sidecar } : {}), ...(fresh !== undefined ? { newRows: fresh } : {}),
+    };
   }
 }
 

@@ -41,9 +41,28 @@ export const driftDetectedInputSchema = z
   })
   .meta({ title: 'drift.detected', description: 'A drift, skew, performance or freshness finding.' });
 
+/** What an operator can do to an alert (the console and `ipo-mlops alerts ack|close`). */
+export const ALERT_COMMAND_ACTIONS = ['ack', 'close'] as const;
+/** An alert command action. */
+export type AlertCommandAction = (typeof ALERT_COMMAND_ACTIONS)[number];
+
+/** An operator's acknowledgement or closing of an alert. */
+export const alertCommandInputSchema = z
+  .strictObject({
+    type: z.literal('alert.command'),
+    action: z.enum(ALERT_COMMAND_ACTIONS),
+    alertId: nonEmpty.max(200).describe('The alert document id (alerts/{alertId})'),
+    actor: nonEmpty.max(200).describe('Who acknowledges or closes it'),
+    reason: nonEmpty.max(2000).optional().describe('Why; recorded on the alert and in the audit log'),
+    ...commandKeyFields,
+  })
+  .meta({ title: 'alert.command', description: 'Acknowledge or close an alert, recording who and why.' });
+
 /** A decoded scheduled check. */
 export type ScheduledCheck = WithKeys<z.output<typeof scheduledCheckInputSchema>>;
 /** A decoded drift finding. */
 export type DriftDetected = WithKeys<z.output<typeof driftDetectedInputSchema>>;
+/** A decoded alert command. */
+export type AlertCommand = WithKeys<z.output<typeof alertCommandInputSchema>>;
 /** Anything decoded from `drift-alerts`. */
-export type DriftAlert = ScheduledCheck | DriftDetected | MonitoringIncident | VertexAnomaly;
+export type DriftAlert = ScheduledCheck | DriftDetected | MonitoringIncident | VertexAnomaly | AlertCommand;

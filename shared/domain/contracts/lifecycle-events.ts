@@ -5,9 +5,10 @@ import { isoDatetimeSchema, jsonObjectSchema, modelIdSchema, nonEmpty } from './
 /** Every lifecycle event name. */
 export const LIFECYCLE_EVENTS = [
   'run.requested', 'run.coalesced', 'run.submitted', 'run.succeeded', 'run.failed', 'run.retry-scheduled',
+  'run.cancel-requested', 'run.cancelled', 'run.identical',
   'retrain.skipped', 'version.registered', 'version.blessed', 'version.rejected', 'approval-needed',
   'version.approved', 'version.canary', 'version.promoted', 'version.rolled-back', 'version.retired',
-  'traffic.changed', 'alert.opened', 'alert.confirmed', 'alert.resolved', 'alert.ignored',
+  'traffic.changed', 'alert.opened', 'alert.confirmed', 'alert.acknowledged', 'alert.resolved', 'alert.ignored',
   'experiment.started', 'experiment.concluded', 'message.rejected',
 ] as const;
 /** A lifecycle event name. */

@@ -11,6 +11,9 @@ export const INCIDENT_STATES = ['open', 'closed'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 const labels = z.record(z.string(), z.string()).nullish();
+/** The last second of year 9999: later instants have no ISO-8601 form (and are no real incident time). */
+export const MAX_UNIX_SECONDS = 253_402_300_799;
+const unixSeconds = z.number().int().min(0).max(MAX_UNIX_SECONDS, 'must be unix seconds no later than 9999-12-31');
 /** A numeric value Google sends as a string (sometimes as a number). */
 const numericString = z.union([z.string(), z.number()]).nullish();
 
@@ -21,8 +24,8 @@ export const monitoringIncidentSchema = z.looseObject({
   policy_name: z.string(),
   condition_name: z.string(),
   summary: z.string(),
-  started_at: z.number().int().min(0).describe('Unix seconds'),
-  ended_at: z.number().int().min(0).nullish().describe('Unix seconds; absent or null while open'),
+  started_at: unixSeconds.describe('Unix seconds'),
+  ended_at: unixSeconds.nullish().describe('Unix seconds; absent or null while open'),
   threshold_value: numericString,
   observed_value: numericString,
   url: z.string().nullish(),

@@ -21,7 +21,23 @@ export const retrainRequestInputSchema = z
   })
   .meta({ title: 'retrain.requested', description: 'A request to train a new model version.' });
 
+/** Stop a training run: the named one, or the model's run in flight. */
+export const runCancelInputSchema = z
+  .strictObject({
+    type: z.literal('run.cancel'),
+    modelId: modelIdField,
+    runId: nonEmpty.max(200).optional().describe('The run to cancel; defaults to the model\'s run in flight'),
+    actor: nonEmpty.max(200).describe('Who cancels it'),
+    reason: nonEmpty.max(2000).optional(),
+    ...commandKeyFields,
+  })
+  .meta({ title: 'run.cancel', description: 'Cancel a training run in flight; it ends cancelled when the pipeline reports back.' });
+
 /** The JSON a publisher sends on `retrain-requests`. */
 export type RetrainRequestInput = z.input<typeof retrainRequestInputSchema>;
 /** A decoded `retrain.requested` message. */
 export type RetrainRequest = WithKeys<z.output<typeof retrainRequestInputSchema>>;
+/** A decoded `run.cancel` command. */
+export type RunCancel = WithKeys<z.output<typeof runCancelInputSchema>>;
+/** Anything decoded from `retrain-requests`. */
+export type RetrainTopicMessage = RetrainRequest | RunCancel;

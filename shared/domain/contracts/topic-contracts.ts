@@ -2,18 +2,18 @@
 import { z } from 'zod';
 import type { Topic } from '../topics.js';
 import { dataLandedInputSchema, type DataLanded } from './data-landed.js';
-import { driftDetectedInputSchema, scheduledCheckInputSchema, type DriftAlert } from './drift-alerts.js';
+import { alertCommandInputSchema, driftDetectedInputSchema, scheduledCheckInputSchema, type DriftAlert } from './drift-alerts.js';
 import { lifecycleEventSchema, type LifecycleEvent } from './lifecycle-events.js';
 import { monitoringNotificationSchema } from './monitoring-incident.js';
 import { pipelineCompletedInputSchema, systemReconcileInputSchema, vertexPipelineLogEntrySchema, type PipelineEvent } from './pipeline-events.js';
 import { promotionInputSchema, type PromotionCommand } from './promotions.js';
-import { retrainRequestInputSchema, type RetrainRequest } from './retrain-requests.js';
+import { retrainRequestInputSchema, runCancelInputSchema, type RetrainTopicMessage } from './retrain-requests.js';
 import { vertexAnomalyLogEntrySchema } from './vertex-anomaly.js';
 
 /** The decoded payload type of each topic. */
 export interface TopicPayloads {
   'data-landed': DataLanded;
-  'retrain-requests': RetrainRequest;
+  'retrain-requests': RetrainTopicMessage;
   'pipeline-events': PipelineEvent;
   promotions: PromotionCommand;
   'drift-alerts': DriftAlert;
@@ -23,7 +23,7 @@ export interface TopicPayloads {
 /** Every message shape a topic accepts, keyed by a short name (documentation and JSON Schema). */
 export const TOPIC_SHAPES = {
   'data-landed': { 'data.landed': dataLandedInputSchema },
-  'retrain-requests': { 'retrain.requested': retrainRequestInputSchema },
+  'retrain-requests': { 'retrain.requested': retrainRequestInputSchema, 'run.cancel': runCancelInputSchema },
   'pipeline-events': {
     'pipeline.completed': pipelineCompletedInputSchema,
     'system.reconcile': systemReconcileInputSchema,
@@ -33,6 +33,7 @@ export const TOPIC_SHAPES = {
   'drift-alerts': {
     'monitor.scheduled-check': scheduledCheckInputSchema,
     'drift.detected': driftDetectedInputSchema,
+    'alert.command': alertCommandInputSchema,
     'monitoring-incident': monitoringNotificationSchema,
     'vertex-anomaly-log-entry': vertexAnomalyLogEntrySchema,
   },

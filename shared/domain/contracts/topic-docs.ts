@@ -15,14 +15,17 @@ export const TOPIC_DOCS: Readonly<Record<Topic, TopicDoc>> = {
   'data-landed': {
     publishers: 'GCS finalize (Eventarc, converted by on-new-data), loaders, operators',
     consumer: 'on-new-data',
-    dedupe: '`idempotencyKey`, else `dataUri`; GCS events use `bucket/name#generation`',
+    dedupe: '`idempotencyKey`; without one (and for landing-folder files), `dataUri#sha256` of the file\'s content, so an overwrite with new content is new data; GCS events use `bucket/name#generation`. A sidecar `NAME.contract.json` next to `NAME.csv` is used when `contractUri` is absent, and the model remembers it',
     examples: [{ type: 'data.landed', dataUri: 'gs://ipo-data/snapshots/2024-06-01.csv', rowCount: 5120, source: 'loader' }],
   },
   'retrain-requests': {
     publishers: 'Cloud Scheduler, on-drift-alert, on-eval-complete, operators',
     consumer: 'on-new-data',
-    dedupe: '`idempotencyKey`, else `requestedBy@scheduledTime` (attribute or field), else the message id',
-    examples: [{ type: 'retrain.requested', reason: 'manual', requestedBy: 'alice@example.com' }],
+    dedupe: '`idempotencyKey`, else `requestedBy@scheduledTime` (attribute or field), else the message id; `run.cancel`: `idempotencyKey`, else the message id',
+    examples: [
+      { type: 'retrain.requested', reason: 'manual', requestedBy: 'alice@example.com' },
+      { type: 'run.cancel', actor: 'alice@example.com', reason: 'wrong file landed' },
+    ],
   },
   'pipeline-events': {
     publishers: 'Vertex AI log sink (PipelineJob terminal states), the local runner, Cloud Scheduler (reconcile)',
@@ -46,10 +49,11 @@ export const TOPIC_DOCS: Readonly<Record<Topic, TopicDoc>> = {
   'drift-alerts': {
     publishers: 'Cloud Monitoring (Pub/Sub channel; also the HTTP webhook), Vertex anomaly log sink, scheduled monitor, operators',
     consumer: 'on-drift-alert',
-    dedupe: 'incidents `incident_id#state`; anomalies `insertId`; scheduled checks `idempotencyKey`, else `scheduled-check@scheduledTime`; findings `idempotencyKey` or message id',
+    dedupe: 'incidents `incident_id#state`; anomalies `insertId`; scheduled checks `idempotencyKey`, else `scheduled-check@scheduledTime`; findings and alert commands `idempotencyKey` or message id. Findings of one model, source, signal and version update the open alert instead of opening another',
     examples: [
       { type: 'monitor.scheduled-check' },
       { type: 'drift.detected', signal: 'drift', source: 'operator', summary: 'sector mix shifted', evidence: { psi: 0.31 } },
+      { type: 'alert.command', action: 'ack', alertId: 'alert-3f2a9c1b7d4e', actor: 'alice@example.com', reason: 'looking into it' },
     ],
   },
   'lifecycle-events': {

@@ -6,6 +6,7 @@ import { ValidationError, type Issue } from '../errors.js';
 import type { InboundMessage, StorageObjectEvent } from '../inbound.js';
 import { zodIssues } from '../contracts/index.js';
 import { asJsonObject, describe, isJsonObject } from './json-value.js';
+import { quoteInput } from './limits.js';
 import { readPubSubMessage, topicFromResourcePath } from './pubsub-message.js';
 import { storageObjectDataSchema, toStorageObjectEvent } from './storage-event.js';
 
@@ -26,7 +27,7 @@ export function decodeCloudEvent(ce: unknown): InboundMessage | StorageObjectEve
   if (type === PUBSUB_MESSAGE_PUBLISHED) return decodePubSubCloudEvent(ce);
   if (type === STORAGE_OBJECT_FINALIZED) return decodeStorageCloudEvent(ce);
   throw new ValidationError('CloudEvent', [
-    { path: 'type', message: `unsupported CloudEvent type "${type}"; expected ${PUBSUB_MESSAGE_PUBLISHED} or ${STORAGE_OBJECT_FINALIZED}` },
+    { path: 'type', message: `unsupported CloudEvent type ${quoteInput(type)}; expected ${PUBSUB_MESSAGE_PUBLISHED} or ${STORAGE_OBJECT_FINALIZED}` },
   ]);
 }
 

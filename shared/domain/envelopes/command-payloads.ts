@@ -1,6 +1,6 @@
 /** Decoders of the single-shape topics: data-landed, retrain-requests, promotions, lifecycle-events. */
 import {
-  dataLandedInputSchema, lifecycleEventSchema, promotionInputSchema, retrainRequestInputSchema, type PromotionCommand,
+  dataLandedInputSchema, lifecycleEventSchema, promotionInputSchema, retrainRequestInputSchema, runCancelInputSchema, type PromotionCommand,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { attribute, commandKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
@@ -17,6 +17,13 @@ export function decodeRetrainRequest(json: unknown, meta: MessageMeta): DecodedT
   const p = parseOrThrow(retrainRequestInputSchema, json, 'retrain-requests message');
   const tick = scheduledTimeOf(meta, p.scheduledTime);
   const keys = commandKeys(p, meta, tick === undefined ? meta.messageId : `${p.requestedBy}@${tick}`);
+  return { topic: 'retrain-requests', payload: { ...p, ...keys }, dedupeKey: keys.idempotencyKey, ...keys };
+}
+
+/** `run.cancel`: dedupe on the key, else the message id. */
+export function decodeRunCancel(json: unknown, meta: MessageMeta): DecodedTopicMessage<'retrain-requests'> {
+  const p = parseOrThrow(runCancelInputSchema, json, 'retrain-requests message');
+  const keys = commandKeys(p, meta, meta.messageId);
   return { topic: 'retrain-requests', payload: { ...p, ...keys }, dedupeKey: keys.idempotencyKey, ...keys };
 }
 

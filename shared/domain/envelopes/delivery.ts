@@ -2,7 +2,7 @@
  * One call for handlers: envelope -> validated topic message, with invalid input returned as a value
  * (the inbound envelope, when readable, is kept so the rejection can be recorded against it).
  */
-import { ValidationError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import type { Inbound } from '../inbound.js';
 import type { Topic } from '../topics.js';
 import { decodeCloudEvent } from './cloud-event.js';
@@ -21,7 +21,18 @@ export function decodeInbound(inbound: Inbound, topicHint?: Topic): DecodedTopic
   return inbound.kind === 'storage' ? decodeStorageAsDataLanded(inbound) : decodeTopicMessage(inbound, topicHint);
 }
 
-/** Decode a CloudEvent all the way; ValidationErrors become `rejected`, anything else is rethrown. */
+/**
+ * Decoding is pure, so no failure of it can go away by retrying: an error that is not one of ours
+ * (a RangeError from a hostile value, a bug) becomes a permanent `CONTRACT.UNDECODABLE` naming only its kind.
+ */
+export function asDecodeError(err: unknown, what = 'message'): ValidationError {
+  if (err instanceof ValidationError) return err;
+  if (err instanceof AppError) return new ValidationError(what, [{ path: '', message: err.message }], err.retryable ? 'CONTRACT.UNDECODABLE' : err.code);
+  const kind = err instanceof Error ? err.name : typeof err;
+  return new ValidationError(what, [{ path: '', message: `could not be decoded (${kind}); treated as poison` }], 'CONTRACT.UNDECODABLE');
+}
+
+/** Decode a CloudEvent all the way; every decoding failure becomes `rejected` (see {@link asDecodeError}). */
 export function decodeDelivery(ce: unknown, topicHint?: Topic): DeliveryOutcome {
   return decodeWith(() => decodeCloudEvent(ce), topicHint);
 }
@@ -37,7 +48,6 @@ function decodeWith(envelope: () => Inbound, topicHint: Topic | undefined): Deli
     inbound = envelope();
     return { kind: 'decoded', inbound, message: decodeInbound(inbound, topicHint) };
   } catch (err) {
-    if (err instanceof ValidationError) return { kind: 'rejected', inbound, error: err };
-    throw err;
+    return { kind: 'rejected', inbound, error: asDecodeError(err) };
   }
 }

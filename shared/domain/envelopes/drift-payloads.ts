@@ -1,6 +1,6 @@
 /** Decoders of the operator/monitor shapes of `drift-alerts` and the Vertex anomaly log entry. */
 import {
-  DEFAULT_MODEL_ID, driftDetectedInputSchema, scheduledCheckInputSchema, vertexAnomalyLogEntrySchema, type VertexAnomaly,
+  DEFAULT_MODEL_ID, alertCommandInputSchema, driftDetectedInputSchema, scheduledCheckInputSchema, vertexAnomalyLogEntrySchema, type VertexAnomaly,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { commandKeys, factKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
@@ -18,6 +18,13 @@ export function decodeScheduledCheck(json: unknown, meta: MessageMeta): Decoded 
 /** `drift.detected`: dedupe on the key, else the message id. */
 export function decodeDriftDetected(json: unknown, meta: MessageMeta): Decoded {
   const p = parseOrThrow(driftDetectedInputSchema, json, WHAT);
+  const keys = commandKeys(p, meta, meta.messageId);
+  return { topic: 'drift-alerts', payload: { ...p, ...keys }, dedupeKey: keys.idempotencyKey, ...keys };
+}
+
+/** `alert.command`: dedupe on the key, else the message id. */
+export function decodeAlertCommand(json: unknown, meta: MessageMeta): Decoded {
+  const p = parseOrThrow(alertCommandInputSchema, json, WHAT);
   const keys = commandKeys(p, meta, meta.messageId);
   return { topic: 'drift-alerts', payload: { ...p, ...keys }, dedupeKey: keys.idempotencyKey, ...keys };
 }

@@ -10,3 +10,4 @@ export * from './validate-command.js';
 export * from './pubsub-cloud-event.js';
 export * from './delivery.js';
 export { decodeBase64, parseJsonText, isJsonObject, type JsonObject } from './json-value.js';
+export { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, quoteInput } from './limits.js';

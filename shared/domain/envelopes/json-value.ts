@@ -1,5 +1,6 @@
-/** Small helpers for untrusted, already-parsed JSON: object checks, base64 and JSON text decoding. */
+/** Small helpers for untrusted, already-parsed JSON: object checks, base64 and JSON text decoding, within the input limits. */
 import type { Issue } from '../errors.js';
+import { MAX_MESSAGE_BYTES, checkDepth, jsonSyntaxProblem } from './limits.js';
 
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -9,42 +10,71 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-/** Canonical base64 (standard alphabet, padded); `Buffer.from` never throws, so check first. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 text longer than this decodes to more than {@link MAX_MESSAGE_BYTES}. */
+const MAX_BASE64_CHARS = Math.ceil(MAX_MESSAGE_BYTES / 3) * 4;
 
-/** Decode strict base64, or report the issue at `path`. */
+/**
+ * Whether a string is canonical base64 (standard alphabet, padded to a multiple of 4). A linear scan:
+ * a regular expression with a repeated group overflows the stack on multi-megabyte input.
+ */
+export function isCanonicalBase64(value: string): boolean {
+  if (value.length % 4 !== 0) return false;
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  const body = value.length - padding;
+  for (let i = 0; i < body; i++) {
+    const c = value.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Decode strict base64 within the message size limit, or report the issue at `path`. */
 export function decodeBase64(value: unknown, path: string, issues: Issue[]): Buffer | undefined {
   if (typeof value !== 'string') {
     issues.push({ path, message: `must be a base64 string (got ${describe(value)})` });
     return undefined;
   }
-  if (!BASE64.test(value)) {
+  if (value.length > MAX_BASE64_CHARS) {
+    issues.push({ path, message: `too large: more than ${MAX_MESSAGE_BYTES} bytes once decoded (the Pub/Sub maximum)` });
+    return undefined;
+  }
+  if (!isCanonicalBase64(value)) {
     issues.push({ path, message: 'not valid base64 (standard alphabet, padded to a multiple of 4 characters)' });
     return undefined;
   }
   return Buffer.from(value, 'base64');
 }
 
-/** Parse JSON text (string or bytes), or report `not valid JSON` at `path`. */
+/** Parse JSON text (string or bytes) within the size and depth limits, or report the problem at `path` (never quoting the text). */
 export function parseJsonText(value: string | Uint8Array, path: string, issues: Issue[]): unknown {
+  const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength;
+  if (size > MAX_MESSAGE_BYTES) {
+    issues.push({ path, message: `too large: ${size} bytes, more than ${MAX_MESSAGE_BYTES} (the Pub/Sub maximum)` });
+    return undefined;
+  }
   const text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
   if (text.trim() === '') {
     issues.push({ path, message: 'not valid JSON (empty)' });
     return undefined;
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (err) {
-    issues.push({ path, message: `not valid JSON (${err instanceof Error ? err.message : String(err)})` });
+    issues.push({ path, message: `not valid JSON (${jsonSyntaxProblem(err)})` });
     return undefined;
   }
+  return checkDepth(parsed, path, issues) ? parsed : undefined;
 }
 
 /** An object given as an object, JSON text or JSON bytes; reports an issue at `path` otherwise. */
 export function asJsonObject(value: unknown, path: string, issues: Issue[]): JsonObject | undefined {
   const before = issues.length;
-  const parsed = typeof value === 'string' || value instanceof Uint8Array ? parseJsonText(value, path, issues) : value;
-  if (issues.length > before) return undefined;
+  const text = typeof value === 'string' || value instanceof Uint8Array;
+  // Text is depth-checked as it is parsed; an object handed over already parsed is checked here.
+  const parsed = text ? parseJsonText(value, path, issues) : value;
+  if (issues.length > before || (!text && !checkDepth(parsed, path, issues))) return undefined;
   if (!isJsonObject(parsed)) {
     issues.push({ path, message: `must be a JSON object (got ${describe(parsed)})` });
     return undefined;

@@ -43,6 +43,7 @@ export function decodeStorageAsDataLanded(evt: StorageObjectEvent, modelId = DEF
     dataUri: `gs://${evt.bucket}/${evt.name}`,
     snapshotAt: evt.timeCreated,
     source: 'gcs',
+    sizeBytes: evt.size,
     idempotencyKey: key,
     correlationId: key,
   };

@@ -1,10 +1,11 @@
 /** Shape detection per topic: route a parsed payload to the decoder of its `type` (or foreign shape). */
 import { ValidationError } from '../errors.js';
 import type { Topic } from '../topics.js';
-import { decodeDataLanded, decodeLifecycleEvent, decodePromotion, decodeRetrainRequest } from './command-payloads.js';
+import { decodeDataLanded, decodeLifecycleEvent, decodePromotion, decodeRetrainRequest, decodeRunCancel } from './command-payloads.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
-import { decodeDriftDetected, decodeScheduledCheck, decodeVertexAnomaly } from './drift-payloads.js';
+import { decodeAlertCommand, decodeDriftDetected, decodeScheduledCheck, decodeVertexAnomaly } from './drift-payloads.js';
 import { describe, isJsonObject, type JsonObject } from './json-value.js';
+import { quoteInput } from './limits.js';
 import { decodeMonitoringIncident } from './monitoring-webhook.js';
 import { decodePipelineCompleted, decodeSystemReconcile, decodeVertexPipelineLogEntry, isLogEntry } from './pipeline-payloads.js';
 
@@ -24,14 +25,14 @@ interface TopicDecoder<T extends Topic> {
 
 const DECODERS: { [T in Topic]: TopicDecoder<T> } = {
   'data-landed': { byType: { 'data.landed': decodeDataLanded }, foreign: [] },
-  'retrain-requests': { byType: { 'retrain.requested': decodeRetrainRequest }, foreign: [] },
+  'retrain-requests': { byType: { 'retrain.requested': decodeRetrainRequest, 'run.cancel': decodeRunCancel }, foreign: [] },
   'pipeline-events': {
     byType: { 'pipeline.completed': decodePipelineCompleted, 'system.reconcile': decodeSystemReconcile },
     foreign: [{ name: 'Vertex AI PipelineJob log entry', matches: isLogEntry, decode: decodeVertexPipelineLogEntry }],
   },
   promotions: { byType: { 'promotion.command': decodePromotion }, foreign: [] },
   'drift-alerts': {
-    byType: { 'monitor.scheduled-check': decodeScheduledCheck, 'drift.detected': decodeDriftDetected },
+    byType: { 'monitor.scheduled-check': decodeScheduledCheck, 'drift.detected': decodeDriftDetected, 'alert.command': decodeAlertCommand },
     foreign: [
       { name: 'Cloud Monitoring incident', matches: (j) => 'incident' in j, decode: decodeMonitoringIncident },
       { name: 'Vertex AI model_monitoring_anomaly log entry', matches: isLogEntry, decode: decodeVertexAnomaly },
@@ -59,7 +60,7 @@ export function decodeTopicPayload<T extends Topic>(topic: T, json: unknown, met
   const expected = `expected one of: ${[...types, ...decoder.foreign.map((f) => f.name)].join(', ')}`;
   if (typeof json.type === 'string') {
     const decode = decoder.byType[json.type];
-    if (decode === undefined) throw new ValidationError(what, [{ path: 'type', message: `unknown message type "${json.type}"; ${expected}` }]);
+    if (decode === undefined) throw new ValidationError(what, [{ path: 'type', message: `unknown message type ${quoteInput(json.type)}; ${expected}` }]);
     return decode(json, meta);
   }
   if (json.type !== undefined) throw new ValidationError(what, [{ path: 'type', message: `must be a string; ${expected}` }]);

@@ -9,3 +9,4 @@ export * from './champion-history.js';
 export * from './alert-debounce.js';
 export * from './approvals.js';
 export * from './time.js';
+export * from './alert-lifecycle.js';

@@ -49,7 +49,8 @@ describe('generated contracts', () => {
     expect(promotions.oneOf).toHaveLength(7);
     const setTraffic = promotions.oneOf.find((o) => JSON.stringify(o.properties.action).includes('set-traffic'));
     expect(setTraffic).toHaveProperty('properties.traffic.propertyNames.pattern', '^\\d+\\.\\d+\\.\\d+$');
-    expect((topicJsonSchema('drift-alerts') as { anyOf: unknown[] }).anyOf).toHaveLength(4);
+    expect((topicJsonSchema('drift-alerts') as { anyOf: unknown[] }).anyOf).toHaveLength(5);
+    expect((topicJsonSchema('retrain-requests') as { anyOf: unknown[] }).anyOf).toHaveLength(2);
   });
 });
 

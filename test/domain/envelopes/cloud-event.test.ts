@@ -93,13 +93,13 @@ describe('decodeCloudEvent: Storage object.v1.finalized', () => {
     });
   });
 
-  it('converts to data.landed keyed bucket/name#generation', () => {
+  it('converts to data.landed keyed bucket/name#generation, carrying the object size for the size guard', () => {
     const decoded = decodeStorageAsDataLanded(decodeCloudEvent(storage()) as StorageObjectEvent);
     expect(decoded).toMatchObject({
       topic: 'data-landed',
       dedupeKey: 'sample-bucket/folder/Test.cs#1587627537231057',
       idempotencyKey: 'sample-bucket/folder/Test.cs#1587627537231057',
-      payload: { type: 'data.landed', modelId: 'ipo-valuation', dataUri: 'gs://sample-bucket/folder/Test.cs', source: 'gcs' },
+      payload: { type: 'data.landed', modelId: 'ipo-valuation', dataUri: 'gs://sample-bucket/folder/Test.cs', source: 'gcs', sizeBytes: 352 },
     });
   });
 

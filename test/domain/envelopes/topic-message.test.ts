@@ -96,8 +96,12 @@ describe('decodeTopicMessage: errors list every problem with its path', () => {
   });
 
   it('missing type on a single-shape topic is reported with the other missing fields', () => {
-    expect(issuePaths(() => decode('retrain-requests', {}))).toEqual(['type', 'reason', 'requestedBy']);
-    expect(issuesOf(() => decode('retrain-requests', {}))[0].message).toMatch(/^required/);
+    expect(issuePaths(() => decode('data-landed', {}))).toEqual(['type', 'dataUri']);
+    expect(issuesOf(() => decode('data-landed', {}))[0].message).toMatch(/^required/);
+  });
+
+  it('missing type on a multi-shape topic names the shapes it accepts', () => {
+    expect(issuesOf(() => decode('retrain-requests', {}))).toEqual([{ path: 'type', message: 'required; expected one of: retrain.requested, run.cancel' }]);
   });
 
   it('unknown fields are named (typos do not pass silently)', () => {
