@@ -13,7 +13,8 @@ import type { StateStore } from '../ports/state-store.js';
 import { LEDGER, ledgerId } from '../services/processing.js';
 import { requiredParam, route, type ApiRoute } from './api-router.js';
 import type { OperatorAuth } from './auth.js';
-import { HttpError, readJson, sendJson } from './http-util.js';
+import { HttpError } from '../http.js';
+import { readJson, sendJson } from './http-util.js';
 
 /** Which dead letters to replay: ids, a topic, or all (exactly one). */
 export interface ReplaySelector {

@@ -5,7 +5,8 @@ import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { StateStore } from '../ports/state-store.js';
 import { getDoc, queryDocs } from '../services/documents.js';
 import { route, type ApiRoute } from './api-router.js';
-import { HttpError, sendJson } from './http-util.js';
+import { HttpError } from '../http.js';
+import { sendJson } from './http-util.js';
 
 /** File of a version's global importances, next to its other artifacts. */
 export const IMPORTANCES_FILE = 'importances.json';

@@ -1,7 +1,8 @@
 /** The local API's routing: a table of (method, path pattern, handler), query helpers, 405 for a wrong method. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Where } from '../ports/state-store.js';
-import { HttpError, sendError, sendJson } from './http-util.js';
+import { HttpError } from '../http.js';
+import { sendError, sendJson } from './http-util.js';
 
 /** A route handler: resolves true when it handled the request. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;

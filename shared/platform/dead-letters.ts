@@ -5,7 +5,7 @@
  */
 import type { Topic } from '../domain/topics.js';
 import type { DeadLetterAdmin, ReplaySelector } from './api-commands.js';
-import { HttpError } from './http-util.js';
+import { HttpError } from '../http.js';
 
 /** The shape of runtime's `DeadLetters` port that the API uses. */
 export interface DeadLetterQueue {

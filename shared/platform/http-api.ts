@@ -12,7 +12,8 @@ import { commandRoutes, type DeadLetterAdmin } from './api-commands.js';
 import { modelRoutes, modelView } from './api-models.js';
 import { filters, limitOf, route, router, type Handler } from './api-router.js';
 import type { OperatorAuth } from './auth.js';
-import { HttpError, readBody, SECURITY_HEADERS, sendJson } from './http-util.js';
+import { HttpError, readBody } from '../http.js';
+import { MAX_BODY_BYTES, SECURITY_HEADERS, sendJson } from './http-util.js';
 
 export type { Handler } from './api-router.js';
 
@@ -54,7 +55,7 @@ export function createApi(stack: LocalStack, options: ApiOptions): Handler {
     }),
     ...commandRoutes({ store, bus: stack.bus, auth: options.auth, deadLetters: options.deadLetters }),
     route('POST', /^\/webhooks\/monitoring$/, async (req, res, _m, url) => {
-      const text = await readBody(req);
+      const text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
       let body: unknown = text;
       try { body = JSON.parse(text) as unknown; } catch { /* the decoder reports non-JSON bodies with a clear error */ }
       const result = await handleWebhook({ method: 'POST', token: url.searchParams.get('token'), body }, async () => stack.deps, options.webhookToken);

@@ -1,30 +1,18 @@
 /**
- * The local platform's one HTTP helper module: JSON bodies and replies, the error shape
+ * The local platform's HTTP helpers on top of shared/http.ts: JSON bodies and replies with security headers, the error shape
  * (`{ error: { code, message, issues? } }`) on both sides of the wire (the server sends it, the CLI
  * turns it back into the same errors).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, ValidationError, errorMessage, type Issue } from '../domain/errors.js';
+import { HttpError, readBody, sendJsonText } from '../http.js';
 
 /** Largest request body accepted (operators' commands and incidents are small). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** Read a request body as text; 413 past the limit. */
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new HttpError(413, 'HTTP.TOO_LARGE', `body exceeds ${limit} bytes`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Read and parse a JSON body; a clear 400 when it is not JSON. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
+  const text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
   if (text.trim() === '') throw new HttpError(400, 'HTTP.EMPTY_BODY', 'body: expected a JSON document, got an empty body');
   try {
     return JSON.parse(text) as unknown;
@@ -43,22 +31,13 @@ export const SECURITY_HEADERS = {
 
 /** Send a JSON reply. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(text);
+  sendJsonText(res, status, JSON.stringify(body, null, 2), { ...SECURITY_HEADERS, 'cache-control': 'no-store', ...headers });
 }
 
 /** Send a redirect. */
 export function sendRedirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
   res.writeHead(302, { ...SECURITY_HEADERS, location, 'cache-control': 'no-store', ...headers });
   res.end();
-}
-
-/** An error with an HTTP status. */
-export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
 }
 
 /** Map any thrown value to a JSON error reply that names the problem. */

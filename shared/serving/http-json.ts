@@ -1,12 +1,13 @@
 /**
- * node:http plumbing of the prediction routes (local endpoint and serving container): a size-capped
- * JSON body reader, JSON replies, the request id header, and the one mapping from thrown errors to
+ * The prediction routes' HTTP layer (local endpoint and serving container) on top of shared/http.ts:
+ * the JSON body reader with field-path errors, the request id header, and the one mapping from thrown errors to
  * HTTP statuses with Google's error body.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonText } from '../domain/envelopes/json-value.js';
 import { AppError, ValidationError, errorMessage, type Issue } from '../domain/errors.js';
+import { HttpError, readBody, sendJsonText } from '../http.js';
 import { MAX_REQUEST_BYTES, errorBody, isRequestId } from './vertex-protocol.js';
 
 /** Header carrying the request id in and out. */
@@ -15,26 +16,11 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Error codes that mean "this deployment cannot do that", answered 501. */
 export const UNSUPPORTED_CODES = ['SERVING.EXPLAIN_UNSUPPORTED'] as const;
 
-/** An error with an HTTP status. */
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
 /** Read and parse a JSON body; 413 past `limit` bytes, 400 when it is not JSON. */
 export async function readJsonBody(req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promise<unknown> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, `request body of ${declared} bytes exceeds the ${limit}-byte limit`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `request body exceeds the ${limit}-byte limit`);
-    chunks.push(chunk);
-  }
+  const body = await readBody(req, limit);
   const issues: Issue[] = [];
-  const parsed = parseJsonText(Buffer.concat(chunks), '', issues);
+  const parsed = parseJsonText(body, '', issues);
   if (issues.length > 0) throw new ValidationError('request body', issues, 'SERVING.INVALID_REQUEST');
   return parsed;
 }
@@ -49,10 +35,7 @@ export function requestIdOf(req: IncomingMessage, fromBody: string | undefined, 
 
 /** Send a JSON reply (nothing if headers already went out). */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
 /** Send Google's error body. */
