@@ -26,6 +26,10 @@ export interface ServiceSettings {
   artifactRoot: string;
   /** Policy given to a model created on first sight. */
   defaultPolicy: Doc;
+  /** HMAC key `automation` commands are signed with (Secret Manager on Google Cloud). */
+  commandSigningKey?: string;
+  /** Confirm every pipeline completion with the launcher before acting on it (Google Cloud: anyone able to publish could claim one). */
+  verifyPipelineCompletions?: boolean;
 }
 
 /** Everything the use cases use: the processing mechanism's ports plus the lifecycle ports. */

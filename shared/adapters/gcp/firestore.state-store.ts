@@ -23,6 +23,11 @@ export interface FirestoreStateStoreOptions {
   databaseId?: string;
   /** Attempts of a contended transaction before STATE.CONTENTION; the SDK's default is 5. */
   maxAttempts?: number;
+  /**
+   * Use HTTP/1.1 REST for unary calls instead of gRPC (the SDK switches to gRPC when a streaming call
+   * needs it): no gRPC channel set-up on the first call, a shorter cold start.
+   */
+  preferRest?: boolean;
 }
 
 /** The message the SDK throws when a transaction reads after writing. */
@@ -40,7 +45,7 @@ export class FirestoreStateStore implements StateStore {
     this.maxAttempts = options.maxAttempts;
     this.db = lazy(async () => {
       const { Firestore } = await import('@google-cloud/firestore');
-      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true });
+      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true, ...(options.preferRest ? { preferRest: true } : {}) });
     });
   }
 

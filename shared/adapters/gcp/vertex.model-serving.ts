@@ -28,12 +28,12 @@ export interface Replicas { min: number; max: number }
 export interface VertexModelServingOptions {
   projectId: string;
   location: string;
-  /** Vertex endpoint id; default the deployment's `endpointId`. */
-  endpointId?: string;
   /** Serving container for uploaded versions; default `<location>-docker.pkg.dev/<project>/ipo-mlops/serving:latest`. */
   servingImage?: string;
   /** Default `n1-standard-2`. */
   machineType?: string;
+  /** Service account the serving containers run as (it writes the prediction log); default Vertex's own. */
+  serviceAccount?: string;
   /** Replicas of the version with the largest share when the deployment gives none; default 1..3 (others 1..1). */
   championReplicas?: Replicas;
   /** Use the REST transport (default false: gRPC). */
@@ -126,7 +126,8 @@ export class VertexModelServing implements ModelServing {
   }
 
   private endpointName(endpointId: string): string {
-    return `${this.parent}/endpoints/${this.options.endpointId || endpointId}`;
+    // The deployment document's id is the Vertex endpoint id: one id from configuration to Vertex.
+    return `${this.parent}/endpoints/${endpointId}`;
   }
 
   private defaultReplicas(target: Record<string, number>, version: string): Replicas {
@@ -165,6 +166,7 @@ export class VertexModelServing implements ModelServing {
       endpoint, trafficSplit,
       deployedModel: {
         model, displayName: `${modelId}@${version}`,
+        ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
         dedicatedResources: { machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' }, minReplicaCount: replicas.min, maxReplicaCount: replicas.max },
       },
     }));

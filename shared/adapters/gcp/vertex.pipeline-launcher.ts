@@ -2,10 +2,10 @@
  * PipelineLauncher on Vertex AI Pipelines: createPipelineJob with the run id as pipeline job id
  * (ALREADY_EXISTS means the run was launched before), getPipelineJob for the authoritative state.
  */
-import type { ClientOptions } from 'google-gax';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
+import type { GaxEndpointOptions } from './endpoints.js';
 
 type AiPlatform = typeof import('@google-cloud/aiplatform');
 type Client = InstanceType<AiPlatform['v1']['PipelineServiceClient']>;
@@ -31,13 +31,14 @@ function toStruct(o: Record<string, unknown>): Struct {
 export interface VertexPipelineLauncherOptions {
   project: string;
   location: string;
-  trainerImage: string;
+  /** Trainer image of the components; only functions that launch runs have one (launch fails without). */
+  trainerImage?: string;
   /** Service account the job runs as. */
   serviceAccount?: string;
   /** gs:// root for KFP's own outputs; defaults to `<artifactUri>/pipeline-root`. */
   pipelineRoot?: string;
-  /** Passed to the client (tests point it at a local server with `fallback: true`). */
-  clientOptions?: ClientOptions;
+  /** Passed to the client (a local fake: `fallback: true` and a placeholder auth client). */
+  clientOptions?: GaxEndpointOptions;
 }
 
 const STATES: Record<string, PipelineState> = {
@@ -84,11 +85,15 @@ export class VertexPipelineLauncher implements PipelineLauncher {
   }
 
   private async pipelines(): Promise<Client> {
-    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({ apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions }));
+    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({
+      apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions,
+    } as ConstructorParameters<AiPlatform['v1']['PipelineServiceClient']>[0]));
     return this.client;
   }
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
+    const image = this.options.trainerImage;
+    if (image === undefined) throw new PermanentError('CONFIG.NOT_A_LAUNCHER', `run ${request.runId}: this function has no TRAINER_IMAGE, so it cannot launch pipelines (on-new-data and on-eval-complete do)`);
     const client = await this.pipelines();
     const parameterValues = {
       run_id: request.runId,
@@ -110,7 +115,7 @@ export class VertexPipelineLauncher implements PipelineLauncher {
         pipelineJob: {
           displayName: `${request.modelId}-${request.runId}`.slice(0, 128),
           labels,
-          pipelineSpec: toStruct(buildPipelineSpec({ image: this.options.trainerImage })),
+          pipelineSpec: toStruct(buildPipelineSpec({ image })),
           runtimeConfig: {
             gcsOutputDirectory: this.options.pipelineRoot ?? `${request.artifactUri.replace(/\/+$/, '')}/pipeline-root`,
             parameterValues: Object.fromEntries(Object.entries(parameterValues).map(([k, v]) => [k, toValue(v)])),
