@@ -73,6 +73,7 @@ export const OPTIONS = {
   reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
   scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
+  approvers: { env: 'IPO_APPROVERS', description: 'Comma-separated approvers of a model created on first sight (automation is added: its commands are signed); change later with policy.update', schema: z.string().transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== '')).pipe(z.array(z.string()).min(1, 'must name at least one approver')).optional(), requiredOnGcp: functions },
   // gcp: every Google client can be pointed at a local emulator or fake (plain http: no credentials are sent).
   vertexApiEndpoint: { env: 'IPO_VERTEX_API_ENDPOINT', description: 'Vertex AI API root override (default https://REGION-aiplatform.googleapis.com)', schema: apiEndpoint.optional() },
   bigqueryApiEndpoint: { env: 'IPO_BIGQUERY_API_ENDPOINT', description: 'BigQuery REST root override (default https://bigquery.googleapis.com)', schema: apiEndpoint.optional() },

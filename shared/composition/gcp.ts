@@ -18,6 +18,7 @@ import { VertexModelServing } from '../adapters/gcp/vertex.model-serving.js';
 import { BigQueryPredictionLog } from '../adapters/gcp/bigquery.prediction-log.js';
 import { MonitoringMetricsSink } from '../adapters/gcp/monitoring.metrics-sink.js';
 import { SecretManagerReader } from '../adapters/gcp/secret-manager.secret-reader.js';
+import { lifecycleLoggingBus } from '../adapters/gcp/lifecycle-log.event-bus.js';
 import { gaxOptions, parseApiEndpoint, restOptions, storageOptions } from '../adapters/gcp/endpoints.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
@@ -50,10 +51,11 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
   const bucket = need(config.artifactBucket, 'ARTIFACT_BUCKET', target);
   const artifacts = new GcsArtifactStore(`gs://${bucket}/runs`, storageOptions(parseApiEndpoint(config.storageApiEndpoint)));
   const endpointId = need(config.vertexEndpointId, 'VERTEX_ENDPOINT_ID', target);
+  const logger = jsonLogger(config.logLevel, undefined, { projectId });
   const base = {
     store: new FirestoreStateStore({ projectId, databaseId: config.firestoreDatabase, preferRest: true }),
-    bus: new PubSubEventBus({ projectId }),
-    logger: jsonLogger(config.logLevel, undefined, { projectId }),
+    bus: lifecycleLoggingBus(new PubSubEventBus({ projectId }), logger),
+    logger,
     clock: () => new Date(),
     launcher: new VertexPipelineLauncher({
       project: projectId, location, clientOptions: vertex,
@@ -75,7 +77,9 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
     metrics: new MonitoringMetricsSink({ projectId, client: monitoring, fallback: monitoring.fallback === true }),
     artifacts,
     settings: {
-      modelId: config.modelId, endpointId, artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }),
+      modelId: config.modelId, endpointId, artifactRoot: artifacts.uri(''),
+      // Humans approve on Google Cloud; automation stays an approver for the follow-up promote and drift rollbacks (signed commands).
+      defaultPolicy: defaultPolicy({ autoApprove: false, approvers: [...new Set([...(config.approvers ?? []), 'automation'])] }),
       // A pipeline-events message is a claim anyone with publish rights could make: confirm it with Vertex.
       verifyPipelineCompletions: true,
       ...(secrets.commandSigningKey === undefined ? {} : { commandSigningKey: secrets.commandSigningKey }),
