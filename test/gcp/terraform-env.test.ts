@@ -42,7 +42,7 @@ describe('GCP dependencies under the Terraform environment of each entry point',
     await expect(promotion.launcher.launch(launchRequest)).rejects.toMatchObject({ code: 'CONFIG.NOT_A_LAUNCHER', retryable: false });
     const newData = (await createGcpRuntime(loadConfig(await terraformEnv('onNewData')))).deps;
     await expect(newData.serving.currentSplit('1')).rejects.toMatchObject({ code: 'CONFIG.NOT_CONFIGURED', message: expect.stringContaining('SERVING_IMAGE') });
-    await expect(newData.predictionLog.recent('m', 10)).rejects.toMatchObject({ code: 'CONFIG.NOT_CONFIGURED', message: expect.stringContaining('BIGQUERY_DATASET') });
+    await expect(newData.predictionLog.recent('m', { limit: 10 })).rejects.toMatchObject({ code: 'CONFIG.NOT_CONFIGURED', message: expect.stringContaining('BIGQUERY_DATASET') });
   });
 
   it('refuses to start when Terraform drops any variable a function requires, naming it', async () => {
