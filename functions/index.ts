@@ -11,7 +11,7 @@
  * SDKs stay lazily loaded: building dependencies constructs adapters, it does not import SDKs.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { loadConfig, targetOf, type Config } from '../shared/config.js';
+import { loadConfig, servedEntryPoint, targetOf, type Config } from '../shared/config.js';
 import { entryPointOf, DRIFT_WEBHOOK_ENTRY_POINT } from '../shared/domain/topics.js';
 import { startupFailureEntry, traceFromCloudEvent, traceFromHeaders, withTrace } from '../shared/logging.js';
 import type { CloudEventHandler, DepsProvider } from '../shared/services/edge.js';
@@ -52,12 +52,10 @@ async function start(config: Config): Promise<Runtime> {
 }
 
 async function startOrExit(): Promise<Runtime> {
-  let config: Config | undefined;
   try {
-    config = loadConfig();
-    return await start(config);
+    return await start(loadConfig());
   } catch (err) {
-    process.stderr.write(`${JSON.stringify(startupFailureEntry(err, config?.functionTarget ?? 'ipo-mlops functions'))}\n`);
+    process.stderr.write(`${JSON.stringify(startupFailureEntry(err, servedEntryPoint() ?? 'ipo-mlops functions'))}\n`);
     process.exit(EXIT_CONFIG);
   }
 }

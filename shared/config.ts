@@ -110,6 +110,11 @@ export function functionOf(entryPoint: string | undefined): FunctionName | undef
   return target === 'ingest-actuals' ? undefined : target;
 }
 
+/** The entry point the runtime serves (FUNCTION_TARGET), readable even when the rest of the configuration is invalid. */
+export function servedEntryPoint(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.FUNCTION_TARGET === '' ? undefined : env.FUNCTION_TARGET;
+}
+
 /** Parse and validate the configuration from an environment (defaults to `process.env`). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const issues: Issue[] = [];
