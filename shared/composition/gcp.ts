@@ -15,6 +15,7 @@ import { PubSubEventBus } from '../adapters/gcp/pubsub.event-bus.js';
 import { GcsArtifactStore } from '../adapters/gcp/gcs.artifact-store.js';
 import { VertexPipelineLauncher } from '../adapters/gcp/vertex.pipeline-launcher.js';
 import { VertexModelServing } from '../adapters/gcp/vertex.model-serving.js';
+import { VertexBatchPrediction } from '../adapters/gcp/vertex.batch-prediction.js';
 import { BigQueryPredictionLog } from '../adapters/gcp/bigquery.prediction-log.js';
 import { MonitoringMetricsSink } from '../adapters/gcp/monitoring.metrics-sink.js';
 import { SecretManagerReader } from '../adapters/gcp/secret-manager.secret-reader.js';
@@ -92,6 +93,18 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
 /** Build the event function dependencies for the gcp backend (see {@link createGcpRuntime}). */
 export async function createGcpDeps(config: Config): Promise<ServiceDeps> {
   return (await createGcpRuntime(config)).deps;
+}
+
+/**
+ * The Vertex batch prediction launcher, for `ipo-mlops predict --gcp` (the operator CLI): jobs run on
+ * the registered version's Model Registry entry as the serving identity, clients honour the endpoint overrides.
+ */
+export async function createGcpBatchPrediction(config: Config): Promise<VertexBatchPrediction> {
+  const projectId = need(config.gcpProject, 'GCP_PROJECT', undefined);
+  return new VertexBatchPrediction({
+    projectId, location: config.gcpRegion, client: await gaxOptions(parseApiEndpoint(config.vertexApiEndpoint)),
+    ...(config.servingServiceAccount ? { serviceAccount: config.servingServiceAccount } : {}),
+  });
 }
 
 /** Build the actuals ingestion function's dependencies: the BigQuery prediction log only. */

@@ -259,7 +259,8 @@ function parseDisplayName(name: string | null | undefined): { modelId: string; v
   return name && at > 0 ? { modelId: name.slice(0, at), version: name.slice(at + 1) } : undefined;
 }
 
-function registryId(modelId: string): string {
+/** The Model Registry id of a model id (lower-case letters, digits, `-`, `_`; starts with a letter). */
+export function registryId(modelId: string): string {
   return modelId.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 63) || 'model';
 }
 
