@@ -79,6 +79,7 @@ export const OPTIONS = {
   bigqueryApiEndpoint: { env: 'IPO_BIGQUERY_API_ENDPOINT', description: 'BigQuery REST root override (default https://bigquery.googleapis.com)', schema: apiEndpoint.optional() },
   monitoringApiEndpoint: { env: 'IPO_MONITORING_API_ENDPOINT', description: 'Cloud Monitoring API root override (default https://monitoring.googleapis.com)', schema: apiEndpoint.optional() },
   storageApiEndpoint: { env: 'IPO_STORAGE_API_ENDPOINT', description: 'Cloud Storage JSON API root override (default https://storage.googleapis.com)', schema: apiEndpoint.optional() },
+  firestoreEmulatorHost: { env: 'FIRESTORE_EMULATOR_HOST', description: 'host:port of the Firestore emulator (read by the SDK; the REST transport then gets a placeholder credential)', schema: z.string().regex(/^[^/:]+:\d+$/, 'must be host:port').optional() },
   secretManagerApiEndpoint: { env: 'IPO_SECRET_MANAGER_API_ENDPOINT', description: 'Secret Manager REST root override (default https://secretmanager.googleapis.com)', schema: apiEndpoint.optional() },
   // governance's options, declared here because the gcp composition reads them (keep one copy when merging):
   commandSigningKey: { env: 'COMMAND_SIGNING_KEY', description: 'HMAC key automation commands are signed with (on Google Cloud mounted from Secret Manager)', schema: z.string().min(32).optional() },

@@ -20,7 +20,7 @@ import { BigQueryPredictionLog } from '../adapters/gcp/bigquery.prediction-log.j
 import { MonitoringMetricsSink } from '../adapters/gcp/monitoring.metrics-sink.js';
 import { SecretManagerReader } from '../adapters/gcp/secret-manager.secret-reader.js';
 import { lifecycleLoggingBus } from '../adapters/gcp/lifecycle-log.event-bus.js';
-import { gaxOptions, parseApiEndpoint, restOptions, storageOptions } from '../adapters/gcp/endpoints.js';
+import { gaxOptions, parseApiEndpoint, placeholderAuthClient, restOptions, storageOptions } from '../adapters/gcp/endpoints.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
 import { createEffectExecutors } from '../services/effects.js';
@@ -44,17 +44,19 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
   const target = targetOf(config.functionTarget);
   const projectId = need(config.gcpProject, 'GCP_PROJECT', target);
   const location = config.gcpRegion;
-  const [vertex, monitoring, secrets] = await Promise.all([
+  const [vertex, monitoring, secrets, firestoreAuth] = await Promise.all([
     gaxOptions(parseApiEndpoint(config.vertexApiEndpoint)),
     gaxOptions(parseApiEndpoint(config.monitoringApiEndpoint)),
     readSecrets(config, target),
+    config.firestoreEmulatorHost === undefined ? undefined : placeholderAuthClient(),
   ]);
   const bucket = need(config.artifactBucket, 'ARTIFACT_BUCKET', target);
   const artifacts = new GcsArtifactStore(`gs://${bucket}/runs`, storageOptions(parseApiEndpoint(config.storageApiEndpoint)));
   const endpointId = need(config.vertexEndpointId, 'VERTEX_ENDPOINT_ID', target);
   const logger = jsonLogger(config.logLevel, undefined, { projectId });
   const base = {
-    store: new FirestoreStateStore({ projectId, databaseId: config.firestoreDatabase, preferRest: true }),
+    // REST for unary calls: no gRPC channel set-up on the cold path (the SDK uses gRPC where streaming needs it).
+    store: new FirestoreStateStore({ projectId, databaseId: config.firestoreDatabase, preferRest: true, ...(firestoreAuth ? { authClient: firestoreAuth } : {}) }),
     bus: lifecycleLoggingBus(new PubSubEventBus({ projectId }), logger),
     logger,
     clock: () => new Date(),
