@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32c } from '../../shared/adapters/gcp/secret-manager.secret-reader.js';
 
 /** The metadata of a stored object, as GCS returns it (and as a finalize event carries it). */
 export interface ObjectMeta {
@@ -32,18 +33,10 @@ export interface FakeGcs {
   close(): Promise<void>;
 }
 
-const CRC32C_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
 /** Base64 of the big-endian CRC32C, as GCS reports it. */
-function crc32c(bytes: Buffer): string {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC32C_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+function crc32cBase64(bytes: Buffer): string {
   const out = Buffer.alloc(4);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0);
+  out.writeUInt32BE(crc32c(bytes));
   return out.toString('base64');
 }
 
@@ -86,7 +79,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       generation += 1;
       const meta: ObjectMeta = {
         kind: 'storage#object', bucket: m[1], name, generation: String(generation), metageneration: '1', size: String(media.length),
-        contentType: String(given.contentType ?? 'application/octet-stream'), crc32c: crc32c(media), timeCreated: at, updated: at, id: `${m[1]}/${name}/${generation}`,
+        contentType: String(given.contentType ?? 'application/octet-stream'), crc32c: crc32cBase64(media), timeCreated: at, updated: at, id: `${m[1]}/${name}/${generation}`,
       };
       objects.set(`${m[1]}/${name}`, { data: media, meta });
       json(res, 200, meta);

@@ -65,3 +65,26 @@ export function storageOptions(endpoint: ApiEndpoint | undefined): Record<string
   if (endpoint === undefined) return {};
   return endpoint.local ? { apiEndpoint: endpoint.url } : { apiEndpoint: endpoint.url, useAuthWithCustomEndpoint: true };
 }
+
+/** What the REST adapters call: an auth client's `request` (google-auth-library, gaxios underneath). */
+export interface RestRequester {
+  request<T>(opts: { url: string; method: 'GET' | 'POST'; timeout?: number }): Promise<{ data: T }>;
+}
+
+/**
+ * The given auth client (a placeholder-token client for local fakes), else Application Default
+ * Credentials. google-auth-library is light next to a generated client and its protos, so a REST call
+ * through it is the cheap way to make one request on a cold path.
+ */
+export async function restRequester(authClient?: object): Promise<RestRequester> {
+  if (authClient !== undefined) return authClient as RestRequester;
+  const { GoogleAuth } = await import('google-auth-library');
+  return (await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient()) as unknown as RestRequester;
+}
+
+/** The HTTP status of a failed REST call (gaxios error), if the server answered. */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { status?: unknown; response?: { status?: unknown } } | null;
+  const status = e?.response?.status ?? e?.status;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -5,6 +5,7 @@
  * the value was not mounted as an environment variable by Cloud Run.
  */
 import { PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
+import { httpStatusOf, restRequester } from './endpoints.js';
 
 /** Options of {@link SecretManagerReader}. */
 export interface SecretManagerReaderOptions {
@@ -17,9 +18,6 @@ export interface SecretManagerReaderOptions {
 interface AccessResponse {
   payload?: { data?: string; dataCrc32c?: string };
 }
-interface Requester {
-  request<T>(opts: { url: string; method: 'GET' }): Promise<{ data: T }>;
-}
 
 /** Reads secret versions. */
 export class SecretManagerReader {
@@ -30,7 +28,7 @@ export class SecretManagerReader {
     const url = `${this.options.apiEndpoint ?? 'https://secretmanager.googleapis.com'}/v1/${version}:access`;
     let response: AccessResponse;
     try {
-      response = (await (await this.client()).request<AccessResponse>({ url, method: 'GET' })).data;
+      response = (await (await restRequester(this.options.authClient)).request<AccessResponse>({ url, method: 'GET' })).data;
     } catch (err) {
       throw mapError(err, version);
     }
@@ -43,16 +41,10 @@ export class SecretManagerReader {
     return data.toString('utf8');
   }
 
-  private async client(): Promise<Requester> {
-    if (this.options.authClient !== undefined) return this.options.authClient as Requester;
-    const { GoogleAuth } = await import('google-auth-library');
-    return (await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient()) as unknown as Requester;
-  }
 }
 
 function mapError(err: unknown, version: string): Error {
-  const status = (err as { status?: unknown; response?: { status?: unknown } }).response?.status ?? (err as { status?: unknown }).status;
-  const code = typeof status === 'number' ? status : undefined;
+  const code = httpStatusOf(err);
   const message = `Secret Manager: reading ${version} failed: ${errorMessage(err)}`;
   if (code === 404) return new PermanentError('CONFIG.SECRET_NOT_FOUND', `${message} (does the secret have this version?)`, { version });
   if (code === 401 || code === 403) return new PermanentError('CONFIG.SECRET_FORBIDDEN', `${message} (grant roles/secretmanager.secretAccessor on the secret)`, { version });

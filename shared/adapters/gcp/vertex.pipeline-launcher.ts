@@ -1,11 +1,14 @@
 /**
  * PipelineLauncher on Vertex AI Pipelines: createPipelineJob with the run id as pipeline job id
- * (ALREADY_EXISTS means the run was launched before), getPipelineJob for the authoritative state.
+ * (ALREADY_EXISTS means the run was launched before), pipelineJobs.get for the authoritative state.
+ * The state is read over plain REST (google-auth-library), not the generated client: every completion
+ * is verified with it, often on a cold start, and loading @google-cloud/aiplatform and its protos
+ * costs seconds and ~100 MB there. Launch and cancel use the client.
  */
-import { PermanentError, TransientError } from '../../domain/errors.js';
+import { PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
-import type { GaxEndpointOptions } from './endpoints.js';
+import { httpStatusOf, restRequester, type GaxEndpointOptions, type RestRequester } from './endpoints.js';
 
 type AiPlatform = typeof import('@google-cloud/aiplatform');
 type Client = InstanceType<AiPlatform['v1']['PipelineServiceClient']>;
@@ -74,9 +77,20 @@ function labelValue(v: string): string {
   return v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
 }
 
+/** A PipelineJob as the REST API returns it (the fields read here). */
+interface RestPipelineJob {
+  state?: string | number;
+  error?: { message?: string };
+  runtimeConfig?: { parameterValues?: Record<string, unknown> };
+}
+
+/** How long one state read may take before it counts as an outage. */
+const STATUS_TIMEOUT_MS = 30_000;
+
 /** The Vertex AI pipeline launcher. */
 export class VertexPipelineLauncher implements PipelineLauncher {
   private client?: Promise<Client>;
+  private rest?: Promise<RestRequester>;
 
   constructor(private readonly options: VertexPipelineLauncherOptions) {}
 
@@ -131,16 +145,29 @@ export class VertexPipelineLauncher implements PipelineLauncher {
   }
 
   async status(jobId: string): Promise<PipelineStatus | undefined> {
-    const client = await this.pipelines();
+    const url = `${this.restRoot}/v1/${this.parent}/pipelineJobs/${encodeURIComponent(jobId)}`;
+    let job: RestPipelineJob;
     try {
-      const [job] = await client.getPipelineJob({ name: `${this.parent}/pipelineJobs/${jobId}` });
-      const artifact = job.runtimeConfig?.parameterValues?.artifact_uri?.stringValue ?? undefined;
-      const error = job.error?.message ?? undefined;
-      return { jobId, state: mapPipelineState(job.state), ...(artifact ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+      this.rest ??= restRequester(this.options.clientOptions?.authClient);
+      job = (await (await this.rest).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS })).data;
     } catch (err) {
-      if (NOT_FOUND.has(codeOf(err) ?? 0)) return undefined;
-      throw toAppError(err, 'status');
+      const status = httpStatusOf(err);
+      if (status === 404) return undefined;
+      const message = `Vertex AI pipeline status failed: ${errorMessage(err)}`;
+      // No answer at all (connection refused, timeout) is an outage too.
+      if (status === undefined || RETRYABLE.has(status)) throw new TransientError('PIPELINE.UNAVAILABLE', message, { httpStatus: status });
+      throw new PermanentError('PIPELINE.REJECTED', message, { httpStatus: status });
     }
+    const artifact = job.runtimeConfig?.parameterValues?.artifact_uri;
+    const error = job.error?.message;
+    return { jobId, state: mapPipelineState(job.state), ...(typeof artifact === 'string' && artifact !== '' ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+  }
+
+  /** The REST root: the configured override, else the regional endpoint. */
+  private get restRoot(): string {
+    const o = this.options.clientOptions;
+    if (o?.apiEndpoint === undefined) return `https://${this.options.location}-aiplatform.googleapis.com`;
+    return `${o.protocol ?? 'https'}://${o.apiEndpoint}${o.port === undefined ? '' : `:${o.port}`}`;
   }
 
   async cancel(jobId: string): Promise<{ cancelled: boolean }> {
