@@ -9,6 +9,7 @@ import { PermanentError, TransientError, errorMessage } from '../../domain/error
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
 import { httpStatusOf, restRequester, type GaxEndpointOptions, type RestRequester } from './endpoints.js';
+import { lazy, type Lazy } from './lazy.js';
 
 type AiPlatform = typeof import('@google-cloud/aiplatform');
 type Client = InstanceType<AiPlatform['v1']['PipelineServiceClient']>;
@@ -90,7 +91,8 @@ const STATUS_TIMEOUT_MS = 30_000;
 /** The Vertex AI pipeline launcher. */
 export class VertexPipelineLauncher implements PipelineLauncher {
   private client?: Promise<Client>;
-  private rest?: Promise<RestRequester>;
+  /** The REST requester of `status` (retried after a failed set-up, e.g. credentials not found). */
+  private readonly rest: Lazy<RestRequester> = lazy(() => restRequester(this.options.clientOptions?.authClient));
 
   constructor(private readonly options: VertexPipelineLauncherOptions) {}
 
@@ -148,8 +150,7 @@ export class VertexPipelineLauncher implements PipelineLauncher {
     const url = `${this.restRoot}/v1/${this.parent}/pipelineJobs/${encodeURIComponent(jobId)}`;
     let job: RestPipelineJob;
     try {
-      this.rest ??= restRequester(this.options.clientOptions?.authClient);
-      job = (await (await this.rest).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS })).data;
+      job = (await (await this.rest.get()).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS })).data;
     } catch (err) {
       const status = httpStatusOf(err);
       if (status === 404) return undefined;
