@@ -11,7 +11,7 @@ function fullGcpEnv(): Record<string, string> {
   return {
     IPO_BACKEND: 'gcp', GCP_PROJECT: 'p', ARTIFACT_BUCKET: 'a', PIPELINE_SERVICE_ACCOUNT: 'sa@p.iam.gserviceaccount.com', TRAINER_IMAGE: 'img',
     SERVING_IMAGE: 'serving-img', SERVING_SERVICE_ACCOUNT: 'serving@p.iam.gserviceaccount.com', BIGQUERY_DATASET: 'ds', VERTEX_ENDPOINT_ID: '1',
-    WEBHOOK_TOKEN_SECRET: SECRET, COMMAND_SIGNING_KEY_SECRET: SECRET,
+    WEBHOOK_TOKEN_SECRET: SECRET, COMMAND_SIGNING_KEY_SECRET: SECRET, IPO_APPROVERS: 'alice@example.com',
   };
 }
 
@@ -38,14 +38,14 @@ describe('loadConfig', () => {
   it('on the gcp backend without a target, requires what any function needs, naming each missing variable', () => {
     expect(() => loadConfig({ IPO_BACKEND: 'gcp' })).toThrow(/GCP_PROJECT: is required on the gcp backend/);
     expect(issuesOf({ IPO_BACKEND: 'gcp' })).toEqual([
-      'ARTIFACT_BUCKET', 'BIGQUERY_DATASET', 'COMMAND_SIGNING_KEY_SECRET', 'GCP_PROJECT', 'PIPELINE_SERVICE_ACCOUNT', 'SERVING_IMAGE',
+      'ARTIFACT_BUCKET', 'BIGQUERY_DATASET', 'COMMAND_SIGNING_KEY_SECRET', 'GCP_PROJECT', 'IPO_APPROVERS', 'PIPELINE_SERVICE_ACCOUNT', 'SERVING_IMAGE',
       'SERVING_SERVICE_ACCOUNT', 'TRAINER_IMAGE', 'VERTEX_ENDPOINT_ID', 'WEBHOOK_TOKEN_SECRET',
     ]);
     expect(loadConfig(fullGcpEnv())).toMatchObject({ backend: 'gcp', gcpProject: 'p', gcpRegion: 'us-central1', vertexEndpointId: '1' });
   });
 
   it('a deployed function (FUNCTION_TARGET) needs only its own variables', () => {
-    const common = { IPO_BACKEND: 'gcp', GCP_PROJECT: 'p', ARTIFACT_BUCKET: 'a', VERTEX_ENDPOINT_ID: '1', COMMAND_SIGNING_KEY_SECRET: SECRET };
+    const common = { IPO_BACKEND: 'gcp', GCP_PROJECT: 'p', ARTIFACT_BUCKET: 'a', VERTEX_ENDPOINT_ID: '1', COMMAND_SIGNING_KEY_SECRET: SECRET, IPO_APPROVERS: 'alice@example.com' };
     expect(loadConfig({ ...common, FUNCTION_TARGET: 'onDriftAlert', BIGQUERY_DATASET: 'ds', WEBHOOK_TOKEN_SECRET: SECRET })).toMatchObject({ backend: 'gcp' });
     expect(issuesOf({ ...common, FUNCTION_TARGET: 'onPromotion' })).toEqual(['BIGQUERY_DATASET', 'SERVING_IMAGE', 'SERVING_SERVICE_ACCOUNT']);
     expect(issuesOf({ ...common, FUNCTION_TARGET: 'onDriftAlertWebhook', BIGQUERY_DATASET: 'ds' })).toEqual(['WEBHOOK_TOKEN_SECRET']);

@@ -111,6 +111,9 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => handle(req, Buffer.concat(chunks), res));
   });
+  // GCS keeps idle connections open far longer than Node's 5 s default. With the default, a client that
+  // reuses a pooled socket just as the server times it out gets EPIPE mid-upload (seen under load).
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
