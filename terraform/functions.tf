@@ -21,6 +21,7 @@ module "on_new_data" {
   source_archive             = local.source_archive
   build_service_account      = google_service_account.builder.id
   environment                = merge(local.common_env, local.function_env["on-new-data"])
+  secret_environment         = local.function_secrets["on-new-data"]
   scaling                    = var.function_scaling
   delivery                   = var.delivery
   push_topics                = ["data-landed", "retrain-requests"]
@@ -35,7 +36,7 @@ module "on_new_data" {
     "roles/aiplatform.user", # pipeline launcher: pipelineJobs.create (job id = run id) and pipelineJobs.get
   ]
 
-  depends_on = [google_project_service.enabled, google_project_iam_member.gcs_agent_publisher]
+  depends_on = [google_project_service.enabled, google_project_iam_member.builder, google_secret_manager_secret_version.command_signing_key, google_project_iam_member.gcs_agent_publisher]
 }
 
 # publishes_to is FUNCTION_PUBLISHES plus pipeline-events: the reconciler (system.reconcile) runs
@@ -51,6 +52,7 @@ module "on_eval_complete" {
   source_archive             = local.source_archive
   build_service_account      = google_service_account.builder.id
   environment                = merge(local.common_env, local.function_env["on-eval-complete"])
+  secret_environment         = local.function_secrets["on-eval-complete"]
   scaling                    = var.function_scaling
   delivery                   = var.delivery
   push_topics                = ["pipeline-events"]
@@ -61,10 +63,10 @@ module "on_eval_complete" {
   labels                     = local.labels
   project_roles = [
     "roles/datastore.user",  # Firestore state store: versions, runs, ledger, outbox
-    "roles/aiplatform.user", # pipelineJobs.get (authoritative state, reconciler) and models.upload (registry)
+    "roles/aiplatform.user", # pipelineJobs.get/create (verification, retries, reconciler); models.upload, endpoints.deployModel (re-driven deployments)
   ]
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [google_project_service.enabled, google_project_iam_member.builder, google_secret_manager_secret_version.command_signing_key]
 }
 
 module "on_promotion" {
@@ -78,6 +80,7 @@ module "on_promotion" {
   source_archive             = local.source_archive
   build_service_account      = google_service_account.builder.id
   environment                = merge(local.common_env, local.function_env["on-promotion"])
+  secret_environment         = local.function_secrets["on-promotion"]
   scaling                    = var.function_scaling
   delivery                   = var.delivery
   push_topics                = ["promotions"]
@@ -88,10 +91,10 @@ module "on_promotion" {
   labels                     = local.labels
   project_roles = [
     "roles/datastore.user",  # Firestore state store: deployments, experiments, versions, audit
-    "roles/aiplatform.user", # model serving adapter: endpoints.deployModel / undeployModel / traffic split
+    "roles/aiplatform.user", # model serving adapter: models.upload, endpoints.deployModel / undeployModel / traffic split
   ]
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [google_project_service.enabled, google_project_iam_member.builder, google_secret_manager_secret_version.command_signing_key]
 }
 
 module "on_drift_alert" {
@@ -105,7 +108,7 @@ module "on_drift_alert" {
   source_archive             = local.source_archive
   build_service_account      = google_service_account.builder.id
   environment                = merge(local.common_env, local.function_env["on-drift-alert"])
-  secret_environment         = local.drift_secret_environment
+  secret_environment         = local.function_secrets["on-drift-alert"]
   scaling                    = var.function_scaling
   delivery                   = var.delivery
   push_topics                = ["drift-alerts"]
@@ -115,13 +118,12 @@ module "on_drift_alert" {
   pubsub_service_agent_email = google_project_service_identity.pubsub.email
   labels                     = local.labels
   project_roles = [
-    "roles/datastore.user",    # Firestore state store: alerts, ledger, audit
-    "roles/aiplatform.viewer", # reads the endpoint's deployed models (rollback goes through promotions)
-    "roles/bigquery.jobUser",  # prediction log / actuals queries (drift, performance, A/B) run as jobs
-    "roles/monitoring.viewer", # endpoint request-rate history for the replica recommendation
+    "roles/datastore.user",          # Firestore state store: alerts, ledger, audit
+    "roles/bigquery.jobUser",        # prediction log / actuals queries (drift, performance, A/B) run as jobs
+    "roles/monitoring.metricWriter", # metrics sink: metricDescriptors.create and timeSeries.create (custom metrics)
   ]
 
-  depends_on = [google_project_service.enabled, google_secret_manager_secret_version.drift_webhook_token]
+  depends_on = [google_project_service.enabled, google_project_iam_member.builder, google_secret_manager_secret_version.command_signing_key, google_secret_manager_secret_version.drift_webhook_token]
 }
 
 # The Cloud Monitoring webhook (webhook_tokenauth) entry of on-drift-alert: same code, same identity,
@@ -160,7 +162,7 @@ resource "google_cloudfunctions2_function" "drift_webhook" {
     environment_variables            = merge(local.common_env, local.function_env["on-drift-alert"])
 
     dynamic "secret_environment_variables" {
-      for_each = local.drift_secret_environment
+      for_each = local.function_secrets["on-drift-alert"]
       content {
         key        = secret_environment_variables.key
         project_id = var.project_id
@@ -194,25 +196,19 @@ resource "google_service_account" "builder" {
   depends_on   = [google_project_service.enabled]
 }
 
-# Build steps stream their logs to Cloud Logging.
-resource "google_project_iam_member" "builder_log_writer" {
+# The documented roles of a custom Cloud Functions build account. They are project-level because the
+# build reads the source from the gcf-v2-sources-* bucket and pushes to the gcf-artifacts repository,
+# which Cloud Functions creates during the first deployment (no resource exists to grant on before).
+# Every function depends on these grants, so the first `terraform apply` builds instead of failing.
+resource "google_project_iam_member" "builder" {
+  for_each = {
+    "roles/logging.logWriter"       = "build steps stream their logs to Cloud Logging"
+    "roles/artifactregistry.writer" = "built images are pushed to gcf-artifacts"
+    "roles/storage.objectAdmin"     = "the build reads the function source the service copied to gcf-v2-sources-*"
+  }
   project = var.project_id
-  role    = "roles/logging.logWriter"
+  role    = each.key
   member  = "serviceAccount:${google_service_account.builder.email}"
-}
-
-# Built images go to the gcf-artifacts repository that Cloud Functions creates (not ours to name).
-resource "google_project_iam_member" "builder_artifact_writer" {
-  project = var.project_id
-  role    = "roles/artifactregistry.writer"
-  member  = "serviceAccount:${google_service_account.builder.email}"
-}
-
-# The build reads the uploaded source archive.
-resource "google_storage_bucket_iam_member" "builder_source_reader" {
-  bucket = google_storage_bucket.function_sources.name
-  role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.builder.email}"
 }
 
 # --- Resource-level roles of the runtime identities -------------------------------------------
@@ -221,13 +217,6 @@ resource "google_storage_bucket_iam_member" "builder_source_reader" {
 resource "google_storage_bucket_iam_member" "on_new_data_landing_reader" {
   bucket = google_storage_bucket.landing.name
   role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${module.on_new_data.service_account_email}"
-}
-
-# on-new-data: the artifact store writes the run's dataset snapshot and pipeline root under runs/<runId>/.
-resource "google_storage_bucket_iam_member" "on_new_data_artifact_user" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = "roles/storage.objectUser"
   member = "serviceAccount:${module.on_new_data.service_account_email}"
 }
 
@@ -246,12 +235,11 @@ resource "google_service_account_iam_member" "on_eval_complete_acts_as_pipeline"
   member             = "serviceAccount:${module.on_eval_complete.service_account_email}"
 }
 
-# on-eval-complete, on-promotion, on-drift-alert: read model artifacts (evaluation report, model files,
-# training baseline distributions used for drift and skew).
+# on-eval-complete reads run artifacts (evaluation report, model files for servability and the champion
+# comparison); on-drift-alert reads the training baseline distributions used for drift and skew.
 resource "google_storage_bucket_iam_member" "artifact_readers" {
   for_each = {
     "on-eval-complete" = module.on_eval_complete.service_account_email
-    "on-promotion"     = module.on_promotion.service_account_email
     "on-drift-alert"   = module.on_drift_alert.service_account_email
   }
   bucket = google_storage_bucket.artifacts.name
@@ -267,11 +255,14 @@ resource "google_bigquery_dataset_iam_member" "on_drift_alert_reader" {
   member     = "serviceAccount:${module.on_drift_alert.service_account_email}"
 }
 
-# on-drift-alert: the metrics sink appends business / monitoring metrics to the metrics table only.
-resource "google_bigquery_table_iam_member" "on_drift_alert_metrics_writer" {
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.monitoring.dataset_id
-  table_id   = google_bigquery_table.table["metrics"].table_id
-  role       = "roles/bigquery.dataEditor"
-  member     = "serviceAccount:${module.on_drift_alert.service_account_email}"
+# on-promotion deploys versions that run as the serving identity (deployedModel.serviceAccount), and
+# on-eval-complete's reconciler re-drives deployments: both must be able to act as it.
+resource "google_service_account_iam_member" "deployers_act_as_serving" {
+  for_each = {
+    "on-promotion"     = module.on_promotion.service_account_email
+    "on-eval-complete" = module.on_eval_complete.service_account_email
+  }
+  service_account_id = google_service_account.serving.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${each.value}"
 }

@@ -5,7 +5,9 @@
 #   data.tf       buckets, Firestore, BigQuery
 #   vertex.tf     trainer image repository, pipeline service account, serving endpoint
 #   events.tf     Scheduler jobs and log sinks that feed the topics
-#   alerting.tf   webhook token, notification channel and alert policy
+#   secrets.tf    the drift webhook token and the command signing key (Secret Manager)
+#   actuals.tf    the actuals ingestion HTTP function (IAM-authenticated) and its BigQuery grants
+#   alerting.tf   serving alert policy -> drift webhook; lifecycle events -> operator channels
 # test/terraform parses these files and checks them against the code (topics, env, schemas, IAM).
 
 locals {
@@ -17,44 +19,57 @@ locals {
   consumed_topics = ["data-landed", "retrain-requests", "pipeline-events", "promotions", "drift-alerts"]
 
   model_id      = "ipo-valuation"
-  trainer_image = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.trainer.repository_id}/trainer:${var.trainer_image_tag}"
+  image_prefix  = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.trainer.repository_id}"
+  trainer_image = "${local.image_prefix}/trainer:${var.trainer_image_tag}"
+  serving_image = "${local.image_prefix}/serving:${var.serving_image_tag}"
 
-  # What loadConfig() in shared/config.ts needs on the gcp backend, for every function
-  # (requiredGcpEnv; test/terraform asserts each function receives exactly the keys it requires).
+  # What loadConfig() in shared/config.ts needs on the gcp backend, for every event function
+  # (requiredGcpEnv; test/terraform and test/gcp check each function receives what it requires).
   common_env = {
-    IPO_BACKEND        = "gcp"
-    GCP_PROJECT        = var.project_id
-    GCP_REGION         = var.region
-    FIRESTORE_DATABASE = google_firestore_database.state.name
-    LOG_LEVEL          = var.log_level
+    IPO_BACKEND                = "gcp"
+    GCP_PROJECT                = var.project_id
+    GCP_REGION                 = var.region
+    FIRESTORE_DATABASE         = google_firestore_database.state.name
+    LOG_LEVEL                  = var.log_level
+    ARTIFACT_BUCKET            = google_storage_bucket.artifacts.name
+    VERTEX_ENDPOINT_ID         = google_vertex_ai_endpoint.model.name
+    IPO_APPROVERS              = join(",", var.approvers)
+    COMMAND_SIGNING_KEY_SECRET = "${google_secret_manager_secret.command_signing_key.id}/versions/latest"
   }
 
   # Function-specific keys of requiredGcpEnv(fn).
   function_env = {
     "on-new-data" = {
-      ARTIFACT_BUCKET          = google_storage_bucket.artifacts.name
-      LANDING_BUCKET           = google_storage_bucket.landing.name
       PIPELINE_SERVICE_ACCOUNT = google_service_account.pipeline.email
       TRAINER_IMAGE            = local.trainer_image
     }
     # Retries, coalesced follow-up runs and the reconciler launch pipelines; the reconciler also
-    # re-drives stale deployment effects.
+    # re-drives stale deployment effects, so it deploys like on-promotion.
     "on-eval-complete" = {
-      ARTIFACT_BUCKET          = google_storage_bucket.artifacts.name
       PIPELINE_SERVICE_ACCOUNT = google_service_account.pipeline.email
       TRAINER_IMAGE            = local.trainer_image
-      VERTEX_ENDPOINT_ID       = google_vertex_ai_endpoint.model.name
+      SERVING_IMAGE            = local.serving_image
+      SERVING_SERVICE_ACCOUNT  = google_service_account.serving.email
+      BIGQUERY_DATASET         = google_bigquery_dataset.monitoring.dataset_id
     }
     "on-promotion" = {
-      ARTIFACT_BUCKET    = google_storage_bucket.artifacts.name
-      VERTEX_ENDPOINT_ID = google_vertex_ai_endpoint.model.name
+      SERVING_IMAGE           = local.serving_image
+      SERVING_SERVICE_ACCOUNT = google_service_account.serving.email
+      BIGQUERY_DATASET        = google_bigquery_dataset.monitoring.dataset_id
     }
     "on-drift-alert" = {
-      ARTIFACT_BUCKET      = google_storage_bucket.artifacts.name
       BIGQUERY_DATASET     = google_bigquery_dataset.monitoring.dataset_id
-      VERTEX_ENDPOINT_ID   = google_vertex_ai_endpoint.model.name
       WEBHOOK_TOKEN_SECRET = "${google_secret_manager_secret.drift_webhook_token.id}/versions/latest"
     }
+  }
+
+  # The actuals ingestion function (actuals.tf) reads and writes BigQuery only.
+  ingest_actuals_env = {
+    IPO_BACKEND      = "gcp"
+    GCP_PROJECT      = var.project_id
+    GCP_REGION       = var.region
+    LOG_LEVEL        = var.log_level
+    BIGQUERY_DATASET = google_bigquery_dataset.monitoring.dataset_id
   }
 
   labels = merge(var.labels, { app = "ipo-mlops" })

@@ -43,6 +43,29 @@ output "trainer_image" {
   value       = local.trainer_image
 }
 
+output "serving_image" {
+  description = "Image URI the serving container (docker/serving.Dockerfile) must be pushed to (docker push)."
+  value       = local.serving_image
+}
+
+output "serving_service_account" {
+  description = "Identity the deployed serving containers run as (writes prediction_log)."
+  value       = google_service_account.serving.email
+}
+
+output "ingest_actuals_url" {
+  description = "URL of the actuals ingestion function (IAM-authenticated: call with an identity token of an actuals_invokers member)."
+  value       = google_cloudfunctions2_function.ingest_actuals.service_config[0].uri
+}
+
+output "secrets" {
+  description = "Secret Manager secrets the functions mount (rotate by adding a version; see docs/deploy.md)."
+  value = {
+    drift_webhook_token = google_secret_manager_secret.drift_webhook_token.id
+    command_signing_key = google_secret_manager_secret.command_signing_key.id
+  }
+}
+
 output "pipeline_service_account" {
   description = "Identity the Vertex AI pipeline jobs run as."
   value       = google_service_account.pipeline.email

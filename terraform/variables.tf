@@ -44,6 +44,61 @@ variable "function_source_archive" {
   default     = "../dist/function-source.zip"
 }
 
+variable "serving_image_tag" {
+  type        = string
+  description = "Tag of the serving image (docker/serving.Dockerfile) pushed to the Artifact Registry repository (SERVING_IMAGE); prefer the git SHA."
+  default     = "latest"
+}
+
+variable "approvers" {
+  type        = list(string)
+  description = "Approvers (actor names, e.g. emails) of a model created on first sight (IPO_APPROVERS); automation is always added. Change later with a policy.update command."
+
+  validation {
+    condition     = length(var.approvers) > 0 && alltrue([for a in var.approvers : length(trimspace(a)) > 0 && !strcontains(a, ",")])
+    error_message = "approvers must name at least one approver, without commas."
+  }
+}
+
+variable "command_publishers" {
+  type        = list(string)
+  description = "IAM members (e.g. group:mlops-operators@example.com) allowed to publish commands to promotions, retrain-requests, drift-alerts and data-landed. Nobody else can, besides the functions and Google's producers."
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.command_publishers : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):", m))])
+    error_message = "command_publishers entries must be IAM members such as group:ops@example.com or serviceAccount:ci@p.iam.gserviceaccount.com."
+  }
+}
+
+variable "actuals_invokers" {
+  type        = list(string)
+  description = "IAM members allowed to call the actuals ingestion function (roles/run.invoker), e.g. the loader's service account."
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.actuals_invokers : can(regex("^(user|group|serviceAccount|domain|principal|principalSet):", m))])
+    error_message = "actuals_invokers entries must be IAM members such as serviceAccount:loader@p.iam.gserviceaccount.com."
+  }
+}
+
+variable "actuals_ingress" {
+  type        = string
+  description = "Ingress of the actuals ingestion function: internal-only by default; ALLOW_ALL still requires an IAM-authenticated caller."
+  default     = "ALLOW_INTERNAL_ONLY"
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.actuals_ingress)
+    error_message = "actuals_ingress must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
+}
+
+variable "lifecycle_notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channel ids (projects/P/notificationChannels/N) that receive lifecycle events needing a human."
+  default     = []
+}
+
 variable "trainer_image_tag" {
   type        = string
   description = "Tag of the trainer image pushed to the Artifact Registry repository (TRAINER_IMAGE); prefer an immutable tag such as the git SHA."
@@ -107,11 +162,12 @@ variable "function_scaling" {
 
 variable "alerting" {
   type = object({
-    error_count_threshold = optional(number, 5)
-    latency_p99_ms        = optional(number, 2000)
-    window_seconds        = optional(number, 300)
+    error_count_threshold        = optional(number, 5)
+    latency_p99_ms               = optional(number, 2000)
+    window_seconds               = optional(number, 300)
+    lifecycle_auto_close_seconds = optional(number, 1800)
   })
-  description = "Thresholds of the serving alert policy whose incidents reach the drift webhook."
+  description = "Thresholds of the serving alert policy whose incidents reach the drift webhook, and how long a lifecycle incident stays open."
   default     = {}
 }
 

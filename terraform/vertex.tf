@@ -1,11 +1,12 @@
-# Vertex AI: the trainer image repository, the identity pipeline jobs run as, and the endpoint.
+# Vertex AI: the image repository (trainer and serving images), the identities pipeline jobs and
+# serving containers run as, and the endpoint.
 
 resource "google_artifact_registry_repository" "trainer" {
   project       = var.project_id
   location      = var.region
   repository_id = "ipo-mlops"
   format        = "DOCKER"
-  description   = "Trainer image (docker/trainer.Dockerfile) run by the Vertex AI pipeline components."
+  description   = "Trainer (docker/trainer.Dockerfile) and serving (docker/serving.Dockerfile) images."
   labels        = local.labels
   depends_on    = [google_project_service.enabled]
 }
@@ -65,4 +66,31 @@ resource "google_vertex_ai_endpoint" "model" {
   region       = var.region
   labels       = local.labels
   depends_on   = [google_project_service.enabled]
+}
+
+# The serving containers run as this account (deployedModel.serviceAccount): Vertex's default serving
+# identity cannot be granted anything, and the container must write the prediction log.
+resource "google_service_account" "serving" {
+  project      = var.project_id
+  account_id   = "ipo-serving"
+  display_name = "ipo-mlops serving container"
+  description  = "Identity of the deployed serving containers (docker/serving.Dockerfile): reads the model, logs predictions."
+  depends_on   = [google_project_service.enabled]
+}
+
+# The serving container streams every prediction into prediction_log (tabledata.insertAll), and nothing else.
+resource "google_bigquery_table_iam_member" "serving_prediction_log_writer" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.monitoring.dataset_id
+  table_id   = google_bigquery_table.table["prediction_log"].table_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.serving.email}"
+}
+
+# The container loads the model from AIP_STORAGE_URI, which Vertex points at the version's artifactUri
+# under runs/ in this bucket.
+resource "google_storage_bucket_iam_member" "serving_artifact_reader" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.serving.email}"
 }

@@ -17,6 +17,11 @@ export const EXPECTED_OUTCOME: Record<FunctionName, string> = {
 
 const AT = '2024-06-30T00:00:00.000Z';
 
+/** The pipeline runs `seedState` records (the ids of their Vertex jobs). */
+export function seededRuns(modelId: string): string[] {
+  return [`${modelId}-run-live`, `${modelId}-run-last`];
+}
+
 /** Seed a model with a run in flight, a running run on its last attempt, and a blessed version. */
 export async function seedState(store: StateStore, modelId: string): Promise<void> {
   const run = (runId: string, attempt: number): RunDoc => ({

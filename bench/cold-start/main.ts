@@ -3,7 +3,8 @@
  * memory to import its module and handle a first event: (a) the TypeScript sources via tsx and
  * (b) the built JS in dist/ (the deployed artifact, after `npm run build`); on the local backend
  * (SQLite in a temp dir) and, with gcloud, on the gcp backend against the emulators, which shows
- * what the lazily loaded SDKs cost. For reference: eagerly importing the five Google Cloud clients.
+ * what the lazily loaded SDKs cost; each gcp cold process gets exactly the environment terraform/ gives
+ * the function (HCL parsed, secrets mounted), plus the emulator hosts. For reference: eagerly importing the five Google Cloud clients.
  * Run: npx tsx bench/cold-start/main.ts [--quick]   (--quick: one run each, reuses an existing dist/)
  */
 import { spawnSync } from 'node:child_process';
@@ -12,16 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store.js';
-import { loadConfig, requiredGcpEnv } from '../../shared/config.js';
 import { entryPointOf, FUNCTION_NAMES, TOPICS, type FunctionName } from '../../shared/domain/topics.js';
 import { hasGcloud, startEmulator, type BenchEmulator } from '../support/emulators.js';
 import { load, mib, percentile, printSummary, printTable, QUICK, round, skipped, verdict } from '../support/report.js';
+import { terraformEnv, DEMO } from '../../test/gcp/terraform-env.js';
 import { coldStart, eagerImport, REPO, type ColdFigures, type ModuleSet } from './cold-process.js';
-import { EXPECTED_OUTCOME, firstEvent, seedState } from './first-events.js';
+import { EXPECTED_OUTCOME, firstEvent, seedState, seededRuns } from './first-events.js';
+import { startFakeVertex } from '../../test/gcp/fake-vertex.js';
 
 const REPS = QUICK ? 1 : 3;
 const TARGET_MS = 300;
-const PROJECT = 'demo';
+const PROJECT = DEMO.project;
 const GCP_CLIENTS = ['@google-cloud/pubsub', '@google-cloud/firestore', '@google-cloud/aiplatform', '@google-cloud/bigquery', '@google-cloud/monitoring'];
 
 const SOURCE: ModuleSet = { label: 'tsx source', nodeFlags: ['--import', 'tsx'], file: (p) => pathToFileURL(join(REPO, `${p}.ts`)).href };
@@ -84,6 +86,8 @@ async function gcp(list: Measured[]): Promise<void> {
     return;
   }
   const started: BenchEmulator[] = [];
+  // on-eval-complete verifies the completion with Vertex (pipelineJobs.get) on its first event: a fake answers.
+  const vertex = await startFakeVertex(PROJECT, DEMO.region, DEMO.endpointId);
   try {
     const results = await Promise.allSettled([startEmulator('pubsub'), startEmulator('firestore')]);
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
@@ -98,13 +102,13 @@ async function gcp(list: Measured[]): Promise<void> {
     const seeder = new FirestoreStateStore({ projectId: PROJECT });
     let model = 0;
     for (const fn of FUNCTION_NAMES) {
-      const problem = perFunctionEnvProblem(fn);
-      if (problem) throw new Error(`${fn} with only requiredGcpEnv('${fn}') and FUNCTION_TARGET (what Terraform and the runtime set) fails loadConfig: ${problem}`);
+      const env = { ...(await gcpEnv(fn)), IPO_VERTEX_API_ENDPOINT: vertex.url };
       for (const modules of [DIST, SOURCE]) {
         await measure(list, fn, modules.label, 'gcp emulators', async () => {
           const modelId = `cold-${model++}`;
           await seedState(seeder, modelId);
-          return coldStart(modules, fn, entryPointOf(fn), firstEvent(fn, modelId, PROJECT), gcpEnv(fn));
+          for (const run of seededRuns(modelId)) vertex.jobs.set(run, { id: run, state: 'PIPELINE_STATE_FAILED', parameters: {}, steps: [] });
+          return coldStart(modules, fn, entryPointOf(fn), firstEvent(fn, modelId, PROJECT), env);
         });
       }
     }
@@ -112,36 +116,28 @@ async function gcp(list: Measured[]): Promise<void> {
   } catch (err) {
     console.log(`  !!!!! gcp backend part FAILED: ${(err as Error).message}`);
   } finally {
-    await Promise.all(started.map((e) => e.stop()));
+    await Promise.all([...started.map((e) => e.stop()), vertex.close()]);
   }
 }
 
-/**
- * A deployed function's environment on the emulators: emulator hosts, FUNCTION_TARGET (set by the
- * runtime) and dummy values for exactly the variables `requiredGcpEnv(fn)` lists (what Terraform sets).
- */
-function gcpEnv(fn: FunctionName): Record<string, string> {
-  const dummy: Record<string, string> = {
-    IPO_BACKEND: 'gcp', GCP_PROJECT: PROJECT, GCP_REGION: 'us-central1', FIRESTORE_DATABASE: '(default)', ARTIFACT_BUCKET: 'bench-artifacts',
-    LANDING_BUCKET: 'bench-landing', PIPELINE_SERVICE_ACCOUNT: 'pipelines@demo.iam.gserviceaccount.com', TRAINER_IMAGE: 'us-docker.pkg.dev/demo/trainer:bench',
-    BIGQUERY_DATASET: 'bench', VERTEX_ENDPOINT_ID: '1234567890', WEBHOOK_TOKEN_SECRET: 'projects/demo/secrets/webhook-token/versions/1',
+/** A deployed function's environment (terraform/ parsed, as Cloud Run gives it, secrets mounted) pointed at the emulators. */
+async function gcpEnv(fn: FunctionName): Promise<Record<string, string>> {
+  return {
+    ...(await terraformEnv(entryPointOf(fn))), LOG_LEVEL: 'WARNING', METADATA_SERVER_DETECTION: 'none',
+    FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '', PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? '',
   };
-  const env: Record<string, string> = { LOG_LEVEL: 'WARNING', METADATA_SERVER_DETECTION: 'none', FUNCTION_TARGET: entryPointOf(fn), FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '', PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST ?? '' };
-  for (const name of requiredGcpEnv(fn)) {
-    if (dummy[name] === undefined) throw new Error(`no dummy value for ${name} (required on gcp)`);
-    env[name] = dummy[name];
-  }
-  return env;
 }
 
-/** Whether loadConfig accepts a function's own `requiredGcpEnv(fn)` keys and FUNCTION_TARGET (what it gets deployed); the first problem if not. */
-function perFunctionEnvProblem(fn: FunctionName): string | undefined {
-  try {
-    loadConfig(gcpEnv(fn));
-    return undefined;
-  } catch (err) {
-    return (err as Error).message.replace(/\s+/g, ' ').slice(0, 160);
-  }
+/** The deployed artifact (dist JS) per function: local backend next to the gcp backend, the figure issue 10 asks for. */
+function printSideBySide(list: Measured[]): void {
+  const total = (fn: string, backend: string): number | undefined => list.find((m) => m.fn === fn && m.variant === DIST.label && m.backend === backend)?.figures?.scriptMs;
+  const rows: Row[] = FUNCTION_NAMES.map((fn) => {
+    const [localMs, gcpMs] = [total(fn, 'local'), total(fn, 'gcp emulators')];
+    const cell = (ms: number | undefined): string | number => (ms === undefined ? '-' : Math.round(ms));
+    return [fn, cell(localMs), cell(gcpMs), localMs !== undefined && gcpMs !== undefined ? Math.round(gcpMs - localMs) : '-', gcpMs === undefined ? '-' : verdict(gcpMs <= TARGET_MS)];
+  });
+  console.log(`\nside by side, dist JS, import + first event (ms)`);
+  printTable(['function', 'local (SQLite)', 'gcp (emulators)', 'gcp - local', `gcp ≤ ${TARGET_MS} ms`], rows);
 }
 
 async function main(): Promise<void> {
@@ -159,6 +155,7 @@ async function main(): Promise<void> {
     : [m.fn, m.variant, m.backend, '-', '-', '-', '-', '-', '-', `FAILED: ${(m.error ?? '').slice(0, 80)}`, '']);
   console.log(`\ncold start per function (ms; "total" = import + first event, the ${TARGET_MS} ms target; "since start" adds Node bootstrap)`);
   printTable(['function', 'variant', 'backend', 'import', 'first event', 'total', 'since start', 'RSS MB', 'heap MB', 'decision', `≤ ${TARGET_MS} ms`], rows);
+  printSideBySide(list);
   const wrong = list.filter((m) => m.figures && m.fn in EXPECTED_OUTCOME && m.figures.outcome !== EXPECTED_OUTCOME[m.fn as FunctionName]);
   for (const m of wrong) console.log(`  !!!!! ${m.fn} ${m.variant} ${m.backend}: decision "${m.figures?.outcome}", expected "${EXPECTED_OUTCOME[m.fn as FunctionName]}"`);
 

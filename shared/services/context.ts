@@ -30,6 +30,10 @@ export interface ServiceSettings {
   eventTtlHours?: number;
   /** Landed data larger than this is refused (`IPO_MAX_DATASET_BYTES`); when the announcement states the size, before it is read. */
   maxDatasetBytes?: number;
+  /** HMAC key `automation` commands are signed with (Secret Manager on Google Cloud). */
+  commandSigningKey?: string;
+  /** Confirm every pipeline completion with the launcher before acting on it (Google Cloud: anyone able to publish could claim one). */
+  verifyPipelineCompletions?: boolean;
 }
 
 /** The event TTL when the composition sets none: Pub/Sub's default retention, 7 days. */

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapPipelineState, VertexPipelineLauncher } from '../../shared/adapters/gcp/vertex.pipeline-launcher.js';
@@ -98,6 +101,22 @@ describe('VertexPipelineLauncher through the real client (REST fallback) and a f
     expect(await l.status('nope')).toBeUndefined();
     await expect(l.status('run-503')).rejects.toMatchObject({ code: 'PIPELINE.UNAVAILABLE', retryable: true });
   });
+
+  it('reads the state over REST without loading the generated client (the cold path); no answer at all is transient', async () => {
+    // A fresh process: this file's other tests load @google-cloud/aiplatform for launch.
+    const adapter = fileURLToPath(new URL('../../shared/adapters/gcp/vertex.pipeline-launcher.ts', import.meta.url));
+    const script = `
+      import { createRequire } from 'node:module';
+      import { OAuth2Client } from 'google-auth-library';
+      const { VertexPipelineLauncher } = await import(${JSON.stringify(adapter)});
+      const authClient = new OAuth2Client({ credentials: { access_token: 't', expiry_date: Date.now() + 3600e3 } });
+      const launcher = new VertexPipelineLauncher({ project: 'p', location: 'us-central1', clientOptions: { apiEndpoint: '127.0.0.1', port: 9, protocol: 'http', fallback: true, authClient } });
+      const error = await launcher.status('run-1').then(() => undefined, (e) => ({ code: e.code, retryable: e.retryable }));
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@google-cloud/aiplatform/')).length;
+      console.log(JSON.stringify({ error, loaded }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({ error: { code: 'PIPELINE.UNAVAILABLE', retryable: true }, loaded: 0 });
+  }, 60_000);
 
   it('maps every Vertex state', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8].map(mapPipelineState)).toEqual(['queued', 'queued', 'running', 'succeeded', 'failed', 'running', 'cancelled', 'running']);

@@ -54,6 +54,12 @@ describe.skipIf(!enabled)('Firestore emulator', () => {
       expect(await store.get('matrices', 'm1')).toEqual({ grid: [[1, 2], [[3]], []], meta: { tags: ['a'] } });
     });
 
+    it('stores NaN and Infinity as null, as JSON (and the SQLite store) would', async () => {
+      const store = newStore();
+      await store.transaction(async (tx) => tx.set('metrics', 'm1', { overfitting: Number.NaN, ratio: [Infinity, 1], nested: { low: -Infinity } }));
+      expect(await store.get('metrics', 'm1')).toEqual({ overfitting: null, ratio: [null, 1], nested: { low: null } });
+    });
+
     it('does not re-run a callback that failed with a permanent error (the SDK retries only gRPC codes)', async () => {
       const store = newStore();
       let runs = 0;

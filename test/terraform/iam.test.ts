@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES, type FunctionName } from '../../shared/domain/topics.js';
-import { resource, resourcesOf, walk, type ResourceBlock, type TfModule } from './hcl.js';
+import { block, resolve, resource, resourcesOf, walk, type ResourceBlock, type TfModule } from './hcl.js';
 import { loadDeployment, type Deployment } from './fixture.js';
 
 let d: Deployment;
@@ -10,12 +10,15 @@ beforeAll(async () => {
 
 const PRIMITIVE = ['roles/owner', 'roles/editor', 'roles/viewer'];
 
-/** The project-level roles of each function, as docs/deploy.md explains them. Growing this is a review decision. */
+/**
+ * The project-level roles of each function, as docs/deploy.md explains them. Growing this is a review
+ * decision. on-drift-alert writes Cloud Monitoring time series (metricWriter) and never calls Vertex.
+ */
 const EXPECTED_PROJECT_ROLES: Record<FunctionName, string[]> = {
   'on-new-data': ['roles/datastore.user', 'roles/aiplatform.user'],
   'on-eval-complete': ['roles/datastore.user', 'roles/aiplatform.user'],
   'on-promotion': ['roles/datastore.user', 'roles/aiplatform.user'],
-  'on-drift-alert': ['roles/datastore.user', 'roles/aiplatform.viewer', 'roles/bigquery.jobUser', 'roles/monitoring.viewer'],
+  'on-drift-alert': ['roles/datastore.user', 'roles/bigquery.jobUser', 'roles/monitoring.metricWriter'],
 };
 
 function allResources(): { mod: TfModule; r: ResourceBlock }[] {
@@ -55,9 +58,12 @@ describe('least privilege', () => {
     expect(projectRoles).not.toContain('roles/iam.serviceAccountTokenCreator');
   });
 
-  it('lets only the launching functions (on-new-data; on-eval-complete for retries and follow-ups) act as the pipeline identity', () => {
+  it('lets only the launching functions act as the pipeline identity, and only the deployers act as the serving identity', () => {
     const actAs = allResources().filter(({ r }) => r.body.role === 'roles/iam.serviceAccountUser');
-    expect(actAs.map(({ r }) => r.name).sort()).toEqual(['on_eval_complete_acts_as_pipeline', 'on_new_data_acts_as_pipeline']);
+    expect(actAs.map(({ r }) => r.name).sort()).toEqual(['deployers_act_as_serving', 'on_eval_complete_acts_as_pipeline', 'on_new_data_acts_as_pipeline']);
+    const serving = resource(d.root, 'google_service_account_iam_member', 'deployers_act_as_serving').body;
+    expect(serving.service_account_id).toBe('${google_service_account.serving.name}');
+    expect(serving.for_each).toEqual({ 'on-promotion': '${module.on_promotion.service_account_email}', 'on-eval-complete': '${module.on_eval_complete.service_account_email}' });
     expect(actAs.find(({ r }) => r.name === 'on_new_data_acts_as_pipeline')?.r.body).toMatchObject({
       service_account_id: '${google_service_account.pipeline.name}',
       member: 'serviceAccount:${module.on_new_data.service_account_email}',
@@ -71,12 +77,35 @@ describe('least privilege', () => {
       .toBe('${google_service_account.pipeline.email}');
   });
 
-  it('lets only the on-drift-alert identity read the webhook token', () => {
+  it('lets each function read exactly the secrets it mounts: the signing key everywhere, the webhook token in on-drift-alert', () => {
     const accessors = allResources().filter(({ r }) => JSON.stringify(r.body).includes('roles/secretmanager.secretAccessor'));
     expect(accessors.map(({ r }) => r.name)).toEqual(['runtime_secret_accessor']);
     expect(accessors[0].r.body.for_each).toBe('${var.secret_environment}');
-    const withSecrets = FUNCTION_NAMES.filter((fn) => d.functions[fn].secret_environment !== undefined);
-    expect(withSecrets).toEqual(['on-drift-alert']);
+    for (const fn of FUNCTION_NAMES) {
+      const mounted = Object.keys(resolve(d.functions[fn].secret_environment, d.root.locals) as object).sort();
+      expect(mounted, fn).toEqual(fn === 'on-drift-alert' ? ['COMMAND_SIGNING_KEY', 'WEBHOOK_TOKEN'] : ['COMMAND_SIGNING_KEY']);
+    }
+  });
+
+  it('builds with a dedicated account holding the documented build roles, granted before any function builds', () => {
+    const builder = resource(d.root, 'google_project_iam_member', 'builder').body;
+    expect(Object.keys(builder.for_each as object).sort()).toEqual(['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/storage.objectAdmin']);
+    expect(builder.member).toBe('serviceAccount:${google_service_account.builder.email}');
+    for (const fn of FUNCTION_NAMES) expect(d.functions[fn].depends_on, fn).toContain('${google_project_iam_member.builder}');
+    for (const name of ['drift_webhook', 'ingest_actuals']) {
+      const fnBody = resource(d.root, 'google_cloudfunctions2_function', name).body;
+      expect(block(fnBody, 'build_config')?.service_account, name).toBe('${google_service_account.builder.id}');
+    }
+    expect(resource(d.root, 'google_cloudfunctions2_function', 'ingest_actuals').body.depends_on).toContain('${google_project_iam_member.builder}');
+    // The webhook waits for on-drift-alert, whose module waits for the grants.
+    expect(resource(d.root, 'google_cloudfunctions2_function', 'drift_webhook').body.depends_on).toEqual(['${module.on_drift_alert}']);
+  });
+
+  it('deploys each function after the secret versions it mounts exist', () => {
+    for (const fn of FUNCTION_NAMES) {
+      expect(d.functions[fn].depends_on, fn).toContain('${google_secret_manager_secret_version.command_signing_key}');
+    }
+    expect(d.functions['on-drift-alert'].depends_on).toContain('${google_secret_manager_secret_version.drift_webhook_token}');
   });
 });
 
@@ -124,7 +153,7 @@ describe('every grant explains itself', () => {
 
   it('has a comment on each project role a function is given', () => {
     const text = d.root.files['functions.tf'];
-    const roleLines = text.split('\n').filter((l) => /^\s+"roles\//.test(l));
+    const roleLines = text.split('\n').filter((l) => /^\s+"roles\/[^"]+",/.test(l));
     expect(roleLines.length).toBe(FUNCTION_NAMES.reduce((n, fn) => n + (d.functions[fn].project_roles as string[]).length, 0));
     for (const line of roleLines) expect(line, line).toMatch(/",\s+#\s+\S/);
   });

@@ -2,34 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArchive, crc32, writeZip, type ZipEntry } from '../../scripts/package-functions.js';
-
-/** A minimal reader that follows the central directory, as unzip does. */
-function readZip(zip: Buffer): ZipEntry[] {
-  const end = zip.length - 22;
-  expect(zip.readUInt32LE(end)).toBe(0x06054b50);
-  const count = zip.readUInt16LE(end + 10);
-  let p = zip.readUInt32LE(end + 16);
-  const out: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(p)).toBe(0x02014b50);
-    const method = zip.readUInt16LE(p + 10);
-    const crc = zip.readUInt32LE(p + 16);
-    const size = zip.readUInt32LE(p + 20);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const offset = zip.readUInt32LE(p + 42);
-    const name = zip.subarray(p + 46, p + 46 + nameLength).toString('utf8');
-    const start = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
-    const raw = zip.subarray(start, start + size);
-    const data = method === 8 ? inflateRawSync(raw) : Buffer.from(raw);
-    expect(crc32(data), name).toBe(crc);
-    out.push({ name, data });
-    p += 46 + nameLength;
-  }
-  return out;
-}
+import { createArchive, crc32, readZip, writeZip, type ZipEntry } from '../../scripts/package-functions.js';
 
 const entries: ZipEntry[] = [
   { name: 'package.json', data: Buffer.from('{"name":"x","main":"dist/functions/index.js"}\n') },

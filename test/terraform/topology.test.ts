@@ -110,7 +110,7 @@ describe('functions', () => {
     expect(service.service_account_email).toBe('${module.on_drift_alert.service_account_email}');
     expect(service.environment_variables).toBe(d.functions['on-drift-alert'].environment);
     const secretEnv = resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals) as Record<string, unknown>;
-    expect(Object.keys(secretEnv)).toEqual(['WEBHOOK_TOKEN']);
+    expect(Object.keys(secretEnv).sort()).toEqual(['COMMAND_SIGNING_KEY', 'WEBHOOK_TOKEN']);
     expect(dynamicBlock(service, 'secret_environment_variables')?.forEach).toBe(d.functions['on-drift-alert'].secret_environment);
   });
 });
@@ -211,9 +211,11 @@ describe('producers outside the code', () => {
       .toBe('${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?token=${random_password.drift_webhook_token.result}');
     expect(resource(d.root, 'google_secret_manager_secret_version', 'drift_webhook_token').body.secret_data)
       .toBe('${random_password.drift_webhook_token.result}');
-    expect(resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals)).toEqual({
+    expect(resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals)).toMatchObject({
       WEBHOOK_TOKEN: { secret: '${google_secret_manager_secret.drift_webhook_token.secret_id}', version: 'latest' },
     });
+    expect((resolve(d.functions['on-drift-alert'].environment, d.root.locals) as Record<string, string>).WEBHOOK_TOKEN_SECRET)
+      .toBe('${google_secret_manager_secret.drift_webhook_token.id}/versions/latest');
     const policy = resource(d.root, 'google_monitoring_alert_policy', 'model_serving').body;
     expect(policy.notification_channels).toEqual(['${google_monitoring_notification_channel.drift_webhook.id}']);
     expect(JSON.stringify(policy.conditions)).toContain('resource.labels.endpoint_id');

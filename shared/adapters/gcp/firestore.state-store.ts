@@ -6,7 +6,9 @@
  *   PermanentError `STATE.INVALID_KEY` rather than a silently nested document.
  * - Queries are validated as the embedded adapter does (`STATE.INVALID_QUERY`), so both backends
  *   reject the same mistakes; Firestore itself orders by document id when no `orderBy` is given.
- * - `undefined` properties are dropped (`ignoreUndefinedProperties`), as JSON would drop them.
+ * - `undefined` properties are dropped (`ignoreUndefinedProperties`), as JSON would drop them, and
+ *   NaN/Infinity are stored as null, as JSON (and so the SQLite store) would store them: Firestore
+ *   itself keeps non-finite doubles, which the stored-document schemas then refuse to read.
  * - Firestore cannot store an array directly inside an array; such values are wrapped on write and
  *   unwrapped on read, so any JSON document round-trips (nested arrays are not queryable).
  * - The emulator is picked up by the SDK from FIRESTORE_EMULATOR_HOST.
@@ -23,6 +25,13 @@ export interface FirestoreStateStoreOptions {
   databaseId?: string;
   /** Attempts of a contended transaction before STATE.CONTENTION; the SDK's default is 5. */
   maxAttempts?: number;
+  /**
+   * Use HTTP/1.1 REST for unary calls instead of gRPC (the SDK switches to gRPC when a streaming call
+   * needs it): no gRPC channel set-up on the first call, a shorter cold start.
+   */
+  preferRest?: boolean;
+  /** An auth client; the emulator needs a placeholder one over REST (the SDK's gRPC path sends `Bearer owner` by itself). */
+  authClient?: object;
 }
 
 /** The message the SDK throws when a transaction reads after writing. */
@@ -40,7 +49,9 @@ export class FirestoreStateStore implements StateStore {
     this.maxAttempts = options.maxAttempts;
     this.db = lazy(async () => {
       const { Firestore } = await import('@google-cloud/firestore');
-      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true });
+      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true,
+        ...(options.preferRest ? { preferRest: true } : {}), ...(options.authClient ? { authClient: options.authClient as never } : {}),
+      });
     });
   }
 
@@ -184,8 +195,9 @@ function found<T extends Doc>(result: { docs: { id: string; data(): unknown }[] 
   return result.docs.map((d) => ({ id: d.id, data: decode(d.data()) as T }));
 }
 
-/** Wrap arrays that sit directly inside arrays, which Firestore cannot store. */
+/** Wrap arrays that sit directly inside arrays, which Firestore cannot store; non-finite numbers become null. */
 function encode<T>(value: T, inArray = false): T {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null as T;
   if (Array.isArray(value)) {
     const items = value.map((v: unknown) => encode(v, true));
     return (inArray ? { [NESTED_ARRAY_KEY]: items } : items) as T;

@@ -28,14 +28,14 @@ export interface Replicas { min: number; max: number }
 export interface VertexModelServingOptions {
   projectId: string;
   location: string;
-  /** Vertex endpoint id; default the deployment's `endpointId`. */
-  endpointId?: string;
   /** Serving container for uploaded versions; default `<location>-docker.pkg.dev/<project>/ipo-mlops/serving:latest`. */
   servingImage?: string;
   /** Extra environment of the serving container (e.g. `BIGQUERY_DATASET`), next to the model identity set on every upload. */
   containerEnv?: Record<string, string>;
   /** Default `n1-standard-2`. */
   machineType?: string;
+  /** Service account the serving containers run as (it writes the prediction log); default Vertex's own. */
+  serviceAccount?: string;
   /** Replicas of the version with the largest share when the deployment gives none; default 1..3 (others 1..1). */
   championReplicas?: Replicas;
   /** Use the REST transport (default false: gRPC). */
@@ -128,7 +128,8 @@ export class VertexModelServing implements ModelServing {
   }
 
   private endpointName(endpointId: string): string {
-    return `${this.parent}/endpoints/${this.options.endpointId || endpointId}`;
+    // The deployment document's id is the Vertex endpoint id: one id from configuration to Vertex.
+    return `${this.parent}/endpoints/${endpointId}`;
   }
 
   private defaultReplicas(target: Record<string, number>, version: string): Replicas {
@@ -172,6 +173,7 @@ export class VertexModelServing implements ModelServing {
       endpoint, trafficSplit,
       deployedModel: {
         model, displayName: `${modelId}@${version}`,
+        ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
         dedicatedResources: { machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' }, minReplicaCount: replicas.min, maxReplicaCount: replicas.max },
       },
     }));
@@ -264,7 +266,8 @@ function parseDisplayName(name: string | null | undefined): { modelId: string; v
   return name && at > 0 ? { modelId: name.slice(0, at), version: name.slice(at + 1) } : undefined;
 }
 
-function registryId(modelId: string): string {
+/** The Model Registry id of a model id (lower-case letters, digits, `-`, `_`; starts with a letter). */
+export function registryId(modelId: string): string {
   return modelId.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 63) || 'model';
 }
 

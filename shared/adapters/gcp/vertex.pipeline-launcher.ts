@@ -1,11 +1,15 @@
 /**
  * PipelineLauncher on Vertex AI Pipelines: createPipelineJob with the run id as pipeline job id
- * (ALREADY_EXISTS means the run was launched before), getPipelineJob for the authoritative state.
+ * (ALREADY_EXISTS means the run was launched before), pipelineJobs.get for the authoritative state.
+ * The state is read over plain REST (google-auth-library), not the generated client: every completion
+ * is verified with it, often on a cold start, and loading @google-cloud/aiplatform and its protos
+ * costs seconds and ~100 MB there. Launch and cancel use the client.
  */
-import type { ClientOptions } from 'google-gax';
-import { PermanentError, TransientError } from '../../domain/errors.js';
+import { PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
 import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
 import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
+import { httpStatusOf, restRequester, type GaxEndpointOptions, type RestRequester } from './endpoints.js';
+import { lazy, type Lazy } from './lazy.js';
 
 type AiPlatform = typeof import('@google-cloud/aiplatform');
 type Client = InstanceType<AiPlatform['v1']['PipelineServiceClient']>;
@@ -31,13 +35,14 @@ function toStruct(o: Record<string, unknown>): Struct {
 export interface VertexPipelineLauncherOptions {
   project: string;
   location: string;
-  trainerImage: string;
+  /** Trainer image of the components; only functions that launch runs have one (launch fails without). */
+  trainerImage?: string;
   /** Service account the job runs as. */
   serviceAccount?: string;
   /** gs:// root for KFP's own outputs; defaults to `<artifactUri>/pipeline-root`. */
   pipelineRoot?: string;
-  /** Passed to the client (tests point it at a local server with `fallback: true`). */
-  clientOptions?: ClientOptions;
+  /** Passed to the client (a local fake: `fallback: true` and a placeholder auth client). */
+  clientOptions?: GaxEndpointOptions;
 }
 
 const STATES: Record<string, PipelineState> = {
@@ -73,9 +78,21 @@ function labelValue(v: string): string {
   return v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
 }
 
+/** A PipelineJob as the REST API returns it (the fields read here). */
+interface RestPipelineJob {
+  state?: string | number;
+  error?: { message?: string };
+  runtimeConfig?: { parameterValues?: Record<string, unknown> };
+}
+
+/** How long one state read may take before it counts as an outage. */
+const STATUS_TIMEOUT_MS = 30_000;
+
 /** The Vertex AI pipeline launcher. */
 export class VertexPipelineLauncher implements PipelineLauncher {
   private client?: Promise<Client>;
+  /** The REST requester of `status` (retried after a failed set-up, e.g. credentials not found). */
+  private readonly rest: Lazy<RestRequester> = lazy(() => restRequester(this.options.clientOptions?.authClient));
 
   constructor(private readonly options: VertexPipelineLauncherOptions) {}
 
@@ -84,11 +101,15 @@ export class VertexPipelineLauncher implements PipelineLauncher {
   }
 
   private async pipelines(): Promise<Client> {
-    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({ apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions }));
+    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({
+      apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions,
+    } as ConstructorParameters<AiPlatform['v1']['PipelineServiceClient']>[0]));
     return this.client;
   }
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
+    const image = this.options.trainerImage;
+    if (image === undefined) throw new PermanentError('CONFIG.NOT_A_LAUNCHER', `run ${request.runId}: this function has no TRAINER_IMAGE, so it cannot launch pipelines (on-new-data and on-eval-complete do)`);
     const client = await this.pipelines();
     const parameterValues = {
       run_id: request.runId,
@@ -110,7 +131,7 @@ export class VertexPipelineLauncher implements PipelineLauncher {
         pipelineJob: {
           displayName: `${request.modelId}-${request.runId}`.slice(0, 128),
           labels,
-          pipelineSpec: toStruct(buildPipelineSpec({ image: this.options.trainerImage })),
+          pipelineSpec: toStruct(buildPipelineSpec({ image })),
           runtimeConfig: {
             gcsOutputDirectory: this.options.pipelineRoot ?? `${request.artifactUri.replace(/\/+$/, '')}/pipeline-root`,
             parameterValues: Object.fromEntries(Object.entries(parameterValues).map(([k, v]) => [k, toValue(v)])),
@@ -126,16 +147,28 @@ export class VertexPipelineLauncher implements PipelineLauncher {
   }
 
   async status(jobId: string): Promise<PipelineStatus | undefined> {
-    const client = await this.pipelines();
+    const url = `${this.restRoot}/v1/${this.parent}/pipelineJobs/${encodeURIComponent(jobId)}`;
+    let job: RestPipelineJob;
     try {
-      const [job] = await client.getPipelineJob({ name: `${this.parent}/pipelineJobs/${jobId}` });
-      const artifact = job.runtimeConfig?.parameterValues?.artifact_uri?.stringValue ?? undefined;
-      const error = job.error?.message ?? undefined;
-      return { jobId, state: mapPipelineState(job.state), ...(artifact ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+      job = (await (await this.rest.get()).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS })).data;
     } catch (err) {
-      if (NOT_FOUND.has(codeOf(err) ?? 0)) return undefined;
-      throw toAppError(err, 'status');
+      const status = httpStatusOf(err);
+      if (status === 404) return undefined;
+      const message = `Vertex AI pipeline status failed: ${errorMessage(err)}`;
+      // No answer at all (connection refused, timeout) is an outage too.
+      if (status === undefined || RETRYABLE.has(status)) throw new TransientError('PIPELINE.UNAVAILABLE', message, { httpStatus: status });
+      throw new PermanentError('PIPELINE.REJECTED', message, { httpStatus: status });
     }
+    const artifact = job.runtimeConfig?.parameterValues?.artifact_uri;
+    const error = job.error?.message;
+    return { jobId, state: mapPipelineState(job.state), ...(typeof artifact === 'string' && artifact !== '' ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+  }
+
+  /** The REST root: the configured override, else the regional endpoint. */
+  private get restRoot(): string {
+    const o = this.options.clientOptions;
+    if (o?.apiEndpoint === undefined) return `https://${this.options.location}-aiplatform.googleapis.com`;
+    return `${o.protocol ?? 'https'}://${o.apiEndpoint}${o.port === undefined ? '' : `:${o.port}`}`;
   }
 
   async cancel(jobId: string): Promise<{ cancelled: boolean }> {
