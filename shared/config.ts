@@ -55,6 +55,9 @@ export const OPTIONS = {
   reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
   scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
   bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
+  // governance: the key signing the control plane's own (actor "automation") commands.
+  commandSigningKey: { env: 'COMMAND_SIGNING_KEY', description: 'HMAC key signing automation commands, at least 32 characters (locally; generated and kept under IPO_DATA_DIR when unset)', schema: z.string().min(32).optional() },
+  commandSigningKeySecret: { env: 'COMMAND_SIGNING_KEY_SECRET', description: 'Secret Manager version name holding the command signing key (every function on Google Cloud)', schema: z.string().min(1).optional() },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;

@@ -38,7 +38,7 @@ export function createGcpDeps(config: Config): ServiceDeps {
     predictionLog: new BigQueryPredictionLog({ projectId, dataset: config.bigqueryDataset ?? 'ipo_mlops' }),
     metrics: new MonitoringMetricsSink({ projectId }),
     artifacts,
-    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }) },
+    settings: { modelId: config.modelId, endpointId: config.vertexEndpointId ?? 'ipo-valuation', artifactRoot: artifacts.uri(''), defaultPolicy: defaultPolicy({ autoApprove: false }), commandSigningKey: config.commandSigningKey ?? '' }, // gcp: read COMMAND_SIGNING_KEY_SECRET (an empty key refuses every automation command)
   };
   return { ...base, effects: createEffectExecutors(base) };
 }

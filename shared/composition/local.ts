@@ -3,7 +3,8 @@
  * in-process endpoint with its SQLite prediction log and metrics, artifacts on the file system.
  * The four functions' routes are subscribed to the bus through the same edge Cloud Functions runs.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { defaultPolicy, type ModelPolicyInput } from '../domain/lifecycle/index.js';
@@ -90,7 +91,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
     datasets: csvDatasetInspector(artifacts, DEFAULT_CONTRACT.timeColumn), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }) },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }), commandSigningKey: config.commandSigningKey ?? localSigningKey(dataDir) },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
@@ -111,6 +112,17 @@ export async function createLocalStack(config: Config, options: LocalStackOption
       metrics.close();
     },
   };
+}
+
+/** governance: the command signing key kept under the data dir (created on first start, owner-only), so restarts verify what was signed before. */
+function localSigningKey(dataDir: string): string {
+  const file = join(dataDir, 'command-signing.key');
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // kept from an earlier start (or another process won the race)
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {

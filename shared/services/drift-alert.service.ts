@@ -51,7 +51,7 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   // The live canary is whatever serves traffic beside the champion: one document read, not a scan of versions.
   const deployment = model ? await getDoc(tx, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, model.endpointId) : undefined;
   const at = now.toISOString();
-  const log = new DecisionLog(identity, now);
+  const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
   const subject = { kind: 'alert' as const, id: alertId };
   const doc: AlertDoc = {
     ...(existing ?? { alertId, modelId: alert.modelId, source: alert.source, signal: alert.signal, openedAt: at }),

@@ -102,38 +102,44 @@ export async function processOnce(
 ): Promise<Processed> {
   const id = ledgerId(identity.dedupeKey);
   const owner = randomUUID();
-  let rejected: unknown;
-  const result = await deps.store.transaction(async (tx) => {
-    rejected = undefined;
-    const existing = await tx.get<LedgerEntry>(LEDGER, id);
-    if (existing) return { entry: existing, duplicate: true };
-    const now = deps.clock();
-    let decision: Decision;
-    try {
-      decision = await decide(tx, now);
-    } catch (err) {
-      if (err instanceof PermanentError) {
-        rejected = err;
-        return undefined;
+  let result: { entry: LedgerEntry; duplicate: boolean };
+  try {
+    result = await deps.store.transaction(async (tx) => {
+      const existing = await tx.get<LedgerEntry>(LEDGER, id);
+      if (existing) return { entry: existing, duplicate: true };
+      const now = deps.clock();
+      let decision: Decision;
+      try {
+        decision = await decide(tx, now);
+      } catch (err) {
+        // Thrown out of the transaction, so the store discards whatever the decision wrote before refusing.
+        if (err instanceof PermanentError) throw new Refusal(err);
+        throw err;
       }
-      throw err;
-    }
-    const entry = ledgerEntry(identity, id, decision, now);
-    // The creator holds the outbox lease from the start, so it can drive without another commit.
-    if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + OUTBOX_LEASE_MS, leaseOwner: owner });
-    tx.create(LEDGER, id, entry);
-    return { entry, duplicate: false };
-  });
-  if (result === undefined) {
+      const entry = ledgerEntry(identity, id, decision, now);
+      // The creator holds the outbox lease from the start, so it can drive without another commit.
+      if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + OUTBOX_LEASE_MS, leaseOwner: owner });
+      tx.create(LEDGER, id, entry);
+      return { entry, duplicate: false };
+    });
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
     // The decision's writes were discarded with its transaction; record the rejection on its own.
-    await recordRejection(deps, identity, rejected);
-    return { outcome: { kind: 'rejected', code: errorCode(rejected), message: errorMessage(rejected) }, status: 'rejected', duplicate: false };
+    await recordRejection(deps, identity, err.error);
+    return { outcome: { kind: 'rejected', code: err.error.code, message: err.error.message }, status: 'rejected', duplicate: false };
   }
   if (result.duplicate) {
     deps.logger.log('INFO', `duplicate delivery of ${identity.dedupeKey} ignored`, { correlationId: identity.correlationId, handler: identity.handler, messageId: identity.messageId });
   }
   if (result.entry.pending) await driveOutbox(deps, id, result.duplicate ? undefined : { owner, entry: result.entry });
   return { outcome: result.entry.outcome, status: result.entry.status, duplicate: result.duplicate };
+}
+
+/** A decision's permanent error, carried out of the transaction callback so the transaction aborts. */
+class Refusal extends Error {
+  constructor(readonly error: PermanentError) {
+    super(error.message);
+  }
 }
 
 /** Record a permanent rejection (poison or refused command) in the ledger and the audit log; changes nothing else. */

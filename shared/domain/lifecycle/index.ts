@@ -1,4 +1,4 @@
-/** The pure lifecycle domain: state machines, policy, semver, gate, retrain, traffic, history, alerts, approvals. */
+/** The pure lifecycle domain: state machines, policy, semver, gate, retrain, traffic, history, alerts, approvals, invariants, experiments. */
 export * from './state-machines.js';
 export * from './policy.js';
 export * from './semver.js';
@@ -9,3 +9,7 @@ export * from './champion-history.js';
 export * from './alert-debounce.js';
 export * from './approvals.js';
 export * from './time.js';
+export * from './policy-update.js';
+export * from './invariants.js';
+export * from './experiments.js';
+export * from './command-signature.js';
