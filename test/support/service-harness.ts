@@ -251,13 +251,13 @@ export class FakeDatasets implements DatasetInspector {
   }
 }
 
-/** A prediction log holding only the labelled predictions a test gives it. */
+/** A prediction log holding only the labelled predictions a test gives it (filtered by version when asked). */
 function fakePredictionLog(labelled: LabelledPrediction[]): PredictionLog {
   return {
     record: async () => undefined,
     recordActuals: async () => ({ matched: 0, unknownRequestIds: [] }),
     recent: async () => [],
-    labelled: async () => labelled,
+    labelled: async (_modelId, window) => (window?.version === undefined ? labelled : labelled.filter((p) => p.version === window.version)),
     armSummaries: async () => [],
     requestRate: async () => [],
   };
