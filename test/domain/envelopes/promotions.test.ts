@@ -55,7 +55,7 @@ describe('promotions contract', () => {
       const decoded = update({ policy: { gate: { scale: 'log' }, canaryPercent: null }, reason: 'log-target model' });
       expect(decoded.payload).toMatchObject({ type: 'policy.update', modelId: 'ipo-valuation', actor: 'alice', policy: { gate: { scale: 'log' }, canaryPercent: null } });
       expect(Object.keys((decoded.payload as { policy: object }).policy)).toEqual(['gate', 'canaryPercent']);
-      expect(decoded.dedupeKey).toBe(decoded.payload.idempotencyKey);
+      expect(decoded.dedupeKey).toBe(decoded.idempotencyKey);
     });
 
     it.each([
