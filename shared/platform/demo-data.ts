@@ -14,12 +14,18 @@ export interface DemoSize {
   /** Quarters in the second landing; the ones after it are the future both models are judged on. */
   nextQuarters: number;
   epochs: number;
+  /**
+   * Share of the six raw columns that must drift for dataset drift. The sample companies grow every quarter,
+   * so at quick size (a short reference) normal traffic already moves one or two columns and the regime shift
+   * three; at full size (twenty quarters of reference) normal traffic moves none and the regime shift one.
+   */
+  driftShare: number;
 }
 
 /** Full size: close to the default sample data. */
-export const FULL: DemoSize = { companies: 200, quarters: 22, firstQuarters: 12, nextQuarters: 20, epochs: 60 };
+export const FULL: DemoSize = { companies: 200, quarters: 22, firstQuarters: 14, nextQuarters: 20, epochs: 60, driftShare: 0.15 };
 /** Quick size: for the end-to-end test. */
-export const QUICK: DemoSize = { companies: 90, quarters: 16, firstQuarters: 12, nextQuarters: 14, epochs: 25 };
+export const QUICK: DemoSize = { companies: 90, quarters: 16, firstQuarters: 12, nextQuarters: 14, epochs: 25, driftShare: 0.45 };
 
 /** The landings of the scenario, as CSV text. */
 export interface DemoData {

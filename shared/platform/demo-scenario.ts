@@ -40,15 +40,15 @@ const MAX_EXPERIMENT_ROUNDS = 6;
  * The demo's policy. An even A/B split gives both arms of the experiment the same amount of labelled
  * traffic. The drift window holds one round of traffic (every company's recent quarters), so each check
  * judges the latest round. The sample companies grow every quarter, so serving quarters after the training
- * window already moves one or two of the six raw columns and many model inputs; the demo therefore counts
- * dataset drift at Evidently's share of one half and skew only when most inputs move, so the alert comes
- * from the regime shift (three of six columns on the quick demo), not from growth.
+ * window moves raw columns and many model inputs by growth alone; the demo sets the drift share by size
+ * (see `DemoSize.driftShare`) and counts skew only when most inputs move, so the alert comes from the
+ * regime shift, not from growth.
  */
 function demoPolicy(size: DemoSize): ModelPolicyInput {
   return {
     canaryPercent: 50,
     retrain: { minNewRows: 10, cooldownMinutes: 0 },
-    drift: { windowSize: size.companies * SERVED_QUARTERS, driftShare: 0.45, skewShare: 0.8 },
+    drift: { windowSize: size.companies * SERVED_QUARTERS, driftShare: size.driftShare, skewShare: 0.8 },
   };
 }
 
