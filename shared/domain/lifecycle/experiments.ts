@@ -33,7 +33,8 @@ export const experimentDocSchema = z.looseObject({
   /** Labelled predictions each arm needs now (doubled by each extension). */
   minSamplesPerArm: z.number().int(),
   extensions: z.number().int(),
-  config: z.record(z.string(), z.unknown()),
+  /** The policy's experiment settings when it opened (missing: today's defaults, read through `parsePolicy`). */
+  config: z.record(z.string(), z.unknown()).default({}),
   lastAnalysis: z.record(z.string(), z.unknown()).optional(),
   outcome: z.enum(EXPERIMENT_OUTCOMES).optional(),
   action: z.enum(EXPERIMENT_ACTIONS).optional(),

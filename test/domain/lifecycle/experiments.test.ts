@@ -13,6 +13,13 @@ describe('newExperiment / abortExperiment', () => {
     expect(experimentDocSchema.parse(exp)).toMatchObject({ experimentId: 'm@1.1.0', status: 'running', deadline: '2024-06-02T00:00:00.000Z', minSamplesPerArm: 30 });
     expect(abortExperiment(exp, 'superseded', 'superseded by canary 1.2.0', '2024-06-01T01:00:00.000Z')).toMatchObject({ status: 'aborted', abortCause: 'superseded', reasons: ['superseded by canary 1.2.0'] });
   });
+
+  it('reads a stored experiment without its config (today\'s defaults apply), but names a missing required field', () => {
+    const { config: _config, ...stored } = newExperiment({ modelId: 'm', control: '1.0.0', candidate: '1.1.0', startedAt: '2024-06-01T00:00:00.000Z', policy: defaultPolicy() });
+    expect(experimentDocSchema.parse(stored).config).toEqual({});
+    const { deadline: _deadline, ...broken } = stored;
+    expect(experimentDocSchema.safeParse(broken).error?.issues.map((i) => i.path.join('.'))).toEqual(['deadline']);
+  });
 });
 
 describe('judgeExperiment', () => {
