@@ -91,8 +91,8 @@ export const OPTIONS = {
   storageApiEndpoint: { env: 'IPO_STORAGE_API_ENDPOINT', description: 'Cloud Storage JSON API root override (default https://storage.googleapis.com)', schema: apiEndpoint.optional() },
   firestoreEmulatorHost: { env: 'FIRESTORE_EMULATOR_HOST', description: 'host:port of the Firestore emulator (read by the SDK; the REST transport then gets a placeholder credential)', schema: z.string().regex(/^[^/:]+:\d+$/, 'must be host:port').optional() },
   secretManagerApiEndpoint: { env: 'IPO_SECRET_MANAGER_API_ENDPOINT', description: 'Secret Manager REST root override (default https://secretmanager.googleapis.com)', schema: apiEndpoint.optional() },
-  // governance's options, declared here because the gcp composition reads them (keep one copy when merging):
-  commandSigningKey: { env: 'COMMAND_SIGNING_KEY', description: 'HMAC key automation commands are signed with (on Google Cloud mounted from Secret Manager)', schema: z.string().min(32).optional() },
+  // governance: the key signing the control plane's own (actor "automation") commands.
+  commandSigningKey: { env: 'COMMAND_SIGNING_KEY', description: 'HMAC key signing automation commands, at least 32 characters (locally; generated and kept under IPO_DATA_DIR when unset)', schema: z.string().min(32).optional() },
   commandSigningKeySecret: { env: 'COMMAND_SIGNING_KEY_SECRET', description: 'Secret Manager version holding the command signing key (read at cold start unless COMMAND_SIGNING_KEY is mounted)', schema: z.string().regex(SECRET_VERSION, 'must be projects/P/secrets/S/versions/V'), requiredOnGcp: functions },
 } satisfies Record<string, OptionSpec<unknown>>;
 

@@ -86,7 +86,7 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
       // A pipeline-events message is a claim anyone with publish rights could make: confirm it with Vertex.
       verifyPipelineCompletions: true,
       eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes,
-      ...(secrets.commandSigningKey === undefined ? {} : { commandSigningKey: secrets.commandSigningKey }),
+      commandSigningKey: need(secrets.commandSigningKey, 'COMMAND_SIGNING_KEY_SECRET', target),
     },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };

@@ -3,7 +3,8 @@
  * in-process endpoint with its SQLite prediction log and metrics, artifacts on the file system.
  * The four functions' routes are subscribed to the bus through the same edge Cloud Functions runs.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { defaultPolicy, type ModelPolicyInput } from '../domain/lifecycle/index.js';
@@ -104,7 +105,7 @@ export async function createLocalStack(config: Config, options: LocalStackOption
     store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
     datasets: csvDatasetInspector(artifacts, { timeColumn: DEFAULT_CONTRACT.timeColumn, maxBytes: config.maxDatasetBytes }), inspector: mlModelInspector(artifacts),
     serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...options.policy }), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
+    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...(config.approvers ? { approvers: [...new Set([...config.approvers, 'automation'])] } : {}), ...options.policy }), commandSigningKey: config.commandSigningKey ?? localSigningKey(dataDir), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
@@ -137,6 +138,17 @@ function busPolicy(config: Config): SubscribeOptions {
     throw new ValidationError('configuration', [{ path: 'IPO_BUS_MAX_BACKOFF_SECONDS', message: `must be at least IPO_BUS_MIN_BACKOFF_SECONDS (${config.busMinBackoffSeconds}), got ${config.busMaxBackoffSeconds}` }], 'CONFIG.INVALID');
   }
   return { maxDeliveryAttempts: config.maxDeliveryAttempts, minBackoffMs: config.busMinBackoffSeconds * 1000, maxBackoffMs: config.busMaxBackoffSeconds * 1000 };
+}
+
+/** governance: the command signing key kept under the data dir (created on first start, owner-only), so restarts verify what was signed before. */
+function localSigningKey(dataDir: string): string {
+  const file = join(dataDir, 'command-signing.key');
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // kept from an earlier start (or another process won the race)
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {

@@ -22,7 +22,7 @@ export async function handleAlertCommand(deps: ServiceDeps, identity: MessageIde
       throw new PermanentError(command.action === 'ack' && alert.state === 'open' ? 'ALERT.ALREADY_ACKNOWLEDGED' : 'ALERT.NOT_OPEN', `alertId: cannot ${command.action} ${command.alertId}: ${refusal}`);
     }
     const at = now.toISOString();
-    const log = new DecisionLog(identity, now);
+    const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
     const why = command.reason ?? `${command.action === 'ack' ? 'acknowledged' : 'closed'} by ${command.actor}`;
     if (command.action === 'close') {
       const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, alert.modelId);

@@ -3,6 +3,8 @@
  * written in the same transaction as the state change, and deterministic ids.
  */
 import type { Topic } from '../domain/topics.js';
+import type { LifecycleEventName, SubjectKind } from '../domain/contracts/index.js';
+import { SIGNATURE_ATTRIBUTE, signCommand } from '../domain/lifecycle/command-signature.js';
 import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { OutgoingMessage } from '../ports/event-bus.js';
 import type { PipelineLauncher } from '../ports/pipeline-launcher.js';
@@ -30,8 +32,8 @@ export interface ServiceSettings {
   eventTtlHours?: number;
   /** Landed data larger than this is refused (`IPO_MAX_DATASET_BYTES`); when the announcement states the size, before it is read. */
   maxDatasetBytes?: number;
-  /** HMAC key `automation` commands are signed with (Secret Manager on Google Cloud). */
-  commandSigningKey?: string;
+  /** HMAC key that signs the commands the control plane sends itself (actor `automation`) and verifies them on receipt. */
+  commandSigningKey: string;
   /** Confirm every pipeline completion with the launcher before acting on it (Google Cloud: anyone able to publish could claim one). */
   verifyPipelineCompletions?: boolean;
 }
@@ -53,9 +55,9 @@ export interface ServiceDeps extends ProcessingDeps {
 
 /** A lifecycle event to audit and publish. */
 export interface LifecycleEventInput {
-  event: string;
+  event: LifecycleEventName;
   modelId: string;
-  subject: { kind: 'run' | 'version' | 'deployment' | 'alert' | 'experiment' | 'message'; id: string };
+  subject: { kind: SubjectKind; id: string };
   from?: string;
   to?: string;
   actor: string;
@@ -63,12 +65,15 @@ export interface LifecycleEventInput {
   evidence?: Doc;
 }
 
-/** Writes within one decision: audit entries and lifecycle messages share the decision's key. */
+/**
+ * Writes within one decision: audit entries and lifecycle messages share the decision's key; commands
+ * it emits are signed with the command signing key, so their receivers can trust an `automation` actor.
+ */
 export class DecisionLog {
   readonly messages: OutgoingMessage[] = [];
   private count = 0;
 
-  constructor(private readonly identity: MessageIdentity, private readonly now: Date) {}
+  constructor(private readonly identity: MessageIdentity, private readonly now: Date, private readonly signingKey: string) {}
 
   /** Append an audit record (in `tx`) and queue the matching `lifecycle-events` message. */
   event(tx: Transaction, input: LifecycleEventInput): void {
@@ -81,10 +86,11 @@ export class DecisionLog {
     this.messages.push({ topic: 'lifecycle-events', data: record, orderingKey: input.modelId });
   }
 
-  /** Queue a command to another topic with a key derived from this decision's key. */
+  /** Queue a command to another topic with a key derived from this decision's key, signed (`signature` attribute). */
   command(topic: Topic, data: Doc, suffix: string): void {
     const idempotencyKey = derivedId('k', `${this.identity.dedupeKey}->${suffix}`, 24);
-    this.messages.push({ topic, data: { ...data, idempotencyKey, correlationId: this.identity.correlationId }, attributes: { idempotencyKey } });
+    const payload = { ...data, idempotencyKey, correlationId: this.identity.correlationId };
+    this.messages.push({ topic, data: payload, attributes: { idempotencyKey, [SIGNATURE_ATTRIBUTE]: signCommand(this.signingKey, topic, payload) } });
   }
 }
 

@@ -40,7 +40,7 @@ export type AlertOutcome =
 
 /** Handle an alert observation exactly once. */
 export async function handleAlert(deps: ServiceDeps, identity: MessageIdentity, alert: AlertInput): Promise<Processed> {
-  return processOnce(deps, identity, (tx, now) => decide(identity, tx, now, alert));
+  return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, alert));
 }
 
 /** Everything one decision reads and writes. */
@@ -54,9 +54,9 @@ interface Ctx {
   subject: { kind: 'alert'; id: string };
 }
 
-async function decide(identity: MessageIdentity, tx: Transaction, now: Date, alert: AlertInput): Promise<Decision> {
+async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date, alert: AlertInput): Promise<Decision> {
   const at = now.toISOString();
-  const log = new DecisionLog(identity, now);
+  const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
   const slot = alertSlot(alert.source, alert.signal, alert.version, alert.incidentId);
   const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, alert.modelId);
   const incident = alert.incidentId !== undefined;
@@ -163,7 +163,7 @@ async function open(ctx: Ctx, doc: AlertDoc, now: Date, quiet?: { doc: AlertDoc;
   });
   if (quiet) endQuiet(ctx, quiet);
   const decided: AlertDoc = { ...base, decision: decision.kind };
-  const opened = { event: 'alert.opened', modelId: model.modelId, subject, to: 'open', actor: alert.source, reason: base.summary, evidence: base.evidence };
+  const opened = { event: 'alert.opened' as const, modelId: model.modelId, subject, to: 'open', actor: alert.source, reason: base.summary, evidence: base.evidence };
   switch (decision.kind) {
     case 'rollback-canary':
       tx.set(COLLECTIONS.alerts, doc.alertId, { ...decided, action: `rollback canary ${decision.version}` });

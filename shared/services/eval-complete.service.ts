@@ -3,7 +3,7 @@
  * runs pass the gate (evidence recorded), get a semantic version and go to canary or wait for approval.
  */
 import { createHash } from 'node:crypto';
-import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy, type RunState } from '../domain/lifecycle/index.js';
+import { assertTransition, decideRunFailure, evaluateGate, nextVersion, parsePolicy, requestersOf, type RunState } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type RunDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import type { RunEvaluation } from '../ports/model-inspector.js';
 import type { Transaction } from '../ports/state-store.js';
@@ -67,7 +67,7 @@ async function decide(
   const versionIds = model.versionList ?? (await queryDocs(tx, SCHEMAS.VersionDoc, COLLECTIONS.versions(run.modelId))).map((v) => v.data.version);
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
-  const log = new DecisionLog(identity, now);
+  const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
   const runSubject = { kind: 'run' as const, id: runId };
   const nextModel: ModelDoc = { ...model, lastRunFinishedAt: at, updatedAt: at };
   const effects: Decision['effects'] = [];
@@ -76,7 +76,7 @@ async function decide(
     tx.set(COLLECTIONS.runs, runId, { ...run, state: state === 'cancelled' ? 'cancelled' : 'failed', error: error ?? 'pipeline failed', updatedAt: at, finishedAt: at });
     const retry = retryable && state === 'failed' ? decideRunFailure({ attempts: run.attempt, policy, now }) : undefined;
     if (retry?.kind === 'retry') {
-      const next = { ...newRun(deps, `${run.runId.replace(/-a\d+$/, '')}-a${run.attempt + 1}`, run.modelId, run.reasons, run.dataUri, run.contractUri, run.correlationId, at, run.attempt + 1), retryOf: runId, notBefore: retry.retryAt, ...(run.followUp ? { followUp: run.followUp } : {}) };
+      const next = { ...newRun(deps, `${run.runId.replace(/-a\d+$/, '')}-a${run.attempt + 1}`, run.modelId, run.reasons, run.dataUri, run.contractUri, run.correlationId, at, run.attempt + 1), retryOf: runId, notBefore: retry.retryAt, requestedBy: requestersOf(run), ...(run.followUp ? { followUp: run.followUp } : {}) };
       tx.set(COLLECTIONS.runs, next.runId, next);
       tx.set(COLLECTIONS.models, model.modelId, { ...nextModel, inFlightRunId: next.runId });
       log.event(tx, { event: 'run.retry-scheduled', modelId: model.modelId, subject: { kind: 'run', id: next.runId }, from: run.state, to: 'requested', actor: 'on-eval-complete', reason: `attempt ${run.attempt} ${state}: ${error ?? 'no error given'}; retry at ${retry.retryAt}` });
@@ -118,7 +118,7 @@ async function decide(
   const versionDoc: VersionDoc = {
     modelId: model.modelId, version, state: finalState, runId, artifactUri: run.artifactUri, metrics: evaluation.metrics,
     baselineMetrics: evaluation.baselineMetrics, gate: { verdict: blessed ? 'blessed' : 'rejected', reasons: gate.kind === 'rejected' ? gate.reasons : [], evidence: gate.evidence },
-    lineage: { ...evaluation.lineage, runId, dataUri: run.dataUri, reasons: run.reasons }, approvals: autoApprove ? [{ actor: 'automation', at, reason: 'policy autoApprove' }] : [],
+    lineage: { ...evaluation.lineage, runId, dataUri: run.dataUri, reasons: run.reasons, requestedBy: requestersOf(run) }, approvals: autoApprove ? [{ actor: 'automation', at, reason: 'policy autoApprove' }] : [],
     stateHistory: history, createdAt: at, updatedAt: at, ...(evidence.championMetrics ? { championMetricsOnSameData: evidence.championMetrics } : {}),
   };
   tx.set(COLLECTIONS.versions(model.modelId), version, versionDoc);
@@ -142,7 +142,7 @@ async function decide(
 /** The follow-up a run collected while in flight; it trains under the model's contract (a landing may have set a new one). */
 function startFollowUp(deps: ServiceDeps, tx: Transaction, log: DecisionLog, run: RunDoc, model: ModelDoc, at: string): RunDoc | undefined {
   if (!run.followUp) return undefined;
-  const next = newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, model.contractUri ?? run.contractUri, run.correlationId, at, 1);
+  const next = { ...newRun(deps, derivedId('run', `${run.runId}#follow-up`), run.modelId, run.followUp.reasons, run.followUp.dataUri ?? run.dataUri, model.contractUri ?? run.contractUri, run.correlationId, at, 1), requestedBy: requestersOf(run.followUp) };
   tx.set(COLLECTIONS.runs, next.runId, next);
   log.event(tx, { event: 'run.requested', modelId: run.modelId, subject: { kind: 'run', id: next.runId }, to: 'requested', actor: 'on-eval-complete', reason: `follow-up of ${run.runId}: ${run.followUp.reasons.join(', ')}` });
   return next;

@@ -1,15 +1,16 @@
 /**
- * Canary / A-B experiments. When a version is in canary, the scheduled check opens
- * `experiments/{modelId}@{candidate}` (config from the model policy) and analyses it on every tick:
- * per-version count, MAE, RMSE, correlation and MAPE from the prediction log's SQL, the significance
- * tests on labelled pairs (Welch, Mann-Whitney, bootstrap CI via `decideExperiment`) and guardrails
- * (candidate latency p99, gross-error rate). It concludes — promote, roll back, or inconclusive at
- * the end of its duration (keep the control) — exactly once, recording the evidence on the
- * experiment and in the audit log and sending the decision as a `promotions` command. An
- * inconclusive result at the minimum sample before the deadline extends the experiment (sample doubled).
+ * Canary / A-B experiments. The promotion service opens `experiments/{modelId}@{candidate}` in the
+ * transaction that starts a canary (and aborts it in the one that takes the candidate out); the scheduled
+ * check analyses it on every tick (and opens it for a canary that has none, e.g. one started before this
+ * release): per-version count, MAE, RMSE, correlation and MAPE from the prediction log's SQL, the
+ * significance tests on labelled pairs (Welch, Mann-Whitney, bootstrap CI via `decideExperiment`) and
+ * guardrails (candidate latency p99, gross-error rate). `judgeExperiment` turns that into the next step;
+ * a conclusion is recorded exactly once with its evidence and sent as a `promotions` command — except
+ * when too little labelled data exists at the deadline: then nothing is proven either way, and the
+ * canary keeps its traffic for an operator to decide.
  */
 import { createHash } from 'node:crypto';
-import { parsePolicy, type ModelPolicy } from '../domain/lifecycle/index.js';
+import { experimentDocSchema, experimentId, judgeExperiment, newExperiment, parsePolicy, type ExperimentDoc, type ExperimentStep } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import { createPrng, decideExperiment, quantileSorted, type ExperimentDecision, type Guardrail } from '../domain/stats/index.js';
 import type { ArmSummary, LabelledPrediction } from '../ports/prediction-log.js';
@@ -17,53 +18,18 @@ import { DecisionLog, type ServiceDeps } from './context.js';
 import { processOnce, type MessageIdentity } from './processing.js';
 import { getDoc, queryDocs } from './documents.js';
 
-/** Experiment statuses. */
-export const EXPERIMENT_STATUSES = ['running', 'concluded', 'aborted'] as const;
-
-/** `experiments/{id}`. */
-export interface ExperimentDoc {
-  experimentId: string;
-  modelId: string;
-  kind: 'canary';
-  control: string;
-  candidate: string;
-  status: (typeof EXPERIMENT_STATUSES)[number];
-  startedAt: string;
-  deadline: string;
-  /** Labelled predictions each arm needs now (doubled by each extension). */
-  minSamplesPerArm: number;
-  extensions: number;
-  config: ModelPolicy['experiment'];
-  lastAnalysis?: Record<string, unknown>;
-  outcome?: ExperimentDecision['kind'];
-  reasons?: string[];
-  evidence?: Record<string, unknown>;
-  concludedAt?: string;
-  createdAt: string;
-  updatedAt: string;
-  [extra: string]: unknown;
-}
-
-/** The id of the experiment of a candidate version. */
-export function experimentId(modelId: string, candidate: string): string {
-  return `${modelId}@${candidate}`;
-}
+export { experimentId, type ExperimentDoc } from '../domain/lifecycle/index.js';
 
 const MIN_GUARDRAIL_SAMPLE = 10;
 
-async function openExperiment(deps: ServiceDeps, model: ModelDoc, canary: VersionDoc, policy: ModelPolicy): Promise<ExperimentDoc> {
+/** The experiment of a live canary, created if it has none (the fallback for canaries started before experiments opened with them). */
+async function experimentOf(deps: ServiceDeps, model: ModelDoc, canary: VersionDoc): Promise<ExperimentDoc> {
   const id = experimentId(model.modelId, canary.version);
-  const found = await deps.store.get<ExperimentDoc>(COLLECTIONS.experiments, id);
+  const found = await getDoc(deps.store, experimentDocSchema, COLLECTIONS.experiments, id);
   if (found) return found;
-  const at = deps.clock().toISOString();
-  const startedAt = [...canary.stateHistory].reverse().find((h) => h.to === 'canary')?.at ?? at;
-  const doc: ExperimentDoc = {
-    experimentId: id, modelId: model.modelId, kind: 'canary', control: model.championVersion as string, candidate: canary.version, status: 'running',
-    startedAt, deadline: new Date(Date.parse(startedAt) + policy.experiment.maxDurationHours * 3_600_000).toISOString(),
-    minSamplesPerArm: policy.experiment.minSamplesPerArm, extensions: 0, config: policy.experiment, createdAt: at, updatedAt: at,
-  };
-  await deps.store.createIfAbsent(COLLECTIONS.experiments, id, doc);
-  return (await deps.store.get<ExperimentDoc>(COLLECTIONS.experiments, id)) as ExperimentDoc;
+  const startedAt = [...canary.stateHistory].reverse().find((h) => h.to === 'canary')?.at ?? deps.clock().toISOString();
+  await deps.store.createIfAbsent(COLLECTIONS.experiments, id, newExperiment({ modelId: model.modelId, control: model.championVersion as string, candidate: canary.version, startedAt, policy: parsePolicy(model.policy) }));
+  return (await getDoc(deps.store, experimentDocSchema, COLLECTIONS.experiments, id)) as ExperimentDoc;
 }
 
 function grossErrorRate(rows: readonly LabelledPrediction[], pct: number): number {
@@ -97,13 +63,14 @@ async function readArms(deps: ServiceDeps, exp: ExperimentDoc): Promise<ArmData>
 
 /** The guardrails that apply once enough data exists to judge them. */
 export function guardrails(exp: ExperimentDoc, arms: ArmData): Guardrail[] {
+  const config = parsePolicy({ experiment: exp.config }).experiment;
   const out: Guardrail[] = [];
   if (arms.latencyP99Ms !== null && arms.candidateServed >= MIN_GUARDRAIL_SAMPLE) {
-    out.push({ name: 'latency_p99_ms', value: arms.latencyP99Ms, limit: exp.config.maxLatencyP99Ms });
+    out.push({ name: 'latency_p99_ms', value: arms.latencyP99Ms, limit: config.maxLatencyP99Ms });
   }
   if (arms.control.length >= MIN_GUARDRAIL_SAMPLE && arms.candidate.length >= MIN_GUARDRAIL_SAMPLE) {
-    const limit = grossErrorRate(arms.control, exp.config.grossErrorPct) + exp.config.maxGrossErrorRateIncrease;
-    out.push({ name: 'gross_error_rate', value: grossErrorRate(arms.candidate, exp.config.grossErrorPct), limit });
+    const limit = grossErrorRate(arms.control, config.grossErrorPct) + config.maxGrossErrorRateIncrease;
+    out.push({ name: 'gross_error_rate', value: grossErrorRate(arms.candidate, config.grossErrorPct), limit });
   }
   return out;
 }
@@ -112,18 +79,16 @@ function seedOf(id: string): number {
   return Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 8), 16);
 }
 
-/** Analyse an experiment's data (pure given the data and the time). */
-export function analyse(exp: ExperimentDoc, arms: ArmData, now: Date): ExperimentDecision | { kind: 'waiting'; reasons: string[] } {
+/** Analyse an experiment's data (pure given the data and the time): the decision, or undefined while an arm has no labelled prediction. */
+export function analyse(exp: ExperimentDoc, arms: ArmData, now: Date): ExperimentDecision | undefined {
+  const config = parsePolicy({ experiment: exp.config }).experiment;
   const maxDurationReached = now.getTime() >= Date.parse(exp.deadline);
-  if (arms.control.length === 0 || arms.candidate.length === 0) {
-    const reasons = [`control has ${arms.control.length} and candidate ${arms.candidate.length} labelled predictions`];
-    return { kind: 'waiting', reasons: maxDurationReached ? [...reasons, 'deadline passed without labelled predictions on both arms'] : reasons };
-  }
+  if (arms.control.length === 0 || arms.candidate.length === 0) return undefined;
   const pairs = (rows: LabelledPrediction[]) => ({ predicted: rows.map((r) => r.prediction), actual: rows.map((r) => r.actualValue) });
   return decideExperiment(pairs(arms.control), pairs(arms.candidate), {
     // At the deadline an extended experiment is judged on what it has, if that meets the original minimum.
-    minSamplesPerArm: maxDurationReached ? Math.min(exp.minSamplesPerArm, exp.config.minSamplesPerArm) : exp.minSamplesPerArm, alpha: exp.config.alpha, maxDurationReached, guardrails: guardrails(exp, arms),
-    bootstrapResamples: exp.config.bootstrapResamples,
+    minSamplesPerArm: maxDurationReached ? Math.min(exp.minSamplesPerArm, config.minSamplesPerArm) : exp.minSamplesPerArm, alpha: config.alpha, maxDurationReached, guardrails: guardrails(exp, arms),
+    bootstrapResamples: config.bootstrapResamples,
   }, createPrng(seedOf(`${exp.experimentId}#${exp.extensions}`)));
 }
 
@@ -133,56 +98,48 @@ export async function checkExperiment(deps: ServiceDeps, identity: MessageIdenti
   if (!model?.championVersion) return undefined;
   const canaries = await queryDocs(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] });
   if (canaries.length === 0) return undefined;
-  const exp = await openExperiment(deps, model, canaries[0].data, parsePolicy(model.policy));
+  const exp = await experimentOf(deps, model, canaries[0].data);
   if (exp.status !== 'running') return { experimentId: exp.experimentId, status: exp.status };
   const arms = await readArms(deps, exp);
   const now = deps.clock();
-  const result = analyse(exp, arms, now);
-  const analysis = { at: now.toISOString(), kind: result.kind, reasons: result.reasons, arms: arms.sql, latencyP99Ms: arms.latencyP99Ms };
-  const timedOut = now.getTime() >= Date.parse(exp.deadline);
-  if (result.kind === 'waiting' && !timedOut) return record(deps, exp, analysis);
-  if (result.kind === 'inconclusive' && result.next === 'extend') {
-    const reached = result.evidence.control.count >= exp.minSamplesPerArm && result.evidence.candidate.count >= exp.minSamplesPerArm;
-    if (!reached) return record(deps, exp, analysis);
-    return conclude(deps, identity, exp, { step: 'extend', reasons: result.reasons, evidence: { ...result.evidence, sql: arms.sql } });
+  const decision = analyse(exp, arms, now);
+  const step = judgeExperiment({ decision, deadlineReached: now.getTime() >= Date.parse(exp.deadline), minSamplesPerArm: exp.minSamplesPerArm, control: arms.control.length, candidate: arms.candidate.length });
+  if (step.kind === 'wait') {
+    return record(deps, exp, { at: now.toISOString(), kind: decision?.kind ?? 'waiting', reasons: step.reasons, arms: arms.sql, latencyP99Ms: arms.latencyP99Ms });
   }
-  const evidence = 'evidence' in result ? { ...result.evidence, sql: arms.sql } : { sql: arms.sql };
-  const step = result.kind === 'waiting' ? 'inconclusive' : result.kind;
-  return conclude(deps, identity, exp, { step, reasons: result.reasons, evidence });
+  return conclude(deps, identity, exp, { ...step, evidence: { ...step.evidence, sql: arms.sql } });
 }
 
-async function record(deps: ServiceDeps, exp: ExperimentDoc, analysis: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function record(deps: ServiceDeps, exp: ExperimentDoc, analysis: Record<string, unknown> & { at: string; kind: string }): Promise<Record<string, unknown>> {
   await deps.store.transaction(async (tx) => {
-    const current = await tx.get<ExperimentDoc>(COLLECTIONS.experiments, exp.experimentId);
-    if (current?.status === 'running') tx.set(COLLECTIONS.experiments, exp.experimentId, { ...current, lastAnalysis: analysis, updatedAt: String(analysis.at) });
+    const current = await getDoc(tx, experimentDocSchema, COLLECTIONS.experiments, exp.experimentId);
+    if (current?.status === 'running') tx.set(COLLECTIONS.experiments, exp.experimentId, { ...current, lastAnalysis: analysis, updatedAt: analysis.at });
   });
   return { experimentId: exp.experimentId, status: 'running', analysis: analysis.kind };
 }
 
-interface Step { step: 'promote' | 'rollback' | 'inconclusive' | 'extend'; reasons: string[]; evidence: Record<string, unknown> }
-
-/** Record a conclusion (or an extension) exactly once and send its promotions command. */
-async function conclude(deps: ServiceDeps, identity: MessageIdentity, exp: ExperimentDoc, s: Step): Promise<Record<string, unknown>> {
-  const key = s.step === 'extend' ? `experiment:${exp.experimentId}:extend:${exp.extensions + 1}` : `experiment:${exp.experimentId}:${s.step}`;
+/** Record a conclusion (or an extension) exactly once and send its promotions command (none when it holds the canary). */
+async function conclude(deps: ServiceDeps, identity: MessageIdentity, exp: ExperimentDoc, step: Exclude<ExperimentStep, { kind: 'wait' }>): Promise<Record<string, unknown>> {
+  const key = step.kind === 'extend' ? `experiment:${exp.experimentId}:extend:${exp.extensions + 1}` : `experiment:${exp.experimentId}:${step.outcome}`;
   const processed = await processOnce(deps, { ...identity, dedupeKey: key }, async (tx, now) => {
     const at = now.toISOString();
-    const current = await tx.get<ExperimentDoc>(COLLECTIONS.experiments, exp.experimentId);
-    if (current?.status !== 'running') return { outcome: { kind: 'already-concluded', experimentId: exp.experimentId } };
-    const log = new DecisionLog({ ...identity, dedupeKey: key }, now);
+    const current = await getDoc(tx, experimentDocSchema, COLLECTIONS.experiments, exp.experimentId);
+    if (current?.status !== 'running') return { outcome: { kind: 'already-ended', experimentId: exp.experimentId } };
+    const log = new DecisionLog({ ...identity, dedupeKey: key }, now, deps.settings.commandSigningKey);
     const subject = { kind: 'experiment' as const, id: exp.experimentId };
-    const reason = s.reasons.join('; ');
-    if (s.step === 'extend') {
-      const next = { ...current, minSamplesPerArm: current.minSamplesPerArm * 2, extensions: current.extensions + 1, lastAnalysis: { at, kind: 'inconclusive', reasons: s.reasons, evidence: s.evidence }, updatedAt: at };
+    const reason = step.reasons.join('; ');
+    if (step.kind === 'extend') {
+      const next = { ...current, minSamplesPerArm: current.minSamplesPerArm * 2, extensions: current.extensions + 1, lastAnalysis: { at, kind: 'inconclusive', reasons: step.reasons, evidence: step.evidence }, updatedAt: at };
       tx.set(COLLECTIONS.experiments, exp.experimentId, next);
-      log.event(tx, { event: 'experiment.extended', modelId: exp.modelId, subject, from: 'running', to: 'running', actor: 'automation', reason: `${reason}; now ${next.minSamplesPerArm} per arm`, evidence: s.evidence });
+      log.event(tx, { event: 'experiment.extended', modelId: exp.modelId, subject, from: 'running', to: 'running', actor: 'automation', reason: `${reason}; now ${next.minSamplesPerArm} per arm`, evidence: step.evidence });
       return { outcome: { kind: 'extended', experimentId: exp.experimentId, minSamplesPerArm: next.minSamplesPerArm }, messages: log.messages };
     }
-    // Inconclusive at the deadline keeps the control: the candidate's canary is rolled back.
-    const action = s.step === 'promote' ? 'promote' : 'rollback';
-    tx.set(COLLECTIONS.experiments, exp.experimentId, { ...current, status: 'concluded', outcome: s.step, reasons: s.reasons, evidence: s.evidence, concludedAt: at, updatedAt: at });
-    log.event(tx, { event: 'experiment.concluded', modelId: exp.modelId, subject, from: 'running', to: 'concluded', actor: 'automation', reason: `${s.step}: ${reason}`, evidence: s.evidence });
-    log.command('promotions', { type: 'promotion.command', action, modelId: exp.modelId, version: exp.candidate, actor: 'automation', reason: `experiment ${exp.experimentId} ${s.step}: ${reason}`.slice(0, 1000) }, `${exp.experimentId}:${s.step}`);
-    return { outcome: { kind: 'concluded', experimentId: exp.experimentId, decision: s.step, action }, messages: log.messages };
+    tx.set(COLLECTIONS.experiments, exp.experimentId, { ...current, status: 'concluded', outcome: step.outcome, action: step.action, reasons: step.reasons, evidence: step.evidence, concludedAt: at, updatedAt: at });
+    log.event(tx, { event: 'experiment.concluded', modelId: exp.modelId, subject, from: 'running', to: 'concluded', actor: 'automation', reason: `${step.outcome} (${step.action}): ${reason}`, evidence: { ...step.evidence, outcome: step.outcome, action: step.action } });
+    if (step.action !== 'hold') {
+      log.command('promotions', { type: 'promotion.command', action: step.action, modelId: exp.modelId, version: exp.candidate, actor: 'automation', reason: `experiment ${exp.experimentId} ${step.outcome}: ${reason}`.slice(0, 1000) }, `${exp.experimentId}:${step.outcome}`);
+    }
+    return { outcome: { kind: 'concluded', experimentId: exp.experimentId, decision: step.outcome, action: step.action }, messages: log.messages };
   });
   return processed.outcome;
 }

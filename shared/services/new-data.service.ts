@@ -2,7 +2,7 @@
  * on-new-data's use case: new data landed or a retrain was requested -> one policy decides
  * start / coalesce / skip; a start creates the run and launches the pipeline after commit.
  */
-import { decideRetrain, parsePolicy } from '../domain/lifecycle/index.js';
+import { decideRetrain, parsePolicy, requestersOf } from '../domain/lifecycle/index.js';
 import type { RetrainReason } from '../domain/contracts/index.js';
 import { PermanentError } from '../domain/errors.js';
 import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
@@ -83,7 +83,7 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
   const inFlight = model.inFlightRunId ? await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, model.inFlightRunId) : undefined;
   const policy = parsePolicy(model.policy);
   const at = now.toISOString();
-  const log = new DecisionLog(identity, now);
+  const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
   const next: ModelDoc = { ...model, updatedAt: at };
   const rows = landed?.rows;
   if (trigger.dataUri !== undefined && landed !== undefined) {
@@ -118,14 +118,15 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
     return { outcome: { kind: 'skipped', reason }, messages: log.messages };
   }
   if (decision.kind === 'coalesce' && live) {
-    const followUp = { reasons: decision.reasons, dataUri: dataUri ?? live.followUp?.dataUri, requestedAt: at };
+    const followUp = { reasons: decision.reasons, dataUri: dataUri ?? live.followUp?.dataUri, requestedAt: at, requestedBy: requestersOf(live.followUp ?? {}, trigger.requestedBy) };
     tx.set(COLLECTIONS.runs, live.runId, { ...live, followUp, updatedAt: at });
     tx.set(COLLECTIONS.models, model.modelId, next);
     log.event(tx, { event: 'run.coalesced', modelId: model.modelId, subject, actor: trigger.requestedBy, reason: `coalesced into a follow-up of ${live.runId}: ${decision.reasons.join(', ')}` });
     return { outcome: { kind: 'coalesced', runId: live.runId, reasons: decision.reasons }, messages: log.messages };
   }
   const reasons = decision.kind === 'start' ? decision.reasons : [trigger.reason];
-  const run = newRun(deps, derivedId('run', identity.dedupeKey), model.modelId, reasons, dataUri as string, contractUri, identity.correlationId, at, 1);
+  // Who asked is kept on the run and its version's lineage: the four-eyes rule reads it from there.
+  const run = { ...newRun(deps, derivedId('run', identity.dedupeKey), model.modelId, reasons, dataUri as string, contractUri, identity.correlationId, at, 1), requestedBy: [trigger.requestedBy] };
   tx.set(COLLECTIONS.runs, run.runId, run);
   tx.set(COLLECTIONS.models, model.modelId, { ...next, inFlightRunId: run.runId, lastRetrainRequestAt: at });
   log.event(tx, { event: 'run.requested', modelId: model.modelId, subject: { kind: 'run', id: run.runId }, to: 'requested', actor: trigger.requestedBy, reason: reasons.join(', '), evidence: { dataUri: run.dataUri, rows, ...(contractUri ? { contractUri } : {}), ...(landed?.newRows !== undefined ? { newRows: landed.newRows } : {}) } });

@@ -57,35 +57,34 @@ export async function processOnce(
 ): Promise<Processed> {
   const id = ledgerId(identity.dedupeKey);
   const token = newLeaseToken();
-  let rejected: unknown;
-  const result = await deps.store.transaction(async (tx) => {
-    rejected = undefined;
-    const existing = await getLedgerEntry(tx, id);
-    if (existing) return { entry: existing, duplicate: true, inline: false };
-    const now = deps.clock();
-    let decision: Decision;
-    try {
-      decision = await decide(tx, now);
-    } catch (err) {
-      if (err instanceof PermanentError) {
-        rejected = err;
-        return undefined;
+  let result: { entry: LedgerEntry; duplicate: boolean; inline: boolean };
+  try {
+    result = await deps.store.transaction(async (tx) => {
+      const existing = await getLedgerEntry(tx, id);
+      if (existing) return { entry: existing, duplicate: true, inline: false };
+      const now = deps.clock();
+      let decision: Decision;
+      try {
+        decision = await decide(tx, now);
+      } catch (err) {
+        // Thrown out of the transaction, so the store discards whatever the decision wrote before refusing.
+        if (err instanceof PermanentError) throw new Refusal(err);
+        throw err;
       }
-      throw err;
-    }
-    const entry = ledgerEntry(identity, id, decision, now);
-    const inline = tx.publish !== undefined;
-    // Messages with no effect before them go out in this very commit where the store can publish (embedded stack).
-    if (inline) publishLeadingMessages(tx, entry, now);
-    // The creator holds the outbox lease from the start, so it can drive without another commit.
-    if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + leaseSettings(deps).leaseMs, leaseOwner: token });
-    tx.create(LEDGER, id, entry);
-    return { entry, duplicate: false, inline };
-  });
-  if (result === undefined) {
+      const entry = ledgerEntry(identity, id, decision, now);
+      const inline = tx.publish !== undefined;
+      // Messages with no effect before them go out in this very commit where the store can publish (embedded stack).
+      if (inline) publishLeadingMessages(tx, entry, now);
+      // The creator holds the outbox lease from the start, so it can drive without another commit.
+      if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + leaseSettings(deps).leaseMs, leaseOwner: token });
+      tx.create(LEDGER, id, entry);
+      return { entry, duplicate: false, inline };
+    });
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
     // The decision's writes were discarded with its transaction; record the rejection on its own.
-    await recordRejection(deps, identity, rejected);
-    return { outcome: { kind: 'rejected', code: errorCode(rejected), message: errorMessage(rejected) }, status: 'rejected', duplicate: false };
+    await recordRejection(deps, identity, err.error);
+    return { outcome: { kind: 'rejected', code: err.error.code, message: err.error.message }, status: 'rejected', duplicate: false };
   }
   const { entry, duplicate, inline } = result;
   if (duplicate) {
@@ -96,6 +95,13 @@ export async function processOnce(
     await driveOutbox(deps, id, held);
   }
   return { outcome: entry.outcome, status: entry.status, duplicate };
+}
+
+/** A decision's permanent error, carried out of the transaction callback so the transaction aborts. */
+class Refusal extends Error {
+  constructor(readonly error: PermanentError) {
+    super(error.message);
+  }
 }
 
 /** Record a permanent rejection (poison or refused command) in the ledger and the audit log; changes nothing else. */

@@ -26,7 +26,7 @@ export async function handleRunCancel(deps: ServiceDeps, identity: MessageIdenti
     if ((ENDED_RUN_STATES as readonly string[]).includes(run.state)) throw new PermanentError('RUN.NOT_IN_FLIGHT', `runId: run ${runId} already ended ${run.state}; nothing to cancel`);
     if (run.cancelRequested) throw new PermanentError('RUN.ALREADY_CANCELLING', `runId: cancelling ${runId} was already requested by ${run.cancelRequested.actor}`);
     const at = now.toISOString();
-    const log = new DecisionLog(identity, now);
+    const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
     const reason = command.reason ?? `cancelled by ${command.actor}`;
     const cancelRequested = { actor: command.actor, at, ...(command.reason ? { reason: command.reason } : {}) };
     const { followUp: _dropped, ...rest } = run;

@@ -1,7 +1,7 @@
 /**
  * End to end on the embedded stack with real training: the demo scenario (first model; new quarter ->
- * canary -> promotion; regime shift -> drift alert -> retrain; a candidate failing the gate; an operator
- * rollback), asserting each step and the lifecycle events it must leave behind.
+ * canary -> its experiment decides the promotion; regime shift -> drift alert -> retrain; a candidate
+ * failing the gate; an operator rollback), asserting each step and the lifecycle events it must leave behind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,9 +25,15 @@ describe('demo scenario (embedded stack, real training)', () => {
 
   it('leaves the expected lifecycle trail and final state', () => {
     const actions = result.timeline.map((e) => e.action);
-    for (const expected of ['run.requested', 'version.blessed', 'version.promoted', 'version.canary', 'alert.opened', 'version.rejected', 'version.rolled-back']) {
+    for (const expected of ['run.requested', 'version.blessed', 'version.promoted', 'version.canary', 'experiment.started', 'experiment.concluded', 'alert.opened', 'version.rejected', 'version.rolled-back', 'experiment.aborted']) {
       expect(actions).toContain(expected);
     }
+    // 1.1.0 was promoted by its experiment (signed automation), not by an operator, and only after the experiment concluded.
+    const promotion = result.timeline.find((e) => e.action === 'version.promoted' && e.subject === 'version 1.1.0');
+    expect(promotion).toMatchObject({ actor: 'automation', reason: expect.stringMatching(/^experiment ipo-valuation@1\.1\.0 promote/) as string });
+    expect(actions.indexOf('experiment.concluded')).toBeLessThan(result.timeline.indexOf(promotion as (typeof result.timeline)[number]));
+    // No command was refused along the way (a spoofed or stale automation command would show here).
+    expect(actions).not.toContain('message.rejected');
     // The first promotion precedes the first canary, which precedes the drift alert.
     expect(actions.indexOf('version.promoted')).toBeLessThan(actions.indexOf('version.canary'));
     expect(actions.indexOf('version.canary')).toBeLessThan(actions.indexOf('alert.opened'));

@@ -131,7 +131,7 @@ describe('on-promotion: refused commands change nothing', () => {
     ['an actor not on the approver list', command('rollback', { actor: 'mallory@example.com', reason: 'because' }), 'PROMOTION.UNAUTHORIZED', /mallory@example\.com may not rollback/],
     ['an unknown model', command('promote', { modelId: 'other-model', version: '1.0.0' }), 'PROMOTION.UNKNOWN_MODEL', /other-model/],
     ['an illegal transition (reject the version in production)', command('reject', { version: '1.0.0', reason: 'no' }), 'LIFECYCLE.ILLEGAL_TRANSITION', /production/],
-    ['a retire of a version still serving traffic', command('retire', { version: '1.0.0' }), 'PROMOTION.STILL_SERVING', /100%/],
+    ['a retire of the champion', command('retire', { version: '1.0.0' }), 'PROMOTION.IS_CHAMPION', /1\.0\.0 is the champion/],
     ['a split over unknown versions', command('set-traffic', { traffic: { '1.0.0': 50, '3.0.0': 50 } }), 'TRAFFIC.INVALID', /traffic\.3\.0\.0/],
   ])('%s', async (_name, payload, code, message) => {
     const { h: hm } = await withChampion();

@@ -112,4 +112,28 @@ describe('canary experiment', () => {
     expect(commands).toEqual([expect.objectContaining({ action: 'rollback', version: CANDIDATE })]);
     expect((await experiment(f)).reasons).toEqual(['guardrail latency_p99_ms breached: 2500 > 1000']);
   });
+
+  it('does not roll back a canary nobody labelled: at the deadline it ends inconclusive and holds the canary for a human (issue 10)', async () => {
+    let now = NOW;
+    const { f, commands } = await canaryStack({}, () => now);
+    expect(await checkExperiment(f.stack.deps, identity('tick-1'), MODEL_ID)).toEqual({ experimentId: ID, status: 'running', analysis: 'waiting' });
+    now = new Date(NOW.getTime() + 80 * 3_600_000);
+    expect(await checkExperiment(f.stack.deps, identity('tick-2'), MODEL_ID)).toMatchObject({ kind: 'concluded', decision: 'inconclusive', action: 'hold' });
+    await f.stack.bus.whenIdle();
+    expect(commands).toEqual([]);
+    const exp = await experiment(f);
+    expect(exp).toMatchObject({ status: 'concluded', outcome: 'inconclusive', action: 'hold' });
+    expect(exp.reasons?.join(' ')).toMatch(/keeps its traffic until an operator promotes or rolls it back/);
+    expect((await f.stack.store.get<{ state: string }>(COLLECTIONS.versions(MODEL_ID), CANDIDATE))?.state).toBe('canary');
+    // Later ticks leave it alone.
+    expect(await checkExperiment(f.stack.deps, identity('tick-3'), MODEL_ID)).toEqual({ experimentId: ID, status: 'concluded' });
+  });
+
+  it('holds too when the arms stayed below the minimum sample by the deadline', async () => {
+    const { f, commands } = await canaryStack({}, () => new Date(NOW.getTime() + 80 * 3_600_000));
+    await traffic(f, 12, { '1.0.0': 0.1, [CANDIDATE]: 0.1 });
+    expect(await checkExperiment(f.stack.deps, identity('tick-1'), MODEL_ID)).toMatchObject({ decision: 'inconclusive', action: 'hold' });
+    await f.stack.bus.whenIdle();
+    expect(commands).toEqual([]);
+  });
 });

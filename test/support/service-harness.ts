@@ -8,7 +8,7 @@ import { FUNCTION_NAMES, FUNCTION_TOPICS, type FunctionName, type Topic } from '
 import { buildPubSubCloudEvent } from '../../shared/domain/envelopes/index.js';
 import { COLLECTIONS, type MetricSet } from '../../shared/domain/state.js';
 import { PermanentError, TransientError } from '../../shared/domain/errors.js';
-import { defaultPolicy, type ModelPolicyInput } from '../../shared/domain/lifecycle/index.js';
+import { defaultPolicy, SIGNATURE_ATTRIBUTE, signCommand, type ModelPolicyInput } from '../../shared/domain/lifecycle/index.js';
 import { memoryLogger } from '../../shared/logging.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store.js';
 import type { EventBus, OutgoingMessage } from '../../shared/ports/event-bus.js';
@@ -35,6 +35,14 @@ export const MODEL_ID = 'ipo-valuation';
 export const ENDPOINT_ID = `${MODEL_ID}-endpoint`;
 /** The project the harness's CloudEvents name. */
 export const PROJECT = 'test-project';
+
+/** The command signing key of every harness (the composition roots read theirs from configuration). */
+export const TEST_SIGNING_KEY = 'test-command-signing-key-0123456789abcdef';
+
+/** Attributes of a genuine control-plane command: `signature` made with the harness's key. */
+export function signedAttributes(topic: Topic, payload: Record<string, unknown>, key = TEST_SIGNING_KEY): Record<string, string> {
+  return { [SIGNATURE_ATTRIBUTE]: signCommand(key, topic, payload) };
+}
 
 /** A clock the test moves by hand. */
 export interface TestClock {
@@ -261,13 +269,13 @@ export class FakeDatasets implements DatasetInspector {
   }
 }
 
-/** A prediction log holding only the labelled predictions a test gives it. */
+/** A prediction log holding only the labelled predictions a test gives it (filtered by version when asked). */
 function fakePredictionLog(labelled: LabelledPrediction[]): PredictionLog {
   return {
     record: async () => undefined,
     recordActuals: async () => ({ matched: 0, unknownRequestIds: [] }),
     recent: async () => [],
-    labelled: async () => labelled,
+    labelled: async (_modelId, window) => (window?.version === undefined ? labelled : labelled.filter((p) => p.version === window.version)),
     armSummaries: async () => [],
     requestRate: async () => [],
   };
@@ -364,7 +372,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const base = {
     store, bus, logger, clock: clock.now, launcher, datasets, inspector, serving,
     predictionLog: fakePredictionLog(labelled), metrics: fakeMetrics([]), artifacts: fakeArtifacts(),
-    settings: { modelId: MODEL_ID, endpointId: ENDPOINT_ID, artifactRoot: 'mem:///runs', defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }) },
+    settings: { modelId: MODEL_ID, endpointId: ENDPOINT_ID, artifactRoot: 'mem:///runs', defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }), commandSigningKey: TEST_SIGNING_KEY },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;

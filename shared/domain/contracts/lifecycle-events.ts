@@ -9,13 +9,13 @@ export const LIFECYCLE_EVENTS = [
   'retrain.skipped', 'version.registered', 'version.blessed', 'version.rejected', 'approval-needed',
   'version.approved', 'version.canary', 'version.promoted', 'version.rolled-back', 'version.retired',
   'traffic.changed', 'alert.opened', 'alert.confirmed', 'alert.acknowledged', 'alert.resolved', 'alert.ignored',
-  'experiment.started', 'experiment.concluded', 'message.rejected',
+  'experiment.started', 'experiment.extended', 'experiment.concluded', 'experiment.aborted', 'policy.updated', 'message.rejected',
 ] as const;
 /** A lifecycle event name. */
 export type LifecycleEventName = (typeof LIFECYCLE_EVENTS)[number];
 
 /** What a lifecycle event is about. */
-export const SUBJECT_KINDS = ['run', 'version', 'deployment', 'alert', 'experiment', 'message'] as const;
+export const SUBJECT_KINDS = ['model', 'run', 'version', 'deployment', 'alert', 'experiment', 'message'] as const;
 /** A subject kind. */
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 

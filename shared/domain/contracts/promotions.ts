@@ -1,6 +1,12 @@
-/** Contract of the `promotions` topic: approval, deployment and traffic commands for a model. */
+/** Contract of the `promotions` topic: approval, deployment and traffic commands, and policy updates, for a model. */
 import { z } from 'zod';
+import { policyPatchSchema } from '../lifecycle/policy-update.js';
 import { commandKeyFields, modelIdField, nonEmpty, semverSchema, type WithKeys } from './common.js';
+
+/** The message types the `promotions` topic carries. */
+export const PROMOTIONS_MESSAGE_TYPES = ['promotion.command', 'policy.update'] as const;
+/** A `promotions` message type. */
+export type PromotionsMessageType = (typeof PROMOTIONS_MESSAGE_TYPES)[number];
 
 /** Every promotion action. */
 export const PROMOTION_ACTIONS = ['approve', 'reject', 'canary', 'promote', 'rollback', 'set-traffic', 'retire'] as const;
@@ -12,7 +18,7 @@ const common = {
   modelId: modelIdField,
   actor: nonEmpty.describe('Who issues the command (user or function)'),
   reason: nonEmpty.optional(),
-  requestedBy: nonEmpty.optional(),
+  requestedBy: nonEmpty.optional().describe('Who asked for this version (adds to the requester recorded on the version; four-eyes never trusts its absence)'),
   ...commandKeyFields,
 };
 
@@ -44,3 +50,28 @@ export const promotionInputSchema = z
 export type PromotionCommandInput = z.input<typeof promotionInputSchema>;
 /** A decoded promotion command (keys filled), narrowed by `action`. */
 export type PromotionCommand = WithKeys<z.output<typeof promotionInputSchema>>;
+
+/** `policy.update`: change fields of a model's policy (approvers only); the rest of the policy is kept. */
+export const policyUpdateInputSchema = z
+  .strictObject({
+    type: z.literal('policy.update'),
+    modelId: modelIdField,
+    actor: nonEmpty.describe('Who changes the policy (must be on the approver list)'),
+    policy: policyPatchSchema
+      .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field' })
+      .describe('The fields to change, merged field by field onto the current policy (objects merge, arrays replace; null resets a field to its default)'),
+    reason: nonEmpty.optional(),
+    ...commandKeyFields,
+  })
+  .meta({ title: 'policy.update', description: 'Change fields of a model policy: gate thresholds and scale, approvers, canary percent, experiment, retrain, drift settings.' });
+
+/** The JSON a publisher sends to update a policy. */
+export type PolicyUpdateInput = z.input<typeof policyUpdateInputSchema>;
+/** A decoded `policy.update` message. */
+export type PolicyUpdateCommand = WithKeys<z.output<typeof policyUpdateInputSchema>>;
+
+/** Every shape the `promotions` topic accepts, by message type. */
+export const PROMOTIONS_SHAPES = { 'promotion.command': promotionInputSchema, 'policy.update': policyUpdateInputSchema } as const satisfies Record<PromotionsMessageType, z.ZodType>;
+
+/** A decoded `promotions` message: a promotion command or a policy update. */
+export type PromotionsMessage = PromotionCommand | PolicyUpdateCommand;

@@ -6,7 +6,7 @@ import { alertCommandInputSchema, driftDetectedInputSchema, scheduledCheckInputS
 import { lifecycleEventSchema, type LifecycleEvent } from './lifecycle-events.js';
 import { monitoringNotificationSchema } from './monitoring-incident.js';
 import { pipelineCompletedInputSchema, systemReconcileInputSchema, vertexPipelineLogEntrySchema, type PipelineEvent } from './pipeline-events.js';
-import { promotionInputSchema, type PromotionCommand } from './promotions.js';
+import { PROMOTIONS_SHAPES, type PromotionsMessage } from './promotions.js';
 import { retrainRequestInputSchema, runCancelInputSchema, type RetrainTopicMessage } from './retrain-requests.js';
 import { vertexAnomalyLogEntrySchema } from './vertex-anomaly.js';
 
@@ -15,7 +15,7 @@ export interface TopicPayloads {
   'data-landed': DataLanded;
   'retrain-requests': RetrainTopicMessage;
   'pipeline-events': PipelineEvent;
-  promotions: PromotionCommand;
+  promotions: PromotionsMessage;
   'drift-alerts': DriftAlert;
   'lifecycle-events': LifecycleEvent;
 }
@@ -29,7 +29,7 @@ export const TOPIC_SHAPES = {
     'system.reconcile': systemReconcileInputSchema,
     'vertex-pipeline-log-entry': vertexPipelineLogEntrySchema,
   },
-  promotions: { 'promotion.command': promotionInputSchema },
+  promotions: PROMOTIONS_SHAPES,
   'drift-alerts': {
     'monitor.scheduled-check': scheduledCheckInputSchema,
     'drift.detected': driftDetectedInputSchema,

@@ -44,6 +44,7 @@ export const TOPIC_DOCS: Readonly<Record<Topic, TopicDoc>> = {
       { type: 'promotion.command', action: 'approve', version: '1.4.0', actor: 'alice@example.com' },
       { type: 'promotion.command', action: 'set-traffic', traffic: { '1.3.0': 90, '1.4.0': 10 }, actor: 'alice@example.com' },
       { type: 'promotion.command', action: 'rollback', reason: 'MAPE regression', actor: 'bob@example.com' },
+      { type: 'policy.update', actor: 'alice@example.com', policy: { gate: { scale: 'log' }, approvers: ['alice@example.com', 'bob@example.com', 'automation'] }, reason: 'judge R² on the log scale' },
     ],
   },
   'drift-alerts': {

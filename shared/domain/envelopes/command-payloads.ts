@@ -1,6 +1,6 @@
 /** Decoders of the single-shape topics: data-landed, retrain-requests, promotions, lifecycle-events. */
 import {
-  dataLandedInputSchema, lifecycleEventSchema, promotionInputSchema, retrainRequestInputSchema, runCancelInputSchema, type PromotionCommand,
+  dataLandedInputSchema, lifecycleEventSchema, policyUpdateInputSchema, promotionInputSchema, retrainRequestInputSchema, runCancelInputSchema, type PolicyUpdateCommand, type PromotionCommand,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { attribute, commandKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
@@ -32,6 +32,14 @@ export function decodePromotion(json: unknown, meta: MessageMeta): DecodedTopicM
   const p = parseOrThrow(promotionInputSchema, json, 'promotions message');
   const keys = commandKeys(p, meta, meta.messageId);
   const payload = { ...p, ...keys } as PromotionCommand;
+  return { topic: 'promotions', payload, dedupeKey: keys.idempotencyKey, ...keys };
+}
+
+/** `policy.update`: dedupe on the key, else the message id. */
+export function decodePolicyUpdate(json: unknown, meta: MessageMeta): DecodedTopicMessage<'promotions'> {
+  const p = parseOrThrow(policyUpdateInputSchema, json, 'promotions message');
+  const keys = commandKeys(p, meta, meta.messageId);
+  const payload = { ...p, ...keys } as PolicyUpdateCommand;
   return { topic: 'promotions', payload, dedupeKey: keys.idempotencyKey, ...keys };
 }
 

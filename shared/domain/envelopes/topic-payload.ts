@@ -1,7 +1,7 @@
 /** Shape detection per topic: route a parsed payload to the decoder of its `type` (or foreign shape). */
 import { ValidationError } from '../errors.js';
 import type { Topic } from '../topics.js';
-import { decodeDataLanded, decodeLifecycleEvent, decodePromotion, decodeRetrainRequest, decodeRunCancel } from './command-payloads.js';
+import { decodeDataLanded, decodeLifecycleEvent, decodePolicyUpdate, decodePromotion, decodeRetrainRequest, decodeRunCancel } from './command-payloads.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { decodeAlertCommand, decodeDriftDetected, decodeScheduledCheck, decodeVertexAnomaly } from './drift-payloads.js';
 import { describe, isJsonObject, type JsonObject } from './json-value.js';
@@ -30,7 +30,7 @@ const DECODERS: { [T in Topic]: TopicDecoder<T> } = {
     byType: { 'pipeline.completed': decodePipelineCompleted, 'system.reconcile': decodeSystemReconcile },
     foreign: [{ name: 'Vertex AI PipelineJob log entry', matches: isLogEntry, decode: decodeVertexPipelineLogEntry }],
   },
-  promotions: { byType: { 'promotion.command': decodePromotion }, foreign: [] },
+  promotions: { byType: { 'promotion.command': decodePromotion, 'policy.update': decodePolicyUpdate }, foreign: [] },
   'drift-alerts': {
     byType: { 'monitor.scheduled-check': decodeScheduledCheck, 'drift.detected': decodeDriftDetected, 'alert.command': decodeAlertCommand },
     foreign: [

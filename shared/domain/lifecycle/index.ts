@@ -1,4 +1,4 @@
-/** The pure lifecycle domain: state machines, policy, semver, gate, retrain, traffic, history, alerts, approvals. */
+/** The pure lifecycle domain: state machines, policy, semver, gate, retrain, traffic, history, alerts, approvals, invariants, experiments. */
 export * from './state-machines.js';
 export * from './policy.js';
 export * from './semver.js';
@@ -10,3 +10,7 @@ export * from './alert-debounce.js';
 export * from './approvals.js';
 export * from './time.js';
 export * from './alert-lifecycle.js';
+export * from './policy-update.js';
+export * from './invariants.js';
+export * from './experiments.js';
+export * from './command-signature.js';

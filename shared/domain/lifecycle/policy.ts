@@ -56,7 +56,18 @@ export const changeThresholdSchema = z
 /** A change threshold. */
 export type ChangeThreshold = z.output<typeof changeThresholdSchema>;
 
+/** The scale the gate judges scale-dependent metrics (R², MSE, MAE, RMSE) on. */
+export const GATE_SCALES = ['target', 'log'] as const;
+/** A gate scale. */
+export type GateScale = (typeof GATE_SCALES)[number];
+
 const gateSchema = z.strictObject({
+  /**
+   * `target`: metrics on the target's own scale (currency). `log`: R², MSE, MAE and RMSE on the log scale the
+   * model trains on (`metrics.logScale` of log-target models); MAPE, directional accuracy and overfitting are
+   * scale-free and read as they are.
+   */
+  scale: z.enum(GATE_SCALES).default('target'),
   valueThresholds: z.array(valueThresholdSchema).default([
     { metric: 'r2', lower: 0.7 },
     { metric: 'mape', upper: 15 },

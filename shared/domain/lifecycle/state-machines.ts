@@ -21,11 +21,6 @@ export const EXPERIMENT_STATES = ['running', 'concluded', 'aborted'] as const;
 /** An experiment state. */
 export type ExperimentState = (typeof EXPERIMENT_STATES)[number];
 
-/** How a concluded experiment ended. */
-export const EXPERIMENT_OUTCOMES = ['promote', 'rollback', 'inconclusive'] as const;
-/** An experiment outcome. */
-export type ExperimentOutcome = (typeof EXPERIMENT_OUTCOMES)[number];
-
 /** The entities that have a lifecycle. */
 export const MACHINE_NAMES = ['run', 'version', 'experiment'] as const;
 /** A machine name. */

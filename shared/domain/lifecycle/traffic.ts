@@ -66,16 +66,36 @@ export function rollbackSplit(current: TrafficSplit, badVersion: string, lastKno
   return normalizeSplit({ ...rest, [lastKnownGood]: (rest[lastKnownGood] ?? 0) + share });
 }
 
-/** Validate an operator's requested split against the deployable versions; throws `TRAFFIC.INVALID` listing every problem. */
-export function setTraffic(requested: Readonly<Record<string, unknown>>, knownVersions: readonly string[]): TrafficSplit {
+/** What serves now: the champion (production) and the live canaries. */
+export interface LiveVersions {
+  champion?: string;
+  canaries: readonly string[];
+}
+
+/**
+ * Validate an operator's requested split; throws `TRAFFIC.INVALID` listing every problem. A split only
+ * redistributes traffic among the versions that serve: the champion and every live canary keep at least
+ * 1 % (giving a canary everything is a promotion, taking one out is a rollback, so those go through
+ * their own commands with their own checks), and no other version may receive traffic.
+ */
+export function setTraffic(requested: Readonly<Record<string, unknown>>, live: LiveVersions): TrafficSplit {
   const issues: Issue[] = [];
   const split: Record<string, number> = {};
+  const serving = [...(live.champion === undefined ? [] : [live.champion]), ...live.canaries];
   for (const [version, value] of Object.entries(requested)) {
-    if (!knownVersions.includes(version)) issues.push({ path: `traffic.${version}`, message: `unknown version (known: ${knownVersions.join(', ') || 'none'})` });
+    if (!serving.includes(version)) issues.push({ path: `traffic.${version}`, message: `does not serve (serving: ${serving.join(', ') || 'none'}); canary a version before giving it traffic` });
     if (typeof value !== 'number') issues.push({ path: `traffic.${version}`, message: 'must be a number' });
     else split[version] = value;
   }
   issues.push(...splitIssues(split));
+  // A version left out gets 0; a value that is not a number was reported above.
+  const keeps = (v: string): boolean => (v in requested ? typeof requested[v] !== 'number' || (requested[v] as number) >= 1 : false);
+  if (live.champion !== undefined && !keeps(live.champion)) {
+    issues.push({ path: `traffic.${live.champion}`, message: `the champion keeps at least 1%; to give a canary all traffic, promote it` });
+  }
+  for (const canary of live.canaries.filter((c) => !keeps(c))) {
+    issues.push({ path: `traffic.${canary}`, message: `canary ${canary} keeps at least 1%; to take it out, roll it back` });
+  }
   if (issues.length > 0) throw new ValidationError('Traffic split', issues, 'TRAFFIC.INVALID');
   return normalizeSplit(split);
 }

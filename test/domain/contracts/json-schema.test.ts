@@ -45,9 +45,12 @@ describe('generated contracts', () => {
     const landed = topicJsonSchema('data-landed');
     expect(landed.required).toEqual(['type', 'dataUri']);
     expect(landed).toHaveProperty('properties.source.default', 'operator');
-    const promotions = topicJsonSchema('promotions') as { oneOf: Array<{ properties: Record<string, unknown> }> };
-    expect(promotions.oneOf).toHaveLength(7);
-    const setTraffic = promotions.oneOf.find((o) => JSON.stringify(o.properties.action).includes('set-traffic'));
+    const promotions = topicJsonSchema('promotions') as { anyOf: [{ oneOf: Array<{ properties: Record<string, unknown> }> }, { title: string; properties: Record<string, unknown> }] };
+    expect(promotions.anyOf).toHaveLength(2);
+    expect(promotions.anyOf[0].oneOf).toHaveLength(7);
+    expect(promotions.anyOf[1].title).toBe('policy.update');
+    expect(JSON.stringify(promotions.anyOf[1].properties.policy)).toContain('"scale":{"anyOf":[{"type":"string","enum":["target","log"]}');
+    const setTraffic = promotions.anyOf[0].oneOf.find((o) => JSON.stringify(o.properties.action).includes('set-traffic'));
     expect(setTraffic).toHaveProperty('properties.traffic.propertyNames.pattern', '^\\d+\\.\\d+\\.\\d+$');
     expect((topicJsonSchema('drift-alerts') as { anyOf: unknown[] }).anyOf).toHaveLength(5);
     expect((topicJsonSchema('retrain-requests') as { anyOf: unknown[] }).anyOf).toHaveLength(2);

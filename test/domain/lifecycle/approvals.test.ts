@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../shared/domain/errors.js';
 import { PROMOTION_ACTIONS, type PromotionAction } from '../../../shared/domain/contracts/promotions.js';
-import { checkApproval, type ApprovalCheckInput } from '../../../shared/domain/lifecycle/approvals.js';
+import { checkApproval, checkApprover, requestersOf, type ApprovalCheckInput } from '../../../shared/domain/lifecycle/approvals.js';
 import { defaultPolicy } from '../../../shared/domain/lifecycle/policy.js';
 
 const open = defaultPolicy({ approvers: ['alice', 'bob', 'automation'] });
@@ -9,7 +9,7 @@ const fourEyes = defaultPolicy({ approvers: ['alice', 'bob', 'automation'], requ
 
 function check(over: Partial<ApprovalCheckInput>): string {
   try {
-    checkApproval({ action: 'approve', actor: 'alice', policy: open, existingApprovals: [], ...over });
+    checkApproval({ action: 'approve', actor: 'alice', requesters: [], policy: open, existingApprovals: [], ...over });
     return 'ok';
   } catch (err) {
     expect(err).toBeInstanceOf(PermanentError);
@@ -32,8 +32,8 @@ describe('checkApproval: approver list', () => {
   });
 
   it('names the actor, the action and the list', () => {
-    expect(() => checkApproval({ action: 'promote', actor: 'mallory', policy: open, existingApprovals: [] })).toThrow(
-      "mallory may not promote: not on the model's approver list (alice, bob, automation)",
+    expect(() => checkApproval({ action: 'promote', actor: 'mallory', requesters: [], policy: open, existingApprovals: [] })).toThrow(
+      "actor: mallory may not promote: not on the model's approver list (alice, bob, automation)",
     );
   });
 
@@ -42,28 +42,47 @@ describe('checkApproval: approver list', () => {
   });
 
   it('lets automation self-approve when four-eyes is off (local default)', () => {
-    expect(check({ actor: 'automation', requestedBy: 'automation', policy: defaultPolicy() })).toBe('ok');
+    expect(check({ actor: 'automation', requesters: ['automation'], policy: defaultPolicy() })).toBe('ok');
   });
 });
 
 describe('checkApproval: four-eyes', () => {
   it.each([
-    ['approve by the requester', { action: 'approve', actor: 'alice', requestedBy: 'alice' }, 'PROMOTION.SAME_APPROVER'],
-    ['approve by someone else', { action: 'approve', actor: 'bob', requestedBy: 'alice' }, 'ok'],
-    ['second approval by the same person', { action: 'approve', actor: 'bob', requestedBy: 'alice', existingApprovals: [{ actor: 'bob' }] }, 'PROMOTION.SAME_APPROVER'],
-    ['approve with unknown requester', { action: 'approve', actor: 'bob' }, 'ok'],
-    ['promote by the requester without another approval', { action: 'promote', actor: 'alice', requestedBy: 'alice', existingApprovals: [{ actor: 'alice' }] }, 'PROMOTION.SAME_APPROVER'],
-    ['promote by the requester after another approval', { action: 'promote', actor: 'alice', requestedBy: 'alice', existingApprovals: [{ actor: 'bob' }] }, 'ok'],
-    ['promote by someone else', { action: 'promote', actor: 'bob', requestedBy: 'alice' }, 'ok'],
-    ['rollback by the requester (emergency brake)', { action: 'rollback', actor: 'alice', requestedBy: 'alice' }, 'ok'],
-    ['non-approver is still unauthorized first', { action: 'approve', actor: 'mallory', requestedBy: 'mallory' }, 'PROMOTION.UNAUTHORIZED'],
+    ['approve by the requester', { action: 'approve', actor: 'alice', requesters: ['alice'] }, 'PROMOTION.SAME_APPROVER'],
+    ['approve by one of several requesters', { action: 'approve', actor: 'alice', requesters: ['data-landed:loader', 'alice'] }, 'PROMOTION.SAME_APPROVER'],
+    ['approve by someone else', { action: 'approve', actor: 'bob', requesters: ['alice'] }, 'ok'],
+    ['second approval by the same person', { action: 'approve', actor: 'bob', requesters: ['alice'], existingApprovals: [{ actor: 'bob' }] }, 'PROMOTION.SAME_APPROVER'],
+    ['approve with unknown requester (the bypass: omit requestedBy)', { action: 'approve', actor: 'alice' }, 'PROMOTION.REQUESTER_UNKNOWN'],
+    ['promote with unknown requester', { action: 'promote', actor: 'alice' }, 'PROMOTION.REQUESTER_UNKNOWN'],
+    ['promote by the requester without another approval', { action: 'promote', actor: 'alice', requesters: ['alice'], existingApprovals: [{ actor: 'alice' }] }, 'PROMOTION.SAME_APPROVER'],
+    ['promote by the requester after another approval', { action: 'promote', actor: 'alice', requesters: ['alice'], existingApprovals: [{ actor: 'bob' }] }, 'ok'],
+    ['promote by someone else', { action: 'promote', actor: 'bob', requesters: ['alice'] }, 'ok'],
+    ['rollback by the requester (emergency brake)', { action: 'rollback', actor: 'alice', requesters: ['alice'] }, 'ok'],
+    ['rollback with unknown requester', { action: 'rollback', actor: 'alice' }, 'ok'],
+    ['non-approver is still unauthorized first', { action: 'approve', actor: 'mallory', requesters: ['mallory'] }, 'PROMOTION.UNAUTHORIZED'],
   ] as const)('%s -> %s', (_name, over, expected) => {
     expect(check({ policy: fourEyes, ...over })).toBe(expected);
   });
 
   it('explains the four-eyes refusal', () => {
-    expect(() => checkApproval({ action: 'approve', actor: 'alice', requestedBy: 'alice', policy: fourEyes, existingApprovals: [] })).toThrow(
-      'alice requested this promotion; the policy requires an approver other than the requester',
+    expect(() => checkApproval({ action: 'approve', actor: 'alice', requesters: ['alice'], policy: fourEyes, existingApprovals: [] })).toThrow(
+      'alice requested this version (alice); the policy requires an approver other than the requester',
     );
+    expect(() => checkApproval({ action: 'approve', actor: 'alice', requesters: [], policy: fourEyes, existingApprovals: [] })).toThrow(/^requestedBy: .*no requester is recorded/);
+  });
+});
+
+describe('requestersOf / checkApprover', () => {
+  it('reads the recorded requesters (a name or a list) and adds the one a command names, without blanks or repeats', () => {
+    expect(requestersOf({ requestedBy: ['alice', 'scheduler'] })).toEqual(['alice', 'scheduler']);
+    expect(requestersOf({ requestedBy: 'alice' }, 'alice')).toEqual(['alice']);
+    expect(requestersOf({ requestedBy: [' ', 7, 'bob'] }, 'carol')).toEqual(['bob', 'carol']);
+    expect(requestersOf({})).toEqual([]);
+  });
+
+  it('names what the actor may not do', () => {
+    expect(checkApprover(' alice ', open, 'change the policy')).toBe('alice');
+    expect(() => checkApprover('mallory', open, 'change the policy')).toThrow("actor: mallory may not change the policy: not on the model's approver list");
+    expect(() => checkApprover('', open, 'change the policy')).toThrow(expect.objectContaining({ code: 'PROMOTION.UNAUTHORIZED' }) as Error);
   });
 });

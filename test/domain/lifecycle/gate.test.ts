@@ -117,3 +117,34 @@ describe('evaluateGate', () => {
     expect(evaluateGate(input({ policy, candidate: { ...good, directionalAccuracy: undefined } })).kind).toBe('rejected');
   });
 });
+
+describe('evaluateGate on the log scale (policy.gate.scale)', () => {
+  // Heavy-tailed valuations: on the currency scale R² is poor and MAPE high; on the log scale the model is good.
+  const onTarget: MetricSet = { r2: 0.41, mse: 4e18, mae: 9e8, rmse: 2e9, mape: 38, overfitting: 1.2, logScale: { r2: 0.88, mse: 0.09, mae: 0.22, rmse: 0.3 } };
+  const ridgeTarget: MetricSet = { r2: 0.3, mse: 6e18, mae: 1.2e9, rmse: 2.4e9, mape: 55, overfitting: 1.0, logScale: { r2: 0.7, mse: 0.2, mae: 0.35, rmse: 0.45 } };
+  const logPolicy = defaultPolicy({
+    gate: {
+      scale: 'log',
+      valueThresholds: [{ metric: 'r2', lower: 0.75 }, { metric: 'overfitting', upper: 2 }],
+      changeThresholds: [{ metric: 'r2', direction: 'higher', absolute: -0.02 }, { metric: 'mape', direction: 'lower', relative: 0.05 }],
+      baselineMetric: 'rmse',
+    },
+  });
+
+  it('judges R², MSE, MAE and RMSE on metrics.logScale and records the scale of every check', () => {
+    expect(evaluateGate(input({ candidate: onTarget, baselineModel: ridgeTarget })).kind).toBe('rejected');
+    const v = evaluateGate(input({ candidate: onTarget, baselineModel: ridgeTarget, champion: { ...onTarget, mape: 37, logScale: { r2: 0.87, mse: 0.1, mae: 0.23, rmse: 0.31 } }, policy: logPolicy }));
+    expect(v.kind).toBe('blessed');
+    expect(v.evidence.filter((e) => e.metric !== undefined).map((e) => `${e.check}:${e.metric}:${e.scale}:${String(e.observed)}`)).toEqual([
+      'value-threshold:r2:log:0.88', 'value-threshold:overfitting:target:1.2',
+      'change-threshold:r2:log:0.010000000000000009', `change-threshold:mape:target:${(38 - 37) / 37}`,
+      'beats-baseline:rmse:log:0.3',
+    ]);
+  });
+
+  it('fails, saying why, when the model reports no log-scale metrics', () => {
+    const v = evaluateGate(input({ policy: logPolicy }));
+    expect(v.kind).toBe('rejected');
+    if (v.kind === 'rejected') expect(v.reasons[0]).toBe('r2 (log scale) null fails value threshold >= 0.75 (candidate has no log-scale metrics (metrics.logScale): the model does not train on a log target; judge it with policy.gate.scale "target")');
+  });
+});

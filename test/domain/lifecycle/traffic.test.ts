@@ -60,22 +60,30 @@ describe('promoteSplit / rollbackSplit', () => {
 });
 
 describe('setTraffic', () => {
-  const known = ['1.0.0', '1.1.0', '1.2.0'];
+  const live = { champion: '1.0.0', canaries: ['1.1.0'] };
 
-  it('accepts a valid split and drops zero shares', () => {
-    expect(setTraffic({ '1.1.0': 70, '1.0.0': 30, '1.2.0': 0 }, known)).toEqual({ '1.0.0': 30, '1.1.0': 70 });
+  it('accepts a split over the serving versions', () => {
+    expect(setTraffic({ '1.1.0': 70, '1.0.0': 30 }, live)).toEqual({ '1.0.0': 30, '1.1.0': 70 });
+    expect(setTraffic({ '1.0.0': 100 }, { champion: '1.0.0', canaries: [] })).toEqual({ '1.0.0': 100 });
   });
 
   it.each([
     [{ '1.0.0': 60, '1.1.0': 30 }, ['traffic: percentages must sum to 100, got 90']],
-    [{ '1.0.0': 110, '1.1.0': -10 }, ['traffic.1.0.0: must be between 0 and 100, got 110', 'traffic.1.1.0: must be between 0 and 100, got -10']],
+    [{ '1.0.0': 110, '1.1.0': -10 }, ['traffic.1.0.0: must be between 0 and 100, got 110', 'traffic.1.1.0: must be between 0 and 100, got -10', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
     [{ '1.0.0': 50.5, '1.1.0': 49.5 }, ['traffic.1.0.0: must be a whole percent, got 50.5', 'traffic.1.1.0: must be a whole percent, got 49.5']],
-    [{ '9.9.9': 100 }, ['traffic.9.9.9: unknown version (known: 1.0.0, 1.1.0, 1.2.0)']],
-    [{ '1.0.0': '100' }, ['traffic.1.0.0: must be a number', 'traffic: must name at least one version']],
-    [{}, ['traffic: must name at least one version']],
+    [{ '9.9.9': 100 }, [
+      'traffic.9.9.9: does not serve (serving: 1.0.0, 1.1.0); canary a version before giving it traffic',
+      'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it',
+      'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
+    ]],
+    [{ '1.0.0': '100', '1.1.0': 0 }, ['traffic.1.0.0: must be a number', 'traffic: percentages must sum to 100, got 0', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
+    [{}, ['traffic: must name at least one version', 'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
+    // The reported corruption: all traffic to the canary used to leave a champion that serves nothing.
+    [{ '1.1.0': 100 }, ['traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it']],
+    [{ '1.0.0': 100, '1.1.0': 0 }, ['traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
   ])('rejects %j', (requested, problems) => {
     try {
-      setTraffic(requested, known);
+      setTraffic(requested, live);
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);
