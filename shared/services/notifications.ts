@@ -48,6 +48,8 @@ function isNotified(event: string): event is keyof typeof NOTIFIED_EVENTS {
 /** The notification for a lifecycle event, or undefined when the event is routine. `consoleUrl` adds a link. */
 export function notificationFor(event: LifecycleEvent, consoleUrl?: string): Notification | undefined {
   if (!isNotified(event.event)) return undefined;
+  // A canary superseded by a newer one (or by a promotion) is a planned change, not a rollback anyone must hear about.
+  if (event.event === 'version.rolled-back' && event.evidence?.cause === 'superseded') return undefined;
   const kind = NOTIFIED_EVENTS[event.event];
   const id = event.subject.id;
   const titles: Record<NotificationKind, string> = {

@@ -95,7 +95,7 @@ export function writeVersion(ctx: PromotionCtx, v: VersionDoc, to: VersionState,
 /** Take a canary out (rolled back), with its lifecycle event, and abort its running experiment with `cause`. */
 export function rollBackCanary(ctx: PromotionCtx, canary: VersionDoc, cause: ExperimentAbortCause, reason: string): void {
   writeVersion(ctx, canary, 'rolled_back', reason);
-  ctx.log.event(ctx.tx, { event: 'version.rolled-back', modelId: ctx.model.modelId, subject: { kind: 'version', id: canary.version }, from: 'canary', to: 'rolled_back', actor: ctx.cmd.actor, reason });
+  ctx.log.event(ctx.tx, { event: 'version.rolled-back', modelId: ctx.model.modelId, subject: { kind: 'version', id: canary.version }, from: 'canary', to: 'rolled_back', actor: ctx.cmd.actor, reason, evidence: { cause } });
   endExperiment(ctx, canary.version, cause, reason);
 }
 

@@ -29,7 +29,9 @@ describe.skipIf(!enabled)('Firestore emulator', () => {
   let emulator: Emulator | undefined;
   const stores: FirestoreStateStore[] = [];
   const newStore = (): FirestoreStateStore => {
-    const store = new FirestoreStateStore({ projectId: `demo-${randomUUID().slice(0, 8)}` });
+    // 20 contenders on one document: on a loaded machine the emulator's lock timeouts can use up the SDK's
+    // default 5 attempts (production redelivers a STATE.CONTENTION); the contract is "no lost update".
+    const store = new FirestoreStateStore({ projectId: `demo-${randomUUID().slice(0, 8)}`, maxAttempts: 20 });
     stores.push(store);
     return store;
   };

@@ -25,7 +25,7 @@ describe('demo scenario (embedded stack, real training)', () => {
 
   it('leaves the expected lifecycle trail and final state', () => {
     const actions = result.timeline.map((e) => e.action);
-    for (const expected of ['run.requested', 'version.blessed', 'version.promoted', 'version.canary', 'experiment.started', 'experiment.concluded', 'alert.opened', 'version.rejected', 'version.rolled-back', 'experiment.aborted']) {
+    for (const expected of ['run.requested', 'version.blessed', 'version.promoted', 'version.canary', 'experiment.started', 'experiment.concluded', 'alert.opened', 'version.rejected', 'version.rolled-back']) {
       expect(actions).toContain(expected);
     }
     // 1.1.0 was promoted by its experiment (signed automation), not by an operator, and only after the experiment concluded.

@@ -1,4 +1,4 @@
-/** docs/operations.md stays complete: every configuration option in its environment table, every CLI command described. */
+/** docs/operations.md stays complete: every configuration option in its environment table (README.md carries the same table), every CLI command described. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../shared/cli/main.js';
@@ -29,6 +29,13 @@ describe('docs/operations.md', () => {
       const fallback = 'default' in option ? option.default : undefined;
       if (fallback !== undefined) expect(rows.get(option.env), `${option.env} default`).toContain(`\`${fallback}\``);
     }
+  });
+
+  it('README.md carries the same environment table', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = (text: string) => text.slice(text.indexOf('<!-- env-table:start -->'), text.indexOf('<!-- env-table:end -->'));
+    expect(table(readme).length).toBeGreaterThan(100);
+    expect(table(readme)).toBe(table(doc));
   });
 
   it('describes every ipo-mlops command', () => {

@@ -16,6 +16,12 @@ describe('notificationFor', () => {
     expect(notified).not.toContain('version.blessed');
   });
 
+  it('a canary superseded by a newer canary or a promotion is routine; a rollback for cause is not', () => {
+    const rolledBack = { ...base, event: 'version.rolled-back' as const, from: 'canary', to: 'rolled_back' };
+    expect(notificationFor({ ...rolledBack, evidence: { cause: 'superseded' } })).toBeUndefined();
+    expect(notificationFor({ ...rolledBack, evidence: { cause: 'rolled-back' } })?.kind).toBe('rollback');
+  });
+
   it('titles, severity, fields and a link to the page where the operator acts', () => {
     const n = notificationFor(base, 'http://127.0.0.1:8080/console/');
     expect(n).toMatchObject({

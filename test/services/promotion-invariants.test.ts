@@ -128,6 +128,9 @@ describe.each(BACKENDS)('$name', (backend) => {
       await expectInvariants(h.store, 'promote 1.2.0');
       expect([await state(h, '1.1.0'), await state(h, '1.2.0'), await split(h)]).toEqual(['rolled_back', 'production', { '1.2.0': 100 }]);
       expect(await doc(h, COLLECTIONS.experiments, experimentId(MODEL_ID, '1.1.0'))).toMatchObject({ status: 'aborted', abortCause: 'superseded' });
+      // The superseded canary's event says so (notifications treat it as a planned change, not a rollback).
+      const rolledBack = await h.store.query(COLLECTIONS.audit, { where: [{ field: 'action', op: '==', value: 'version.rolled-back' }, { field: 'subject.id', op: '==', value: '1.1.0' }] });
+      expect(rolledBack.map((r) => r.data.evidence)).toEqual([{ cause: 'superseded' }]);
       // The stale canary command for 1.2.0 is refused: it is already in production.
       expect(await refusalsOf(h, () => h.pump())).toEqual(['LIFECYCLE.ILLEGAL_TRANSITION']);
       await h.deliver('promotions', command('rollback', { reason: 'bad valuations' }));
