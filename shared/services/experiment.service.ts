@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { experimentDocSchema, experimentId, judgeExperiment, newExperiment, parsePolicy, type ExperimentDoc, type ExperimentStep } from '../domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type VersionDoc, SCHEMAS } from '../domain/state.js';
 import { createPrng, decideExperiment, quantileSorted, type ExperimentDecision, type Guardrail } from '../domain/stats/index.js';
+import { absolutePercentError } from '../domain/stats/error-metrics.js';
 import type { ArmSummary, LabelledPrediction } from '../ports/prediction-log.js';
 import { DecisionLog, type ServiceDeps } from './context.js';
 import { processOnce, type MessageIdentity } from './processing.js';
@@ -33,8 +34,9 @@ async function experimentOf(deps: ServiceDeps, model: ModelDoc, canary: VersionD
 }
 
 function grossErrorRate(rows: readonly LabelledPrediction[], pct: number): number {
-  const judged = rows.filter((r) => r.actualValue !== 0);
-  return judged.length === 0 ? 0 : judged.filter((r) => Math.abs(r.prediction - r.actualValue) / Math.abs(r.actualValue) > pct / 100).length / judged.length;
+  // Percentage errors by the one error rule (domain/stats/error-metrics): pairs with a zero actual are not judged.
+  const judged = rows.flatMap((r) => absolutePercentError(r.prediction, r.actualValue) ?? []);
+  return judged.length === 0 ? 0 : judged.filter((ape) => ape > pct).length / judged.length;
 }
 
 /** Everything one analysis reads from the prediction log. */

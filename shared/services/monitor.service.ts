@@ -11,6 +11,7 @@ import { COLLECTIONS, type ModelDoc, SCHEMAS } from '../domain/state.js';
 import type { MetricPoint } from '../ports/metrics-sink.js';
 import type { LabelledPrediction, PredictionRecord } from '../ports/prediction-log.js';
 import { quantileSorted, type CategoricalBaseline, type FeatureDriftResult, type NumericBaseline } from '../domain/stats/index.js';
+import { absolutePercentError, ErrorAccumulator } from '../domain/stats/error-metrics.js';
 import { dataDrift, loadReference, predictionShift, servedFeatures, trainingServingSkew, type MonitoringReference } from '../ml/monitoring-reference.js';
 import type { ServiceDeps } from './context.js';
 import { handleAlert } from './drift-alert.service.js';
@@ -125,14 +126,17 @@ export function businessMetrics(input: BusinessInput): MetricPoint[] {
   const point = (metric: MetricPoint['metric'], value: number, labels: Record<string, string>): void => {
     if (Number.isFinite(value)) points.push({ modelId, version, metric, labels, value, at });
   };
-  const withActual = input.labelled.filter((p) => p.actualValue !== 0);
+  // The one error rule (domain/stats/error-metrics): MAPE over the pairs whose actual is not zero.
+  const withActual = input.labelled.filter((p) => absolutePercentError(p.prediction, p.actualValue) !== undefined);
   for (const column of input.sliceColumns) {
-    const groups = new Map<string, number[]>();
+    const groups = new Map<string, ErrorAccumulator>();
     for (const p of withActual) {
       const key = String(p.features[column] ?? '(missing)');
-      groups.set(key, [...(groups.get(key) ?? []), Math.abs(p.prediction - p.actualValue) / Math.abs(p.actualValue)]);
+      const errors = groups.get(key) ?? new ErrorAccumulator();
+      errors.add(p.prediction, p.actualValue);
+      groups.set(key, errors);
     }
-    for (const [value, errors] of groups) point('accuracy_by_sector', (100 * errors.reduce((a, b) => a + b, 0)) / errors.length, { slice: column, value }); // no count label: a label whose value changes every tick would create a new time series each time
+    for (const [value, errors] of groups) point('accuracy_by_sector', errors.result().mape ?? NaN, { slice: column, value }); // no count label: a label whose value changes every tick would create a new time series each time
   }
   if (withActual.length > 0) {
     const pct = Float64Array.from(withActual, (p) => (100 * (p.prediction - p.actualValue)) / Math.abs(p.actualValue)).sort();
