@@ -132,18 +132,6 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/**
- * Dependencies of the `ingestActuals` HTTP function (functions/index.ts registers
- * `ingestActuals(() => createActualsDeps(loadConfig()))`): the BigQuery prediction log only, so the
- * function needs GCP_PROJECT and BIGQUERY_DATASET, not the control plane's Firestore, Pub/Sub or Vertex.
- */
-export async function createActualsDeps(
-  config: Partial<Pick<Config, 'gcpProject' | 'bigqueryDataset'>> & Pick<Config, 'modelId'>, client: { apiEndpoint?: string; authClient?: object } = {},
-): Promise<ActualsDeps> {
-  if (!config.gcpProject) throw new ValidationError('configuration', [{ path: 'GCP_PROJECT', message: 'is required by ingestActuals (project of the BigQuery dataset)' }], 'CONFIG.INVALID');
-  return { log: new BigQueryPredictionLog({ projectId: config.gcpProject, dataset: config.bigqueryDataset ?? 'ipo_mlops', ...client }), modelId: config.modelId };
-}
-
 /** The container process: start, exit 1 if the model cannot load, flush and exit 0 on SIGTERM / SIGINT. */
 async function main(): Promise<void> {
   let config: ServingConfig;

@@ -8,7 +8,8 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BigQueryPredictionLog } from '../../shared/adapters/gcp/bigquery.prediction-log.js';
 import { SqlitePredictionLog } from '../../shared/adapters/local/sqlite.prediction-log.js';
-import { createActualsDeps } from '../../shared/composition/serving.js';
+import { createGcpActualsDeps } from '../../shared/composition/gcp.js';
+import { loadConfig } from '../../shared/config.js';
 import { TransientError } from '../../shared/domain/errors.js';
 import type { ActualRecord, PredictionLog } from '../../shared/ports/prediction-log.js';
 import { ingestActuals, type ActualsDeps } from '../../shared/serving/actuals-ingestion.js';
@@ -83,21 +84,22 @@ describe('ingestActuals (functions-framework HTTP entry point)', () => {
   });
 });
 
-describe('ingestActuals on Google Cloud wiring (createActualsDeps, real BigQuery client, fake BigQuery)', () => {
+describe('ingestActuals on Google Cloud wiring (createGcpActualsDeps, real BigQuery client, fake BigQuery)', () => {
   it('writes actuals the monitor joins, with only GCP_PROJECT and BIGQUERY_DATASET configured', async () => {
     const bq = await startFakeBigQuery();
     try {
       const client = { apiEndpoint: bq.url, authClient: staticAuthClient() };
       const bigquery = new BigQueryPredictionLog({ projectId: 'p', dataset: 'ds', maxRetries: 0, ...client });
       await bigquery.record([{ requestId: 'q1', modelId: 'ipo-valuation', version: '2.0.0', endpointId: 'e', features: {}, prediction: 10, predictedAt: '2024-03-01T00:00:00.000Z', latencyMs: 1 }]);
-      deps = () => createActualsDeps({ gcpProject: 'p', bigqueryDataset: 'ds', modelId: 'ipo-valuation' }, client);
+      const config = { ...loadConfig({}), bigqueryApiEndpoint: bq.url, bigqueryDataset: 'ds' };
+      deps = () => createGcpActualsDeps({ ...config, gcpProject: 'p' });
       const res = await request(server()).post('/').send({ actuals: [{ requestId: 'q1', actualValue: 12, observedAt: '2024-09-01T00:00:00Z' }] });
       expect(res.body).toEqual({ received: 1, matched: 1, unknownRequestIds: [] });
       expect((await bigquery.labelled('ipo-valuation', {})).map((r) => [r.requestId, r.version, r.actualValue])).toEqual([['q1', '2.0.0', 12]]);
-      deps = () => createActualsDeps({ gcpProject: undefined, bigqueryDataset: 'ds', modelId: 'ipo-valuation' });
+      deps = () => createGcpActualsDeps({ ...config, gcpProject: undefined });
       const unconfigured = await request(server()).post('/').send({ actuals: [{ requestId: 'q1', actualValue: 12 }] });
       expect(unconfigured.status).toBe(503);
-      expect(unconfigured.body.error.message).toMatch(/GCP_PROJECT: is required by ingestActuals/);
+      expect(unconfigured.body.error.message).toMatch(/GCP_PROJECT: is required on the gcp backend/);
     } finally {
       await bq.close();
     }

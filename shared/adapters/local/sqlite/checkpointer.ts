@@ -37,11 +37,15 @@ export interface Checkpointer {
 export function startCheckpointer(db: SqliteDatabase, path: string, everyMs = 100): Checkpointer {
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, everyMs } });
+  // No inherited execArgv: the source is plain CommonJS whatever flags (--input-type=module, loaders) the parent runs with.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { driver, path, everyMs } });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      // Unref'd while running (it must not keep a process alive), but awaited here: ref it, or a process
+      // with nothing else pending would exit while this promise waits (exit code 13 under top-level await).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
