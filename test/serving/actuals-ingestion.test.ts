@@ -96,7 +96,7 @@ describe('ingestActuals on Google Cloud wiring (createGcpActualsDeps, real BigQu
       const res = await request(server()).post('/').send({ actuals: [{ requestId: 'q1', actualValue: 12, observedAt: '2024-09-01T00:00:00Z' }] });
       expect(res.body).toEqual({ received: 1, matched: 1, unknownRequestIds: [] });
       expect((await bigquery.labelled('ipo-valuation', {})).map((r) => [r.requestId, r.version, r.actualValue])).toEqual([['q1', '2.0.0', 12]]);
-      deps = () => createGcpActualsDeps({ ...config, gcpProject: undefined });
+      deps = () => createGcpActualsDeps({ ...config, gcpProject: '' });
       const unconfigured = await request(server()).post('/').send({ actuals: [{ requestId: 'q1', actualValue: 12 }] });
       expect(unconfigured.status).toBe(503);
       expect(unconfigured.body.error.message).toMatch(/GCP_PROJECT: is required on the gcp backend/);
