@@ -35,7 +35,10 @@ interface Outcome {
 function runOne(name: string): Promise<Outcome> {
   const started = performance.now();
   const env = { ...process.env, ...(quick ? { BENCH_QUICK: '1', ...QUICK_ENV[name] } : {}) };
-  const child = spawn('npx', ['tsx', join(root, name, 'main.ts'), ...(quick ? ['--quick'] : [])], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('npx', ['tsx', join(root, name, 'main.ts'), ...(quick ? ['--quick'] : [])], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let summary: string | undefined;
   let pending = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -45,7 +48,9 @@ function runOne(name: string): Promise<Outcome> {
     for (const line of lines) if (line.startsWith('BENCH_SUMMARY ')) summary = line.slice('BENCH_SUMMARY '.length);
   });
   return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve({ name, code, signal, seconds: (performance.now() - started) / 1000, ...(summary ? { summary } : {}) }));
+    child.on('close', (code, signal) =>
+      resolve({ name, code, signal, seconds: (performance.now() - started) / 1000, ...(summary ? { summary } : {}) }),
+    );
   });
 }
 
@@ -64,7 +69,14 @@ async function main(): Promise<number> {
     outcomes.push(await runOne(name));
   }
   console.log('\n===== summary =====');
-  printTable(['bench', 'status', 'seconds'], outcomes.map((o) => [o.name, o.code === 0 ? 'ok' : `CRASHED (${o.signal ?? `exit ${o.code}`})`, o.seconds.toFixed(1)]));
+  printTable(
+    ['bench', 'status', 'seconds'],
+    outcomes.map((o) => [
+      o.name,
+      o.code === 0 ? 'ok' : `CRASHED (${o.signal ?? `exit ${o.code}`})`,
+      o.seconds.toFixed(1),
+    ]),
+  );
   for (const o of outcomes) if (o.summary) console.log(`  ${o.name}: ${o.summary}`);
   console.log(`load average at the end: ${loadAverages().join(' ')}`);
   return outcomes.some((o) => o.code !== 0) ? 1 : 0;

@@ -39,16 +39,27 @@ async function start(config: Config): Promise<Runtime> {
     if (targetOf(config.functionTarget) === 'ingest-actuals') {
       // The actuals function gets the prediction log only; no event function runs in this process.
       const actuals = await createGcpActualsDeps(config);
-      return { getDeps: () => Promise.reject(new Error('ingestActuals serves no event function')), getActualsDeps: async () => actuals };
+      return {
+        getDeps: () => Promise.reject(new Error('ingestActuals serves no event function')),
+        getActualsDeps: async () => actuals,
+      };
     }
     const runtime = await createGcpRuntime(config);
     const actuals = { log: runtime.deps.predictionLog, modelId: config.modelId, clock: runtime.deps.clock };
-    return { getDeps: async () => runtime.deps, getActualsDeps: async () => actuals, ...(runtime.webhookToken === undefined ? {} : { webhookToken: runtime.webhookToken }) };
+    return {
+      getDeps: async () => runtime.deps,
+      getActualsDeps: async () => actuals,
+      ...(runtime.webhookToken === undefined ? {} : { webhookToken: runtime.webhookToken }),
+    };
   }
   const { createLocalStack } = await import('../shared/composition/local.js');
   const { deps } = await createLocalStack(config);
   const actuals = { log: deps.predictionLog, modelId: config.modelId, clock: deps.clock };
-  return { getDeps: async () => deps, getActualsDeps: async () => actuals, ...(config.webhookToken === undefined ? {} : { webhookToken: config.webhookToken }) };
+  return {
+    getDeps: async () => deps,
+    getActualsDeps: async () => actuals,
+    ...(config.webhookToken === undefined ? {} : { webhookToken: config.webhookToken }),
+  };
 }
 
 async function startOrExit(): Promise<Runtime> {
@@ -76,4 +87,7 @@ functions.cloudEvent(entryPointOf('on-new-data'), traced(onNewData(runtime.getDe
 functions.cloudEvent(entryPointOf('on-eval-complete'), traced(onEvalComplete(runtime.getDeps)));
 functions.cloudEvent(entryPointOf('on-promotion'), traced(onPromotion(runtime.getDeps)));
 functions.cloudEvent(entryPointOf('on-drift-alert'), traced(onDriftAlert(runtime.getDeps)));
-functions.http(DRIFT_WEBHOOK_ENTRY_POINT, tracedHttp(onDriftAlertWebhook(runtime.getDeps, async () => runtime.webhookToken)));
+functions.http(
+  DRIFT_WEBHOOK_ENTRY_POINT,
+  tracedHttp(onDriftAlertWebhook(runtime.getDeps, async () => runtime.webhookToken)),
+);

@@ -10,7 +10,10 @@ import { DATA_CONTRACT_SCHEMA_FILE, dataContractJsonSchema } from '../shared/ml/
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'contracts');
 mkdirSync(outDir, { recursive: true });
-const files = { ...renderContractSchemas(), [DATA_CONTRACT_SCHEMA_FILE]: `${JSON.stringify(dataContractJsonSchema(), null, 2)}\n` };
+const files = {
+  ...renderContractSchemas(),
+  [DATA_CONTRACT_SCHEMA_FILE]: `${JSON.stringify(dataContractJsonSchema(), null, 2)}\n`,
+};
 // Remove schemas of topics that no longer exist, so the folder mirrors the contracts exactly.
 for (const name of readdirSync(outDir)) {
   if (name.endsWith('.schema.json') && !(name in files)) rmSync(join(outDir, name));

@@ -49,7 +49,8 @@ export function writeZip(entries: readonly ZipEntry[]): Buffer {
     const stored = deflated.length >= entry.data.length;
     const body = stored ? entry.data : deflated;
     const crc = crc32(entry.data);
-    if (entry.data.length >= LIMIT || offset >= LIMIT) throw new Error(`archive too large for a zip without zip64 at ${entry.name}`);
+    if (entry.data.length >= LIMIT || offset >= LIMIT)
+      throw new Error(`archive too large for a zip without zip64 at ${entry.name}`);
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -96,7 +97,8 @@ export function writeZip(entries: readonly ZipEntry[]): Buffer {
 /** Read an archive written by {@link writeZip} (or any zip without zip64), following its central directory as unzip does. */
 export function readZip(zip: Buffer): ZipEntry[] {
   const end = zip.length - 22;
-  if (end < 0 || zip.readUInt32LE(end) !== 0x06054b50) throw new Error('not a zip archive (no end of central directory record)');
+  if (end < 0 || zip.readUInt32LE(end) !== 0x06054b50)
+    throw new Error('not a zip archive (no end of central directory record)');
   const count = zip.readUInt16LE(end + 10);
   let p = zip.readUInt32LE(end + 16);
   const out: ZipEntry[] = [];
@@ -129,7 +131,10 @@ function filesUnder(root: string, dir: string): string[] {
   const abs = join(root, dir);
   if (!existsSync(abs)) return [];
   return readdirSync(abs, { recursive: true, encoding: 'utf8' })
-    .filter((p) => statSync(join(abs, p)).isFile() && !p.endsWith('.zip') && !p.endsWith('.map') && !p.endsWith('.tsbuildinfo'))
+    .filter(
+      (p) =>
+        statSync(join(abs, p)).isFile() && !p.endsWith('.zip') && !p.endsWith('.map') && !p.endsWith('.tsbuildinfo'),
+    )
     .map((p) => relative(root, join(abs, p)).split(sep).join('/'));
 }
 
@@ -137,9 +142,12 @@ function filesUnder(root: string, dir: string): string[] {
 export function createArchive(root: string): { zip: Buffer; files: string[]; md5: string } {
   const entryPoint = 'dist/functions/index.js';
   if (!existsSync(join(root, entryPoint))) {
-    throw new Error(`${entryPoint} is missing: the build did not produce the functions entry point (package.json "main")`);
+    throw new Error(
+      `${entryPoint} is missing: the build did not produce the functions entry point (package.json "main")`,
+    );
   }
-  for (const f of ARCHIVE_FILES) if (!existsSync(join(root, f))) throw new Error(`${f} is missing: the buildpack installs dependencies from it`);
+  for (const f of ARCHIVE_FILES)
+    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: the buildpack installs dependencies from it`);
   const files = [...ARCHIVE_FILES, ...ARCHIVE_DIRS.flatMap((d) => filesUnder(root, d))].sort();
   const zip = writeZip(files.map((name) => ({ name, data: readFileSync(join(root, name)) })));
   return { zip, files, md5: createHash('md5').update(zip).digest('hex') };
@@ -149,11 +157,13 @@ export function createArchive(root: string): { zip: Buffer; files: string[]; md5
 export function packageFunctions(root: string): string {
   const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (build.error) throw new Error(`could not run the TypeScript compiler: ${build.error.message}`);
-  if (build.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${build.status}); fix the errors above and retry`);
+  if (build.status !== 0)
+    throw new Error(`tsc -p tsconfig.build.json failed (exit ${build.status}); fix the errors above and retry`);
 
   const { zip, files, md5 } = createArchive(root);
   const dist = join(root, 'dist');
-  for (const old of readdirSync(dist).filter((f) => /^function-source-[0-9a-f]+\.zip$/.test(f))) rmSync(join(dist, old));
+  for (const old of readdirSync(dist).filter((f) => /^function-source-[0-9a-f]+\.zip$/.test(f)))
+    rmSync(join(dist, old));
   writeFileSync(join(root, ARCHIVE_PATH), zip);
   const hashed = `dist/function-source-${md5.slice(0, 12)}.zip`;
   writeFileSync(join(root, hashed), zip);
@@ -161,7 +171,8 @@ export function packageFunctions(root: string): string {
   return md5;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
   try {
     packageFunctions(resolve(import.meta.dirname, '..'));

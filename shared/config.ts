@@ -47,53 +47,265 @@ const deployers = ['on-promotion', 'on-eval-complete'] as const satisfies readon
 
 /** Every option the system reads. Terraform tests compare function environments against this table. */
 export const OPTIONS = {
-  backend: { env: 'IPO_BACKEND', description: 'local (embedded stack) or gcp', schema: z.enum(BACKENDS), default: 'local', requiredOnGcp: all },
-  modelId: { env: 'IPO_MODEL_ID', description: 'Default model id when a message names none', schema: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/), default: 'ipo-valuation' },
+  backend: {
+    env: 'IPO_BACKEND',
+    description: 'local (embedded stack) or gcp',
+    schema: z.enum(BACKENDS),
+    default: 'local',
+    requiredOnGcp: all,
+  },
+  modelId: {
+    env: 'IPO_MODEL_ID',
+    description: 'Default model id when a message names none',
+    schema: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/),
+    default: 'ipo-valuation',
+  },
   logLevel: { env: 'LOG_LEVEL', description: 'Minimum log severity', schema: z.enum(logLevels), default: 'INFO' },
-  gcpProject: { env: 'GCP_PROJECT', description: 'Google Cloud project id', schema: z.string().min(1), requiredOnGcp: all },
-  gcpRegion: { env: 'GCP_REGION', description: 'Region of Vertex AI, functions and Pub/Sub publishing', schema: z.string().min(1), default: 'us-central1', requiredOnGcp: all },
-  firestoreDatabase: { env: 'FIRESTORE_DATABASE', description: 'Firestore database id', schema: z.string().min(1), default: '(default)', requiredOnGcp: functions },
-  artifactBucket: { env: 'ARTIFACT_BUCKET', description: 'GCS bucket holding pipeline artifacts and models', schema: z.string().min(1), requiredOnGcp: functions },
+  gcpProject: {
+    env: 'GCP_PROJECT',
+    description: 'Google Cloud project id',
+    schema: z.string().min(1),
+    requiredOnGcp: all,
+  },
+  gcpRegion: {
+    env: 'GCP_REGION',
+    description: 'Region of Vertex AI, functions and Pub/Sub publishing',
+    schema: z.string().min(1),
+    default: 'us-central1',
+    requiredOnGcp: all,
+  },
+  firestoreDatabase: {
+    env: 'FIRESTORE_DATABASE',
+    description: 'Firestore database id',
+    schema: z.string().min(1),
+    default: '(default)',
+    requiredOnGcp: functions,
+  },
+  artifactBucket: {
+    env: 'ARTIFACT_BUCKET',
+    description: 'GCS bucket holding pipeline artifacts and models',
+    schema: z.string().min(1),
+    requiredOnGcp: functions,
+  },
   // on-eval-complete launches retries and coalesced follow-up runs (and its reconciler relaunches lost ones).
-  pipelineServiceAccount: { env: 'PIPELINE_SERVICE_ACCOUNT', description: 'Service account Vertex pipeline jobs run as', schema: z.email(), requiredOnGcp: launchers },
-  trainerImage: { env: 'TRAINER_IMAGE', description: 'Container image URI of the trainer (pipeline components)', schema: z.string().min(1), requiredOnGcp: launchers },
-  servingImage: { env: 'SERVING_IMAGE', description: 'Container image (docker/serving.Dockerfile) Vertex AI serves uploaded versions with', schema: z.string().min(1), requiredOnGcp: deployers },
-  servingServiceAccount: { env: 'SERVING_SERVICE_ACCOUNT', description: 'Service account the deployed serving containers run as (writes the prediction log)', schema: z.email(), requiredOnGcp: deployers },
-  bigqueryDataset: { env: 'BIGQUERY_DATASET', description: 'BigQuery dataset with prediction and actuals tables', schema: z.string().regex(/^[A-Za-z0-9_]+$/), requiredOnGcp: ['on-drift-alert', 'ingest-actuals', ...deployers] },
+  pipelineServiceAccount: {
+    env: 'PIPELINE_SERVICE_ACCOUNT',
+    description: 'Service account Vertex pipeline jobs run as',
+    schema: z.email(),
+    requiredOnGcp: launchers,
+  },
+  trainerImage: {
+    env: 'TRAINER_IMAGE',
+    description: 'Container image URI of the trainer (pipeline components)',
+    schema: z.string().min(1),
+    requiredOnGcp: launchers,
+  },
+  servingImage: {
+    env: 'SERVING_IMAGE',
+    description: 'Container image (docker/serving.Dockerfile) Vertex AI serves uploaded versions with',
+    schema: z.string().min(1),
+    requiredOnGcp: deployers,
+  },
+  servingServiceAccount: {
+    env: 'SERVING_SERVICE_ACCOUNT',
+    description: 'Service account the deployed serving containers run as (writes the prediction log)',
+    schema: z.email(),
+    requiredOnGcp: deployers,
+  },
+  bigqueryDataset: {
+    env: 'BIGQUERY_DATASET',
+    description: 'BigQuery dataset with prediction and actuals tables',
+    schema: z.string().regex(/^[A-Za-z0-9_]+$/),
+    requiredOnGcp: ['on-drift-alert', 'ingest-actuals', ...deployers],
+  },
   // Every function stores it: a model created on first sight (by any function) records its endpoint.
-  vertexEndpointId: { env: 'VERTEX_ENDPOINT_ID', description: 'Numeric id of the Vertex AI endpoint serving the model; models/{id}.endpointId and deployments/{id} use it', schema: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be the numeric endpoint id'), requiredOnGcp: functions },
-  webhookTokenSecret: { env: 'WEBHOOK_TOKEN_SECRET', description: 'Secret Manager version holding the drift webhook token (read at cold start unless WEBHOOK_TOKEN is mounted)', schema: z.string().regex(SECRET_VERSION, 'must be projects/P/secrets/S/versions/V'), requiredOnGcp: ['on-drift-alert'] },
-  functionTarget: { env: 'FUNCTION_TARGET', description: 'Entry point the runtime serves (set by Cloud Functions); scopes the gcp checks to that function', schema: z.string().min(1).optional() },
-  webhookToken: { env: 'WEBHOOK_TOKEN', description: 'Drift webhook token (locally; on Google Cloud mounted from Secret Manager)', schema: z.string().min(16).optional() },
-  dataDir: { env: 'IPO_DATA_DIR', description: 'Local state, artifacts and landing folder', schema: z.string().min(1), default: '.ipo-mlops' },
-  port: { env: 'PORT', description: 'HTTP port of the local platform / function', schema: int(0).max(65535), default: '8080' },
-  maxDeliveryAttempts: { env: 'IPO_MAX_DELIVERY_ATTEMPTS', description: 'Local bus: attempts before dead-lettering', schema: int(1).max(100), default: '5' },
-  sqliteSynchronous: { env: 'IPO_SQLITE_SYNCHRONOUS', description: 'SQLite synchronous pragma (FULL or NORMAL)', schema: z.enum(['FULL', 'NORMAL']), default: 'NORMAL' },
-  monitorIntervalSeconds: { env: 'IPO_MONITOR_INTERVAL_SECONDS', description: 'Local scheduler: seconds between monitor checks (Cloud Scheduler on Google Cloud)', schema: int(5), default: '300' },
-  reconcileIntervalSeconds: { env: 'IPO_RECONCILE_INTERVAL_SECONDS', description: 'Local scheduler: seconds between reconciler passes', schema: int(5), default: '60' },
-  scheduledRetrainHours: { env: 'IPO_SCHEDULED_RETRAIN_HOURS', description: 'Local scheduler: hours between scheduled retrain requests (0 = off)', schema: int(0), default: '24' },
-  bootstrapSampleData: { env: 'IPO_BOOTSTRAP_SAMPLE_DATA', description: 'Local platform: generate the sample dataset on a first start with no data', schema: bool, default: 'true' },
+  vertexEndpointId: {
+    env: 'VERTEX_ENDPOINT_ID',
+    description:
+      'Numeric id of the Vertex AI endpoint serving the model; models/{id}.endpointId and deployments/{id} use it',
+    schema: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be the numeric endpoint id'),
+    requiredOnGcp: functions,
+  },
+  webhookTokenSecret: {
+    env: 'WEBHOOK_TOKEN_SECRET',
+    description:
+      'Secret Manager version holding the drift webhook token (read at cold start unless WEBHOOK_TOKEN is mounted)',
+    schema: z.string().regex(SECRET_VERSION, 'must be projects/P/secrets/S/versions/V'),
+    requiredOnGcp: ['on-drift-alert'],
+  },
+  functionTarget: {
+    env: 'FUNCTION_TARGET',
+    description: 'Entry point the runtime serves (set by Cloud Functions); scopes the gcp checks to that function',
+    schema: z.string().min(1).optional(),
+  },
+  webhookToken: {
+    env: 'WEBHOOK_TOKEN',
+    description: 'Drift webhook token (locally; on Google Cloud mounted from Secret Manager)',
+    schema: z.string().min(16).optional(),
+  },
+  dataDir: {
+    env: 'IPO_DATA_DIR',
+    description: 'Local state, artifacts and landing folder',
+    schema: z.string().min(1),
+    default: '.ipo-mlops',
+  },
+  port: {
+    env: 'PORT',
+    description: 'HTTP port of the local platform / function',
+    schema: int(0).max(65535),
+    default: '8080',
+  },
+  maxDeliveryAttempts: {
+    env: 'IPO_MAX_DELIVERY_ATTEMPTS',
+    description: 'Local bus: attempts before dead-lettering',
+    schema: int(1).max(100),
+    default: '5',
+  },
+  sqliteSynchronous: {
+    env: 'IPO_SQLITE_SYNCHRONOUS',
+    description: 'SQLite synchronous pragma (FULL or NORMAL)',
+    schema: z.enum(['FULL', 'NORMAL']),
+    default: 'NORMAL',
+  },
+  monitorIntervalSeconds: {
+    env: 'IPO_MONITOR_INTERVAL_SECONDS',
+    description: 'Local scheduler: seconds between monitor checks (Cloud Scheduler on Google Cloud)',
+    schema: int(5),
+    default: '300',
+  },
+  reconcileIntervalSeconds: {
+    env: 'IPO_RECONCILE_INTERVAL_SECONDS',
+    description: 'Local scheduler: seconds between reconciler passes',
+    schema: int(5),
+    default: '60',
+  },
+  scheduledRetrainHours: {
+    env: 'IPO_SCHEDULED_RETRAIN_HOURS',
+    description: 'Local scheduler: hours between scheduled retrain requests (0 = off)',
+    schema: int(0),
+    default: '24',
+  },
+  bootstrapSampleData: {
+    env: 'IPO_BOOTSTRAP_SAMPLE_DATA',
+    description: 'Local platform: generate the sample dataset on a first start with no data',
+    schema: bool,
+    default: 'true',
+  },
   // runtime: the embedded bus's retry policy, Pub/Sub's defaults (Terraform's delivery.minimum_backoff / maximum_backoff).
-  busMinBackoffSeconds: { env: 'IPO_BUS_MIN_BACKOFF_SECONDS', description: 'Local bus: first redelivery delay after a failed delivery, doubling per attempt (Pub/Sub minimum_backoff)', schema: z.coerce.number().min(0).max(600), default: '10' },
-  busMaxBackoffSeconds: { env: 'IPO_BUS_MAX_BACKOFF_SECONDS', description: 'Local bus: longest redelivery delay (Pub/Sub maximum_backoff); at least IPO_BUS_MIN_BACKOFF_SECONDS', schema: z.coerce.number().min(0).max(600), default: '600' },
+  busMinBackoffSeconds: {
+    env: 'IPO_BUS_MIN_BACKOFF_SECONDS',
+    description:
+      'Local bus: first redelivery delay after a failed delivery, doubling per attempt (Pub/Sub minimum_backoff)',
+    schema: z.coerce.number().min(0).max(600),
+    default: '10',
+  },
+  busMaxBackoffSeconds: {
+    env: 'IPO_BUS_MAX_BACKOFF_SECONDS',
+    description: 'Local bus: longest redelivery delay (Pub/Sub maximum_backoff); at least IPO_BUS_MIN_BACKOFF_SECONDS',
+    schema: z.coerce.number().min(0).max(600),
+    default: '600',
+  },
   // operator: the local platform's API token, bind address and notification webhook.
-  operatorToken: { env: 'IPO_OPERATOR_TOKEN', description: 'Local platform: operator token for the API, console and CLI (generated and kept in DATA_DIR/operator-token when unset)', schema: z.string().min(16).optional() },
-  bindAddress: { env: 'IPO_BIND_ADDRESS', description: 'Local platform: IP address the HTTP server binds (a specific address: the Host check needs it)', schema: z.union([z.ipv4(), z.ipv6()]).refine((a) => a !== '0.0.0.0' && a !== '::', 'must be a specific address, not a wildcard'), default: '127.0.0.1' },
-  notifyWebhookUrl: { env: 'IPO_NOTIFY_WEBHOOK_URL', description: 'Local platform: Slack-compatible webhook receiving lifecycle events worth a human (approval needed, rollback, failed run, drift)', schema: z.url({ protocol: /^https?$/ }).optional() },
+  operatorToken: {
+    env: 'IPO_OPERATOR_TOKEN',
+    description:
+      'Local platform: operator token for the API, console and CLI (generated and kept in DATA_DIR/operator-token when unset)',
+    schema: z.string().min(16).optional(),
+  },
+  bindAddress: {
+    env: 'IPO_BIND_ADDRESS',
+    description: 'Local platform: IP address the HTTP server binds (a specific address: the Host check needs it)',
+    schema: z
+      .union([z.ipv4(), z.ipv6()])
+      .refine((a) => a !== '0.0.0.0' && a !== '::', 'must be a specific address, not a wildcard'),
+    default: '127.0.0.1',
+  },
+  notifyWebhookUrl: {
+    env: 'IPO_NOTIFY_WEBHOOK_URL',
+    description:
+      'Local platform: Slack-compatible webhook receiving lifecycle events worth a human (approval needed, rollback, failed run, drift)',
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+  },
   // signals:
-  eventTtlHours: { env: 'IPO_EVENT_TTL_HOURS', description: 'Events older than this many hours (by publish time, else their own time) are discarded with an audit entry', schema: z.coerce.number().positive(), default: '168' },
-  maxDatasetBytes: { env: 'IPO_MAX_DATASET_BYTES', description: "Size guard for landed data (bytes): larger files are refused (DATA.TOO_LARGE) and never become a model's last dataset", schema: int(1), default: String(512 * 1024 * 1024) },
-  approvers: { env: 'IPO_APPROVERS', description: 'Comma-separated approvers of a model created on first sight (automation is added: its commands are signed); change later with policy.update', schema: z.string().transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== '')).pipe(z.array(z.string()).min(1, 'must name at least one approver')).optional(), requiredOnGcp: functions },
+  eventTtlHours: {
+    env: 'IPO_EVENT_TTL_HOURS',
+    description:
+      'Events older than this many hours (by publish time, else their own time) are discarded with an audit entry',
+    schema: z.coerce.number().positive(),
+    default: '168',
+  },
+  maxDatasetBytes: {
+    env: 'IPO_MAX_DATASET_BYTES',
+    description:
+      "Size guard for landed data (bytes): larger files are refused (DATA.TOO_LARGE) and never become a model's last dataset",
+    schema: int(1),
+    default: String(512 * 1024 * 1024),
+  },
+  approvers: {
+    env: 'IPO_APPROVERS',
+    description:
+      'Comma-separated approvers of a model created on first sight (automation is added: its commands are signed); change later with policy.update',
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+      )
+      .pipe(z.array(z.string()).min(1, 'must name at least one approver'))
+      .optional(),
+    requiredOnGcp: functions,
+  },
   // gcp: every Google client can be pointed at a local emulator or fake (plain http: no credentials are sent).
-  vertexApiEndpoint: { env: 'IPO_VERTEX_API_ENDPOINT', description: 'Vertex AI API root override (default https://REGION-aiplatform.googleapis.com)', schema: apiEndpoint.optional() },
-  bigqueryApiEndpoint: { env: 'IPO_BIGQUERY_API_ENDPOINT', description: 'BigQuery REST root override (default https://bigquery.googleapis.com)', schema: apiEndpoint.optional() },
-  monitoringApiEndpoint: { env: 'IPO_MONITORING_API_ENDPOINT', description: 'Cloud Monitoring API root override (default https://monitoring.googleapis.com)', schema: apiEndpoint.optional() },
-  storageApiEndpoint: { env: 'IPO_STORAGE_API_ENDPOINT', description: 'Cloud Storage JSON API root override (default https://storage.googleapis.com)', schema: apiEndpoint.optional() },
-  firestoreEmulatorHost: { env: 'FIRESTORE_EMULATOR_HOST', description: 'host:port of the Firestore emulator (read by the SDK; the REST transport then gets a placeholder credential)', schema: z.string().regex(/^[^/:]+:\d+$/, 'must be host:port').optional() },
-  secretManagerApiEndpoint: { env: 'IPO_SECRET_MANAGER_API_ENDPOINT', description: 'Secret Manager REST root override (default https://secretmanager.googleapis.com)', schema: apiEndpoint.optional() },
+  vertexApiEndpoint: {
+    env: 'IPO_VERTEX_API_ENDPOINT',
+    description: 'Vertex AI API root override (default https://REGION-aiplatform.googleapis.com)',
+    schema: apiEndpoint.optional(),
+  },
+  bigqueryApiEndpoint: {
+    env: 'IPO_BIGQUERY_API_ENDPOINT',
+    description: 'BigQuery REST root override (default https://bigquery.googleapis.com)',
+    schema: apiEndpoint.optional(),
+  },
+  monitoringApiEndpoint: {
+    env: 'IPO_MONITORING_API_ENDPOINT',
+    description: 'Cloud Monitoring API root override (default https://monitoring.googleapis.com)',
+    schema: apiEndpoint.optional(),
+  },
+  storageApiEndpoint: {
+    env: 'IPO_STORAGE_API_ENDPOINT',
+    description: 'Cloud Storage JSON API root override (default https://storage.googleapis.com)',
+    schema: apiEndpoint.optional(),
+  },
+  firestoreEmulatorHost: {
+    env: 'FIRESTORE_EMULATOR_HOST',
+    description:
+      'host:port of the Firestore emulator (read by the SDK; the REST transport then gets a placeholder credential)',
+    schema: z
+      .string()
+      .regex(/^[^/:]+:\d+$/, 'must be host:port')
+      .optional(),
+  },
+  secretManagerApiEndpoint: {
+    env: 'IPO_SECRET_MANAGER_API_ENDPOINT',
+    description: 'Secret Manager REST root override (default https://secretmanager.googleapis.com)',
+    schema: apiEndpoint.optional(),
+  },
   // governance: the key signing the control plane's own (actor "automation") commands.
-  commandSigningKey: { env: 'COMMAND_SIGNING_KEY', description: 'HMAC key signing automation commands, at least 32 characters (locally; generated and kept under IPO_DATA_DIR when unset)', schema: z.string().min(32).optional() },
-  commandSigningKeySecret: { env: 'COMMAND_SIGNING_KEY_SECRET', description: 'Secret Manager version holding the command signing key (read at cold start unless COMMAND_SIGNING_KEY is mounted)', schema: z.string().regex(SECRET_VERSION, 'must be projects/P/secrets/S/versions/V'), requiredOnGcp: functions },
+  commandSigningKey: {
+    env: 'COMMAND_SIGNING_KEY',
+    description:
+      'HMAC key signing automation commands, at least 32 characters (locally; generated and kept under IPO_DATA_DIR when unset)',
+    schema: z.string().min(32).optional(),
+  },
+  commandSigningKeySecret: {
+    env: 'COMMAND_SIGNING_KEY_SECRET',
+    description:
+      'Secret Manager version holding the command signing key (read at cold start unless COMMAND_SIGNING_KEY is mounted)',
+    schema: z.string().regex(SECRET_VERSION, 'must be projects/P/secrets/S/versions/V'),
+    requiredOnGcp: functions,
+  },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 type Options = typeof OPTIONS;
@@ -136,7 +348,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   for (const [key, spec] of Object.entries(OPTIONS as Record<string, OptionSpec<unknown>>)) {
     const raw = env[spec.env] ?? spec.default;
     if (raw === undefined) {
-      const needed = spec.requiredOnGcp === 'all' || (spec.requiredOnGcp !== undefined && (target === undefined || spec.requiredOnGcp.includes(target)));
+      const needed =
+        spec.requiredOnGcp === 'all' ||
+        (spec.requiredOnGcp !== undefined && (target === undefined || spec.requiredOnGcp.includes(target)));
       if (backend === 'gcp' && needed) {
         issues.push({ path: spec.env, message: `is required on the gcp backend (${spec.description})` });
       }
@@ -144,7 +358,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
-    else issues.push({ path: spec.env, message: `${parsed.error.issues.map((i) => i.message).join(', ')} (got ${JSON.stringify(raw)}; ${spec.description})` });
+    else
+      issues.push({
+        path: spec.env,
+        message: `${parsed.error.issues.map((i) => i.message).join(', ')} (got ${JSON.stringify(raw)}; ${spec.description})`,
+      });
   }
   if (issues.length > 0) throw new ValidationError('configuration', issues, 'CONFIG.INVALID');
   return out as Config;

@@ -20,7 +20,8 @@ export class HttpError extends Error {
 /** Read a request body; 413 (`HTTP.TOO_LARGE`) past `limit` bytes, refused from Content-Length before reading when it says so. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'HTTP.TOO_LARGE', `request body of ${declared} bytes exceeds the ${limit}-byte limit`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new HttpError(413, 'HTTP.TOO_LARGE', `request body of ${declared} bytes exceeds the ${limit}-byte limit`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -32,8 +33,17 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 }
 
 /** Send JSON text as a reply (nothing if headers already went out). */
-export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }

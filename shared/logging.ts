@@ -40,7 +40,9 @@ export function parseCloudTraceContext(value: unknown): TraceContext | undefined
 }
 
 /** The trace of an HTTP request: `traceparent` first, else `X-Cloud-Trace-Context` (header names are case-insensitive). */
-export function traceFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): TraceContext | undefined {
+export function traceFromHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): TraceContext | undefined {
   const header = (name: string): string | undefined => {
     const found = Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
     return Array.isArray(found) ? found[0] : found;
@@ -50,7 +52,9 @@ export function traceFromHeaders(headers: Readonly<Record<string, string | strin
 
 /** The trace of a CloudEvent: functions-framework copies the `traceparent` header onto the event. */
 export function traceFromCloudEvent(event: unknown): TraceContext | undefined {
-  return typeof event === 'object' && event !== null ? parseTraceparent((event as { traceparent?: unknown }).traceparent) : undefined;
+  return typeof event === 'object' && event !== null
+    ? parseTraceparent((event as { traceparent?: unknown }).traceparent)
+    : undefined;
 }
 
 const current = new AsyncLocalStorage<TraceContext>();
@@ -68,7 +72,9 @@ export interface JsonLoggerOptions {
 
 /** A logger writing JSON lines to a sink (stdout by default). */
 export function jsonLogger(
-  minimum: Severity = 'INFO', sink: (line: string) => void = (l) => process.stdout.write(l + '\n'), options: JsonLoggerOptions = {},
+  minimum: Severity = 'INFO',
+  sink: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+  options: JsonLoggerOptions = {},
 ): Logger {
   return {
     log(severity, message, fields: LogFields = {}) {
@@ -96,7 +102,8 @@ function traceFields(trace: TraceContext | undefined, projectId: string | undefi
  * (for a configuration error, every bad variable), and Error Reporting's type so the failure is grouped.
  */
 export function startupFailureEntry(err: unknown, service: string): Record<string, unknown> {
-  const issues: Issue[] = err instanceof AppError && Array.isArray(err.details.issues) ? (err.details.issues as Issue[]) : [];
+  const issues: Issue[] =
+    err instanceof AppError && Array.isArray(err.details.issues) ? (err.details.issues as Issue[]) : [];
   return {
     severity: 'CRITICAL',
     message: `${service} cannot start: ${errorMessage(err)}`,

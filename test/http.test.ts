@@ -22,7 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-function post(chunks: string[], headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+function post(
+  chunks: string[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: 'POST', headers }, (res) => {
       let text = '';
@@ -42,11 +45,17 @@ describe('readBody', () => {
 
   it('refuses a declared Content-Length over the limit before reading, naming both sizes', async () => {
     const r = await post(['0123456789A'], { 'content-length': '11' });
-    expect(r).toEqual({ status: 413, body: { code: 'HTTP.TOO_LARGE', message: 'request body of 11 bytes exceeds the 10-byte limit' } });
+    expect(r).toEqual({
+      status: 413,
+      body: { code: 'HTTP.TOO_LARGE', message: 'request body of 11 bytes exceeds the 10-byte limit' },
+    });
   });
 
   it('refuses a chunked body once it passes the limit', async () => {
     const r = await post(['012345', '6789AB'], { 'transfer-encoding': 'chunked' });
-    expect(r).toEqual({ status: 413, body: { code: 'HTTP.TOO_LARGE', message: 'request body exceeds the 10-byte limit' } });
+    expect(r).toEqual({
+      status: 413,
+      body: { code: 'HTTP.TOO_LARGE', message: 'request body exceeds the 10-byte limit' },
+    });
   });
 });

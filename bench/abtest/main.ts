@@ -29,7 +29,9 @@ function timed<T>(label: string, f: () => T): T {
   const cpu0 = process.cpuUsage();
   const r = f();
   const cpu = process.cpuUsage(cpu0);
-  console.log(`  ${label.padEnd(34)} ${(performance.now() - t).toFixed(0).padStart(6)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0).padStart(6)} ms CPU`);
+  console.log(
+    `  ${label.padEnd(34)} ${(performance.now() - t).toFixed(0).padStart(6)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0).padStart(6)} ms CPU`,
+  );
   return r;
 }
 
@@ -42,11 +44,18 @@ function main(): void {
   const k = summarizeArm(candidate, 'candidate');
   const welch = timed('Welch t-test', () => welchTTest(k.absErrors, c.absErrors));
   const mwu = timed('Mann-Whitney U', () => mannWhitneyU(k.absErrors, c.absErrors));
-  const ci = timed(`bootstrap CI (${RESAMPLES} resamples)`, () => bootstrapMaeDifference(c.absErrors, k.absErrors, createPrng(3), { resamples: RESAMPLES }));
+  const ci = timed(`bootstrap CI (${RESAMPLES} resamples)`, () =>
+    bootstrapMaeDifference(c.absErrors, k.absErrors, createPrng(3), { resamples: RESAMPLES }),
+  );
   const decision = timed('full decision (all of the above)', () =>
-    decideExperiment(control, candidate, { minSamplesPerArm: 1000, bootstrapResamples: RESAMPLES }, createPrng(3)));
-  console.log(`  total ${(performance.now() - total).toFixed(0)} ms; memory rss ${mb(process.memoryUsage().rss)}, array buffers ${mb(process.memoryUsage().arrayBuffers)}`);
-  console.log(`  MAE control ${c.summary.mae.toFixed(4)} candidate ${k.summary.mae.toFixed(4)}; Welch p=${welch.pValue.toExponential(3)} MWU p=${mwu.pValue.toExponential(3)} CI [${ci.lower.toFixed(4)}, ${ci.upper.toFixed(4)}] → ${decision.kind}`);
+    decideExperiment(control, candidate, { minSamplesPerArm: 1000, bootstrapResamples: RESAMPLES }, createPrng(3)),
+  );
+  console.log(
+    `  total ${(performance.now() - total).toFixed(0)} ms; memory rss ${mb(process.memoryUsage().rss)}, array buffers ${mb(process.memoryUsage().arrayBuffers)}`,
+  );
+  console.log(
+    `  MAE control ${c.summary.mae.toFixed(4)} candidate ${k.summary.mae.toFixed(4)}; Welch p=${welch.pValue.toExponential(3)} MWU p=${mwu.pValue.toExponential(3)} CI [${ci.lower.toFixed(4)}, ${ci.upper.toFixed(4)}] → ${decision.kind}`,
+  );
 }
 
 main();

@@ -37,23 +37,46 @@ export function firstMessage(i: number, runTag: string): OutgoingMessage {
 }
 
 /** Build the handler of hop 1 or 2 over `store` and `bus`; each sample goes to `record`. */
-export function hopHandler(hop: 1 | 2, store: StateStore, bus: EventBus, record: (s: HopSample) => void): (event: ChainEvent) => Promise<void> {
+export function hopHandler(
+  hop: 1 | 2,
+  store: StateStore,
+  bus: EventBus,
+  record: (s: HopSample) => void,
+): (event: ChainEvent) => Promise<void> {
   const deps: ProcessingDeps = { store, bus, effects: {}, logger: silentLogger, clock: () => new Date() };
   return async (event) => {
     const started = nowMs();
     const message = event.data?.message ?? {};
     const attributes = message.attributes ?? {};
-    const body = JSON.parse(Buffer.from(message.data ?? '', 'base64').toString('utf8')) as { i: number; runTag: string };
+    const body = JSON.parse(Buffer.from(message.data ?? '', 'base64').toString('utf8')) as {
+      i: number;
+      runTag: string;
+    };
     const key = `${body.runTag}:${body.i}`;
-    const result = await processOnce(deps, {
-      handler: `bench-hop${hop}`, dedupeKey: `hop${hop}:${key}`, messageId: message.messageId ?? key, topic: HOP_TOPICS[hop - 1], correlationId: key,
-    }, async (tx) => {
-      const doc = await tx.get<{ hops: number }>(STATE_COLLECTION, key.replace(/[/:]/g, '_'));
-      tx.set(STATE_COLLECTION, key.replace(/[/:]/g, '_'), { key, hops: (doc?.hops ?? 0) + 1, [`hop${hop}At`]: new Date().toISOString() });
-      // Stamped when decided: hop 2's latency runs from hop 1's decision, whether the message then goes out
-      // in the decision's own commit (shared database) or through the outbox after it (separate files).
-      return { outcome: { hop }, messages: hop === 1 ? [{ topic: HOP_TOPICS[1], data: body, attributes: { sentAt: String(nowMs()) } }] : [] };
-    });
+    const result = await processOnce(
+      deps,
+      {
+        handler: `bench-hop${hop}`,
+        dedupeKey: `hop${hop}:${key}`,
+        messageId: message.messageId ?? key,
+        topic: HOP_TOPICS[hop - 1],
+        correlationId: key,
+      },
+      async (tx) => {
+        const doc = await tx.get<{ hops: number }>(STATE_COLLECTION, key.replace(/[/:]/g, '_'));
+        tx.set(STATE_COLLECTION, key.replace(/[/:]/g, '_'), {
+          key,
+          hops: (doc?.hops ?? 0) + 1,
+          [`hop${hop}At`]: new Date().toISOString(),
+        });
+        // Stamped when decided: hop 2's latency runs from hop 1's decision, whether the message then goes out
+        // in the decision's own commit (shared database) or through the outbox after it (separate files).
+        return {
+          outcome: { hop },
+          messages: hop === 1 ? [{ topic: HOP_TOPICS[1], data: body, attributes: { sentAt: String(nowMs()) } }] : [],
+        };
+      },
+    );
     const done = nowMs();
     const sentAt = Number(attributes.sentAt ?? started);
     record({ hop, latencyMs: done - sentAt, handlerMs: done - started, duplicate: result.duplicate });

@@ -9,7 +9,8 @@ import { stamping } from '../support/stamping.js';
 import { openEmbeddedChain } from './embedded.js';
 
 const [dir, level, count, tag] = process.argv.slice(2);
-if (!SYNCHRONOUS_LEVELS.includes(level as SynchronousLevel)) throw new Error(`usage: crash-child DIR NORMAL|FULL N TAG (got ${level})`);
+if (!SYNCHRONOUS_LEVELS.includes(level as SynchronousLevel))
+  throw new Error(`usage: crash-child DIR NORMAL|FULL N TAG (got ${level})`);
 const chain = openEmbeddedChain(dir, level as SynchronousLevel);
 const publisher = stamping(chain.bus);
 const n = Number(count);

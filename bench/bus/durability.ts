@@ -36,16 +36,23 @@ export async function crashAndRecover(synchronous: SynchronousLevel, attempted: 
   const tag = 'crash';
   try {
     const childFile = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', childFile, dir, synchronous, String(attempted), tag], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', childFile, dir, synchronous, String(attempted), tag], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const published = await new Promise<number>((resolve, reject) => {
       let committed = 0;
       child.stdout.on('data', (chunk: Buffer) => {
-        for (const m of chunk.toString('utf8').matchAll(/committed (\d+)/g)) committed = Math.max(committed, Number(m[1]));
+        for (const m of chunk.toString('utf8').matchAll(/committed (\d+)/g))
+          committed = Math.max(committed, Number(m[1]));
         if (committed >= attempted / 2 && child.pid !== undefined && child.exitCode === null) {
           process.kill(child.pid, 'SIGKILL');
         }
       });
-      child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(committed) : reject(new Error(`crash child ended without being killed (${code ?? signal})`))));
+      child.on('exit', (code, signal) =>
+        signal === 'SIGKILL'
+          ? resolve(committed)
+          : reject(new Error(`crash child ended without being killed (${code ?? signal})`)),
+      );
     });
     const started = performance.now();
     const chain = openEmbeddedChain(dir, synchronous);
@@ -56,8 +63,14 @@ export async function crashAndRecover(synchronous: SynchronousLevel, attempted: 
     let missing = 0;
     for (let i = 0; i < published; i++) if (!done.has(`${tag}:${i}`)) missing += 1;
     const figures: DurabilityFigures = {
-      synchronous, published, attempted, delivered: done.size, missing, doubleApplied: docs.filter((d) => d.data.hops > 2).length,
-      duplicatesDeduped: chain.samples.filter((s) => s.duplicate).length, recoverMs,
+      synchronous,
+      published,
+      attempted,
+      delivered: done.size,
+      missing,
+      doubleApplied: docs.filter((d) => d.data.hops > 2).length,
+      duplicatesDeduped: chain.samples.filter((s) => s.duplicate).length,
+      recoverMs,
     };
     await chain.close();
     return figures;

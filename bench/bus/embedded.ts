@@ -29,15 +29,35 @@ export const LAYOUTS = ['shared', 'separate'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
 /** Open the store and bus under `dir` and subscribe both hops. */
-export function openEmbeddedChain(dir: string, synchronous: SynchronousLevel, samples: HopSample[] = [], layout: Layout = 'shared'): EmbeddedChain {
-  const bus = layout === 'shared'
-    ? new SqliteEventBus({ path: join(dir, 'state.db'), synchronous, backgroundCheckpoint: true })
-    : new SqliteEventBus({ path: join(dir, 'bus.db'), synchronous });
-  const store = new SqliteStateStore({ path: join(dir, 'state.db'), synchronous, ...(layout === 'shared' ? { bus } : {}) });
-  bus.subscribe(HOP_TOPICS[0], 'bench-hop1', hopHandler(1, store, bus, (s) => samples.push(s)));
-  bus.subscribe(HOP_TOPICS[1], 'bench-hop2', hopHandler(2, store, bus, (s) => samples.push(s)));
+export function openEmbeddedChain(
+  dir: string,
+  synchronous: SynchronousLevel,
+  samples: HopSample[] = [],
+  layout: Layout = 'shared',
+): EmbeddedChain {
+  const bus =
+    layout === 'shared'
+      ? new SqliteEventBus({ path: join(dir, 'state.db'), synchronous, backgroundCheckpoint: true })
+      : new SqliteEventBus({ path: join(dir, 'bus.db'), synchronous });
+  const store = new SqliteStateStore({
+    path: join(dir, 'state.db'),
+    synchronous,
+    ...(layout === 'shared' ? { bus } : {}),
+  });
+  bus.subscribe(
+    HOP_TOPICS[0],
+    'bench-hop1',
+    hopHandler(1, store, bus, (s) => samples.push(s)),
+  );
+  bus.subscribe(
+    HOP_TOPICS[1],
+    'bench-hop2',
+    hopHandler(2, store, bus, (s) => samples.push(s)),
+  );
   return {
-    bus, store, samples,
+    bus,
+    store,
+    samples,
     async close() {
       await bus.close();
       await store.close();
@@ -58,8 +78,12 @@ export interface RunFigures {
 
 function figures(samples: HopSample[], seconds: number, cpu: NodeJS.CpuUsage): RunFigures {
   return {
-    handled: samples.length, seconds, eventsPerSecond: samples.length / seconds, cpuMsPerEvent: (cpu.user + cpu.system) / 1000 / samples.length,
-    hop1: samples.filter((s) => s.hop === 1), hop2: samples.filter((s) => s.hop === 2),
+    handled: samples.length,
+    seconds,
+    eventsPerSecond: samples.length / seconds,
+    cpuMsPerEvent: (cpu.user + cpu.system) / 1000 / samples.length,
+    hop1: samples.filter((s) => s.hop === 1),
+    hop2: samples.filter((s) => s.hop === 2),
   };
 }
 
@@ -70,14 +94,21 @@ export async function flood(chain: EmbeddedChain, n: number, tag: string): Promi
   const started = performance.now();
   const cpu = process.cpuUsage();
   for (let i = 0; i < n; i += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => publisher.publish(firstMessage(i + k, tag))));
+    await Promise.all(
+      Array.from({ length: Math.min(500, n - i) }, (_, k) => publisher.publish(firstMessage(i + k, tag))),
+    );
   }
   await chain.bus.whenIdle();
   return figures(chain.samples, (performance.now() - started) / 1000, process.cpuUsage(cpu));
 }
 
 /** Publish at `perSecond` messages/s for `seconds`, then wait until all are handled. */
-export async function paced(chain: EmbeddedChain, perSecond: number, seconds: number, tag: string): Promise<RunFigures> {
+export async function paced(
+  chain: EmbeddedChain,
+  perSecond: number,
+  seconds: number,
+  tag: string,
+): Promise<RunFigures> {
   chain.samples.length = 0;
   const publisher = stamping(chain.bus);
   const started = performance.now();
@@ -96,7 +127,11 @@ export async function paced(chain: EmbeddedChain, perSecond: number, seconds: nu
 }
 
 /** Run `fn` on a fresh chain in a temp dir, then remove it. */
-export async function withEmbeddedChain<T>(synchronous: SynchronousLevel, layout: Layout, fn: (chain: EmbeddedChain) => Promise<T>): Promise<T> {
+export async function withEmbeddedChain<T>(
+  synchronous: SynchronousLevel,
+  layout: Layout,
+  fn: (chain: EmbeddedChain) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-bench-bus-'));
   const chain = openEmbeddedChain(dir, synchronous, [], layout);
   try {

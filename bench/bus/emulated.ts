@@ -27,7 +27,11 @@ export async function runOnEmulators(n: number, perSecond: number): Promise<Emul
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     const [pubsub, firestore] = started;
-    Object.assign(process.env, { PUBSUB_EMULATOR_HOST: pubsub.host, FIRESTORE_EMULATOR_HOST: firestore.host, METADATA_SERVER_DETECTION: 'none' });
+    Object.assign(process.env, {
+      PUBSUB_EMULATOR_HOST: pubsub.host,
+      FIRESTORE_EMULATOR_HOST: firestore.host,
+      METADATA_SERVER_DETECTION: 'none',
+    });
     const store = new FirestoreStateStore({ projectId: PROJECT });
     const bus = new PubSubEventBus({ projectId: PROJECT });
     const samples: HopSample[] = [];
@@ -40,7 +44,10 @@ export async function runOnEmulators(n: number, perSecond: number): Promise<Emul
     const admin = new PubSub({ projectId: PROJECT });
     for (const name of HOP_TOPICS) {
       const [topic] = await admin.createTopic(name);
-      await topic.createSubscription(`${name}-bench`, { pushConfig: { pushEndpoint: sink.endpoint(PROJECT, name) }, ackDeadlineSeconds: 60 });
+      await topic.createSubscription(`${name}-bench`, {
+        pushConfig: { pushEndpoint: sink.endpoint(PROJECT, name) },
+        ackDeadlineSeconds: 60,
+      });
     }
     const publisher = stamping(bus);
     const until = async (count: number): Promise<void> => {

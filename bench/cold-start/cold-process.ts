@@ -67,11 +67,21 @@ process.exit(0);
 `;
 
 /** Run one function's cold start; `env` carries the backend configuration. */
-export async function coldStart(modules: ModuleSet, fn: FunctionName, factory: string, event: unknown, env: Record<string, string>): Promise<ColdFigures> {
+export async function coldStart(
+  modules: ModuleSet,
+  fn: FunctionName,
+  factory: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<ColdFigures> {
   return run(modules.nodeFlags, CHILD, {
-    ...env, COLD_FACTORY: factory, COLD_EVENT: JSON.stringify(event),
-    COLD_FN_MODULE: modules.file(`functions/${fn}/index`), COLD_CONFIG_MODULE: modules.file('shared/config'),
-    COLD_LOCAL_MODULE: modules.file('shared/composition/local'), COLD_GCP_MODULE: modules.file('shared/composition/gcp'),
+    ...env,
+    COLD_FACTORY: factory,
+    COLD_EVENT: JSON.stringify(event),
+    COLD_FN_MODULE: modules.file(`functions/${fn}/index`),
+    COLD_CONFIG_MODULE: modules.file('shared/config'),
+    COLD_LOCAL_MODULE: modules.file('shared/composition/local'),
+    COLD_GCP_MODULE: modules.file('shared/composition/gcp'),
   });
 }
 
@@ -82,9 +92,19 @@ export async function eagerImport(specifiers: string[], nodeFlags: string[] = []
 
 async function run(nodeFlags: string[], script: string, env: Record<string, string>): Promise<ColdFigures> {
   const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
-    env: { ...process.env, ...env }, cwd: REPO, timeout: 120_000, maxBuffer: 16 << 20,
+    env: { ...process.env, ...env },
+    cwd: REPO,
+    timeout: 120_000,
+    maxBuffer: 16 << 20,
   }).catch((err: Error & { stdout?: string; stderr?: string }) => {
-    throw new Error(`cold process failed: ${(err.stderr ?? err.message).trim().split('\n').filter((l) => !l.startsWith('    at ') && l.trim() !== '').slice(-8).join(' | ')}`);
+    throw new Error(
+      `cold process failed: ${(err.stderr ?? err.message)
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('    at ') && l.trim() !== '')
+        .slice(-8)
+        .join(' | ')}`,
+    );
   });
   const line = stdout.split('\n').find((l) => l.startsWith('COLD_START '));
   if (line === undefined) throw new Error(`cold process printed no figures: ${stdout.slice(-500)}`);

@@ -12,7 +12,10 @@ import type { StateStore } from '../../shared/ports/state-store.js';
 
 /** The decision each first event must produce (read back from the ledger). */
 export const EXPECTED_OUTCOME: Record<FunctionName, string> = {
-  'on-new-data': 'coalesced', 'on-eval-complete': 'run-failed', 'on-promotion': 'rejected', 'on-drift-alert': 'request-retrain',
+  'on-new-data': 'coalesced',
+  'on-eval-complete': 'run-failed',
+  'on-promotion': 'rejected',
+  'on-drift-alert': 'request-retrain',
 };
 
 const AT = '2024-06-30T00:00:00.000Z';
@@ -25,18 +28,44 @@ export function seededRuns(modelId: string): string[] {
 /** Seed a model with a run in flight, a running run on its last attempt, and a blessed version. */
 export async function seedState(store: StateStore, modelId: string): Promise<void> {
   const run = (runId: string, attempt: number): RunDoc => ({
-    runId, modelId, state: 'running', reasons: ['new-data'], dataUri: 'gs://bench-landing/sample.csv', artifactUri: `gs://bench-artifacts/runs/${runId}`,
-    pipelineJobId: runId, attempt, correlationId: `seed-${runId}`, createdAt: AT, updatedAt: AT,
+    runId,
+    modelId,
+    state: 'running',
+    reasons: ['new-data'],
+    dataUri: 'gs://bench-landing/sample.csv',
+    artifactUri: `gs://bench-artifacts/runs/${runId}`,
+    pipelineJobId: runId,
+    attempt,
+    correlationId: `seed-${runId}`,
+    createdAt: AT,
+    updatedAt: AT,
   });
   const model: ModelDoc = {
-    modelId, policy: { autoApprove: false }, championHistory: [], endpointId: `${modelId}-endpoint`, inFlightRunId: `${modelId}-run-live`,
-    lastDataUri: 'gs://bench-landing/sample.csv', createdAt: AT, updatedAt: AT,
+    modelId,
+    policy: { autoApprove: false },
+    championHistory: [],
+    endpointId: `${modelId}-endpoint`,
+    inFlightRunId: `${modelId}-run-live`,
+    lastDataUri: 'gs://bench-landing/sample.csv',
+    createdAt: AT,
+    updatedAt: AT,
   };
   const version: VersionDoc = {
-    modelId, version: '1.0.0', state: 'blessed', runId: `${modelId}-run-live`, artifactUri: `gs://bench-artifacts/runs/${modelId}-run-live`,
-    metrics: { r2: 0.8, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1.1 }, gate: { verdict: 'blessed', reasons: [], evidence: [] },
-    lineage: {}, approvals: [], stateHistory: [{ to: 'registered', at: AT, actor: 'seed', reason: 'seed' }, { from: 'registered', to: 'blessed', at: AT, actor: 'seed', reason: 'seed' }],
-    createdAt: AT, updatedAt: AT,
+    modelId,
+    version: '1.0.0',
+    state: 'blessed',
+    runId: `${modelId}-run-live`,
+    artifactUri: `gs://bench-artifacts/runs/${modelId}-run-live`,
+    metrics: { r2: 0.8, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1.1 },
+    gate: { verdict: 'blessed', reasons: [], evidence: [] },
+    lineage: {},
+    approvals: [],
+    stateHistory: [
+      { to: 'registered', at: AT, actor: 'seed', reason: 'seed' },
+      { from: 'registered', to: 'blessed', at: AT, actor: 'seed', reason: 'seed' },
+    ],
+    createdAt: AT,
+    updatedAt: AT,
   };
   await store.transaction(async (tx) => {
     tx.set(COLLECTIONS.models, modelId, model);
@@ -49,22 +78,63 @@ export async function seedState(store: StateStore, modelId: string): Promise<voi
 /** The Pub/Sub CloudEvent carrying `fn`'s first event for `modelId`. */
 export function firstEvent(fn: FunctionName, modelId: string, project: string): PubSubCloudEvent {
   const [topic, data] = payload(fn, modelId);
-  const event = toCloudEvent({
-    messageId: `cold-${modelId}-${fn}`, topic, data: JSON.stringify({ ...data, idempotencyKey: `cold-${modelId}-${fn}` }), attributes: {},
-    orderingKey: null, publishTime: new Date().toISOString(),
-  }, `${fn}--${topic}`);
+  const event = toCloudEvent(
+    {
+      messageId: `cold-${modelId}-${fn}`,
+      topic,
+      data: JSON.stringify({ ...data, idempotencyKey: `cold-${modelId}-${fn}` }),
+      attributes: {},
+      orderingKey: null,
+      publishTime: new Date().toISOString(),
+    },
+    `${fn}--${topic}`,
+  );
   return { ...event, source: event.source.replace('/projects/local/', `/projects/${project}/`) };
 }
 
 function payload(fn: FunctionName, modelId: string): [Topic, Record<string, unknown>] {
   switch (fn) {
     case 'on-new-data':
-      return ['retrain-requests', { type: 'retrain.requested', modelId, reason: 'manual', requestedBy: 'operator@local' }];
+      return [
+        'retrain-requests',
+        { type: 'retrain.requested', modelId, reason: 'manual', requestedBy: 'operator@local' },
+      ];
     case 'on-eval-complete':
-      return ['pipeline-events', { type: 'pipeline.completed', runId: `${modelId}-run-last`, modelId, pipelineJobId: `${modelId}-run-last`, state: 'failed', error: 'bench: out of memory', finishedAt: AT }];
+      return [
+        'pipeline-events',
+        {
+          type: 'pipeline.completed',
+          runId: `${modelId}-run-last`,
+          modelId,
+          pipelineJobId: `${modelId}-run-last`,
+          state: 'failed',
+          error: 'bench: out of memory',
+          finishedAt: AT,
+        },
+      ];
     case 'on-promotion':
-      return ['promotions', { type: 'promotion.command', action: 'reject', modelId, version: '1.0.0', actor: 'operator@local', reason: 'bench: not this one' }];
+      return [
+        'promotions',
+        {
+          type: 'promotion.command',
+          action: 'reject',
+          modelId,
+          version: '1.0.0',
+          actor: 'operator@local',
+          reason: 'bench: not this one',
+        },
+      ];
     case 'on-drift-alert':
-      return ['drift-alerts', { type: 'drift.detected', modelId, signal: 'drift', source: 'operator', summary: 'bench: feature drift', evidence: { psi: 0.4 } }];
+      return [
+        'drift-alerts',
+        {
+          type: 'drift.detected',
+          modelId,
+          signal: 'drift',
+          source: 'operator',
+          summary: 'bench: feature drift',
+          evidence: { psi: 0.4 },
+        },
+      ];
   }
 }

@@ -28,17 +28,27 @@ function column(f: number, n: number, seed: number, drift: boolean): Float64Arra
   const out = new Float64Array(new SharedArrayBuffer(n * 8));
   for (let i = 0; i < n; i++) {
     switch (f % 4) {
-      case 0: out[i] = normal() + shift; break;
-      case 1: out[i] = Math.exp(0.5 * normal() + 3 + shift); break;
-      case 2: out[i] = prng() * 100 + shift * 30; break;
-      default: out[i] = Math.round(4 * (normal() + shift)); break;
+      case 0:
+        out[i] = normal() + shift;
+        break;
+      case 1:
+        out[i] = Math.exp(0.5 * normal() + 3 + shift);
+        break;
+      case 2:
+        out[i] = prng() * 100 + shift * 30;
+        break;
+      default:
+        out[i] = Math.round(4 * (normal() + shift));
+        break;
     }
   }
   return out;
 }
 
 async function main(): Promise<void> {
-  console.log(`drift bench: ${FEATURES} features × ${ROWS.toLocaleString()} rows vs ${BASELINE_ROWS.toLocaleString()}-row baselines`);
+  console.log(
+    `drift bench: ${FEATURES} features × ${ROWS.toLocaleString()} rows vs ${BASELINE_ROWS.toLocaleString()}-row baselines`,
+  );
   let t = performance.now();
   const reference = Array.from({ length: FEATURES }, (_, f) => column(f, BASELINE_ROWS, 1000 + f, false));
   const current = Array.from({ length: FEATURES }, (_, f) => column(f, ROWS, 2000 + f, f % 3 === 0));
@@ -62,26 +72,42 @@ async function main(): Promise<void> {
   const drifted = results.filter((r) => r.wassersteinNormed >= 0.1).length;
 
   console.log(`  baseline fit (training time, once): ${fitMs.toFixed(0)} ms`);
-  console.log(`  ours: ${ms.toFixed(0)} ms for all statistics (${(ms / FEATURES).toFixed(1)} ms/feature) — target ≤ ${TARGET_MS} ms: ${ms <= TARGET_MS ? 'MET' : 'MISSED'}`);
-  console.log(`  ours CPU time: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (wall time is inflated when other work shares the cores)`);
-  console.log(`  memory: rss ${mb(after.rss)}, heap used ${mb(after.heapUsed)}, array buffers ${mb(after.arrayBuffers)} (Δ during stats ${mb(after.arrayBuffers - before.arrayBuffers)})`);
-  console.log(`  sanity: ${drifted}/${FEATURES} features with normed Wasserstein ≥ 0.1; feature 0 KS d=${results[0].ksStatistic.toFixed(5)} p=${results[0].ksPValue.toExponential(3)} PSI=${results[0].psi.toFixed(4)} JS=${results[0].jensenShannon.toFixed(4)}`);
+  console.log(
+    `  ours: ${ms.toFixed(0)} ms for all statistics (${(ms / FEATURES).toFixed(1)} ms/feature) — target ≤ ${TARGET_MS} ms: ${ms <= TARGET_MS ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `  ours CPU time: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (wall time is inflated when other work shares the cores)`,
+  );
+  console.log(
+    `  memory: rss ${mb(after.rss)}, heap used ${mb(after.heapUsed)}, array buffers ${mb(after.arrayBuffers)} (Δ during stats ${mb(after.arrayBuffers - before.arrayBuffers)})`,
+  );
+  console.log(
+    `  sanity: ${drifted}/${FEATURES} features with normed Wasserstein ≥ 0.1; feature 0 KS d=${results[0].ksStatistic.toFixed(5)} p=${results[0].ksPValue.toExponential(3)} PSI=${results[0].psi.toFixed(4)} JS=${results[0].jensenShannon.toFixed(4)}`,
+  );
 
   const parallel = await startParallel(baselines, current);
   const timed = async (): Promise<{ ms: number; cpuMs: number; computed: number }> => {
     const cpu0p = process.cpuUsage();
     const t0 = performance.now();
     const computed = await parallel.run();
-    return { ms: performance.now() - t0, cpuMs: (process.cpuUsage(cpu0p).user + process.cpuUsage(cpu0p).system) / 1000, computed };
+    return {
+      ms: performance.now() - t0,
+      cpuMs: (process.cpuUsage(cpu0p).user + process.cpuUsage(cpu0p).system) / 1000,
+      computed,
+    };
   };
   const first = await timed(); // the workers' code is still cold (interpreted) on the first pass
   const steady = await timed();
   await parallel.stop();
-  console.log(`  ours on ${parallel.workers} worker threads (features split across cores, columns in shared memory): first pass ${first.ms.toFixed(0)} ms, steady ${steady.ms.toFixed(0)} ms for ${steady.computed} features — target ≤ ${TARGET_MS} ms: ${steady.ms <= TARGET_MS ? 'MET' : 'MISSED'} (process CPU ${steady.cpuMs.toFixed(0)} ms)`);
+  console.log(
+    `  ours on ${parallel.workers} worker threads (features split across cores, columns in shared memory): first pass ${first.ms.toFixed(0)} ms, steady ${steady.ms.toFixed(0)} ms for ${steady.computed} features — target ≤ ${TARGET_MS} ms: ${steady.ms <= TARGET_MS ? 'MET' : 'MISSED'} (process CPU ${steady.cpuMs.toFixed(0)} ms)`,
+  );
 
   const py = runPython();
   if (py === null) return;
-  console.log(`  numpy/scipy: ${py.ms.toFixed(0)} ms (${(py.ms / FEATURES).toFixed(1)} ms/feature; scipy ${py.scipy}, numpy ${py.numpy})`);
+  console.log(
+    `  numpy/scipy: ${py.ms.toFixed(0)} ms (${(py.ms / FEATURES).toFixed(1)} ms/feature; scipy ${py.scipy}, numpy ${py.numpy})`,
+  );
   console.log(`  ratio ours / numpy-scipy = ${(ms / py.ms).toFixed(3)} (${(py.ms / ms).toFixed(1)}× faster)`);
 }
 
@@ -121,7 +147,10 @@ print(json.dumps({"ms": ms, "scipy": scipy.__version__, "numpy": np.__version__}
 `;
 
 function runPython(): { ms: number; scipy: string; numpy: string } | null {
-  const r = spawnSync('python3', ['-c', PYTHON, String(FEATURES), String(ROWS), String(BASELINE_ROWS)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync('python3', ['-c', PYTHON, String(FEATURES), String(ROWS), String(BASELINE_ROWS)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.error || r.status !== 0) {
     console.log('  !!!!! SKIPPED numpy/scipy comparison: python3 with numpy and scipy is not available !!!!!');
     if (r.stderr) console.log(`  (${r.stderr.trim().split('\n').pop()})`);

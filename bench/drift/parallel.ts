@@ -12,14 +12,21 @@ const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve
 const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`;
 
 /** Start workers holding the baselines and shared current columns; `run()` times one full computation. */
-export async function startParallel(baselines: NumericBaseline[], current: Float64Array[]): Promise<{ workers: number; run(): Promise<number>; stop(): Promise<void> }> {
+export async function startParallel(
+  baselines: NumericBaseline[],
+  current: Float64Array[],
+): Promise<{ workers: number; run(): Promise<number>; stop(): Promise<void> }> {
   const n = Math.max(1, Math.min(availableParallelism(), baselines.length));
   const workers: Worker[] = [];
   for (let w = 0; w < n; w++) {
     const features = baselines.map((_, f) => f).filter((f) => f % n === w);
     const worker = new Worker(boot, {
       eval: true,
-      workerData: { features, baselines: features.map((f) => numericBaselineToJson(baselines[f])), current: features.map((f) => current[f].buffer as SharedArrayBuffer) },
+      workerData: {
+        features,
+        baselines: features.map((f) => numericBaselineToJson(baselines[f])),
+        current: features.map((f) => current[f].buffer as SharedArrayBuffer),
+      },
     });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
@@ -30,7 +37,9 @@ export async function startParallel(baselines: NumericBaseline[], current: Float
   return {
     workers: n,
     async run() {
-      const done = workers.map((w) => new Promise<unknown[]>((resolve) => w.once('message', (m: unknown[]) => resolve(m))));
+      const done = workers.map(
+        (w) => new Promise<unknown[]>((resolve) => w.once('message', (m: unknown[]) => resolve(m))),
+      );
       workers.forEach((w) => w.postMessage('go'));
       return (await Promise.all(done)).flat().length;
     },

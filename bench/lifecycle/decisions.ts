@@ -36,19 +36,31 @@ export interface DecisionFigures {
   seconds: number;
 }
 
-const factories = { 'on-new-data': onNewData, 'on-eval-complete': onEvalComplete, 'on-promotion': onPromotion, 'on-drift-alert': onDriftAlert } as const;
+const factories = {
+  'on-new-data': onNewData,
+  'on-eval-complete': onEvalComplete,
+  'on-promotion': onPromotion,
+  'on-drift-alert': onDriftAlert,
+} as const;
 
 /** Run `warmup` unmeasured cycles (JIT, first-use imports), then `cycles` measured ones, in `dir`. */
 export async function measureDecisions(dir: string, cycles: number, warmup: number): Promise<DecisionFigures> {
   const stack = await createLocalStack(loadConfig({ IPO_DATA_DIR: dir, LOG_LEVEL: 'ERROR' }), {
-    logger: silentLogger, policy: { retrain: { minNewRows: 0, cooldownMinutes: 0 }, alertDebounceMinutes: 0 },
+    logger: silentLogger,
+    policy: { retrain: { minNewRows: 0, cooldownMinutes: 0 }, alertDebounceMinutes: 0 },
   });
   const bus = stamping(stack.bus);
   const { effects: _unused, ...real } = stack.deps;
   const base = { ...real, bus, launcher: instantLauncher(bus), inspector: cannedInspector, serving: acceptingServing };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
-  const latency = Object.fromEntries(FUNCTION_NAMES.map((f) => [f, [] as number[]])) as unknown as Record<FunctionName, number[]>;
-  const handler = Object.fromEntries(FUNCTION_NAMES.map((f) => [f, [] as number[]])) as unknown as Record<FunctionName, number[]>;
+  const latency = Object.fromEntries(FUNCTION_NAMES.map((f) => [f, [] as number[]])) as unknown as Record<
+    FunctionName,
+    number[]
+  >;
+  const handler = Object.fromEntries(FUNCTION_NAMES.map((f) => [f, [] as number[]])) as unknown as Record<
+    FunctionName,
+    number[]
+  >;
   for (const fn of FUNCTION_NAMES) {
     const handle = factories[fn](async () => deps);
     for (const topic of FUNCTION_TOPICS[fn]) {
@@ -72,15 +84,49 @@ export async function measureDecisions(dir: string, cycles: number, warmup: numb
       for (const fn of FUNCTION_NAMES) latency[fn].length = handler[fn].length = 0;
       started = performance.now();
     }
-    await bus.publish({ topic: 'data-landed', data: { type: 'data.landed', modelId, dataUri: pathToFileURL(csv).href, source: 'loader', idempotencyKey: `landed-${i}` } });
+    await bus.publish({
+      topic: 'data-landed',
+      data: {
+        type: 'data.landed',
+        modelId,
+        dataUri: pathToFileURL(csv).href,
+        source: 'loader',
+        idempotencyKey: `landed-${i}`,
+      },
+    });
     await stack.bus.whenIdle();
-    const canary = await stack.store.query<VersionDoc>(COLLECTIONS.versions(modelId), { where: [{ field: 'state', op: '==', value: 'canary' }] });
+    const canary = await stack.store.query<VersionDoc>(COLLECTIONS.versions(modelId), {
+      where: [{ field: 'state', op: '==', value: 'canary' }],
+    });
     const version = canary[0]?.data.version;
     if (version === undefined) continue;
     if (i % 2 === 1) {
-      await bus.publish({ topic: 'drift-alerts', data: { type: 'drift.detected', modelId, version, signal: 'drift', source: 'monitor', summary: `bench drift ${i}`, evidence: { psi: 0.4 }, idempotencyKey: `drift-${i}` } });
+      await bus.publish({
+        topic: 'drift-alerts',
+        data: {
+          type: 'drift.detected',
+          modelId,
+          version,
+          signal: 'drift',
+          source: 'monitor',
+          summary: `bench drift ${i}`,
+          evidence: { psi: 0.4 },
+          idempotencyKey: `drift-${i}`,
+        },
+      });
     } else {
-      await bus.publish({ topic: 'promotions', data: { type: 'promotion.command', action: 'promote', modelId, version, actor: 'operator@local', reason: 'bench', idempotencyKey: `promote-${i}` } });
+      await bus.publish({
+        topic: 'promotions',
+        data: {
+          type: 'promotion.command',
+          action: 'promote',
+          modelId,
+          version,
+          actor: 'operator@local',
+          reason: 'bench',
+          idempotencyKey: `promote-${i}`,
+        },
+      });
     }
     await stack.bus.whenIdle();
   }

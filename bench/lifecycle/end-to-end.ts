@@ -39,13 +39,26 @@ export async function landToServing(dir: string, timeoutMs: number): Promise<End
   const rows = text.trimEnd().split('\n').length - 1;
 
   const started = performance.now();
-  await stack.bus.publish({ topic: 'data-landed', data: { type: 'data.landed', modelId, dataUri: pathToFileURL(csv).href, source: 'local-folder', idempotencyKey: 'bench-landing' } });
+  await stack.bus.publish({
+    topic: 'data-landed',
+    data: {
+      type: 'data.landed',
+      modelId,
+      dataUri: pathToFileURL(csv).href,
+      source: 'local-folder',
+      idempotencyKey: 'bench-landing',
+    },
+  });
   let deployment: DeploymentDoc | undefined;
   let rejected: VersionDoc | undefined;
   while (performance.now() - started < timeoutMs) {
     deployment = await stack.store.get<DeploymentDoc>(COLLECTIONS.deployments, `${modelId}-endpoint`);
     if (deployment && Object.keys(deployment.split).length > 0) break;
-    rejected = (await stack.store.query<VersionDoc>(COLLECTIONS.versions(modelId), { where: [{ field: 'state', op: '==', value: 'rejected' }] }))[0]?.data;
+    rejected = (
+      await stack.store.query<VersionDoc>(COLLECTIONS.versions(modelId), {
+        where: [{ field: 'state', op: '==', value: 'rejected' }],
+      })
+    )[0]?.data;
     if (rejected) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -56,9 +69,20 @@ export async function landToServing(dir: string, timeoutMs: number): Promise<End
   const finishedAt = run?.finishedAt;
   await stack.close();
   return {
-    rows, seconds, timedOut: versionDoc === undefined,
+    rows,
+    seconds,
+    timedOut: versionDoc === undefined,
     ...(rejected && !version ? { rejectedBecause: rejected.gate.reasons.join('; ') } : {}),
-    ...(run && typeof finishedAt === 'string' ? { trainingSeconds: (Date.parse(finishedAt) - Date.parse(run.createdAt)) / 1000 } : {}),
-    ...(versionDoc ? { version: versionDoc.version, r2: versionDoc.metrics.r2, mape: versionDoc.metrics.mape, split: deployment?.split } : {}),
+    ...(run && typeof finishedAt === 'string'
+      ? { trainingSeconds: (Date.parse(finishedAt) - Date.parse(run.createdAt)) / 1000 }
+      : {}),
+    ...(versionDoc
+      ? {
+          version: versionDoc.version,
+          r2: versionDoc.metrics.r2,
+          mape: versionDoc.metrics.mape,
+          split: deployment?.split,
+        }
+      : {}),
   };
 }

@@ -19,11 +19,22 @@ export function instantLauncher(bus: EventBus): PipelineLauncher & { launched: n
       jobs.add(request.runId);
       this.launched += 1;
       // After the launch returns, as the worker runner's completion callback would.
-      setImmediate(() => void bus.publish({
-        topic: 'pipeline-events',
-        data: { type: 'pipeline.completed', runId: request.runId, modelId: request.modelId, pipelineJobId: request.runId, state: 'succeeded', artifactUri: request.artifactUri, finishedAt: new Date().toISOString() },
-        attributes: { idempotencyKey: `${request.runId}#succeeded`, correlationId: request.correlationId },
-      }));
+      setImmediate(
+        () =>
+          void bus.publish({
+            topic: 'pipeline-events',
+            data: {
+              type: 'pipeline.completed',
+              runId: request.runId,
+              modelId: request.modelId,
+              pipelineJobId: request.runId,
+              state: 'succeeded',
+              artifactUri: request.artifactUri,
+              finishedAt: new Date().toISOString(),
+            },
+            attributes: { idempotencyKey: `${request.runId}#succeeded`, correlationId: request.correlationId },
+          }),
+      );
       return { jobId: request.runId, alreadyExisted: false };
     },
     async status(jobId) {
@@ -35,13 +46,23 @@ export function instantLauncher(bus: EventBus): PipelineLauncher & { launched: n
   };
 }
 
-const metrics = (r2: number, mape: number): MetricSet => ({ r2, mse: 1 - r2, mae: mape / 100, rmse: Math.sqrt(1 - r2), mape, directionalAccuracy: 0.7, overfitting: 1.1 });
+const metrics = (r2: number, mape: number): MetricSet => ({
+  r2,
+  mse: 1 - r2,
+  mae: mape / 100,
+  rmse: Math.sqrt(1 - r2),
+  mape,
+  directionalAccuracy: 0.7,
+  overfitting: 1.1,
+});
 
 /** Canned evaluations that pass the default gate; each run's data fingerprint differs (a minor version bump). */
 export const cannedInspector: ModelInspector = {
   async readEvaluation(artifactUri): Promise<RunEvaluation> {
     return {
-      metrics: metrics(0.86, 9), baselineMetrics: metrics(0.6, 14), validationPassed: true,
+      metrics: metrics(0.86, 9),
+      baselineMetrics: metrics(0.6, 14),
+      validationPassed: true,
       lineage: { contractHash: 'bench-contract', datasetFingerprint: artifactUri },
     };
   },

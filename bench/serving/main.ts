@@ -18,11 +18,21 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const WARMUP = 200;
 const ROUNDS = QUICK ? 1 : 2;
 
-interface Figures { mode: string; rps: number; p50: number; p99: number; rssMiB: number; logged?: number; batches?: number }
+interface Figures {
+  mode: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  logged?: number;
+  batches?: number;
+}
 
 /** The container's resident set size, from /proc (Linux). */
 function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
 }
 
@@ -33,7 +43,11 @@ async function drive(url: string, bodies: string[], count: number): Promise<numb
     while (next < count) {
       const i = next++;
       const started = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length] });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[i % bodies.length],
+      });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`predict answered ${res.status}`);
       latencies.push(performance.now() - started);
@@ -45,8 +59,14 @@ async function drive(url: string, bodies: string[], count: number): Promise<numb
 
 async function run(mode: 'off' | 'bigquery', storageUri: string, bodies: string[], bq: FakeBigQuery): Promise<Figures> {
   const container = await spawnContainer({
-    AIP_STORAGE_URI: storageUri, AIP_PREDICT_ROUTE: '/predict', AIP_HEALTH_ROUTE: '/health', IPO_PREDICTION_LOG: mode,
-    IPO_MODEL_VERSION: '1.0.0', GCP_PROJECT: 'bench', BIGQUERY_DATASET: 'ds', IPO_BIGQUERY_API_ENDPOINT: bq.url,
+    AIP_STORAGE_URI: storageUri,
+    AIP_PREDICT_ROUTE: '/predict',
+    AIP_HEALTH_ROUTE: '/health',
+    IPO_PREDICTION_LOG: mode,
+    IPO_MODEL_VERSION: '1.0.0',
+    GCP_PROJECT: 'bench',
+    BIGQUERY_DATASET: 'ds',
+    IPO_BIGQUERY_API_ENDPOINT: bq.url,
   });
   await eventually(async () => {
     if ((await fetch(`${container.url}/health`)).status !== 200) throw new Error('not ready');
@@ -65,7 +85,9 @@ async function run(mode: 'off' | 'bigquery', storageUri: string, bodies: string[
     figures.logged = bq.rows('prediction_log').length;
     figures.batches = bq.inserts.filter((c) => c.status === 200).length;
   }
-  console.log(`  logging ${mode.padEnd(8)} ${figures.rps} req/s, p50 ${p50} ms, p99 ${p99} ms, container RSS ${figures.rssMiB} MiB (load ${load()})`);
+  console.log(
+    `  logging ${mode.padEnd(8)} ${figures.rps} req/s, p50 ${p50} ms, p99 ${p99} ms, container RSS ${figures.rssMiB} MiB (load ${load()})`,
+  );
   return figures;
 }
 
@@ -77,7 +99,9 @@ async function main(): Promise<void> {
     const panel = await trainTinyModel(store, store.uri('panel.csv'), store.uri('model'));
     // One instance per request (the common online case), cycling through real rows.
     const bodies = panel.slice(0, 200).map((row) => JSON.stringify({ instances: [row] }));
-    console.log(`serving bench: ${REQUESTS} predict requests (1 instance each) after ${WARMUP} warm-up, ${CONCURRENCY} concurrent, keep-alive; load ${load()}`);
+    console.log(
+      `serving bench: ${REQUESTS} predict requests (1 instance each) after ${WARMUP} warm-up, ${CONCURRENCY} concurrent, keep-alive; load ${load()}`,
+    );
     // Modes alternate over the rounds so a burst of load from other processes does not favour one of them.
     const runs: Figures[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -85,11 +109,15 @@ async function main(): Promise<void> {
       bq.reset();
       runs.push(await run('bigquery', store.uri('model'), bodies, bq));
     }
-    printTable(['prediction log', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB', 'rows in BigQuery (incl. warm-up)', 'insert batches'],
-      runs.map((f) => [f.mode, f.rps, f.p50, f.p99, f.rssMiB, f.logged ?? '-', f.batches ?? '-']));
+    printTable(
+      ['prediction log', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB', 'rows in BigQuery (incl. warm-up)', 'insert batches'],
+      runs.map((f) => [f.mode, f.rps, f.p50, f.p99, f.rssMiB, f.logged ?? '-', f.batches ?? '-']),
+    );
     const best = (mode: string) => runs.filter((f) => f.mode === mode).sort((a, b) => b.rps - a.rps)[0];
     const [off, on] = [best('off'), best('bigquery')];
-    console.log(`  best of ${ROUNDS}: logging costs ${round((1 - on.rps / off.rps) * 100, 1)} % throughput, ${round(on.p99 - off.p99)} ms at p99; every logged prediction reached BigQuery: ${runs.every((f) => f.logged === undefined || f.logged === REQUESTS + WARMUP)}`);
+    console.log(
+      `  best of ${ROUNDS}: logging costs ${round((1 - on.rps / off.rps) * 100, 1)} % throughput, ${round(on.p99 - off.p99)} ms at p99; every logged prediction reached BigQuery: ${runs.every((f) => f.logged === undefined || f.logged === REQUESTS + WARMUP)}`,
+    );
     printSummary('serving', { requests: REQUESTS, concurrency: CONCURRENCY, off, on });
   } finally {
     await bq.close();

@@ -20,10 +20,23 @@ export interface BenchEmulator {
 
 /** Which emulators exist. */
 export const EMULATORS = {
-  pubsub: { env: 'PUBSUB_EMULATOR_HOST', args: (hp: string, dir: string) => ['beta', 'emulators', 'pubsub', 'start', `--host-port=${hp}`, `--data-dir=${dir}`, '--quiet'] },
-  firestore: { env: 'FIRESTORE_EMULATOR_HOST', args: (hp: string) => ['emulators', 'firestore', 'start', `--host-port=${hp}`, '--quiet'] },
+  pubsub: {
+    env: 'PUBSUB_EMULATOR_HOST',
+    args: (hp: string, dir: string) => [
+      'beta',
+      'emulators',
+      'pubsub',
+      'start',
+      `--host-port=${hp}`,
+      `--data-dir=${dir}`,
+      '--quiet',
+    ],
+  },
+  firestore: {
+    env: 'FIRESTORE_EMULATOR_HOST',
+    args: (hp: string) => ['emulators', 'firestore', 'start', `--host-port=${hp}`, '--quiet'],
+  },
 } as const;
-
 
 /** Start an emulator; does not touch this process's environment (callers pass `host` on). */
 export async function startEmulator(kind: keyof typeof EMULATORS): Promise<BenchEmulator> {
@@ -66,8 +79,6 @@ export async function startEmulator(kind: keyof typeof EMULATORS): Promise<Bench
   }
   return { host, startMs: Date.now() - started, stop };
 }
-
-
 
 function groupAlive(child: ChildProcess): boolean {
   try {

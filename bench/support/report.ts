@@ -48,7 +48,11 @@ type Cell = string | number;
 export function printTable(header: readonly string[], rows: readonly (readonly Cell[])[]): void {
   const text = [header, ...rows].map((r) => r.map((c) => (typeof c === 'number' ? String(round(c)) : c)));
   const widths = header.map((_, i) => Math.max(...text.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]) => `  ${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}`;
+  const line = (r: readonly string[]) =>
+    `  ${r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()}`;
   console.log(line(text[0]));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of text.slice(1)) console.log(line(r));

@@ -19,6 +19,7 @@ export function stamping(bus: EventBus): EventBus {
 
 /** The `sentAt` stamp of a delivered Pub/Sub CloudEvent, if it has one. */
 export function sentAtOf(event: unknown): number | undefined {
-  const attributes = (event as { data?: { message?: { attributes?: Record<string, string> } } }).data?.message?.attributes;
+  const attributes = (event as { data?: { message?: { attributes?: Record<string, string> } } }).data?.message
+    ?.attributes;
   return attributes?.sentAt === undefined ? undefined : Number(attributes.sentAt);
 }

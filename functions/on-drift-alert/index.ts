@@ -5,5 +5,10 @@ import { FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 
 /** The cloudEvent handler of on-drift-alert. */
 export function onDriftAlert(getDeps: DepsProvider): CloudEventHandler {
-  return createCloudEventHandler('on-drift-alert', FUNCTION_TOPICS['on-drift-alert'], getDeps, FUNCTION_ROUTES['on-drift-alert']);
+  return createCloudEventHandler(
+    'on-drift-alert',
+    FUNCTION_TOPICS['on-drift-alert'],
+    getDeps,
+    FUNCTION_ROUTES['on-drift-alert'],
+  );
 }

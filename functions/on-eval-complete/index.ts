@@ -5,5 +5,10 @@ import { FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 
 /** The cloudEvent handler of on-eval-complete. */
 export function onEvalComplete(getDeps: DepsProvider): CloudEventHandler {
-  return createCloudEventHandler('on-eval-complete', FUNCTION_TOPICS['on-eval-complete'], getDeps, FUNCTION_ROUTES['on-eval-complete']);
+  return createCloudEventHandler(
+    'on-eval-complete',
+    FUNCTION_TOPICS['on-eval-complete'],
+    getDeps,
+    FUNCTION_ROUTES['on-eval-complete'],
+  );
 }

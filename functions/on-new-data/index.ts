@@ -5,5 +5,10 @@ import { FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 
 /** The cloudEvent handler of on-new-data. */
 export function onNewData(getDeps: DepsProvider): CloudEventHandler {
-  return createCloudEventHandler('on-new-data', FUNCTION_TOPICS['on-new-data'], getDeps, FUNCTION_ROUTES['on-new-data']);
+  return createCloudEventHandler(
+    'on-new-data',
+    FUNCTION_TOPICS['on-new-data'],
+    getDeps,
+    FUNCTION_ROUTES['on-new-data'],
+  );
 }

@@ -5,5 +5,10 @@ import { FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 
 /** The cloudEvent handler of on-promotion. */
 export function onPromotion(getDeps: DepsProvider): CloudEventHandler {
-  return createCloudEventHandler('on-promotion', FUNCTION_TOPICS['on-promotion'], getDeps, FUNCTION_ROUTES['on-promotion']);
+  return createCloudEventHandler(
+    'on-promotion',
+    FUNCTION_TOPICS['on-promotion'],
+    getDeps,
+    FUNCTION_ROUTES['on-promotion'],
+  );
 }

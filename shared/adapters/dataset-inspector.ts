@@ -23,7 +23,10 @@ export function csvDatasetInspector(store: ArtifactStore, options: CsvInspectorO
   const load = async (uri: string): Promise<{ bytes: number; sha256: string; lines: string[] }> => {
     const bytes = await readOrThrow(store, uri);
     if (bytes.byteLength > maxBytes) {
-      throw new PermanentError('DATA.TOO_LARGE', `dataUri: ${uri} is ${bytes.byteLength} bytes, over the size guard of ${maxBytes} bytes (IPO_MAX_DATASET_BYTES)`);
+      throw new PermanentError(
+        'DATA.TOO_LARGE',
+        `dataUri: ${uri} is ${bytes.byteLength} bytes, over the size guard of ${maxBytes} bytes (IPO_MAX_DATASET_BYTES)`,
+      );
     }
     const lines = csvLines(uri, bytes);
     if (lines.length < 2) throw new PermanentError('DATA.EMPTY', `dataUri: ${uri} has no data rows`);
@@ -34,11 +37,20 @@ export function csvDatasetInspector(store: ArtifactStore, options: CsvInspectorO
       const { bytes, sha256, lines } = await load(uri);
       const latest = latestValue(lines, timeColumn);
       const sidecar = sidecarUri(uri);
-      const contractUri = sidecar !== undefined && (await store.exists(sidecar).catch(() => false)) ? sidecar : undefined;
-      const newRows = opts.baselineUri === undefined || opts.baselineUri === uri ? undefined : await unseenRows(lines, opts.baselineUri, load);
+      const contractUri =
+        sidecar !== undefined && (await store.exists(sidecar).catch(() => false)) ? sidecar : undefined;
+      const newRows =
+        opts.baselineUri === undefined || opts.baselineUri === uri
+          ? undefined
+          : await unseenRows(lines, opts.baselineUri, load);
       return {
-        uri, rowCount: lines.length - 1, bytes, sha256, ...(latest ? { latestPeriod: periodToIso(latest) } : {}),
-        ...(contractUri ? { contractUri } : {}), ...(newRows !== undefined ? { newRows } : {}),
+        uri,
+        rowCount: lines.length - 1,
+        bytes,
+        sha256,
+        ...(latest ? { latestPeriod: periodToIso(latest) } : {}),
+        ...(contractUri ? { contractUri } : {}),
+        ...(newRows !== undefined ? { newRows } : {}),
       };
     },
   };
@@ -59,10 +71,20 @@ function csvLines(uri: string, bytes: Uint8Array): string[] {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new PermanentError('DATA.NOT_CSV', `dataUri: ${uri} is not UTF-8 text (binary content), so it is not a CSV file`);
+    throw new PermanentError(
+      'DATA.NOT_CSV',
+      `dataUri: ${uri} is not UTF-8 text (binary content), so it is not a CSV file`,
+    );
   }
-  if (text.includes('\u0000')) throw new PermanentError('DATA.NOT_CSV', `dataUri: ${uri} contains NUL bytes (binary content), so it is not a CSV file`);
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (text.includes('\u0000'))
+    throw new PermanentError(
+      'DATA.NOT_CSV',
+      `dataUri: ${uri} contains NUL bytes (binary content), so it is not a CSV file`,
+    );
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
 }
 
 const unquote = (v: string | undefined): string => (v ?? '').trim().replace(/^"|"$/g, '');
@@ -82,7 +104,11 @@ function latestValue(lines: string[], column: string): string | undefined {
  * Rows of `lines` the baseline does not contain, compared by row content (trimmed line) so a
  * same-size file of different rows counts them all. A baseline that can no longer be read counts every row.
  */
-async function unseenRows(lines: string[], baselineUri: string, load: (uri: string) => Promise<{ lines: string[] }>): Promise<number> {
+async function unseenRows(
+  lines: string[],
+  baselineUri: string,
+  load: (uri: string) => Promise<{ lines: string[] }>,
+): Promise<number> {
   let seen: Set<string>;
   try {
     seen = new Set((await load(baselineUri)).lines.slice(1).map(rowKey));

@@ -22,7 +22,11 @@ export interface HttpNotifierOptions {
 }
 
 /** Delay before retry number `attempt` (1-based): Retry-After when the receiver gave one, else exponential backoff. */
-export function backoffMs(attempt: number, options: { minBackoffMs: number; maxBackoffMs: number }, retryAfter?: string | null): number {
+export function backoffMs(
+  attempt: number,
+  options: { minBackoffMs: number; maxBackoffMs: number },
+  retryAfter?: string | null,
+): number {
   const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
   if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, options.maxBackoffMs);
   return Math.min(options.minBackoffMs * 2 ** (attempt - 1), options.maxBackoffMs);
@@ -36,7 +40,12 @@ export class HttpWebhookNotifier implements Notifier {
 
   constructor(private readonly options: HttpNotifierOptions) {
     this.host = new URL(options.url).host;
-    this.settings = { attempts: options.attempts ?? 4, minBackoffMs: options.minBackoffMs ?? 500, maxBackoffMs: options.maxBackoffMs ?? 8000, timeoutMs: options.timeoutMs ?? 10_000 };
+    this.settings = {
+      attempts: options.attempts ?? 4,
+      minBackoffMs: options.minBackoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 8000,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    };
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -45,22 +54,41 @@ export class HttpWebhookNotifier implements Notifier {
     const body = JSON.stringify(message);
     let last: TransientError | undefined;
     for (let attempt = 1; attempt <= this.settings.attempts; attempt++) {
-      if (attempt > 1) await this.sleep(backoffMs(attempt - 1, this.settings, last?.details.retryAfter as string | undefined));
+      if (attempt > 1)
+        await this.sleep(backoffMs(attempt - 1, this.settings, last?.details.retryAfter as string | undefined));
       let res: Response;
       try {
-        res = await fetch(this.options.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.settings.timeoutMs) });
+        res = await fetch(this.options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.settings.timeoutMs),
+        });
       } catch (err) {
-        last = new TransientError('NOTIFY.UNREACHABLE', `notification webhook ${this.host} unreachable: ${errorMessage(err)}`);
+        last = new TransientError(
+          'NOTIFY.UNREACHABLE',
+          `notification webhook ${this.host} unreachable: ${errorMessage(err)}`,
+        );
         continue;
       }
       const text = (await res.text().catch(() => '')).slice(0, 200);
       if (res.ok) return;
       if (res.status === 429 || res.status >= 500) {
-        last = new TransientError('NOTIFY.UNAVAILABLE', `notification webhook ${this.host} answered HTTP ${res.status}${text ? `: ${text}` : ''}`, { retryAfter: res.headers.get('retry-after') });
+        last = new TransientError(
+          'NOTIFY.UNAVAILABLE',
+          `notification webhook ${this.host} answered HTTP ${res.status}${text ? `: ${text}` : ''}`,
+          { retryAfter: res.headers.get('retry-after') },
+        );
         continue;
       }
-      throw new PermanentError('NOTIFY.REFUSED', `notification webhook ${this.host} refused the message with HTTP ${res.status}${text ? `: ${text}` : ''}`);
+      throw new PermanentError(
+        'NOTIFY.REFUSED',
+        `notification webhook ${this.host} refused the message with HTTP ${res.status}${text ? `: ${text}` : ''}`,
+      );
     }
-    throw new TransientError(last?.code ?? 'NOTIFY.UNAVAILABLE', `${last?.message ?? 'notification not delivered'} (after ${this.settings.attempts} attempts)`);
+    throw new TransientError(
+      last?.code ?? 'NOTIFY.UNAVAILABLE',
+      `${last?.message ?? 'notification not delivered'} (after ${this.settings.attempts} attempts)`,
+    );
   }
 }

@@ -28,7 +28,12 @@ async function loadModel(store: ArtifactStore, artifactUri: string): Promise<Ser
 /** Map the pipeline's regression metrics to the gate's metric set (`logScale` passes through for log-transformed targets). */
 export function toMetricSet(m: RegressionMetrics, overfitting: number): MetricSet {
   return {
-    r2: m.r2, mse: m.mse, mae: m.mae, rmse: m.rmse, mape: m.mape, overfitting,
+    r2: m.r2,
+    mse: m.mse,
+    mae: m.mae,
+    rmse: m.rmse,
+    mape: m.mape,
+    overfitting,
     ...(m.directionalAccuracy === null ? {} : { directionalAccuracy: m.directionalAccuracy }),
     ...(m.logScale ? { logScale: m.logScale } : {}),
   };
@@ -36,10 +41,18 @@ export function toMetricSet(m: RegressionMetrics, overfitting: number): MetricSe
 
 /** Every candidate family's validation and test metric sets (absent in runs from before families). */
 function familyMetricSets(e: Evaluation): Record<string, { validation: MetricSet; test: MetricSet }> {
-  return Object.fromEntries(Object.entries(e.families ?? {}).map(([f, s]) => [f, { validation: toMetricSet(s.validation, Number.NaN), test: toMetricSet(s.test, Number.NaN) }]));
+  return Object.fromEntries(
+    Object.entries(e.families ?? {}).map(([f, s]) => [
+      f,
+      { validation: toMetricSet(s.validation, Number.NaN), test: toMetricSet(s.test, Number.NaN) },
+    ]),
+  );
 }
 
-async function testRows(store: ArtifactStore, artifactUri: string): Promise<{ rows: RawRow[]; test: number[]; lineage: Lineage }> {
+async function testRows(
+  store: ArtifactStore,
+  artifactUri: string,
+): Promise<{ rows: RawRow[]; test: number[]; lineage: Lineage }> {
   const lineage = await readJson<Lineage>(store, artifactUri, 'lineage');
   const table = parseCsv(new TextDecoder().decode(await store.read(lineage.dataset.uri)));
   const rows = table.rows.map((r) => Object.fromEntries(table.header.map((h, i) => [h, r[i]])) as RawRow);
@@ -61,18 +74,36 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
       const lineage = await readJson<Lineage>(store, artifactUri, 'lineage');
       const validation = await readJson<ValidationReport>(store, artifactUri, 'validation');
       const family = metrics.chosenFamily ?? 'mlp';
-      const importances = (await store.exists(artifactPath(artifactUri, 'importances'))) ? await readJson<Importances>(store, artifactUri, 'importances') : undefined;
+      const importances = (await store.exists(artifactPath(artifactUri, 'importances')))
+        ? await readJson<Importances>(store, artifactUri, 'importances')
+        : undefined;
       return {
         metrics: { ...toMetricSet(metrics.test, metrics.overfittingIndicator), family },
         baselineMetrics: toMetricSet(metrics.baseline, Number.NaN),
         validationPassed: validation.ok,
         lineage: {
-          contractHash: lineage.contract.sha256, datasetFingerprint: lineage.dataset.sha256, rows: lineage.dataset.rows,
-          dataSnapshotAt: lineage.finishedAt, contract: lineage.contract, dataset: lineage.dataset, parameters: lineage.parameters,
-          split: lineage.split, code: lineage.code, timings: lineage.timings,
-          model: { family, candidates: lineage.model?.candidates ?? [], families: familyMetricSets(metrics), ...(importances ? { importances } : {}) },
+          contractHash: lineage.contract.sha256,
+          datasetFingerprint: lineage.dataset.sha256,
+          rows: lineage.dataset.rows,
+          dataSnapshotAt: lineage.finishedAt,
+          contract: lineage.contract,
+          dataset: lineage.dataset,
+          parameters: lineage.parameters,
+          split: lineage.split,
+          code: lineage.code,
+          timings: lineage.timings,
+          model: {
+            family,
+            candidates: lineage.model?.candidates ?? [],
+            families: familyMetricSets(metrics),
+            ...(importances ? { importances } : {}),
+          },
         },
-        slices: { slices: metrics.slices, trainValidationGap: metrics.trainValidationGap, training: { family, epochsRun: metrics.training.epochsRun, bestEpoch: metrics.training.bestEpoch } },
+        slices: {
+          slices: metrics.slices,
+          trainValidationGap: metrics.trainValidationGap,
+          training: { family, epochsRun: metrics.training.epochsRun, bestEpoch: metrics.training.bestEpoch },
+        },
       };
     },
     async servability(artifactUri: string) {
@@ -83,7 +114,9 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
           const sample = rows.slice(0, Math.max(...test.slice(0, SAMPLE_ROWS), 0) + 1);
           const predictions = model.predict(sample).slice(-Math.min(SAMPLE_ROWS, sample.length));
           const bad = predictions.filter((p) => !Number.isFinite(p)).length;
-          return bad === 0 ? { ok: true, predictions: predictions.slice(0, 5) } : { ok: false, error: `${bad} of ${predictions.length} sample predictions are not finite` };
+          return bad === 0
+            ? { ok: true, predictions: predictions.slice(0, 5) }
+            : { ok: false, error: `${bad} of ${predictions.length} sample predictions are not finite` };
         } finally {
           model.dispose();
         }
@@ -107,7 +140,14 @@ export function mlModelInspector(store: ArtifactStore): ModelInspector {
         // parseNumber gives NaN for a missing cell and undefined for text: score only rows with a real target.
         const keep = test.filter((i) => Number.isFinite(parseNumber(rows[i][target])));
         const actual = keep.map((i) => parseNumber(rows[i][target]) as number);
-        return toMetricSet(targetMetrics(model.contract.target.transform, actual, keep.map((i) => predicted[i])), own.overfittingIndicator);
+        return toMetricSet(
+          targetMetrics(
+            model.contract.target.transform,
+            actual,
+            keep.map((i) => predicted[i]),
+          ),
+          own.overfittingIndicator,
+        );
       } catch {
         return undefined; // the champion cannot read the candidate's data: a different feature contract
       } finally {

@@ -33,11 +33,17 @@ function numberArg(name: string, v: string | undefined, fallback: number, ok: (n
 }
 
 /** Analyse a predictions file (the JSON documented in docs/cli-json.md). */
-export async function analyzeFile(file: string, options: { control?: string; minSamples: number; alpha: number; seed: number }): Promise<Record<string, unknown>> {
+export async function analyzeFile(
+  file: string,
+  options: { control?: string; minSamples: number; alpha: number; seed: number },
+): Promise<Record<string, unknown>> {
   const csv = await readCsvFile(file);
   const idx = COLUMNS.map((c) => csv.header.indexOf(c));
   const missing = COLUMNS.filter((_, i) => idx[i] < 0);
-  if (missing.length > 0) throw new Error(`${file}: missing column(s) ${missing.map((c) => `"${c}"`).join(', ')} (has ${csv.header.join(', ')})`);
+  if (missing.length > 0)
+    throw new Error(
+      `${file}: missing column(s) ${missing.map((c) => `"${c}"`).join(', ')} (has ${csv.header.join(', ')})`,
+    );
   const arms = new Map<string, { predicted: (number | null)[]; actual: (number | null)[] }>();
   csv.rows.forEach((row, r) => {
     const version = (row[idx[0]] ?? '').trim();
@@ -46,7 +52,8 @@ export async function analyzeFile(file: string, options: { control?: string; min
       const text = (row[idx[k]] ?? '').trim();
       if (text === '') return null;
       const n = Number(text);
-      if (!Number.isFinite(n)) throw new Error(`${file}: line ${csv.lines[r]}: ${COLUMNS[k]} is not a number: ${JSON.stringify(text)}`);
+      if (!Number.isFinite(n))
+        throw new Error(`${file}: line ${csv.lines[r]}: ${COLUMNS[k]} is not a number: ${JSON.stringify(text)}`);
       return n;
     };
     const arm = arms.get(version) ?? { predicted: [], actual: [] };
@@ -55,23 +62,49 @@ export async function analyzeFile(file: string, options: { control?: string; min
     arms.set(version, arm);
   });
   const versions = [...arms.keys()];
-  if (versions.length !== 2) throw new Error(`${file}: model_version must have exactly 2 distinct values to compare, found ${versions.length} (${versions.join(', ')})`);
+  if (versions.length !== 2)
+    throw new Error(
+      `${file}: model_version must have exactly 2 distinct values to compare, found ${versions.length} (${versions.join(', ')})`,
+    );
   const control = options.control ?? versions[0];
-  if (!arms.has(control)) throw new Error(`--control ${control}: not a model_version in ${file} (found ${versions.join(', ')})`);
+  if (!arms.has(control))
+    throw new Error(`--control ${control}: not a model_version in ${file} (found ${versions.join(', ')})`);
   const candidate = versions.find((v) => v !== control) as string;
   const pairs = (v: string): ArmPairs => arms.get(v) as ArmPairs;
-  const summaries = [control, candidate].map((v, i) => ({ version: v, role: i === 0 ? 'control' : 'candidate', ...summarizeArm(pairs(v), `${file}: version ${v}`).summary }));
-  const decision = decideExperiment(pairs(control), pairs(candidate), { minSamplesPerArm: options.minSamples, alpha: options.alpha }, createPrng(options.seed));
+  const summaries = [control, candidate].map((v, i) => ({
+    version: v,
+    role: i === 0 ? 'control' : 'candidate',
+    ...summarizeArm(pairs(v), `${file}: version ${v}`).summary,
+  }));
+  const decision = decideExperiment(
+    pairs(control),
+    pairs(candidate),
+    { minSamplesPerArm: options.minSamples, alpha: options.alpha },
+    createPrng(options.seed),
+  );
   const e = decision.evidence;
   return {
-    kind: 'abtest-analysis', file, control, candidate, alpha: options.alpha, minSamplesPerArm: options.minSamples,
+    kind: 'abtest-analysis',
+    file,
+    control,
+    candidate,
+    alpha: options.alpha,
+    minSamplesPerArm: options.minSamples,
     arms: summaries,
-    tests: e.welch && e.mannWhitney && e.bootstrap ? { welch: e.welch, mannWhitney: e.mannWhitney, bootstrap: e.bootstrap } : null,
-    decision: { kind: decision.kind, next: decision.kind === 'inconclusive' ? decision.next : null, reasons: decision.reasons },
+    tests:
+      e.welch && e.mannWhitney && e.bootstrap
+        ? { welch: e.welch, mannWhitney: e.mannWhitney, bootstrap: e.bootstrap }
+        : null,
+    decision: {
+      kind: decision.kind,
+      next: decision.kind === 'inconclusive' ? decision.next : null,
+      reasons: decision.reasons,
+    },
   };
 }
 
-const fmt = (v: unknown, d = 4): string => (typeof v === 'number' && Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toFixed(d)) : '-');
+const fmt = (v: unknown, d = 4): string =>
+  typeof v === 'number' && Number.isFinite(v) ? (Math.abs(v) >= 1e5 ? v.toExponential(3) : v.toFixed(d)) : '-';
 
 /** The `abtest analyze` command. */
 export const abtestAnalyzeCommand: CliCommand = {
@@ -80,7 +113,19 @@ export const abtestAnalyzeCommand: CliCommand = {
   help,
   async run(args, io) {
     try {
-      const { values } = parseArgs({ args, options: { predictions: { type: 'string' }, control: { type: 'string' }, 'min-samples': { type: 'string' }, alpha: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true });
+      const { values } = parseArgs({
+        args,
+        options: {
+          predictions: { type: 'string' },
+          control: { type: 'string' },
+          'min-samples': { type: 'string' },
+          alpha: { type: 'string' },
+          seed: { type: 'string' },
+          json: { type: 'boolean' },
+          help: { type: 'boolean' },
+        },
+        strict: true,
+      });
       if (values.help) return (io.out(help), 0);
       if (!values.predictions) throw new Error('--predictions FILE.csv is required');
       const r = await analyzeFile(values.predictions, {
@@ -91,9 +136,28 @@ export const abtestAnalyzeCommand: CliCommand = {
       });
       if (values.json) return (io.out(JSON.stringify(r, null, 2)), 0);
       const arms = r.arms as Record<string, unknown>[];
-      for (const line of table([['version', 'role', 'count', 'MAE', 'RMSE', 'MAPE%', 'corr'], ...arms.map((a) => [String(a.version), String(a.role), String(a.count), fmt(a.mae), fmt(a.rmse), fmt(a.mape, 2), fmt(a.correlation)])])) io.out(line);
-      const t = r.tests as { welch: { pValue: number }; mannWhitney: { pValue: number }; bootstrap: { lower: number; upper: number; confidence: number } } | null;
-      if (t) io.out(`Welch p=${fmt(t.welch.pValue)}  Mann-Whitney p=${fmt(t.mannWhitney.pValue)}  ${t.bootstrap.confidence * 100}% CI of MAE difference [${fmt(t.bootstrap.lower)}, ${fmt(t.bootstrap.upper)}]`);
+      for (const line of table([
+        ['version', 'role', 'count', 'MAE', 'RMSE', 'MAPE%', 'corr'],
+        ...arms.map((a) => [
+          String(a.version),
+          String(a.role),
+          String(a.count),
+          fmt(a.mae),
+          fmt(a.rmse),
+          fmt(a.mape, 2),
+          fmt(a.correlation),
+        ]),
+      ]))
+        io.out(line);
+      const t = r.tests as {
+        welch: { pValue: number };
+        mannWhitney: { pValue: number };
+        bootstrap: { lower: number; upper: number; confidence: number };
+      } | null;
+      if (t)
+        io.out(
+          `Welch p=${fmt(t.welch.pValue)}  Mann-Whitney p=${fmt(t.mannWhitney.pValue)}  ${t.bootstrap.confidence * 100}% CI of MAE difference [${fmt(t.bootstrap.lower)}, ${fmt(t.bootstrap.upper)}]`,
+        );
       const d = r.decision as { kind: string; reasons: string[] };
       io.out(`decision: ${d.kind.toUpperCase()}`);
       for (const reason of d.reasons) io.out(`  - ${reason}`);

@@ -57,12 +57,30 @@ export interface CapacityMeasurement {
  * handler over loopback HTTP, logging to an in-memory prediction log as serving does, and return
  * requests per second. One instance per request, because the request-rate history counts predictions.
  */
-export async function measureEndpointCapacity(options: { predict: (rows: Record<string, unknown>[]) => Promise<number[]>; instance: Record<string, unknown>; requests: number; concurrency: number }): Promise<Omit<CapacityMeasurement, 'measuredAt' | 'artifactUri'>> {
+export async function measureEndpointCapacity(options: {
+  predict: (rows: Record<string, unknown>[]) => Promise<number[]>;
+  instance: Record<string, unknown>;
+  requests: number;
+  concurrency: number;
+}): Promise<Omit<CapacityMeasurement, 'measuredAt' | 'artifactUri'>> {
   const { handler, close } = loadTestPredictionHandler({
-    serving: { predict: async (_endpoint, instances) => ({ predictions: await options.predict(instances), deployedModelId: 'load-test' }) },
-    endpointId: 'load-test', modelId: 'load-test', projectId: 'local', location: 'local',
+    serving: {
+      predict: async (_endpoint, instances) => ({
+        predictions: await options.predict(instances),
+        deployedModelId: 'load-test',
+      }),
+    },
+    endpointId: 'load-test',
+    modelId: 'load-test',
+    projectId: 'local',
+    location: 'local',
   });
-  const server = createServer((req, res) => void handler(req, res).then((handled) => { if (!handled) res.writeHead(404).end(); }));
+  const server = createServer(
+    (req, res) =>
+      void handler(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/projects/local/locations/local/endpoints/load-test:predict`;
   const body = JSON.stringify({ instances: [options.instance] });
@@ -83,10 +101,19 @@ export async function measureEndpointCapacity(options: { predict: (rows: Record<
     close();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { perReplicaCapacity: options.requests / seconds, requests: options.requests, concurrency: options.concurrency, seconds };
+  return {
+    perReplicaCapacity: options.requests / seconds,
+    requests: options.requests,
+    concurrency: options.concurrency,
+    seconds,
+  };
 }
 
-async function measureChampion(artifacts: ArtifactStore, model: ModelDoc, requests: number): Promise<CapacityMeasurement> {
+async function measureChampion(
+  artifacts: ArtifactStore,
+  model: ModelDoc,
+  requests: number,
+): Promise<CapacityMeasurement> {
   const artifactUri = model.champion?.artifactUri;
   if (!artifactUri) throw new Error(`model ${model.modelId} has no production version to load-test`);
   // Loaded lazily: only --measure needs TensorFlow.js.
@@ -95,7 +122,12 @@ async function measureChampion(artifacts: ArtifactStore, model: ModelDoc, reques
   const panel = generateSamplePanel({ companies: 1, quarters: 1 });
   const instance = Object.fromEntries(panel.header.map((h, i) => [h, panel.rows[0][i]]));
   try {
-    const m = await measureEndpointCapacity({ predict: async (rows) => serving.predict(rows as never), instance, requests, concurrency: 4 });
+    const m = await measureEndpointCapacity({
+      predict: async (rows) => serving.predict(rows as never),
+      instance,
+      requests,
+      concurrency: 4,
+    });
     return { ...m, measuredAt: new Date().toISOString(), artifactUri };
   } finally {
     serving.dispose();
@@ -117,13 +149,28 @@ export const costRecommendCommand: CliCommand = {
   help,
   async run(args, io) {
     try {
-      const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, model: { type: 'string' }, capacity: { type: 'string' }, measure: { type: 'boolean' }, requests: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true });
+      const { values } = parseArgs({
+        args,
+        options: {
+          'data-dir': { type: 'string' },
+          model: { type: 'string' },
+          capacity: { type: 'string' },
+          measure: { type: 'boolean' },
+          requests: { type: 'string' },
+          json: { type: 'boolean' },
+          help: { type: 'boolean' },
+        },
+        strict: true,
+      });
       if (values.help) return (io.out(help), 0);
       const config = loadConfig();
       const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
       const modelId = values.model ?? config.modelId;
       for (const db of ['state.db', 'telemetry.db']) {
-        if (!existsSync(path.join(dataDir, db))) throw new Error(`${path.join(dataDir, db)} does not exist: is ${dataDir} the platform's data directory (--data-dir)?`);
+        if (!existsSync(path.join(dataDir, db)))
+          throw new Error(
+            `${path.join(dataDir, db)} does not exist: is ${dataDir} the platform's data directory (--data-dir)?`,
+          );
       }
       const local = openLocalTelemetry(dataDir);
       const { store, predictionLog } = local;
@@ -133,22 +180,53 @@ export const costRecommendCommand: CliCommand = {
         let measured = await readCapacity(dataDir);
         if (values.measure) {
           const requests = Number(values.requests ?? 300);
-          if (!(Number.isInteger(requests) && requests >= 10)) throw new Error(`--requests must be an integer >= 10, got "${values.requests}"`);
+          if (!(Number.isInteger(requests) && requests >= 10))
+            throw new Error(`--requests must be an integer >= 10, got "${values.requests}"`);
           measured = await measureChampion(local.artifacts, model, requests);
           await writeFile(path.join(dataDir, CAPACITY_FILE), `${JSON.stringify(measured, null, 2)}\n`);
         }
         const capacity = values.capacity === undefined ? measured?.perReplicaCapacity : Number(values.capacity);
-        if (capacity === undefined) throw new Error(`no per-replica capacity: run with --measure (load test) or pass --capacity RPS`);
+        if (capacity === undefined)
+          throw new Error(`no per-replica capacity: run with --measure (load test) or pass --capacity RPS`);
         if (!(capacity > 0)) throw new Error(`--capacity must be a positive number, got "${values.capacity}"`);
         // The CLI runs outside the platform process: it reads the recorded deployment and never applies.
         const serving = { apply: async () => ({ changed: false }), currentSplit: async () => ({}) };
-        const r = await recommendCapacity({ store, predictionLog, serving, clock: () => new Date() }, modelId, { perReplicaCapacity: capacity, dryRun: true });
-        const out = { kind: 'cost-recommendation', ...r, measurement: values.capacity === undefined ? measured ?? null : null };
+        const r = await recommendCapacity({ store, predictionLog, serving, clock: () => new Date() }, modelId, {
+          perReplicaCapacity: capacity,
+          dryRun: true,
+        });
+        const out = {
+          kind: 'cost-recommendation',
+          ...r,
+          measurement: values.capacity === undefined ? (measured ?? null) : null,
+        };
         if (values.json) return (io.out(JSON.stringify(out, null, 2)), 0);
         const s = r.plan.stats;
-        io.out(`endpoint ${r.endpointId}: ${r.history.requests} predictions in ${s.points} buckets of ${r.history.bucketMinutes} min since ${r.history.since}`);
-        for (const line of table([['average/s', 'peak/s', 'p95/s', 'trend/s per h', 'capacity/replica', 'replicas'], [s.average.toFixed(3), s.peak.toFixed(3), s.p95.toFixed(3), s.trendPerHour.toFixed(4), capacity.toFixed(1), String(r.plan.recommendedReplicas)]])) io.out(line);
-        for (const line of table([['version', 'action', 'replicas', 'reason'], ...r.plan.actions.map((a) => [a.versionId, a.kind, a.kind === 'set_replicas' ? String(a.replicas) : '-', a.reason])])) io.out(line);
+        io.out(
+          `endpoint ${r.endpointId}: ${r.history.requests} predictions in ${s.points} buckets of ${r.history.bucketMinutes} min since ${r.history.since}`,
+        );
+        for (const line of table([
+          ['average/s', 'peak/s', 'p95/s', 'trend/s per h', 'capacity/replica', 'replicas'],
+          [
+            s.average.toFixed(3),
+            s.peak.toFixed(3),
+            s.p95.toFixed(3),
+            s.trendPerHour.toFixed(4),
+            capacity.toFixed(1),
+            String(r.plan.recommendedReplicas),
+          ],
+        ]))
+          io.out(line);
+        for (const line of table([
+          ['version', 'action', 'replicas', 'reason'],
+          ...r.plan.actions.map((a) => [
+            a.versionId,
+            a.kind,
+            a.kind === 'set_replicas' ? String(a.replicas) : '-',
+            a.reason,
+          ]),
+        ]))
+          io.out(line);
         for (const reason of r.plan.reasons) io.out(`- ${reason}`);
         io.out('dry run: nothing applied');
         return 0;

@@ -35,7 +35,15 @@ export const dataGenerateCommand: CliCommand = {
     try {
       values = parseArgs({
         args,
-        options: { out: { type: 'string' }, companies: { type: 'string' }, quarters: { type: 'string' }, seed: { type: 'string' }, 'start-year': { type: 'string' }, 'regime-shift': { type: 'boolean' }, help: { type: 'boolean' } },
+        options: {
+          out: { type: 'string' },
+          companies: { type: 'string' },
+          quarters: { type: 'string' },
+          seed: { type: 'string' },
+          'start-year': { type: 'string' },
+          'regime-shift': { type: 'boolean' },
+          help: { type: 'boolean' },
+        },
         strict: true,
       }).values;
       if (values.help) {
@@ -53,7 +61,9 @@ export const dataGenerateCommand: CliCommand = {
       const csv = generateSampleCsv(options);
       await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
       await writeFile(values.out, csv);
-      io.out(`wrote ${options.companies * options.quarters} rows (${options.companies} companies x ${options.quarters} quarters, seed ${options.seed}${options.regimeShift ? ', regime shift' : ''}) to ${values.out}`);
+      io.out(
+        `wrote ${options.companies * options.quarters} rows (${options.companies} companies x ${options.quarters} quarters, seed ${options.seed}${options.regimeShift ? ', regime shift' : ''}) to ${values.out}`,
+      );
       return 0;
     } catch (err) {
       io.err(`data generate: ${err instanceof Error ? err.message : String(err)}\n\n${help}`);

@@ -13,8 +13,16 @@ import { predictCommand } from './predict.command.js';
 
 /** Every command, in help order. */
 export const COMMANDS: CliCommand[] = [
-  ...operatorCommands, ...alertsCommands, ...policyCommands, ...dlqCommands,
-  trainCommand, predictCommand, dataGenerateCommand, driftReportCommand, abtestAnalyzeCommand, costRecommendCommand,
+  ...operatorCommands,
+  ...alertsCommands,
+  ...policyCommands,
+  ...dlqCommands,
+  trainCommand,
+  predictCommand,
+  dataGenerateCommand,
+  driftReportCommand,
+  abtestAnalyzeCommand,
+  costRecommendCommand,
 ];
 
 /** Top-level help. */
@@ -33,7 +41,9 @@ export async function runCli(argv: string[], io: CliIO, commands: readonly CliCo
     io.out(usage(commands));
     return argv.length === 0 ? 2 : 0;
   }
-  const match = [...commands].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((word, i) => argv[i] === word));
+  const match = [...commands]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((c) => c.path.every((word, i) => argv[i] === word));
   if (!match) {
     io.err(`ipo-mlops: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${usage(commands)}`);
     return 2;

@@ -45,16 +45,27 @@ export function httpClient(baseUrl: string, token?: string): OperatorClient {
     let res: Response;
     try {
       res = await fetch(`${baseUrl}${path}`, {
-        method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
       });
     } catch {
-      throw new AppError('CLI.UNREACHABLE', `cannot reach the platform at ${baseUrl}: start it with \`npm start\`, or pass --url`, true);
+      throw new AppError(
+        'CLI.UNREACHABLE',
+        `cannot reach the platform at ${baseUrl}: start it with \`npm start\`, or pass --url`,
+        true,
+      );
     }
     const json = (await res.json().catch(() => undefined)) as unknown;
     if (res.status === missing) return undefined;
     if (res.status === 401) {
-      const hint = token === undefined ? 'no operator token found: set IPO_OPERATOR_TOKEN, or run where the platform keeps DATA_DIR/operator-token (--data-dir)' : 'the operator token was refused (IPO_OPERATOR_TOKEN or DATA_DIR/operator-token of another platform?)';
+      const hint =
+        token === undefined
+          ? 'no operator token found: set IPO_OPERATOR_TOKEN, or run where the platform keeps DATA_DIR/operator-token (--data-dir)'
+          : 'the operator token was refused (IPO_OPERATOR_TOKEN or DATA_DIR/operator-token of another platform?)';
       throw new AppError('CLI.UNAUTHORIZED', `${baseUrl}: ${hint}`, false);
     }
     if (!res.ok) throw errorFromReply(res.status, json);
@@ -67,7 +78,13 @@ export function httpClient(baseUrl: string, token?: string): OperatorClient {
     },
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
-    outcome: async (sent) => (await call('GET', `/api/outcomes?topic=${encodeURIComponent(sent.topic)}&key=${encodeURIComponent(sent.dedupeKey)}`, undefined, 404)) as Outcome | undefined,
+    outcome: async (sent) =>
+      (await call(
+        'GET',
+        `/api/outcomes?topic=${encodeURIComponent(sent.topic)}&key=${encodeURIComponent(sent.dedupeKey)}`,
+        undefined,
+        404,
+      )) as Outcome | undefined,
     close: async () => undefined,
   };
 }
@@ -77,13 +94,24 @@ export async function pubsubClient(projectId: string): Promise<OperatorClient> {
   const { pubsubBus } = await import('../composition/cli.js');
   const bus = await pubsubBus(projectId);
   const notLocal = async (): Promise<never> => {
-    throw new AppError('CLI.NOT_LOCAL', 'this command reads the local platform; with --gcp read Firestore in the console instead', false);
+    throw new AppError(
+      'CLI.NOT_LOCAL',
+      'this command reads the local platform; with --gcp read Firestore in the console instead',
+      false,
+    );
   };
   return {
     async publish(topic, json) {
       const command = validateCommand(topic, json, () => `cli-${randomUUID()}`);
       const messageId = await bus.publish({ topic, data: command.payload, attributes: command.attributes });
-      return { messageId, topic, idempotencyKey: command.attributes.idempotencyKey, correlationId: command.attributes.correlationId, dedupeKey: command.decoded.dedupeKey, payload: command.payload };
+      return {
+        messageId,
+        topic,
+        idempotencyKey: command.attributes.idempotencyKey,
+        correlationId: command.attributes.correlationId,
+        dedupeKey: command.decoded.dedupeKey,
+        payload: command.payload,
+      };
     },
     get: notLocal,
     post: notLocal,

@@ -31,12 +31,23 @@ const COMMON = `Common options:
   --help           show this help`;
 
 const OPTIONS = {
-  url: { type: 'string' }, 'data-dir': { type: 'string' }, gcp: { type: 'boolean' }, project: { type: 'string' }, model: { type: 'string' },
-  actor: { type: 'string' }, reason: { type: 'string' }, 'no-wait': { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  url: { type: 'string' },
+  'data-dir': { type: 'string' },
+  gcp: { type: 'boolean' },
+  project: { type: 'string' },
+  model: { type: 'string' },
+  actor: { type: 'string' },
+  reason: { type: 'string' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** Parsed option values (common ones typed; command-specific ones as strings or booleans). */
-export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } & Record<string, string | boolean | undefined>;
+export type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+} & Record<string, string | boolean | undefined>;
 
 /** What a command body gets. */
 export interface Context {
@@ -66,7 +77,10 @@ async function clientFor(v: Values): Promise<OperatorClient> {
 
 function timeoutMs(v: Values): number {
   const s = v.timeout === undefined ? 30 : Number(v.timeout);
-  if (!(Number.isFinite(s) && s > 0 && s <= 3600)) throw new ValidationError('options', [{ path: '--timeout', message: `seconds from 1 to 3600, got "${v.timeout}"` }]);
+  if (!(Number.isFinite(s) && s > 0 && s <= 3600))
+    throw new ValidationError('options', [
+      { path: '--timeout', message: `seconds from 1 to 3600, got "${v.timeout}"` },
+    ]);
   return s * 1000;
 }
 
@@ -91,19 +105,33 @@ async function sendAndSettle(ctx: Omit<Context, 'send'>, topic: Topic, json: unk
       if (!v.json) io.err(`${what}: not done: ${describeOutcome(settled.recorded.outcome)}`);
       return EXIT.failed;
     case 'refused':
-      if (!v.json) io.err(`${what}: refused: ${String(settled.recorded.outcome.message ?? 'no reason recorded')} (${String(settled.recorded.outcome.code ?? 'REJECTED')})`);
+      if (!v.json)
+        io.err(
+          `${what}: refused: ${String(settled.recorded.outcome.message ?? 'no reason recorded')} (${String(settled.recorded.outcome.code ?? 'REJECTED')})`,
+        );
       return EXIT.failed;
     case 'timeout':
-      io.err(`${what}: sent as message ${sent.messageId}, but no outcome was recorded within ${limit / 1000} s; ${follow}`);
+      io.err(
+        `${what}: sent as message ${sent.messageId}, but no outcome was recorded within ${limit / 1000} s; ${follow}`,
+      );
       return EXIT.timeout;
   }
 }
 
 /** Build an operator command; `body` returns an exit code (or nothing for 0). */
-export function operatorCommand(words: string[], summary: string, usage: string, body: (ctx: Context) => Promise<number | void>, extra: ExtraOptions = {}, more = ''): CliCommand {
+export function operatorCommand(
+  words: string[],
+  summary: string,
+  usage: string,
+  body: (ctx: Context) => Promise<number | void>,
+  extra: ExtraOptions = {},
+  more = '',
+): CliCommand {
   const help = `Usage: ipo-mlops ${usage}\n\n${summary}${more ? `\n\n${more}` : ''}\n\n${COMMON}`;
   return {
-    path: words, summary, help,
+    path: words,
+    summary,
+    help,
     async run(args, io) {
       let parsed;
       try {
@@ -117,11 +145,22 @@ export function operatorCommand(words: string[], summary: string, usage: string,
       let client: OperatorClient | undefined;
       try {
         client = await clientFor(values);
-        const base = { values, positionals: parsed.positionals, client, io, modelId: values.model ?? 'ipo-valuation', actor: values.actor ?? 'operator@local' };
+        const base = {
+          values,
+          positionals: parsed.positionals,
+          client,
+          io,
+          modelId: values.model ?? 'ipo-valuation',
+          actor: values.actor ?? 'operator@local',
+        };
         const code = await body({ ...base, send: (topic, json, what) => sendAndSettle(base, topic, json, what) });
         return code ?? EXIT.ok;
       } catch (err) {
-        io.err(err instanceof ValidationError ? `ipo-mlops ${words.join(' ')}: ${err.message.split(': ')[0]}:\n  - ${formatIssues(err.issues).split('; ').join('\n  - ')}` : `ipo-mlops ${words.join(' ')}: ${errorMessage(err)}`);
+        io.err(
+          err instanceof ValidationError
+            ? `ipo-mlops ${words.join(' ')}: ${err.message.split(': ')[0]}:\n  - ${formatIssues(err.issues).split('; ').join('\n  - ')}`
+            : `ipo-mlops ${words.join(' ')}: ${errorMessage(err)}`,
+        );
         return EXIT.failed;
       } finally {
         await client?.close();

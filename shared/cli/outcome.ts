@@ -15,13 +15,20 @@ export type Settled =
 export function settle(recorded: Outcome): Exclude<Settled, { kind: 'timeout' }> {
   if (recorded.status === 'rejected') return { kind: 'refused', recorded };
   const kind = String(recorded.outcome.kind ?? '');
-  return (NOT_DONE_KINDS as readonly string[]).includes(kind) ? { kind: 'not-done', recorded } : { kind: 'done', recorded };
+  return (NOT_DONE_KINDS as readonly string[]).includes(kind)
+    ? { kind: 'not-done', recorded }
+    : { kind: 'done', recorded };
 }
 
 /** Poll `read` until an outcome is recorded or `timeoutMs` passed (polls every `intervalMs`, backing off to 1 s). */
 export async function waitForOutcome(
-  read: (sent: Sent) => Promise<Outcome | undefined>, sent: Sent, timeoutMs: number,
-  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  read: (sent: Sent) => Promise<Outcome | undefined>,
+  sent: Sent,
+  timeoutMs: number,
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = {
+    now: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  },
   intervalMs = 100,
 ): Promise<Settled> {
   const deadline = clock.now() + timeoutMs;
@@ -45,8 +52,18 @@ export function describeOutcome(outcome: Record<string, unknown>): string {
   const details = Object.entries(rest).flatMap(([k, v]) => {
     if (scalar(v)) return [`${k} ${String(v)}`];
     if (Array.isArray(v) && v.every(scalar)) return [`${k} ${v.join(', ')}`];
-    if (v !== null && typeof v === 'object' && Object.values(v).every(scalar)) return [`${k} ${Object.entries(v).map(([a, b]) => `${a}=${String(b)}`).join(' ')}`];
+    if (v !== null && typeof v === 'object' && Object.values(v).every(scalar))
+      return [
+        `${k} ${Object.entries(v)
+          .map(([a, b]) => `${a}=${String(b)}`)
+          .join(' ')}`,
+      ];
     return [];
   });
-  return [String(kind ?? 'recorded'), why && `: ${why}`, details.length ? ` (${details.join('; ')})` : '', scalar(code) ? ` [${String(code)}]` : ''].join('');
+  return [
+    String(kind ?? 'recorded'),
+    why && `: ${why}`,
+    details.length ? ` (${details.join('; ')})` : '',
+    scalar(code) ? ` [${String(code)}]` : '',
+  ].join('');
 }

@@ -13,7 +13,9 @@ export function flattenPolicy(value: unknown, prefix = ''): [string, unknown][] 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return [[prefix, value]];
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return [[prefix, {}]];
-  return entries.sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => flattenPolicy(v, prefix ? `${prefix}.${k}` : k));
+  return entries
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([k, v]) => flattenPolicy(v, prefix ? `${prefix}.${k}` : k));
 }
 
 /** A value as typed on the command line: JSON when it parses (numbers, booleans, null, arrays, objects), else the text. */
@@ -54,22 +56,50 @@ export function policyPatch(pairs: readonly string[], base: Record<string, unkno
 
 /** The policy commands. */
 export const policyCommands: CliCommand[] = [
-  operatorCommand(['policy', 'show'], "Show a model's effective policy (every default filled in).", 'policy show [--model M] [--json]', async ({ client, values, io, modelId }) => {
-    const view = (await client.get(`/api/models/${encodeURIComponent(modelId)}/policy`)) as { modelId: string; policy: Record<string, unknown>; updatedAt: string };
-    if (values.json) return void io.out(JSON.stringify(view, null, 2));
-    io.out(`policy of ${view.modelId}:`);
-    for (const line of table([['field', 'value'], ...flattenPolicy(view.policy).map(([k, v]) => [k, JSON.stringify(v)])])) io.out(`  ${line}`);
-  }),
-  operatorCommand(['policy', 'set'], 'Change fields of a model policy (approvers only). The change is validated as a whole and audited with its before/after values.',
-    "policy set PATH=VALUE [PATH=VALUE ...] [--patch '{...}' | @patch.json] --reason TEXT", async (ctx) => {
+  operatorCommand(
+    ['policy', 'show'],
+    "Show a model's effective policy (every default filled in).",
+    'policy show [--model M] [--json]',
+    async ({ client, values, io, modelId }) => {
+      const view = (await client.get(`/api/models/${encodeURIComponent(modelId)}/policy`)) as {
+        modelId: string;
+        policy: Record<string, unknown>;
+        updatedAt: string;
+      };
+      if (values.json) return void io.out(JSON.stringify(view, null, 2));
+      io.out(`policy of ${view.modelId}:`);
+      for (const line of table([
+        ['field', 'value'],
+        ...flattenPolicy(view.policy).map(([k, v]) => [k, JSON.stringify(v)]),
+      ]))
+        io.out(`  ${line}`);
+    },
+  ),
+  operatorCommand(
+    ['policy', 'set'],
+    'Change fields of a model policy (approvers only). The change is validated as a whole and audited with its before/after values.',
+    "policy set PATH=VALUE [PATH=VALUE ...] [--patch '{...}' | @patch.json] --reason TEXT",
+    async (ctx) => {
       const base = typeof ctx.values.patch === 'string' ? jsonArgument(ctx.values.patch, '--patch') : {};
-      if (base === null || typeof base !== 'object' || Array.isArray(base)) throw new ValidationError('arguments', [{ path: '--patch', message: 'must be a JSON object' }]);
+      if (base === null || typeof base !== 'object' || Array.isArray(base))
+        throw new ValidationError('arguments', [{ path: '--patch', message: 'must be a JSON object' }]);
       const patch = policyPatch(ctx.positionals, base as Record<string, unknown>);
-      if (Object.keys(patch).length === 0) throw new ValidationError('arguments', [{ path: 'PATH=VALUE', message: 'at least one field to change is required' }]);
-      const command = { type: 'policy.update', modelId: ctx.modelId, actor: ctx.actor, policy: patch, ...(ctx.values.reason ? { reason: ctx.values.reason } : {}) };
+      if (Object.keys(patch).length === 0)
+        throw new ValidationError('arguments', [
+          { path: 'PATH=VALUE', message: 'at least one field to change is required' },
+        ]);
+      const command = {
+        type: 'policy.update',
+        modelId: ctx.modelId,
+        actor: ctx.actor,
+        policy: patch,
+        ...(ctx.values.reason ? { reason: ctx.values.reason } : {}),
+      };
       return ctx.send('promotions', command, `policy set ${Object.keys(patch).join(', ')}`);
-    }, { patch: { type: 'string' } },
+    },
+    { patch: { type: 'string' } },
     'Values are JSON when they parse, else text: canaryPercent=20 autoApprove=false gate.scale=log\n' +
-    '\'approvers=["alice@example.com","bob@example.com"]\'; PATH=null resets a field to its default. Objects merge\n' +
-    'field by field, arrays replace (e.g. gate.valueThresholds).'),
+      '\'approvers=["alice@example.com","bob@example.com"]\'; PATH=null resets a field to its default. Objects merge\n' +
+      'field by field, arrays replace (e.g. gate.valueThresholds).',
+  ),
 ];

@@ -31,7 +31,11 @@ Options:
   --data-dir DIR     the platform's data directory (default IPO_DATA_DIR or .ipo-mlops)
   --help             show this help`;
 
-async function artifactUriOf(dataDir: string, modelId: string, version: string): Promise<{ uri: string; version: string }> {
+async function artifactUriOf(
+  dataDir: string,
+  modelId: string,
+  version: string,
+): Promise<{ uri: string; version: string }> {
   const local = openLocalTelemetry(dataDir);
   try {
     const model = await getDoc(local.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
@@ -39,7 +43,10 @@ async function artifactUriOf(dataDir: string, modelId: string, version: string):
     const wanted = version === 'production' ? model.championVersion : version;
     if (wanted === undefined) throw new Error(`model ${modelId} has no production version yet; pass --model VERSION`);
     const doc = await getDoc(local.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId), wanted);
-    if (!doc) throw new Error(`--model: version ${wanted} of ${modelId} does not exist (versions: ${(model.versionList ?? []).join(', ') || 'none'})`);
+    if (!doc)
+      throw new Error(
+        `--model: version ${wanted} of ${modelId} does not exist (versions: ${(model.versionList ?? []).join(', ') || 'none'})`,
+      );
     return { uri: doc.artifactUri, version: wanted };
   } finally {
     await local.close();
@@ -54,10 +61,23 @@ export const predictCommand: CliCommand = {
   async run(args, io) {
     let values;
     try {
-      values = parseArgs({ args, options: { input: { type: 'string' }, output: { type: 'string' }, explain: { type: 'boolean' }, model: { type: 'string' }, 'model-id': { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean' } }, strict: true }).values;
+      values = parseArgs({
+        args,
+        options: {
+          input: { type: 'string' },
+          output: { type: 'string' },
+          explain: { type: 'boolean' },
+          model: { type: 'string' },
+          'model-id': { type: 'string' },
+          'data-dir': { type: 'string' },
+          help: { type: 'boolean' },
+        },
+        strict: true,
+      }).values;
       if (values.help) return (io.out(help), 0);
       if (!values.input || !values.output) throw new Error('--input IN.csv and --output OUT.csv are required');
-      if (values.model !== undefined && values.model !== 'production' && !/^\d+\.\d+\.\d+$/.test(values.model)) throw new Error(`--model: expected a version like 1.2.0 or production, got "${values.model}"`);
+      if (values.model !== undefined && values.model !== 'production' && !/^\d+\.\d+\.\d+$/.test(values.model))
+        throw new Error(`--model: expected a version like 1.2.0 or production, got "${values.model}"`);
     } catch (err) {
       io.err(`predict: ${errorMessage(err)}\n\n${help}`);
       return 2;
@@ -65,7 +85,8 @@ export const predictCommand: CliCommand = {
     try {
       const config = loadConfig();
       const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
-      if (!existsSync(path.join(dataDir, 'state.db'))) throw new Error(`${dataDir} has no state.db: is it the platform's data directory (--data-dir)?`);
+      if (!existsSync(path.join(dataDir, 'state.db')))
+        throw new Error(`${dataDir} has no state.db: is it the platform's data directory (--data-dir)?`);
       const modelId = values['model-id'] ?? config.modelId;
       const { uri, version } = await artifactUriOf(dataDir, modelId, values.model ?? 'production');
       const text = await readFile(values.input, 'utf8').catch((err: unknown) => {
@@ -80,13 +101,19 @@ export const predictCommand: CliCommand = {
         await writeFile(values.output, result.csv);
         io.out(`wrote ${result.rows} predictions of ${modelId} ${version} to ${values.output}`);
         if (result.failed.length === 0) return 0;
-        io.err(`predict: ${result.failed.length} rows not predicted (their error column says why), e.g. line ${result.failed[0].line}: ${formatIssues(result.failed[0].issues)}`);
+        io.err(
+          `predict: ${result.failed.length} rows not predicted (their error column says why), e.g. line ${result.failed[0].line}: ${formatIssues(result.failed[0].issues)}`,
+        );
         return 1;
       } finally {
         model.dispose();
       }
     } catch (err) {
-      io.err(err instanceof ValidationError ? `predict: ${values.input} is not valid input: ${formatIssues(err.issues)}` : `predict: ${errorMessage(err)}`);
+      io.err(
+        err instanceof ValidationError
+          ? `predict: ${values.input} is not valid input: ${formatIssues(err.issues)}`
+          : `predict: ${errorMessage(err)}`,
+      );
       return 1;
     }
   },

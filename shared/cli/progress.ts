@@ -51,11 +51,14 @@ export function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-const num = (v: number | undefined): string | undefined => (v === undefined || !Number.isFinite(v) ? undefined : v.toFixed(4));
+const num = (v: number | undefined): string | undefined =>
+  v === undefined || !Number.isFinite(v) ? undefined : v.toFixed(4);
 
 /** One progress line: `trees [####....] 12/300  loss 0.0812  val 0.0931  ETA ≤ 1m20s`. */
 export function progressLine(p: EpochProgress, etaMs: number | undefined): string {
-  const what = p.family ? `${p.family}${p.members && p.members > 1 ? ` ${p.member ?? '?'}/${p.members}` : ''}` : 'train';
+  const what = p.family
+    ? `${p.family}${p.members && p.members > 1 ? ` ${p.member ?? '?'}/${p.members}` : ''}`
+    : 'train';
   const parts = [
     `${what.padEnd(10)} ${bar(p.epoch, p.epochs)} epoch ${p.epoch}/${p.epochs}`,
     num(p.loss) && `loss ${num(p.loss)}`,

@@ -32,7 +32,12 @@ Options:
 /** The gate thresholds the summary compares against. */
 export const GATE_THRESHOLDS = { r2: 0.7, mapePercent: 15, overfitting: 2 } as const;
 
-const HP_FLAGS = { epochs: 'epochs', 'batch-size': 'batchSize', 'learning-rate': 'learningRate', patience: 'patience' } as const;
+const HP_FLAGS = {
+  epochs: 'epochs',
+  'batch-size': 'batchSize',
+  'learning-rate': 'learningRate',
+  patience: 'patience',
+} as const;
 
 /** Prints step timings and epoch progress with an ETA: every epoch on a terminal, every tenth of the run otherwise. */
 export function progressPrinter(io: CliIO, now: () => number = Date.now): (e: PipelineProgress) => void {
@@ -43,7 +48,8 @@ export function progressPrinter(io: CliIO, now: () => number = Date.now): (e: Pi
       return;
     }
     const left = eta.update(e, now());
-    if (io.isTTY || e.epoch === e.epochs || e.epoch % Math.max(1, Math.round(e.epochs / 10)) === 0) io.out(`  ${progressLine(e, left)}`);
+    if (io.isTTY || e.epoch === e.epochs || e.epoch % Math.max(1, Math.round(e.epochs / 10)) === 0)
+      io.out(`  ${progressLine(e, left)}`);
   };
 }
 
@@ -55,8 +61,20 @@ export function summaryTable(m: Evaluation): string[] {
   return [
     row('metric (test split)', 'MLP', 'ridge', 'gate', undefined),
     row('R²', f(m.test.r2), f(m.baseline.r2), `>= ${GATE_THRESHOLDS.r2}`, m.test.r2 >= GATE_THRESHOLDS.r2),
-    row('MAPE %', f(m.test.mape, 2), f(m.baseline.mape, 2), `<= ${GATE_THRESHOLDS.mapePercent}`, m.test.mape <= GATE_THRESHOLDS.mapePercent),
-    row('overfitting (val/train)', f(m.overfittingIndicator, 3), '', `<= ${GATE_THRESHOLDS.overfitting}`, m.overfittingIndicator <= GATE_THRESHOLDS.overfitting),
+    row(
+      'MAPE %',
+      f(m.test.mape, 2),
+      f(m.baseline.mape, 2),
+      `<= ${GATE_THRESHOLDS.mapePercent}`,
+      m.test.mape <= GATE_THRESHOLDS.mapePercent,
+    ),
+    row(
+      'overfitting (val/train)',
+      f(m.overfittingIndicator, 3),
+      '',
+      `<= ${GATE_THRESHOLDS.overfitting}`,
+      m.overfittingIndicator <= GATE_THRESHOLDS.overfitting,
+    ),
     row('RMSE', m.test.rmse.toExponential(3), m.baseline.rmse.toExponential(3), '', undefined),
     row('MAE', m.test.mae.toExponential(3), m.baseline.mae.toExponential(3), '', undefined),
     row('directional accuracy', f(m.test.directionalAccuracy, 3), f(m.baseline.directionalAccuracy, 3), '', undefined),
@@ -76,7 +94,12 @@ export const trainCommand: CliCommand = {
       values = parseArgs({
         args,
         options: {
-          data: { type: 'string' }, contract: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean' },
+          data: { type: 'string' },
+          contract: { type: 'string' },
+          out: { type: 'string' },
+          seed: { type: 'string' },
+          backend: { type: 'string' },
+          help: { type: 'boolean' },
           ...Object.fromEntries(Object.keys(HP_FLAGS).map((k) => [k, { type: 'string' as const }])),
         },
         strict: true,
@@ -85,14 +108,16 @@ export const trainCommand: CliCommand = {
         io.out(help);
         return 0;
       }
-      if (typeof values.data !== 'string' || typeof values.out !== 'string') throw new Error('--data FILE.csv and --out DIR are required');
+      if (typeof values.data !== 'string' || typeof values.out !== 'string')
+        throw new Error('--data FILE.csv and --out DIR are required');
       for (const [flag, key] of Object.entries(HP_FLAGS)) {
         const v = values[flag];
         if (typeof v !== 'string') continue;
         if (!Number.isFinite(Number(v))) throw new Error(`--${flag} must be a number, got "${v}"`);
         hyperparameters[key] = Number(v);
       }
-      if (values.backend !== undefined && !TF_BACKENDS.includes(values.backend as TfBackend)) throw new Error(`--backend must be one of ${TF_BACKENDS.join(', ')}`);
+      if (values.backend !== undefined && !TF_BACKENDS.includes(values.backend as TfBackend))
+        throw new Error(`--backend must be one of ${TF_BACKENDS.join(', ')}`);
     } catch (err) {
       io.err(`train: ${errorMessage(err)}\n\n${help}`);
       return 2;
@@ -100,25 +125,39 @@ export const trainCommand: CliCommand = {
     const url = (p: string): string => pathToFileURL(path.resolve(p)).href;
     const outDir = path.resolve(String(values.out));
     const request = {
-      runId: `cli-${randomUUID()}`, modelId: 'cli', correlationId: randomUUID(), dataUri: url(String(values.data)),
+      runId: `cli-${randomUUID()}`,
+      modelId: 'cli',
+      correlationId: randomUUID(),
+      dataUri: url(String(values.data)),
       ...(typeof values.contract === 'string' ? { contractUri: url(values.contract) } : {}),
-      artifactUri: url(outDir), hyperparameters, seed: values.seed === undefined ? 42 : Number(values.seed),
+      artifactUri: url(outDir),
+      hyperparameters,
+      seed: values.seed === undefined ? 42 : Number(values.seed),
     };
     io.out(`training on ${values.data} -> ${outDir}`);
     try {
-      const named = [String(values.data), ...(typeof values.contract === 'string' ? [values.contract] : [])].map((p) => path.resolve(p));
-      const out = await runPipeline(request, { store: fileArtifactStore(outDir, named), onProgress: progressPrinter(io), backend: values.backend as TfBackend | undefined });
+      const named = [String(values.data), ...(typeof values.contract === 'string' ? [values.contract] : [])].map((p) =>
+        path.resolve(p),
+      );
+      const out = await runPipeline(request, {
+        store: fileArtifactStore(outDir, named),
+        onProgress: progressPrinter(io),
+        backend: values.backend as TfBackend | undefined,
+      });
       const m = out.metrics;
       if (!m) throw new Error('the pipeline produced no metrics');
       io.out('');
       for (const line of summaryTable(m)) io.out(line);
       io.out('');
-      io.out(`epochs run ${m.training.epochsRun} (best ${m.training.bestEpoch}${m.training.stoppedEarly ? ', stopped early' : ''}); backend ${out.lineage?.code.backend}; artifacts in ${outDir}`);
+      io.out(
+        `epochs run ${m.training.epochsRun} (best ${m.training.bestEpoch}${m.training.stoppedEarly ? ', stopped early' : ''}); backend ${out.lineage?.code.backend}; artifacts in ${outDir}`,
+      );
       return 0;
     } catch (err) {
       if (err instanceof DatasetValidationError) {
         io.err(`train: the data failed validation (${err.report.errors} errors):`);
-        for (const i of err.report.issues) io.err(`  ${i.severity.toUpperCase()} ${i.column || '(file)'}: ${i.message}`);
+        for (const i of err.report.issues)
+          io.err(`  ${i.severity.toUpperCase()} ${i.column || '(file)'}: ${i.message}`);
         return 1;
       }
       io.err(`train: ${errorMessage(err)}`);

@@ -34,7 +34,9 @@ export function openLocalTelemetry(dataDir: string): LocalTelemetry {
   const store = new SqliteStateStore({ path: path.join(dataDir, 'state.db') });
   const predictionLog = new SqlitePredictionLog({ path: path.join(dataDir, 'telemetry.db') });
   return {
-    store, predictionLog, artifacts: new FsArtifactStore(path.join(dataDir, 'artifacts')),
+    store,
+    predictionLog,
+    artifacts: new FsArtifactStore(path.join(dataDir, 'artifacts')),
     async close() {
       predictionLog.close();
       await store.close();
@@ -43,7 +45,10 @@ export function openLocalTelemetry(dataDir: string): LocalTelemetry {
 }
 
 /** A prediction HTTP handler over an in-memory prediction log (the capacity load test); `close` frees the log. */
-export function loadTestPredictionHandler(options: Omit<PredictionHandlerOptions, 'log'>): { handler: ReturnType<typeof createPredictionHandler>; close: () => void } {
+export function loadTestPredictionHandler(options: Omit<PredictionHandlerOptions, 'log'>): {
+  handler: ReturnType<typeof createPredictionHandler>;
+  close: () => void;
+} {
   const log = new SqlitePredictionLog({ path: ':memory:' });
   return { handler: createPredictionHandler({ ...options, log }), close: () => log.close() };
 }

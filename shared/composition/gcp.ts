@@ -20,7 +20,13 @@ import { BigQueryPredictionLog } from '../adapters/gcp/bigquery.prediction-log.j
 import { MonitoringMetricsSink } from '../adapters/gcp/monitoring.metrics-sink.js';
 import { SecretManagerReader } from '../adapters/gcp/secret-manager.secret-reader.js';
 import { lifecycleLoggingBus } from '../adapters/gcp/lifecycle-log.event-bus.js';
-import { gaxOptions, parseApiEndpoint, placeholderAuthClient, restOptions, storageOptions } from '../adapters/gcp/endpoints.js';
+import {
+  gaxOptions,
+  parseApiEndpoint,
+  placeholderAuthClient,
+  restOptions,
+  storageOptions,
+} from '../adapters/gcp/endpoints.js';
 import { csvDatasetInspector } from '../adapters/dataset-inspector.js';
 import { mlModelInspector } from '../adapters/ml.model-inspector.js';
 import { createEffectExecutors } from '../services/effects.js';
@@ -51,41 +57,63 @@ export async function createGcpRuntime(config: Config): Promise<GcpRuntime> {
     config.firestoreEmulatorHost === undefined ? undefined : placeholderAuthClient(),
   ]);
   const bucket = need(config.artifactBucket, 'ARTIFACT_BUCKET', target);
-  const artifacts = new GcsArtifactStore(`gs://${bucket}/runs`, storageOptions(parseApiEndpoint(config.storageApiEndpoint)));
+  const artifacts = new GcsArtifactStore(
+    `gs://${bucket}/runs`,
+    storageOptions(parseApiEndpoint(config.storageApiEndpoint)),
+  );
   const endpointId = need(config.vertexEndpointId, 'VERTEX_ENDPOINT_ID', target);
   const logger = jsonLogger(config.logLevel, undefined, { projectId });
   const base = {
     // REST for unary calls: no gRPC channel set-up on the cold path (the SDK uses gRPC where streaming needs it).
-    store: new FirestoreStateStore({ projectId, databaseId: config.firestoreDatabase, preferRest: true, ...(firestoreAuth ? { authClient: firestoreAuth } : {}) }),
+    store: new FirestoreStateStore({
+      projectId,
+      databaseId: config.firestoreDatabase,
+      preferRest: true,
+      ...(firestoreAuth ? { authClient: firestoreAuth } : {}),
+    }),
     bus: lifecycleLoggingBus(new PubSubEventBus({ projectId }), logger),
     logger,
     clock: () => new Date(),
     launcher: new VertexPipelineLauncher({
-      project: projectId, location, clientOptions: vertex,
+      project: projectId,
+      location,
+      clientOptions: vertex,
       ...(config.trainerImage ? { trainerImage: config.trainerImage } : {}),
       ...(config.pipelineServiceAccount ? { serviceAccount: config.pipelineServiceAccount } : {}),
       pipelineRoot: `gs://${bucket}/pipeline-root`,
     }),
     datasets: csvDatasetInspector(artifacts, { maxBytes: config.maxDatasetBytes }),
     inspector: mlModelInspector(artifacts),
-    serving: config.servingImage === undefined
-      ? notConfigured<VertexModelServing>('model serving', 'SERVING_IMAGE', target)
-      : new VertexModelServing({
-        projectId, location, servingImage: config.servingImage, client: vertex, fallback: vertex.fallback === true,
-        ...(config.servingServiceAccount ? { serviceAccount: config.servingServiceAccount } : {}),
-      }),
-    predictionLog: config.bigqueryDataset === undefined
-      ? notConfigured<PredictionLog>('the prediction log', 'BIGQUERY_DATASET', target)
-      : await bigQueryLog(config, projectId),
+    serving:
+      config.servingImage === undefined
+        ? notConfigured<VertexModelServing>('model serving', 'SERVING_IMAGE', target)
+        : new VertexModelServing({
+            projectId,
+            location,
+            servingImage: config.servingImage,
+            client: vertex,
+            fallback: vertex.fallback === true,
+            ...(config.servingServiceAccount ? { serviceAccount: config.servingServiceAccount } : {}),
+          }),
+    predictionLog:
+      config.bigqueryDataset === undefined
+        ? notConfigured<PredictionLog>('the prediction log', 'BIGQUERY_DATASET', target)
+        : await bigQueryLog(config, projectId),
     metrics: new MonitoringMetricsSink({ projectId, client: monitoring, fallback: monitoring.fallback === true }),
     artifacts,
     settings: {
-      modelId: config.modelId, endpointId, artifactRoot: artifacts.uri(''),
+      modelId: config.modelId,
+      endpointId,
+      artifactRoot: artifacts.uri(''),
       // Humans approve on Google Cloud; automation stays an approver for the follow-up promote and drift rollbacks (signed commands).
-      defaultPolicy: defaultPolicy({ autoApprove: false, approvers: [...new Set([...(config.approvers ?? []), 'automation'])] }),
+      defaultPolicy: defaultPolicy({
+        autoApprove: false,
+        approvers: [...new Set([...(config.approvers ?? []), 'automation'])],
+      }),
       // A pipeline-events message is a claim anyone with publish rights could make: confirm it with Vertex.
       verifyPipelineCompletions: true,
-      eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes,
+      eventTtlHours: config.eventTtlHours,
+      maxDatasetBytes: config.maxDatasetBytes,
       commandSigningKey: need(secrets.commandSigningKey, 'COMMAND_SIGNING_KEY_SECRET', target),
     },
   };
@@ -105,7 +133,9 @@ export async function createGcpDeps(config: Config): Promise<ServiceDeps> {
 export async function createGcpBatchPrediction(config: Config): Promise<VertexBatchPrediction> {
   const projectId = need(config.gcpProject, 'GCP_PROJECT', undefined);
   return new VertexBatchPrediction({
-    projectId, location: config.gcpRegion, client: await gaxOptions(parseApiEndpoint(config.vertexApiEndpoint)),
+    projectId,
+    location: config.gcpRegion,
+    client: await gaxOptions(parseApiEndpoint(config.vertexApiEndpoint)),
     ...(config.servingServiceAccount ? { serviceAccount: config.servingServiceAccount } : {}),
   });
 }
@@ -120,27 +150,44 @@ export async function createGcpActualsDeps(config: Config): Promise<GcpActualsDe
 
 async function bigQueryLog(config: Config, projectId: string): Promise<BigQueryPredictionLog> {
   const rest = await restOptions(parseApiEndpoint(config.bigqueryApiEndpoint));
-  return new BigQueryPredictionLog({ projectId, dataset: need(config.bigqueryDataset, 'BIGQUERY_DATASET', undefined), ...rest });
+  return new BigQueryPredictionLog({
+    projectId,
+    dataset: need(config.bigqueryDataset, 'BIGQUERY_DATASET', undefined),
+    ...rest,
+  });
 }
 
 /** The secrets a target uses: the mounted value when Cloud Run set it, else read from Secret Manager (in parallel). */
-async function readSecrets(config: Config, target: GcpTarget | undefined): Promise<{ webhookToken?: string; commandSigningKey?: string }> {
+async function readSecrets(
+  config: Config,
+  target: GcpTarget | undefined,
+): Promise<{ webhookToken?: string; commandSigningKey?: string }> {
   const reader = lazyReader(config);
   const [webhookToken, commandSigningKey] = await Promise.all([
-    target === undefined || target === 'on-drift-alert' ? secret(config.webhookToken, config.webhookTokenSecret, reader) : undefined,
+    target === undefined || target === 'on-drift-alert'
+      ? secret(config.webhookToken, config.webhookTokenSecret, reader)
+      : undefined,
     secret(config.commandSigningKey, config.commandSigningKeySecret, reader),
   ]);
-  return { ...(webhookToken === undefined ? {} : { webhookToken }), ...(commandSigningKey === undefined ? {} : { commandSigningKey }) };
+  return {
+    ...(webhookToken === undefined ? {} : { webhookToken }),
+    ...(commandSigningKey === undefined ? {} : { commandSigningKey }),
+  };
 }
 
-async function secret(mounted: string | undefined, version: string | undefined, reader: () => Promise<SecretManagerReader>): Promise<string | undefined> {
+async function secret(
+  mounted: string | undefined,
+  version: string | undefined,
+  reader: () => Promise<SecretManagerReader>,
+): Promise<string | undefined> {
   if (mounted !== undefined) return mounted;
   return version === undefined ? undefined : (await reader()).access(version);
 }
 
 function lazyReader(config: Config): () => Promise<SecretManagerReader> {
   let reader: Promise<SecretManagerReader> | undefined;
-  return () => (reader ??= restOptions(parseApiEndpoint(config.secretManagerApiEndpoint)).then((o) => new SecretManagerReader(o)));
+  return () =>
+    (reader ??= restOptions(parseApiEndpoint(config.secretManagerApiEndpoint)).then((o) => new SecretManagerReader(o)));
 }
 
 function need<T>(value: T | undefined, env: string, target: GcpTarget | undefined): T {
@@ -155,7 +202,10 @@ function need<T>(value: T | undefined, env: string, target: GcpTarget | undefine
  */
 function notConfigured<T extends object>(what: string, env: string, target: GcpTarget | undefined): T {
   const fail = async (): Promise<never> => {
-    throw new PermanentError('CONFIG.NOT_CONFIGURED', `${target ?? 'this function'} has no ${env}: ${what} is not used by it`);
+    throw new PermanentError(
+      'CONFIG.NOT_CONFIGURED',
+      `${target ?? 'this function'} has no ${env}: ${what} is not used by it`,
+    );
   };
   return new Proxy({}, { get: (_t, prop) => (prop === 'then' ? undefined : fail) }) as T;
 }

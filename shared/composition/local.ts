@@ -79,39 +79,96 @@ export async function createLocalStack(config: Config, options: LocalStackOption
   const clock = options.clock ?? (() => new Date());
   // State and bus in one database: a decision's messages are committed with its state (no outbox step).
   const database = { path: join(dataDir, 'state.db'), synchronous: config.sqliteSynchronous };
-  const bus = new SqliteEventBus({ ...database, defaults: { ...busPolicy(config), ...options.subscription }, importFrom: join(dataDir, 'bus.db'), backgroundCheckpoint: true });
+  const bus = new SqliteEventBus({
+    ...database,
+    defaults: { ...busPolicy(config), ...options.subscription },
+    importFrom: join(dataDir, 'bus.db'),
+    backgroundCheckpoint: true,
+  });
   const store = new SqliteStateStore({ ...database, now: clock, bus });
   // A message's dataUri / contractUri is only ever read from these two folders (ARTIFACT.OUTSIDE_ROOT otherwise).
   const artifacts = new FsArtifactStore(folders.artifacts, { roots: [folders.landing] });
-  const predictionLog = new SqlitePredictionLog({ path: join(dataDir, 'telemetry.db'), synchronous: config.sqliteSynchronous });
+  const predictionLog = new SqlitePredictionLog({
+    path: join(dataDir, 'telemetry.db'),
+    synchronous: config.sqliteSynchronous,
+  });
   const metrics = new SqliteMetricsSink({ path: join(dataDir, 'metrics.db'), synchronous: config.sqliteSynchronous });
   const serving = new LocalModelServing({
     loadPredictor: async (uri) => {
       const { loadServingModel } = await import('../ml/serving-model.js'); // TensorFlow.js on first use only
       const model = await loadServingModel(artifacts, uri);
       return {
-        predict: async (rows) => model.predict(rows as never), close: async () => model.dispose(),
+        predict: async (rows) => model.predict(rows as never),
+        close: async () => model.dispose(),
         ...(canExplain(model) ? { explain: async (rows: Record<string, unknown>[]) => model.explain(rows) } : {}),
       };
     },
   });
   const runner = new WorkerPipelineRunner({
     storeRoots: [folders.artifacts, folders.landing],
-    onProgress: (runId, event) => void recordProgress(store, clock, runId, event).catch((err: unknown) => logger.log('WARNING', `progress of ${runId} not recorded: ${String(err)}`)),
+    onProgress: (runId, event) =>
+      void recordProgress(store, clock, runId, event).catch((err: unknown) =>
+        logger.log('WARNING', `progress of ${runId} not recorded: ${String(err)}`),
+      ),
     onComplete: (completion) => publishCompletion(bus, completion),
-    onCallbackError: (err, completion) => logger.log('ERROR', `completion of ${completion.runId} not published: ${String(err)}`, { correlationId: completion.correlationId }),
+    onCallbackError: (err, completion) =>
+      logger.log('ERROR', `completion of ${completion.runId} not published: ${String(err)}`, {
+        correlationId: completion.correlationId,
+      }),
   });
   const base = {
-    store, bus, logger, clock, launcher: withHyperparameters(runner, options.hyperparameters),
-    datasets: csvDatasetInspector(artifacts, { timeColumn: DEFAULT_CONTRACT.timeColumn, maxBytes: config.maxDatasetBytes }), inspector: mlModelInspector(artifacts),
-    serving, predictionLog, metrics, artifacts,
-    settings: { modelId: config.modelId, endpointId: `${config.modelId}-endpoint`, artifactRoot: artifacts.uri('runs'), defaultPolicy: defaultPolicy({ autoApprove: true, retrain: { cooldownMinutes: 0 }, ...(config.approvers ? { approvers: [...new Set([...config.approvers, 'automation'])] } : {}), ...options.policy }), commandSigningKey: config.commandSigningKey ?? localSigningKey(dataDir), eventTtlHours: config.eventTtlHours, maxDatasetBytes: config.maxDatasetBytes },
+    store,
+    bus,
+    logger,
+    clock,
+    launcher: withHyperparameters(runner, options.hyperparameters),
+    datasets: csvDatasetInspector(artifacts, {
+      timeColumn: DEFAULT_CONTRACT.timeColumn,
+      maxBytes: config.maxDatasetBytes,
+    }),
+    inspector: mlModelInspector(artifacts),
+    serving,
+    predictionLog,
+    metrics,
+    artifacts,
+    settings: {
+      modelId: config.modelId,
+      endpointId: `${config.modelId}-endpoint`,
+      artifactRoot: artifacts.uri('runs'),
+      defaultPolicy: defaultPolicy({
+        autoApprove: true,
+        retrain: { cooldownMinutes: 0 },
+        ...(config.approvers ? { approvers: [...new Set([...config.approvers, 'automation'])] } : {}),
+        ...options.policy,
+      }),
+      commandSigningKey: config.commandSigningKey ?? localSigningKey(dataDir),
+      eventTtlHours: config.eventTtlHours,
+      maxDatasetBytes: config.maxDatasetBytes,
+    },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
-  const predictionHandler = createPredictionHandler({ serving, log: predictionLog, endpointId: base.settings.endpointId, modelId: config.modelId, projectId: 'local', location: 'local', clock });
+  const predictionHandler = createPredictionHandler({
+    serving,
+    log: predictionLog,
+    endpointId: base.settings.endpointId,
+    modelId: config.modelId,
+    projectId: 'local',
+    location: 'local',
+    clock,
+  });
   return {
-    deps, bus, store, runner, serving, predictionLog, metrics, artifacts, dataDir, predictionHandler, deadLetters: bus.deadLetterQueue(),
+    deps,
+    bus,
+    store,
+    runner,
+    serving,
+    predictionLog,
+    metrics,
+    artifacts,
+    dataDir,
+    predictionHandler,
+    deadLetters: bus.deadLetterQueue(),
     registerFunctions() {
       for (const fn of FUNCTION_NAMES) {
         const handler = createCloudEventHandler(fn, FUNCTION_TOPICS[fn], getDeps, FUNCTION_ROUTES[fn]);
@@ -119,8 +176,16 @@ export async function createLocalStack(config: Config, options: LocalStackOption
       }
       // Runs a clean stop interrupted are still submitted / running with their attempt: one reconciler
       // pass relaunches them now (same run id, same attempt) rather than at the first scheduled tick.
-      const identity = { handler: 'local-startup', dedupeKey: 'startup', messageId: 'startup', topic: 'pipeline-events', correlationId: 'startup' };
-      void runReconciler(deps, identity).catch((err: unknown) => logger.log('ERROR', `startup reconciler pass failed: ${String(err)}`));
+      const identity = {
+        handler: 'local-startup',
+        dedupeKey: 'startup',
+        messageId: 'startup',
+        topic: 'pipeline-events',
+        correlationId: 'startup',
+      };
+      void runReconciler(deps, identity).catch((err: unknown) =>
+        logger.log('ERROR', `startup reconciler pass failed: ${String(err)}`),
+      );
     },
     async close() {
       await runner.close();
@@ -135,9 +200,22 @@ export async function createLocalStack(config: Config, options: LocalStackOption
 /** The bus's retry and dead-letter policy from configuration (Pub/Sub's defaults). */
 function busPolicy(config: Config): SubscribeOptions {
   if (config.busMaxBackoffSeconds < config.busMinBackoffSeconds) {
-    throw new ValidationError('configuration', [{ path: 'IPO_BUS_MAX_BACKOFF_SECONDS', message: `must be at least IPO_BUS_MIN_BACKOFF_SECONDS (${config.busMinBackoffSeconds}), got ${config.busMaxBackoffSeconds}` }], 'CONFIG.INVALID');
+    throw new ValidationError(
+      'configuration',
+      [
+        {
+          path: 'IPO_BUS_MAX_BACKOFF_SECONDS',
+          message: `must be at least IPO_BUS_MIN_BACKOFF_SECONDS (${config.busMinBackoffSeconds}), got ${config.busMaxBackoffSeconds}`,
+        },
+      ],
+      'CONFIG.INVALID',
+    );
   }
-  return { maxDeliveryAttempts: config.maxDeliveryAttempts, minBackoffMs: config.busMinBackoffSeconds * 1000, maxBackoffMs: config.busMaxBackoffSeconds * 1000 };
+  return {
+    maxDeliveryAttempts: config.maxDeliveryAttempts,
+    minBackoffMs: config.busMinBackoffSeconds * 1000,
+    maxBackoffMs: config.busMaxBackoffSeconds * 1000,
+  };
 }
 
 /** governance: the command signing key kept under the data dir (created on first start, owner-only), so restarts verify what was signed before. */
@@ -151,21 +229,40 @@ function localSigningKey(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-function withHyperparameters(runner: WorkerPipelineRunner, hp: Record<string, number> | undefined): WorkerPipelineRunner {
+function withHyperparameters(
+  runner: WorkerPipelineRunner,
+  hp: Record<string, number> | undefined,
+): WorkerPipelineRunner {
   if (!hp) return runner;
   const launch = runner.launch.bind(runner);
   runner.launch = (request) => launch({ ...request, hyperparameters: { ...hp, ...request.hyperparameters } });
   return runner;
 }
 
-async function recordProgress(store: SqliteStateStore, clock: () => Date, runId: string, event: PipelineProgress): Promise<void> {
+async function recordProgress(
+  store: SqliteStateStore,
+  clock: () => Date,
+  runId: string,
+  event: PipelineProgress,
+): Promise<void> {
   await store.transaction(async (tx) => {
     const run = await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
     if (!run || !['submitted', 'running'].includes(run.state)) return;
     const at = clock().toISOString();
-    const progress = event.kind === 'step'
-      ? { ...(run.progress ?? {}), step: event.step, stepStatus: event.status }
-      : { ...(run.progress ?? {}), step: 'train', epoch: event.epoch, epochs: event.epochs, loss: event.loss, valLoss: event.valLoss, family: event.family, member: event.member, members: event.members };
+    const progress =
+      event.kind === 'step'
+        ? { ...(run.progress ?? {}), step: event.step, stepStatus: event.status }
+        : {
+            ...(run.progress ?? {}),
+            step: 'train',
+            epoch: event.epoch,
+            epochs: event.epochs,
+            loss: event.loss,
+            valLoss: event.valLoss,
+            family: event.family,
+            member: event.member,
+            members: event.members,
+          };
     tx.set(COLLECTIONS.runs, runId, { ...run, state: 'running', progress, updatedAt: at });
   });
 }
@@ -174,7 +271,18 @@ async function recordProgress(store: SqliteStateStore, clock: () => Date, runId:
 export async function publishCompletion(bus: SqliteEventBus, c: PipelineCompletion): Promise<void> {
   await bus.publish({
     topic: 'pipeline-events',
-    data: { type: 'pipeline.completed', runId: c.runId, modelId: c.modelId, pipelineJobId: c.runId, state: c.state, artifactUri: c.artifactUri, finishedAt: c.finishedAt, ...(c.error ? { error: c.error } : {}), ...(c.errorCode ? { errorCode: c.errorCode } : {}), ...(c.retryable === false ? { retryable: false } : {}) },
+    data: {
+      type: 'pipeline.completed',
+      runId: c.runId,
+      modelId: c.modelId,
+      pipelineJobId: c.runId,
+      state: c.state,
+      artifactUri: c.artifactUri,
+      finishedAt: c.finishedAt,
+      ...(c.error ? { error: c.error } : {}),
+      ...(c.errorCode ? { errorCode: c.errorCode } : {}),
+      ...(c.retryable === false ? { retryable: false } : {}),
+    },
     attributes: { idempotencyKey: `${c.runId}#${c.state}`, correlationId: c.correlationId },
   });
 }

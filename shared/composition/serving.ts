@@ -42,31 +42,51 @@ export interface ContainerStartOptions {
 const LOAD_ATTEMPTS = 5;
 
 /** Start listening and begin loading the model. */
-export async function startServingContainer(config: ServingConfig, options: ContainerStartOptions = {}): Promise<RunningContainer> {
+export async function startServingContainer(
+  config: ServingConfig,
+  options: ContainerStartOptions = {},
+): Promise<RunningContainer> {
   const logger = options.logger ?? jsonLogger(config.logLevel);
   const version = config.modelVersion ?? 'unversioned';
   const batcher = config.predictionLog === 'bigquery' ? await predictionBatcher(config, logger) : undefined;
   const container = createContainerServer({
     routes: { health: config.healthRoute, predict: config.predictRoute, explain: explainRouteFor(config.predictRoute) },
-    modelId: config.modelId, version, endpointId: config.endpointId, deployedModelId: config.deployedModelId ?? version,
-    ...(batcher ? { log: batcher } : {}), logger,
+    modelId: config.modelId,
+    version,
+    endpointId: config.endpointId,
+    deployedModelId: config.deployedModelId ?? version,
+    ...(batcher ? { log: batcher } : {}),
+    logger,
   });
   const server = createServer((req, res) => container.handle(req, res));
   await new Promise<void>((resolve) => server.listen(config.httpPort, options.host ?? '0.0.0.0', resolve));
   const { port } = server.address() as AddressInfo;
-  logger.log('INFO', `serving ${config.modelId}@${version} on port ${port}: loading the model from ${config.storageUri}`, {
-    port, routes: { health: config.healthRoute, predict: config.predictRoute, explain: explainRouteFor(config.predictRoute) }, predictionLog: config.predictionLog,
-  });
+  logger.log(
+    'INFO',
+    `serving ${config.modelId}@${version} on port ${port}: loading the model from ${config.storageUri}`,
+    {
+      port,
+      routes: {
+        health: config.healthRoute,
+        predict: config.predictRoute,
+        explain: explainRouteFor(config.predictRoute),
+      },
+      predictionLog: config.predictionLog,
+    },
+  );
 
   let model: (ContainerModel & { dispose?(): void }) | undefined;
-  const loaded = loadWithRetry(config, logger).then((m) => {
-    model = m;
-    container.ready(m);
-    logger.log('INFO', `model ${config.modelId}@${version} loaded; ready`);
-  }, (err: unknown) => {
-    container.failed(err);
-    throw err;
-  });
+  const loaded = loadWithRetry(config, logger).then(
+    (m) => {
+      model = m;
+      container.ready(m);
+      logger.log('INFO', `model ${config.modelId}@${version} loaded; ready`);
+    },
+    (err: unknown) => {
+      container.failed(err);
+      throw err;
+    },
+  );
   loaded.catch(() => undefined);
 
   let stopped: Promise<LogBatcherStats | undefined> | undefined;
@@ -78,22 +98,41 @@ export async function startServingContainer(config: ServingConfig, options: Cont
     await Promise.race([closed, delay(Math.min(5000, config.shutdownGraceMs))]);
     server.closeAllConnections();
     const stats = await batcher?.close(Math.max(0, deadline - Date.now()));
-    if (stats) logger.log('INFO', `prediction log: ${stats.written} predictions written in ${stats.batches} batches, ${stats.dropped} dropped, ${stats.rejected} rejected, ${stats.buffered} not written`, { ...stats });
+    if (stats)
+      logger.log(
+        'INFO',
+        `prediction log: ${stats.written} predictions written in ${stats.batches} batches, ${stats.dropped} dropped, ${stats.rejected} rejected, ${stats.buffered} not written`,
+        { ...stats },
+      );
     model?.dispose?.();
     return stats;
   };
-  return { server, url: `http://${options.host ?? '127.0.0.1'}:${port}`, loaded, shutdown: () => (stopped ??= shutdown()) };
+  return {
+    server,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    loaded,
+    shutdown: () => (stopped ??= shutdown()),
+  };
 }
 
 /** BigQuery streaming inserts (insertId = request id) behind the batcher; retries are the batcher's, not the client's. */
 async function predictionBatcher(config: ServingConfig, logger: Logger): Promise<LogBatcher<PredictionRecord>> {
   const log = new BigQueryPredictionLog({
-    projectId: config.gcpProject as string, dataset: config.bigqueryDataset, maxRetries: 0,
-    ...(config.bigqueryApiEndpoint ? { apiEndpoint: config.bigqueryApiEndpoint, authClient: await noCredentials() } : {}),
+    projectId: config.gcpProject as string,
+    dataset: config.bigqueryDataset,
+    maxRetries: 0,
+    ...(config.bigqueryApiEndpoint
+      ? { apiEndpoint: config.bigqueryApiEndpoint, authClient: await noCredentials() }
+      : {}),
   });
   return new LogBatcher<PredictionRecord>({
-    write: (rows) => log.record(rows), what: 'predictions', logger,
-    batchSize: config.batchSize, flushIntervalMs: config.flushIntervalMs, maxBuffered: config.maxBuffered, maxAttempts: config.maxAttempts,
+    write: (rows) => log.record(rows),
+    what: 'predictions',
+    logger,
+    batchSize: config.batchSize,
+    flushIntervalMs: config.flushIntervalMs,
+    maxBuffered: config.maxBuffered,
+    maxAttempts: config.maxAttempts,
   });
 }
 
@@ -107,7 +146,8 @@ function artifactStore(config: ServingConfig): ArtifactStore {
   if (config.storageUri.startsWith('file://')) return new FsArtifactStore(fileURLToPath(config.storageUri));
   const { bucket } = parseGsUri(config.storageUri);
   return new GcsArtifactStore(`gs://${bucket}`, {
-    ...(config.gcpProject ? { projectId: config.gcpProject } : {}), ...(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}),
+    ...(config.gcpProject ? { projectId: config.gcpProject } : {}),
+    ...(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}),
   });
 }
 
@@ -120,7 +160,10 @@ async function loadWithRetry(config: ServingConfig, logger: Logger): Promise<Con
       return await loadServingModel(store, config.storageUri);
     } catch (err) {
       if (!isRetryable(err) || attempt >= LOAD_ATTEMPTS) throw err;
-      logger.log('WARNING', `loading the model failed (attempt ${attempt} of ${LOAD_ATTEMPTS}), retrying: ${errorMessage(err)}`);
+      logger.log(
+        'WARNING',
+        `loading the model failed (attempt ${attempt} of ${LOAD_ATTEMPTS}), retrying: ${errorMessage(err)}`,
+      );
       await delay(500 * 2 ** attempt);
     }
   }
@@ -141,10 +184,11 @@ async function main(): Promise<void> {
   }
   const logger = jsonLogger(config.logLevel);
   const running = await startServingContainer(config, { logger });
-  const stop = (signal: string, code: number) => void running.shutdown().then(() => {
-    logger.log('INFO', `stopped (${signal})`);
-    process.exit(code);
-  });
+  const stop = (signal: string, code: number) =>
+    void running.shutdown().then(() => {
+      logger.log('INFO', `stopped (${signal})`);
+      process.exit(code);
+    });
   process.once('SIGTERM', () => stop('SIGTERM', 0));
   process.once('SIGINT', () => stop('SIGINT', 0));
   running.loaded.catch((err: unknown) => {

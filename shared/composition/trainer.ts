@@ -21,8 +21,11 @@ export function storeFor(uri: string): ArtifactStore {
 
 /** Parse trainer flags into a step and a pipeline request. */
 export function parseTrainerArgs(argv: string[]): { step: TrainerStep; request: PipelineLaunchRequest } {
-  const flags = Object.fromEntries(Object.keys(PIPELINE_PARAMETERS).map((p) => [p.replace(/_/g, '-'), { type: 'string' as const }]));
-  const values = parseArgs({ args: argv, options: { step: { type: 'string' }, ...flags }, strict: true }).values as Record<string, string | undefined>;
+  const flags = Object.fromEntries(
+    Object.keys(PIPELINE_PARAMETERS).map((p) => [p.replace(/_/g, '-'), { type: 'string' as const }]),
+  );
+  const values = parseArgs({ args: argv, options: { step: { type: 'string' }, ...flags }, strict: true })
+    .values as Record<string, string | undefined>;
   const get = (k: string): string => {
     const v = values[k];
     if (v === undefined || v === '') throw new Error(`missing --${k}`);
@@ -34,8 +37,11 @@ export function parseTrainerArgs(argv: string[]): { step: TrainerStep; request: 
   return {
     step,
     request: {
-      runId: get('run-id'), modelId: get('model-id'), correlationId: get('correlation-id'),
-      dataUri: get('data-uri'), artifactUri: get('artifact-uri'),
+      runId: get('run-id'),
+      modelId: get('model-id'),
+      correlationId: get('correlation-id'),
+      dataUri: get('data-uri'),
+      artifactUri: get('artifact-uri'),
       ...(contract ? { contractUri: contract } : {}),
       seed: Number(get('seed')),
       hyperparameters: JSON.parse(get('hyperparameters')) as Record<string, number>,
@@ -53,7 +59,13 @@ export async function main(argv: string[], log: (line: string) => void = console
       validateOnly: step === 'validate',
       onProgress: (event) => log(JSON.stringify({ severity: 'INFO', runId: request.runId, ...event })),
     });
-    log(JSON.stringify({ severity: 'INFO', message: `${step} succeeded`, completion: succeeded(request, output, startedAt) }));
+    log(
+      JSON.stringify({
+        severity: 'INFO',
+        message: `${step} succeeded`,
+        completion: succeeded(request, output, startedAt),
+      }),
+    );
     return 0;
   } catch (err) {
     log(JSON.stringify({ severity: 'ERROR', message: `${step} failed`, completion: failed(request, err, startedAt) }));

@@ -27,7 +27,12 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 /** Every logged online prediction, joined later with actuals on `request_id`. */
 export const PREDICTION_LOG_FIELDS = [
-  { name: 'request_id', type: 'STRING', mode: 'REQUIRED', description: 'Prediction request id (join key with actuals)' },
+  {
+    name: 'request_id',
+    type: 'STRING',
+    mode: 'REQUIRED',
+    description: 'Prediction request id (join key with actuals)',
+  },
   { name: 'model_id', type: 'STRING', mode: 'REQUIRED', description: 'Model id' },
   { name: 'model_version', type: 'STRING', mode: 'REQUIRED', description: 'Semantic version that served the request' },
   { name: 'endpoint_id', type: 'STRING', mode: 'REQUIRED', description: 'Serving endpoint id' },
@@ -58,7 +63,11 @@ export const METRICS_FIELDS = [
 
 /** The tables, keyed by table id, with partitioning and clustering (Terraform mirrors these). */
 export const BIGQUERY_TABLES = {
-  prediction_log: { fields: PREDICTION_LOG_FIELDS, partitionField: 'predicted_at', clustering: ['model_id', 'model_version'] },
+  prediction_log: {
+    fields: PREDICTION_LOG_FIELDS,
+    partitionField: 'predicted_at',
+    clustering: ['model_id', 'model_version'],
+  },
   actuals: { fields: ACTUALS_FIELDS, partitionField: 'observed_at', clustering: ['model_id'] },
   metrics: { fields: METRICS_FIELDS, partitionField: 'recorded_at', clustering: ['model_id', 'metric'] },
 } as const;
@@ -68,7 +77,11 @@ export type BigQueryTableId = keyof typeof BIGQUERY_TABLES;
 export const BIGQUERY_TABLE_IDS = Object.keys(BIGQUERY_TABLES) as BigQueryTableId[];
 
 /** TypeScript value of a column type (TIMESTAMP as an RFC 3339 string, as the client accepts it). */
-type ValueOf<T extends BigQueryType> = T extends 'STRING' | 'TIMESTAMP' ? string : T extends 'FLOAT64' ? number : JsonValue;
+type ValueOf<T extends BigQueryType> = T extends 'STRING' | 'TIMESTAMP'
+  ? string
+  : T extends 'FLOAT64'
+    ? number
+    : JsonValue;
 
 type FieldList = readonly BigQueryField[];
 type RequiredOf<F extends FieldList> = Extract<F[number], { mode: 'REQUIRED' }>;
@@ -96,5 +109,10 @@ export interface BigQuerySchemaField {
 
 /** The JSON schema of a table, exactly as terraform/schemas/bigquery/<table>.json must contain it. */
 export function bigQuerySchemaJson(table: BigQueryTableId): BigQuerySchemaField[] {
-  return BIGQUERY_TABLES[table].fields.map((f) => ({ name: f.name, type: f.type, mode: f.mode, description: f.description }));
+  return BIGQUERY_TABLES[table].fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    mode: f.mode,
+    description: f.description,
+  }));
 }

@@ -93,7 +93,13 @@ export const modelDocSchema = z.looseObject({
 /** `models/{modelId}`. */
 export type ModelDoc = z.output<typeof modelDocSchema>;
 
-const stateChangeSchema = z.looseObject({ from: z.string().optional(), to: z.string(), at: iso, actor: z.string(), reason: z.string() });
+const stateChangeSchema = z.looseObject({
+  from: z.string().optional(),
+  to: z.string(),
+  at: iso,
+  actor: z.string(),
+  reason: z.string(),
+});
 
 /** `models/{modelId}/versions/{semver}`. */
 export const versionDocSchema = z.looseObject({
@@ -104,7 +110,11 @@ export const versionDocSchema = z.looseObject({
   artifactUri: z.string(),
   metrics: metricSetSchema,
   baselineMetrics: metricSetSchema.optional(),
-  gate: z.looseObject({ verdict: z.enum(['blessed', 'rejected']), reasons: z.array(z.string()), evidence: z.array(z.unknown()) }),
+  gate: z.looseObject({
+    verdict: z.enum(['blessed', 'rejected']),
+    reasons: z.array(z.string()),
+    evidence: z.array(z.unknown()),
+  }),
   lineage: json,
   approvals: z.array(z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() })),
   stateHistory: z.array(stateChangeSchema),
@@ -127,7 +137,9 @@ export const runDocSchema = z.looseObject({
   attempt: z.number().int(),
   retryOf: z.string().optional(),
   notBefore: z.string().optional(),
-  followUp: z.looseObject({ reasons: z.array(z.string()), dataUri: z.string().optional(), requestedAt: iso }).optional(),
+  followUp: z
+    .looseObject({ reasons: z.array(z.string()), dataUri: z.string().optional(), requestedAt: iso })
+    .optional(),
   /** Who asked to cancel the run (`run.cancel`); it ends `cancelled` when the pipeline reports back. */
   cancelRequested: z.looseObject({ actor: z.string(), at: iso, reason: z.string().optional() }).optional(),
   /** The champion version this run's model turned out byte-identical to (it registered no new version). */
@@ -148,7 +160,15 @@ export const deploymentDocSchema = z.looseObject({
   split: z.record(z.string(), z.number()),
   artifacts: z.record(z.string(), z.string()),
   revision: z.number().int(),
-  history: z.array(z.looseObject({ revision: z.number().int(), split: z.record(z.string(), z.number()), at: iso, actor: z.string(), reason: z.string() })),
+  history: z.array(
+    z.looseObject({
+      revision: z.number().int(),
+      split: z.record(z.string(), z.number()),
+      at: iso,
+      actor: z.string(),
+      reason: z.string(),
+    }),
+  ),
   updatedAt: iso,
 });
 /** `deployments/{endpointId}`. */

@@ -30,7 +30,12 @@ export function artifactPath(artifactUri: string, file: ArtifactFile): string {
 }
 
 /** Write a JSON artifact (pretty-printed, stable for diffs). */
-export async function writeJson(store: ArtifactStore, artifactUri: string, file: ArtifactFile, value: unknown): Promise<void> {
+export async function writeJson(
+  store: ArtifactStore,
+  artifactUri: string,
+  file: ArtifactFile,
+  value: unknown,
+): Promise<void> {
   await store.write(artifactPath(artifactUri, file), `${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -46,7 +51,12 @@ function layersFiles(artifactUri: string, dir: string): { json: string; weights:
 }
 
 /** Save a layers model as model.json + weights.bin under `dir` (default `model`). */
-export async function saveModel(store: ArtifactStore, artifactUri: string, model: tf.LayersModel, dir = 'model'): Promise<void> {
+export async function saveModel(
+  store: ArtifactStore,
+  artifactUri: string,
+  model: tf.LayersModel,
+  dir = 'model',
+): Promise<void> {
   const files = layersFiles(artifactUri, dir);
   const tf = await import('@tensorflow/tfjs');
   await model.save(
@@ -62,7 +72,9 @@ export async function saveModel(store: ArtifactStore, artifactUri: string, model
       };
       await store.write(files.weights, bytes);
       await store.write(files.json, JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
+      return {
+        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength },
+      };
     }),
   );
 }

@@ -53,7 +53,9 @@ export function binProportions(edges: readonly number[], values: ArrayLike<numbe
 /** Fit a numeric distribution with up to `bins` quantile bins. */
 export function numericDistribution(values: ArrayLike<number>, bins = 10): NumericDistribution {
   const sorted = sortedFinite(values);
-  const edges = [...new Set(Array.from({ length: bins - 1 }, (_, k) => quantile(sorted, (k + 1) / bins)))].filter(Number.isFinite);
+  const edges = [...new Set(Array.from({ length: bins - 1 }, (_, k) => quantile(sorted, (k + 1) / bins)))].filter(
+    Number.isFinite,
+  );
   let s = 0;
   let ss = 0;
   for (const v of sorted) {
@@ -83,5 +85,10 @@ export function categoricalDistribution(values: readonly (string | null)[]): Cat
   }
   const frequencies: Record<string, number> = {};
   for (const [k, c] of [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) frequencies[k] = c / present;
-  return { kind: 'categorical', count: values.length, missingRate: values.length === 0 ? 0 : 1 - present / values.length, frequencies };
+  return {
+    kind: 'categorical',
+    count: values.length,
+    missingRate: values.length === 0 ? 0 : 1 - present / values.length,
+    frequencies,
+  };
 }

@@ -32,23 +32,40 @@ export interface BatchResult {
   failed: FailedRow[];
 }
 
-const invalid = (issues: Issue[]): ValidationError => new ValidationError('batch input', issues, 'PREDICT.INPUT_INVALID');
+const invalid = (issues: Issue[]): ValidationError =>
+  new ValidationError('batch input', issues, 'PREDICT.INPUT_INVALID');
 
 /** Predict every row of a CSV; rows with unusable values are reported, not predicted (nor used as history). */
 export function predictCsv(model: ServingModel, csvText: string, options: BatchOptions = {}): BatchResult {
   const table = parseCsv(csvText);
   if (table.header.length === 0) throw invalid([{ path: '', message: 'the file is empty: no header row' }]);
   const absent = model.requiredFields.filter((f) => !table.header.includes(f));
-  if (absent.length > 0) throw invalid(absent.map((f) => ({ path: f, message: `required column is missing from the header (${table.header.join(', ')})` })));
+  if (absent.length > 0)
+    throw invalid(
+      absent.map((f) => ({
+        path: f,
+        message: `required column is missing from the header (${table.header.join(', ')})`,
+      })),
+    );
   const column = options.predictionColumn ?? `predicted_${model.contract.target.column}`;
   if (table.header.includes(column) || table.header.includes('error')) {
-    throw invalid([{ path: 'predictionColumn', message: `the input already has a column "${table.header.includes(column) ? column : 'error'}"; name the prediction column differently` }]);
+    throw invalid([
+      {
+        path: 'predictionColumn',
+        message: `the input already has a column "${table.header.includes(column) ? column : 'error'}"; name the prediction column differently`,
+      },
+    ]);
   }
   const records: RawRow[] = table.rows.map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j] ?? null])));
-  const issues: Issue[][] = table.rows.map((r) => (r.length === table.header.length ? [] : [{ path: '', message: `has ${r.length} fields; the header has ${table.header.length}` }]));
+  const issues: Issue[][] = table.rows.map((r) =>
+    r.length === table.header.length
+      ? []
+      : [{ path: '', message: `has ${r.length} fields; the header has ${table.header.length}` }],
+  );
   const { problems } = frameFromRecords(records, model.contract);
   for (const [field, p] of Object.entries(problems)) {
-    for (const i of p.unparseable) issues[i].push({ path: field, message: `unusable value ${JSON.stringify(records[i][field])}` });
+    for (const i of p.unparseable)
+      issues[i].push({ path: field, message: `unusable value ${JSON.stringify(records[i][field])}` });
   }
   const good = records.flatMap((_, i) => (issues[i].length === 0 ? [i] : []));
   const goodRows = good.map((i) => records[i]);
@@ -67,11 +84,18 @@ export function predictCsv(model: ServingModel, csvText: string, options: BatchO
   const out = table.rows.map((r, i) => {
     const cells = table.header.map((_, j) => r[j] ?? null);
     const explained = options.explain ? (attributions.get(i) ?? extra.map(() => null)) : [];
-    return [...cells, predictions.get(i) ?? null, ...explained, issues[i].length === 0 ? null : formatIssues(issues[i])];
+    return [
+      ...cells,
+      predictions.get(i) ?? null,
+      ...explained,
+      issues[i].length === 0 ? null : formatIssues(issues[i]),
+    ];
   });
   return {
     csv: toCsv(header, out),
     rows: good.length,
-    failed: issues.flatMap((list, i) => (list.length === 0 ? [] : [{ row: i + 1, line: table.lines[i], issues: list }])),
+    failed: issues.flatMap((list, i) =>
+      list.length === 0 ? [] : [{ row: i + 1, line: table.lines[i], issues: list }],
+    ),
   };
 }

@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, type Issue } from '../domain/errors.js';
-import { contractSchema, MISSING_RATE_DEFAULTS, type ColumnType, type FeatureSpec, type ParsedContract } from './contract-schema.js';
+import {
+  contractSchema,
+  MISSING_RATE_DEFAULTS,
+  type ColumnType,
+  type FeatureSpec,
+  type ParsedContract,
+} from './contract-schema.js';
 
 export { COLUMN_TYPES, DATE_PARTS, type ColumnType, type DatePart, type FeatureSpec } from './contract-schema.js';
 
@@ -25,7 +31,10 @@ export type ContractColumn = DataContract['columns'][number];
 export function parseContract(input: unknown): DataContract {
   const parsed = contractSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ValidationError('data contract', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw new ValidationError(
+      'data contract',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   const contract = parsed.data;
   const issues = crossCheck(contract);
@@ -49,10 +58,13 @@ function crossCheck(c: DataContract): Issue[] {
   const types = new Map(c.columns.map((col) => [col.name, col.type]));
   const expect = (path: string, col: string, allowed: readonly ColumnType[]): void => {
     const t = types.get(col);
-    if (t === undefined) issues.push({ path, message: `names column "${col}", which the contract's columns do not declare` });
-    else if (!allowed.includes(t)) issues.push({ path, message: `column "${col}" is ${t}; expected ${allowed.join(' or ')}` });
+    if (t === undefined)
+      issues.push({ path, message: `names column "${col}", which the contract's columns do not declare` });
+    else if (!allowed.includes(t))
+      issues.push({ path, message: `column "${col}" is ${t}; expected ${allowed.join(' or ')}` });
   };
-  if (new Set(types.keys()).size !== c.columns.length) issues.push({ path: 'columns', message: 'column names must be unique' });
+  if (new Set(types.keys()).size !== c.columns.length)
+    issues.push({ path: 'columns', message: 'column names must be unique' });
   expect('entityColumn', c.entityColumn, ['id', 'categorical']);
   expect('timeColumn', c.timeColumn, ['date']);
   expect('target.column', c.target.column, ['numeric']);
@@ -68,23 +80,38 @@ function crossCheck(c: DataContract): Issue[] {
     const want = f.kind === 'one_hot' ? ['categorical', 'date'] : f.kind === 'date_part' ? ['date'] : ['numeric'];
     for (const s of sources) {
       const kind = kindOf(s);
-      if (s === c.target.column) issues.push({ path: `features.${i}`, message: `uses the target column "${s}" as an input (leakage)` });
-      else if (kind === undefined) issues.push({ path: `features.${i}`, message: `names "${s}", which is neither a contract column nor an earlier feature` });
-      else if (!want.includes(kind)) issues.push({ path: `features.${i}`, message: `"${f.kind}" needs a ${want[0]} source; "${s}" is ${kind}` });
+      if (s === c.target.column)
+        issues.push({ path: `features.${i}`, message: `uses the target column "${s}" as an input (leakage)` });
+      else if (kind === undefined)
+        issues.push({
+          path: `features.${i}`,
+          message: `names "${s}", which is neither a contract column nor an earlier feature`,
+        });
+      else if (!want.includes(kind))
+        issues.push({ path: `features.${i}`, message: `"${f.kind}" needs a ${want[0]} source; "${s}" is ${kind}` });
     }
-    if (names.has(f.name) || types.has(f.name)) issues.push({ path: `features.${i}.name`, message: `"${f.name}" is already a column or feature name` });
+    if (names.has(f.name) || types.has(f.name))
+      issues.push({ path: `features.${i}.name`, message: `"${f.name}" is already a column or feature name` });
     // Encoded (categorical) features are model inputs only; they cannot feed another transform.
     names.add(f.name);
     if (!CATEGORICAL_FEATURE_KINDS.includes(f.kind)) featureKinds.set(f.name, 'numeric');
   });
   c.columns.forEach((col, i) => {
-    if (col.parse !== undefined && col.type !== 'numeric') issues.push({ path: `columns.${i}.parse`, message: `only numeric columns take a parser; "${col.name}" is ${col.type}` });
+    if (col.parse !== undefined && col.type !== 'numeric')
+      issues.push({
+        path: `columns.${i}.parse`,
+        message: `only numeric columns take a parser; "${col.name}" is ${col.type}`,
+      });
   });
-  if (!c.features.some((f) => f.input)) issues.push({ path: 'features', message: 'at least one feature must be a model input' });
-  if (c.split.train + c.split.validation >= 1) issues.push({ path: 'split', message: 'train + validation must leave a test share' });
+  if (!c.features.some((f) => f.input))
+    issues.push({ path: 'features', message: 'at least one feature must be a model input' });
+  if (c.split.train + c.split.validation >= 1)
+    issues.push({ path: 'split', message: 'train + validation must leave a test share' });
   const families = c.model?.families ?? [];
-  if (new Set(families).size !== families.length) issues.push({ path: 'model.families', message: 'each family may be named once' });
-  if (families.includes('mlp-ensemble') && c.model?.mlpSeeds === 1) issues.push({ path: 'model.mlpSeeds', message: 'an mlp-ensemble needs at least 2 seeds' });
+  if (new Set(families).size !== families.length)
+    issues.push({ path: 'model.families', message: 'each family may be named once' });
+  if (families.includes('mlp-ensemble') && c.model?.mlpSeeds === 1)
+    issues.push({ path: 'model.mlpSeeds', message: 'an mlp-ensemble needs at least 2 seeds' });
   return issues;
 }
 
@@ -101,7 +128,9 @@ export function contractHash(c: DataContract): string {
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -59,6 +59,7 @@ function quote(value: string): string {
 
 /** Render a header and rows as CSV text; null and NaN become empty fields. */
 export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
-  const cell = (v: string | number | null): string => (v === null || (typeof v === 'number' && Number.isNaN(v)) ? '' : quote(String(v)));
+  const cell = (v: string | number | null): string =>
+    v === null || (typeof v === 'number' && Number.isNaN(v)) ? '' : quote(String(v));
   return [header.map(quote).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
 }

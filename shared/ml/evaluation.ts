@@ -66,7 +66,14 @@ export interface Evaluation {
 }
 
 /** Per-slice metrics for every value of each slice column (with `logScale` for a log-transformed target). */
-export function sliceMetrics(transform: 'log' | 'none', columns: Record<string, (string | null)[]>, rows: number[], actual: ArrayLike<number>, predicted: ArrayLike<number>, previous: ArrayLike<number>): SliceMetrics[] {
+export function sliceMetrics(
+  transform: 'log' | 'none',
+  columns: Record<string, (string | null)[]>,
+  rows: number[],
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  previous: ArrayLike<number>,
+): SliceMetrics[] {
   const out: SliceMetrics[] = [];
   for (const [column, values] of Object.entries(columns)) {
     const groups = new Map<string, number[]>();

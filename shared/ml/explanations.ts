@@ -25,7 +25,12 @@ export interface VertexExplanation {
 }
 
 /** How attributions are computed per family. */
-export const EXPLANATION_METHODS = { trees: 'tree-shap', mlp: 'sampled-shapley', 'mlp-ensemble': 'sampled-shapley', ridge: 'sampled-shapley' } as const satisfies Record<ModelFamily, string>;
+export const EXPLANATION_METHODS = {
+  trees: 'tree-shap',
+  mlp: 'sampled-shapley',
+  'mlp-ensemble': 'sampled-shapley',
+  ridge: 'sampled-shapley',
+} as const satisfies Record<ModelFamily, string>;
 
 /** Default sampled-Shapley feature orders per instance (exact methods ignore it). */
 export const DEFAULT_PATHS = 20;
@@ -38,7 +43,15 @@ export function toVertexExplanation(p: Preprocessing, v: ShapleyValues): VertexE
   const featureAttributions: Record<string, number> = {};
   p.inputs.forEach((t, j) => (featureAttributions[t.name] = v.values[j] * p.target.std));
   return {
-    attributions: [{ baselineOutputValue: toScale(p.target, v.baseline), instanceOutputValue: toScale(p.target, v.output), featureAttributions, outputIndex: [0], approximationError: v.error * p.target.std }],
+    attributions: [
+      {
+        baselineOutputValue: toScale(p.target, v.baseline),
+        instanceOutputValue: toScale(p.target, v.output),
+        featureAttributions,
+        outputIndex: [0],
+        approximationError: v.error * p.target.std,
+      },
+    ],
   };
 }
 
@@ -80,14 +93,32 @@ export interface Importances {
 }
 
 /** Mean |attribution| per feature over `rows` (at most `sample`, evenly spaced), plus gain shares when given. */
-export function globalImportances(p: Preprocessing, predictor: Predictor, features: FeatureValues, rows: readonly number[], split: Importances['split'], options: ShapleyOptions & { sample?: number; gain?: Record<string, number> }): Importances {
+export function globalImportances(
+  p: Preprocessing,
+  predictor: Predictor,
+  features: FeatureValues,
+  rows: readonly number[],
+  split: Importances['split'],
+  options: ShapleyOptions & { sample?: number; gain?: Record<string, number> },
+): Importances {
   const sample = options.sample ?? 200;
   const step = Math.max(1, rows.length / sample);
   const picked = Array.from({ length: Math.min(sample, rows.length) }, (_, i) => rows[Math.floor(i * step)]);
   const values = predictor.attribute(features, picked, options);
   const sums = new Float64Array(p.inputs.length);
   for (const v of values) v.values.forEach((a, j) => (sums[j] += Math.abs(a) * p.target.std));
-  const list = p.inputs.map((t, j) => ({ feature: t.name, meanAbsAttribution: picked.length === 0 ? 0 : sums[j] / picked.length, ...(options.gain ? { gainShare: options.gain[t.name] ?? 0 } : {}) }));
+  const list = p.inputs.map((t, j) => ({
+    feature: t.name,
+    meanAbsAttribution: picked.length === 0 ? 0 : sums[j] / picked.length,
+    ...(options.gain ? { gainShare: options.gain[t.name] ?? 0 } : {}),
+  }));
   list.sort((a, b) => b.meanAbsAttribution - a.meanAbsAttribution || (a.feature < b.feature ? -1 : 1));
-  return { family: predictor.family, method: EXPLANATION_METHODS[predictor.family], rows: picked.length, split, scale: p.target.transform === 'log' ? 'log' : 'target', features: list };
+  return {
+    family: predictor.family,
+    method: EXPLANATION_METHODS[predictor.family],
+    rows: picked.length,
+    split,
+    scale: p.target.transform === 'log' ? 'log' : 'target',
+    features: list,
+  };
 }

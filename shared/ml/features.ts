@@ -62,15 +62,29 @@ export function datePart(ms: number, part: DatePart): number {
   if (Number.isNaN(ms)) return NaN;
   const d = new Date(ms);
   switch (part) {
-    case 'year': return d.getUTCFullYear();
-    case 'quarter': return Math.floor(d.getUTCMonth() / 3) + 1;
-    case 'month': return d.getUTCMonth() + 1;
-    case 'day_of_week': return d.getUTCDay();
-    case 'day_of_year': return Math.floor((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS) + 1;
+    case 'year':
+      return d.getUTCFullYear();
+    case 'quarter':
+      return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'month':
+      return d.getUTCMonth() + 1;
+    case 'day_of_week':
+      return d.getUTCDay();
+    case 'day_of_year':
+      return (
+        Math.floor(
+          (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS,
+        ) + 1
+      );
   }
 }
 
-function computeOne(f: FeatureSpec, num: (name: string) => Float64Array, order: number[][], dates: Record<string, Float64Array>): Float64Array {
+function computeOne(
+  f: FeatureSpec,
+  num: (name: string) => Float64Array,
+  order: number[][],
+  dates: Record<string, Float64Array>,
+): Float64Array {
   switch (f.kind) {
     case 'date_part':
       return (dates[f.source] ?? num(f.source)).map((v) => datePart(v, f.part));
@@ -84,7 +98,9 @@ function computeOne(f: FeatureSpec, num: (name: string) => Float64Array, order: 
       return num(f.numerator).map((v, i) => (Math.abs(d[i]) < EPS ? NaN : v / d[i]));
     }
     case 'growth':
-      return sequential(num(f.source), order, (s, t) => (t < f.lag || Math.abs(s[t - f.lag]) < EPS ? NaN : (s[t] - s[t - f.lag]) / Math.abs(s[t - f.lag])));
+      return sequential(num(f.source), order, (s, t) =>
+        t < f.lag || Math.abs(s[t - f.lag]) < EPS ? NaN : (s[t] - s[t - f.lag]) / Math.abs(s[t - f.lag]),
+      );
     case 'change':
       return sequential(num(f.source), order, (s, t) => (t < f.lag ? NaN : s[t] - s[t - f.lag]));
     case 'rolling_mean':

@@ -30,7 +30,12 @@ const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '-']);
 
 /** Whether a raw cell counts as missing. */
 export function isMissing(v: RawCell): boolean {
-  return v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && MISSING.has(v.trim().toLowerCase()));
+  return (
+    v === null ||
+    v === undefined ||
+    (typeof v === 'number' && Number.isNaN(v)) ||
+    (typeof v === 'string' && MISSING.has(v.trim().toLowerCase()))
+  );
 }
 
 /** Parse a number; NaN for missing, undefined for text that is not a number. */
@@ -69,7 +74,15 @@ export function parseDate(v: RawCell): number | undefined {
   if (Number.isNaN(d)) return undefined;
   if (/(Z|[+-]\d{2}:?\d{2})$/i.test(s)) return d;
   const t = new Date(d);
-  return Date.UTC(t.getFullYear(), t.getMonth(), t.getDate(), t.getHours(), t.getMinutes(), t.getSeconds(), t.getMilliseconds());
+  return Date.UTC(
+    t.getFullYear(),
+    t.getMonth(),
+    t.getDate(),
+    t.getHours(),
+    t.getMinutes(),
+    t.getSeconds(),
+    t.getMilliseconds(),
+  );
 }
 
 /** A range like "26.00 - 32.00", "$26 to $32" or "26–32" as its midpoint; a single number as itself. */
@@ -86,7 +99,11 @@ export function parseCell(col: ContractColumn, v: RawCell): number | undefined {
 }
 
 /** Build a frame from columns of raw cells; columns absent from `raw` are all-missing. */
-export function buildFrame(raw: Record<string, readonly RawCell[]>, n: number, contract: DataContract): { frame: Frame; problems: Record<string, ColumnProblems> } {
+export function buildFrame(
+  raw: Record<string, readonly RawCell[]>,
+  n: number,
+  contract: DataContract,
+): { frame: Frame; problems: Record<string, ColumnProblems> } {
   const frame: Frame = { n, numeric: {}, text: {}, dates: {}, timeKey: new Float64Array(n).fill(NaN) };
   const problems: Record<string, ColumnProblems> = {};
   for (const col of contract.columns) {
@@ -129,7 +146,10 @@ export function buildFrame(raw: Record<string, readonly RawCell[]>, n: number, c
 }
 
 /** Build a frame from row objects (serving requests). */
-export function frameFromRecords(records: readonly Record<string, RawCell>[], contract: DataContract): { frame: Frame; problems: Record<string, ColumnProblems> } {
+export function frameFromRecords(
+  records: readonly Record<string, RawCell>[],
+  contract: DataContract,
+): { frame: Frame; problems: Record<string, ColumnProblems> } {
   const raw: Record<string, RawCell[]> = {};
   for (const col of contract.columns) raw[col.name] = records.map((r) => r[col.name]);
   return buildFrame(raw, records.length, contract);

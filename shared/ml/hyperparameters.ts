@@ -32,7 +32,13 @@ export type Hyperparameters = z.output<typeof schema>;
 export function parseHyperparameters(input: Record<string, number> = {}): Hyperparameters {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new ValidationError('hyperparameters', parsed.error.issues.map((i) => ({ path: i.path.join('.') || String((i as { keys?: string[] }).keys ?? ''), message: i.message })));
+    throw new ValidationError(
+      'hyperparameters',
+      parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || String((i as { keys?: string[] }).keys ?? ''),
+        message: i.message,
+      })),
+    );
   }
   return parsed.data;
 }

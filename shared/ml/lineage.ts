@@ -20,7 +20,11 @@ export interface Lineage {
   parameters: { hyperparameters: Hyperparameters; seed: number };
   split: SplitRule;
   /** The family that was chosen, and what every candidate was judged on (validation loss in model space, overfitting indicator). */
-  model: { family: ModelFamily; candidates: { family: ModelFamily; validationLoss: number; overfitting: number; eligible: boolean }[]; selection: string };
+  model: {
+    family: ModelFamily;
+    candidates: { family: ModelFamily; validationLoss: number; overfitting: number; eligible: boolean }[];
+    selection: string;
+  };
   code: { version: string; tfjs: string; backend: string; node: string };
   /** Milliseconds per step. */
   timings: Partial<Record<PipelineStep, number>>;

@@ -27,7 +27,11 @@ export interface ScaleMetrics {
  * Compute metrics. `previous[i]` is the entity's actual value in the prior period (NaN when unknown);
  * it drives directional accuracy: sign(pred - previous) == sign(actual - previous).
  */
-export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>, previous?: ArrayLike<number>): RegressionMetrics {
+export function regressionMetrics(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  previous?: ArrayLike<number>,
+): RegressionMetrics {
   const n = actual.length;
   const errors = new ErrorAccumulator();
   let mean = 0;
@@ -58,7 +62,12 @@ export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLik
 }
 
 /** Metrics on the target's scale, plus `logScale` when the target is log-transformed (rows with a non-positive value are left out of it). */
-export function targetMetrics(transform: 'log' | 'none', actual: ArrayLike<number>, predicted: ArrayLike<number>, previous?: ArrayLike<number>): RegressionMetrics {
+export function targetMetrics(
+  transform: 'log' | 'none',
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  previous?: ArrayLike<number>,
+): RegressionMetrics {
   const m = regressionMetrics(actual, predicted, previous);
   if (transform !== 'log') return m;
   const a: number[] = [];

@@ -31,7 +31,8 @@ export interface MlpResult {
 /** Build the guide's architecture with seeded initialisers. */
 export function buildMlp(inputs: number, hp: Hyperparameters, seed: number): tf.Sequential {
   const rng = createRng(seed);
-  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: nextSeed(rng) });
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> =>
+    tf.initializers.glorotUniform({ seed: nextSeed(rng) });
   const model = tf.sequential();
   model.add(tf.layers.dense({ units: 128, activation: 'relu', inputShape: [inputs], kernelInitializer: init() }));
   model.add(tf.layers.dropout({ rate: hp.dropout, seed: nextSeed(rng) }));
@@ -55,7 +56,13 @@ export function mse(model: tf.LayersModel, x: Matrix, y: Float32Array): number {
 }
 
 /** Train with early stopping on validation loss; the best epoch's weights are restored. */
-export async function trainMlp(train: { x: Matrix; y: Float32Array }, val: { x: Matrix; y: Float32Array }, hp: Hyperparameters, seed: number, onEpoch?: (log: EpochLog) => void): Promise<MlpResult> {
+export async function trainMlp(
+  train: { x: Matrix; y: Float32Array },
+  val: { x: Matrix; y: Float32Array },
+  hp: Hyperparameters,
+  seed: number,
+  onEpoch?: (log: EpochLog) => void,
+): Promise<MlpResult> {
   const model = buildMlp(train.x.cols, hp, seed);
   const rng = createRng(seed ^ 0x5eed);
   const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout');
@@ -72,7 +79,13 @@ export async function trainMlp(train: { x: Matrix; y: Float32Array }, val: { x: 
       const idx = tf.tensor1d(permutation(rng, train.x.rows), 'int32');
       const xs = tf.gather(xAll, idx);
       const ys = tf.gather(yAll, idx);
-      const fit = await model.fit(xs, ys, { epochs: 1, batchSize: hp.batchSize, shuffle: false, verbose: 0, callbacks: { onBatchBegin: async () => reseed() } });
+      const fit = await model.fit(xs, ys, {
+        epochs: 1,
+        batchSize: hp.batchSize,
+        shuffle: false,
+        verbose: 0,
+        callbacks: { onBatchBegin: async () => reseed() },
+      });
       tf.dispose([idx, xs, ys]);
       const log: EpochLog = { epoch, loss: Number(fit.history.loss[0]), valLoss: mse(model, val.x, val.y) };
       history.push(log);

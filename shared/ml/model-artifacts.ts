@@ -30,7 +30,8 @@ const memberDir = (k: number): string => `model/member-${k + 1}`;
 export async function saveCandidate(store: ArtifactStore, artifactUri: string, c: Candidate): Promise<void> {
   const a = c.artifact;
   if (a.kind === 'layers' && c.predictor.family === 'mlp') await saveModel(store, artifactUri, a.models[0]);
-  else if (a.kind === 'layers') for (const [k, m] of a.models.entries()) await saveModel(store, artifactUri, m, memberDir(k));
+  else if (a.kind === 'layers')
+    for (const [k, m] of a.models.entries()) await saveModel(store, artifactUri, m, memberDir(k));
   else if (a.kind === 'trees') await writeJson(store, artifactUri, 'trees', a.model);
   const manifest: FamilyManifest = {
     family: c.predictor.family,
@@ -44,7 +45,12 @@ export async function saveCandidate(store: ArtifactStore, artifactUri: string, c
 export async function readManifest(store: ArtifactStore, artifactUri: string): Promise<FamilyManifest> {
   if (!(await store.exists(artifactPath(artifactUri, 'family')))) return { family: 'mlp' };
   const parsed = manifestSchema.safeParse(await readJson<unknown>(store, artifactUri, 'family'));
-  if (!parsed.success) throw new ValidationError('model-family.json', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })), 'MODEL.ARTIFACT_INVALID');
+  if (!parsed.success)
+    throw new ValidationError(
+      'model-family.json',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      'MODEL.ARTIFACT_INVALID',
+    );
   return parsed.data;
 }
 
@@ -58,18 +64,35 @@ export async function loadPredictor(store: ArtifactStore, artifactUri: string, p
       const model = parseTreeEnsemble(await readJson<unknown>(store, artifactUri, 'trees'));
       const expected = p.inputs.map((t) => t.name);
       if (model.features.map((f) => f.name).join('\u0000') !== expected.join('\u0000')) {
-        throw new ValidationError('trees.json', [{ path: 'features', message: `are ${model.features.map((f) => f.name).join(', ')}; the preprocessing's inputs are ${expected.join(', ')}` }], 'MODEL.ARTIFACT_INVALID');
+        throw new ValidationError(
+          'trees.json',
+          [
+            {
+              path: 'features',
+              message: `are ${model.features.map((f) => f.name).join(', ')}; the preprocessing's inputs are ${expected.join(', ')}`,
+            },
+          ],
+          'MODEL.ARTIFACT_INVALID',
+        );
       }
       return treesPredictor(p, model);
     }
     case 'mlp': {
       const model = await loadModel(store, artifactUri);
-      return matrixPredictor('mlp', p, (x, rows) => predictMlp(model, { values: x, rows, cols }), baseline, () => model.dispose());
+      return matrixPredictor(
+        'mlp',
+        p,
+        (x, rows) => predictMlp(model, { values: x, rows, cols }),
+        baseline,
+        () => model.dispose(),
+      );
     }
     case 'mlp-ensemble': {
       const models: tf.LayersModel[] = [];
       for (let k = 0; k < (manifest.members ?? 1); k++) models.push(await loadModel(store, artifactUri, memberDir(k)));
-      return matrixPredictor('mlp-ensemble', p, ensembleScore(models, cols), baseline, () => models.forEach((m) => m.dispose()));
+      return matrixPredictor('mlp-ensemble', p, ensembleScore(models, cols), baseline, () =>
+        models.forEach((m) => m.dispose()),
+      );
     }
     case 'ridge': {
       const ridge = await readJson<RidgeModel>(store, artifactUri, 'ridge');

@@ -26,7 +26,9 @@ export interface ModelSpec {
 }
 
 /** Resolve a contract's optional `model` section. */
-export function modelSpec(model: { families?: ModelFamily[]; mlpSeeds?: number; maxOverfitting?: number | null } | undefined): ModelSpec {
+export function modelSpec(
+  model: { families?: ModelFamily[]; mlpSeeds?: number; maxOverfitting?: number | null } | undefined,
+): ModelSpec {
   return {
     families: [...(model?.families ?? DEFAULT_FAMILIES)],
     mlpSeeds: model?.mlpSeeds ?? DEFAULT_MLP_SEEDS,

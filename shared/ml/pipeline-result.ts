@@ -37,11 +37,22 @@ const MAX_ISSUES = 20;
 
 /** Summarise a validation report. */
 export function summariseValidation(report: ValidationReport): ValidationSummary {
-  return { ok: report.ok, rowCount: report.rowCount, errors: report.errors, warnings: report.warnings, issues: report.issues.slice(0, MAX_ISSUES) };
+  return {
+    ok: report.ok,
+    rowCount: report.rowCount,
+    errors: report.errors,
+    warnings: report.warnings,
+    issues: report.issues.slice(0, MAX_ISSUES),
+  };
 }
 
 /** The completion of a successful run. */
-export function succeeded(request: PipelineLaunchRequest, output: PipelineOutput, startedAt: Date, finishedAt = new Date()): PipelineCompletion {
+export function succeeded(
+  request: PipelineLaunchRequest,
+  output: PipelineOutput,
+  startedAt: Date,
+  finishedAt = new Date(),
+): PipelineCompletion {
   return {
     runId: request.runId,
     modelId: request.modelId,
@@ -57,7 +68,12 @@ export function succeeded(request: PipelineLaunchRequest, output: PipelineOutput
 }
 
 /** The completion of a failed run; a dataset validation failure carries its report. */
-export function failed(request: PipelineLaunchRequest, err: unknown, startedAt: Date, finishedAt = new Date()): PipelineCompletion {
+export function failed(
+  request: PipelineLaunchRequest,
+  err: unknown,
+  startedAt: Date,
+  finishedAt = new Date(),
+): PipelineCompletion {
   return {
     runId: request.runId,
     modelId: request.modelId,
@@ -74,9 +90,20 @@ export function failed(request: PipelineLaunchRequest, err: unknown, startedAt: 
 }
 
 /** The completion of a run stopped by a cancel request (not retried). */
-export function cancelled(request: PipelineLaunchRequest, startedAt: Date, finishedAt = new Date()): PipelineCompletion {
+export function cancelled(
+  request: PipelineLaunchRequest,
+  startedAt: Date,
+  finishedAt = new Date(),
+): PipelineCompletion {
   return {
-    runId: request.runId, modelId: request.modelId, correlationId: request.correlationId, state: 'cancelled', artifactUri: request.artifactUri,
-    error: 'cancelled on request', retryable: false, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    runId: request.runId,
+    modelId: request.modelId,
+    correlationId: request.correlationId,
+    state: 'cancelled',
+    artifactUri: request.artifactUri,
+    error: 'cancelled on request',
+    retryable: false,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
   };
 }

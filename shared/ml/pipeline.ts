@@ -27,7 +27,17 @@ import { assertValid, validateTable, type ValidationReport } from './validation.
  */
 export type PipelineProgress =
   | { kind: 'step'; step: PipelineStep; status: 'started' | 'finished'; elapsedMs?: number }
-  | { kind: 'epoch'; step: 'train'; epoch: number; epochs: number; loss: number; valLoss: number; family?: ModelFamily; member?: number; members?: number };
+  | {
+      kind: 'epoch';
+      step: 'train';
+      epoch: number;
+      epochs: number;
+      loss: number;
+      valLoss: number;
+      family?: ModelFamily;
+      member?: number;
+      members?: number;
+    };
 
 /** Sampled-Shapley orders per row for global importances (an average over many rows needs fewer per row than one explanation). */
 const IMPORTANCE_PATHS = 10;
@@ -67,7 +77,9 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
   };
   const hp = parseHyperparameters(request.hyperparameters);
   const { bytes, contract, table } = await step('extract', async () => {
-    const contract: DataContract = request.contractUri ? parseContractText(new TextDecoder().decode(await store.read(request.contractUri))) : DEFAULT_CONTRACT;
+    const contract: DataContract = request.contractUri
+      ? parseContractText(new TextDecoder().decode(await store.read(request.contractUri)))
+      : DEFAULT_CONTRACT;
     const bytes = await store.read(request.dataUri);
     return { bytes, contract, table: parseCsv(new TextDecoder().decode(bytes)) };
   });
@@ -84,11 +96,29 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
   const backend = await useBackend(deps.backend);
   const spec = modelSpec(contract.model);
   const trained = await step('train', () =>
-    trainCandidates(prepared, hp, request.seed, spec, (p) => onProgress?.({ kind: 'epoch', step: 'train', family: p.family, epoch: p.log.epoch, epochs: p.epochs, loss: p.log.loss, valLoss: p.log.valLoss, ...(p.member ? { member: p.member, members: p.members } : {}) })),
+    trainCandidates(prepared, hp, request.seed, spec, (p) =>
+      onProgress?.({
+        kind: 'epoch',
+        step: 'train',
+        family: p.family,
+        epoch: p.log.epoch,
+        epochs: p.epochs,
+        loss: p.log.loss,
+        valLoss: p.log.valLoss,
+        ...(p.member ? { member: p.member, members: p.members } : {}),
+      }),
+    ),
   );
   try {
     const { evaluation, chosen, baseline, importances } = await step('evaluate', () => {
-      const result = evaluateCandidates(frame, contract, prepared, trained.candidates, trained.ridge, spec.maxOverfitting);
+      const result = evaluateCandidates(
+        frame,
+        contract,
+        prepared,
+        trained.candidates,
+        trained.ridge,
+        spec.maxOverfitting,
+      );
       return { ...result, importances: importancesOf(prepared, result.chosen, request.seed) };
     });
     const lineage = await step('artifacts', async () => {
@@ -98,7 +128,20 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
       await writeJson(store, request.artifactUri, 'metrics', evaluation);
       await writeJson(store, request.artifactUri, 'baseline', baseline);
       await writeJson(store, request.artifactUri, 'importances', importances);
-      return lineageOf(request, contract, bytes, table.header, report.rowCount, prepared.split.rule, hp, backend, deps.codeVersion, timings, startedAt, modelOf(evaluation));
+      return lineageOf(
+        request,
+        contract,
+        bytes,
+        table.header,
+        report.rowCount,
+        prepared.split.rule,
+        hp,
+        backend,
+        deps.codeVersion,
+        timings,
+        startedAt,
+        modelOf(evaluation),
+      );
     });
     await writeJson(store, request.artifactUri, 'lineage', lineage);
     return { artifactUri: request.artifactUri, metrics: evaluation, validation: report, lineage };
@@ -109,19 +152,43 @@ export async function runPipeline(request: PipelineLaunchRequest, deps: Pipeline
 
 /** Global importances of the chosen model over the validation rows (the training rows when there are none). */
 function importancesOf(d: PreparedData, chosen: Candidate, seed: number): Importances {
-  const [rows, split] = d.split.validation.length > 0 ? [d.split.validation, 'validation' as const] : [d.split.train, 'train' as const];
+  const [rows, split] =
+    d.split.validation.length > 0 ? [d.split.validation, 'validation' as const] : [d.split.train, 'train' as const];
   const gain = chosen.artifact.kind === 'trees' ? gainImportance(chosen.artifact.model) : undefined;
-  return globalImportances(d.preprocessing, chosen.predictor, d.features, rows, split, { paths: IMPORTANCE_PATHS, seed, ...(gain ? { gain } : {}) });
+  return globalImportances(d.preprocessing, chosen.predictor, d.features, rows, split, {
+    paths: IMPORTANCE_PATHS,
+    seed,
+    ...(gain ? { gain } : {}),
+  });
 }
 
 function modelOf(e: Evaluation): Lineage['model'] {
-  const candidates = Object.entries(e.families).map(([family, s]) => ({ family: family as ModelFamily, validationLoss: s.validationLoss, overfitting: s.overfitting, eligible: s.eligible }));
-  return { family: e.chosenFamily, candidates, selection: 'lowest validation loss (model space) among candidates within model.maxOverfitting' };
+  const candidates = Object.entries(e.families).map(([family, s]) => ({
+    family: family as ModelFamily,
+    validationLoss: s.validationLoss,
+    overfitting: s.overfitting,
+    eligible: s.eligible,
+  }));
+  return {
+    family: e.chosenFamily,
+    candidates,
+    selection: 'lowest validation loss (model space) among candidates within model.maxOverfitting',
+  };
 }
 
 function lineageOf(
-  request: PipelineLaunchRequest, contract: DataContract, bytes: Uint8Array, columns: string[], rows: number, split: Lineage['split'],
-  hyperparameters: Lineage['parameters']['hyperparameters'], backend: TfBackend, codeVersion: string | undefined, timings: Lineage['timings'], startedAt: Date, model: Lineage['model'],
+  request: PipelineLaunchRequest,
+  contract: DataContract,
+  bytes: Uint8Array,
+  columns: string[],
+  rows: number,
+  split: Lineage['split'],
+  hyperparameters: Lineage['parameters']['hyperparameters'],
+  backend: TfBackend,
+  codeVersion: string | undefined,
+  timings: Lineage['timings'],
+  startedAt: Date,
+  model: Lineage['model'],
 ): Lineage {
   return {
     runId: request.runId,
@@ -129,7 +196,12 @@ function lineageOf(
     correlationId: request.correlationId,
     artifactUri: request.artifactUri,
     dataset: { uri: request.dataUri, sha256: sha256(bytes), bytes: bytes.byteLength, rows, columns },
-    contract: { name: contract.name, version: contract.version, sha256: contractHash(contract), uri: request.contractUri ?? null },
+    contract: {
+      name: contract.name,
+      version: contract.version,
+      sha256: contractHash(contract),
+      uri: request.contractUri ?? null,
+    },
     parameters: { hyperparameters, seed: request.seed },
     split,
     model,
@@ -139,4 +211,3 @@ function lineageOf(
     finishedAt: new Date().toISOString(),
   };
 }
-

@@ -33,13 +33,20 @@ export function featureGroups(p: Preprocessing): number[][] {
 }
 
 /** A family that scores input-matrix rows (MLP, MLP ensemble, ridge); attributions by sampled Shapley from `baseline`. */
-export function matrixPredictor(family: ModelFamily, p: Preprocessing, score: BatchModel, baseline: readonly number[], dispose: () => void = () => {}): Predictor {
+export function matrixPredictor(
+  family: ModelFamily,
+  p: Preprocessing,
+  score: BatchModel,
+  baseline: readonly number[],
+  dispose: () => void = () => {},
+): Predictor {
   const groups = featureGroups(p);
   const base = Float32Array.from(baseline);
   return {
     family,
     predict: (features, rows) => Float64Array.from(score(transformInputs(p, features, rows), rows.length)),
-    attribute: (features, rows, options) => sampledShapley(score, transformInputs(p, features, rows), rows.length, base, groups, options),
+    attribute: (features, rows, options) =>
+      sampledShapley(score, transformInputs(p, features, rows), rows.length, base, groups, options),
     dispose,
   };
 }
@@ -54,7 +61,12 @@ export function treesPredictor(p: Preprocessing, model: TreeEnsemble): Predictor
       const x = treeMatrix(p, features, rows);
       const outputs = predictTrees(model, x);
       const d = x.features.length;
-      return Array.from({ length: rows.length }, (_, r) => ({ output: outputs[r], baseline: expected, values: treeShap(model, x.values, r * d), error: 0 }));
+      return Array.from({ length: rows.length }, (_, r) => ({
+        output: outputs[r],
+        baseline: expected,
+        values: treeShap(model, x.values, r * d),
+        error: 0,
+      }));
     },
     dispose: () => {},
   };

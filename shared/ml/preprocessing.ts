@@ -56,18 +56,32 @@ function bucketOf(edges: number[], v: number): string {
   return `q${k + 1}`;
 }
 
-function fitCategorical(name: string, values: (string | null)[], rows: ArrayLike<number>, max: number): CategoricalTransform {
+function fitCategorical(
+  name: string,
+  values: (string | null)[],
+  rows: ArrayLike<number>,
+  max: number,
+): CategoricalTransform {
   const counts = new Map<string, number>();
   for (let i = 0; i < rows.length; i++) {
     const v = values[rows[i]] ?? MISSING_CATEGORY;
     counts.set(v, (counts.get(v) ?? 0) + 1);
   }
-  const categories = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, max).map(([c]) => c).sort();
+  const categories = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, max)
+    .map(([c]) => c)
+    .sort();
   return { kind: 'categorical', name, categories };
 }
 
 /** Fit every input transform and the target transform on the training rows. */
-export function fitPreprocessing(contract: DataContract, features: FeatureValues, target: Float64Array, trainRows: ArrayLike<number>): Preprocessing {
+export function fitPreprocessing(
+  contract: DataContract,
+  features: FeatureValues,
+  target: Float64Array,
+  trainRows: ArrayLike<number>,
+): Preprocessing {
   const inputs: (NumericTransform | CategoricalTransform)[] = [];
   for (const f of contract.features.filter((s) => s.input)) {
     if (f.kind === 'one_hot') {
@@ -77,8 +91,16 @@ export function fitPreprocessing(contract: DataContract, features: FeatureValues
     const sorted = sortedFinite(pick(features.numeric[f.name], trainRows));
     const median = sorted.length > 0 ? quantile(sorted, 0.5) : 0;
     if (f.kind === 'bucket') {
-      const edges = [...new Set(Array.from({ length: f.bins - 1 }, (_, k) => quantile(sorted, (k + 1) / f.bins)))].filter(Number.isFinite);
-      inputs.push({ kind: 'categorical', name: f.name, edges, median, categories: Array.from({ length: edges.length + 1 }, (_, k) => `q${k + 1}`) });
+      const edges = [
+        ...new Set(Array.from({ length: f.bins - 1 }, (_, k) => quantile(sorted, (k + 1) / f.bins))),
+      ].filter(Number.isFinite);
+      inputs.push({
+        kind: 'categorical',
+        name: f.name,
+        edges,
+        median,
+        categories: Array.from({ length: edges.length + 1 }, (_, k) => `q${k + 1}`),
+      });
       continue;
     }
     // Clip only gross outliers (e.g. a 900% growth from a data-entry error), not the tails: half the
@@ -87,14 +109,31 @@ export function fitPreprocessing(contract: DataContract, features: FeatureValues
     const q99 = sorted.length > 0 ? quantile(sorted, 0.99) : 0;
     const lo = q01 - 0.5 * (q99 - q01);
     const hi = q99 + 0.5 * (q99 - q01);
-    const clipped = pick(features.numeric[f.name], trainRows).map((v) => Math.min(hi, Math.max(lo, Number.isNaN(v) ? median : v)));
+    const clipped = pick(features.numeric[f.name], trainRows).map((v) =>
+      Math.min(hi, Math.max(lo, Number.isNaN(v) ? median : v)),
+    );
     const s = std(clipped);
-    inputs.push({ kind: 'numeric', name: f.name, median, lo, hi, mean: mean(clipped) || 0, std: Number.isFinite(s) && s > 1e-12 ? s : 1 });
+    inputs.push({
+      kind: 'numeric',
+      name: f.name,
+      median,
+      lo,
+      hi,
+      mean: mean(clipped) || 0,
+      std: Number.isFinite(s) && s > 1e-12 ? s : 1,
+    });
   }
   const t = pick(target, trainRows).map((v) => forwardTarget(contract.target.transform, v));
   const ts = std(t);
-  const targetTransform: TargetTransform = { column: contract.target.column, transform: contract.target.transform, mean: mean(t), std: ts > 1e-12 ? ts : 1 };
-  const columns = inputs.flatMap((i) => (i.kind === 'numeric' ? [i.name] : [...i.categories, OTHER_CATEGORY].map((c) => `${i.name}=${c}`)));
+  const targetTransform: TargetTransform = {
+    column: contract.target.column,
+    transform: contract.target.transform,
+    mean: mean(t),
+    std: ts > 1e-12 ? ts : 1,
+  };
+  const columns = inputs.flatMap((i) =>
+    i.kind === 'numeric' ? [i.name] : [...i.categories, OTHER_CATEGORY].map((c) => `${i.name}=${c}`),
+  );
   return { contract, inputs, target: targetTransform, columns };
 }
 

@@ -42,7 +42,15 @@ const SECTORS: readonly Sector[] = [
 
 /** The generated columns, in the default contract's names. */
 export const SAMPLE_COLUMNS = [
-  'company_id', 'fiscal_quarter', 'sector', 'revenue', 'net_income', 'total_debt', 'total_equity', 'market_cap', 'enterprise_value',
+  'company_id',
+  'fiscal_quarter',
+  'sector',
+  'revenue',
+  'net_income',
+  'total_debt',
+  'total_equity',
+  'market_cap',
+  'enterprise_value',
 ] as const;
 
 /** A generated panel: header and rows (null = missing). */
@@ -62,7 +70,15 @@ function pickSector(rng: Rng, shifted: boolean): Sector {
 
 /** Generate a company panel (companies x quarters rows). */
 export function generateSamplePanel(options: SampleDataOptions = {}): SamplePanel {
-  const { companies = 250, quarters = 24, seed = 42, startYear = 2016, regimeShift = false, missingRate = 0.02, outlierRate = 0.004 } = options;
+  const {
+    companies = 250,
+    quarters = 24,
+    seed = 42,
+    startYear = 2016,
+    regimeShift = false,
+    missingRate = 0.02,
+    outlierRate = 0.004,
+  } = options;
   const rng = createRng(seed);
   const regime: number[] = [];
   for (let t = 0, r = 0; t < quarters; t++) regime.push((r = 0.8 * r + normal(rng, 0, 0.06)));
@@ -86,14 +102,25 @@ export function generateSamplePanel(options: SampleDataOptions = {}): SamplePane
       const debt = equity * leverage * Math.exp(normal(rng, 0, 0.05));
       const yoy = t >= 4 ? revenue / history[t - 4] - 1 : growth * 4;
       const de = debt / equity;
-      const multiple = sector.multiple * compression * Math.exp(2.0 * yoy + 3.0 * m - 0.12 * de + regime[t] + normal(rng, 0, 0.05));
+      const multiple =
+        sector.multiple * compression * Math.exp(2.0 * yoy + 3.0 * m - 0.12 * de + regime[t] + normal(rng, 0, 0.05));
       const ev = 4 * revenue * multiple;
       const cash = revenue * 0.3 * Math.exp(normal(rng, 0, 0.1));
       const marketCap = Math.max(ev - debt + cash, 0.05 * ev) * Math.exp(normal(rng, 0, 0.02));
       const reported = rng() < outlierRate ? revenue * (5 + 5 * rng()) : revenue;
       const quarter = `${startYear + Math.floor(t / 4)}Q${(t % 4) + 1}`;
       const miss = (v: number): number | null => (rng() < missingRate ? null : Math.round(v));
-      rows.push([id, quarter, rng() < missingRate / 2 ? null : sector.name, miss(reported), miss(netIncome), miss(debt), miss(equity), miss(marketCap), rng() < missingRate / 2 ? null : Math.round(ev)]);
+      rows.push([
+        id,
+        quarter,
+        rng() < missingRate / 2 ? null : sector.name,
+        miss(reported),
+        miss(netIncome),
+        miss(debt),
+        miss(equity),
+        miss(marketCap),
+        rng() < missingRate / 2 ? null : Math.round(ev),
+      ]);
     }
   }
   return { header: [...SAMPLE_COLUMNS], rows };

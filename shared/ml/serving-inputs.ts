@@ -34,7 +34,8 @@ export function requiredFields(contract: DataContract): string[] {
   return contract.columns.map((c) => c.name).filter((c) => needed.has(c));
 }
 
-const listRows = (rows: number[]): string => `${rows.length} rows (${rows.slice(0, 5).join(', ')}${rows.length > 5 ? ', ...' : ''})`;
+const listRows = (rows: number[]): string =>
+  `${rows.length} rows (${rows.slice(0, 5).join(', ')}${rows.length > 5 ? ', ...' : ''})`;
 
 /**
  * Check request rows against the contract and build their frame. Throws ValidationError (code
@@ -43,15 +44,24 @@ const listRows = (rows: number[]): string => `${rows.length} rows (${rows.slice(
 export function frameFromRequest(contract: DataContract, required: readonly string[], rows: readonly unknown[]): Frame {
   const issues: Issue[] = [];
   const notObjects = rows.flatMap((r, i) => (r === null || typeof r !== 'object' || Array.isArray(r) ? [i] : []));
-  if (notObjects.length > 0) issues.push({ path: 'instances', message: `${listRows(notObjects)} are not objects of column values` });
+  if (notObjects.length > 0)
+    issues.push({ path: 'instances', message: `${listRows(notObjects)} are not objects of column values` });
   const records = rows.map((r, i) => (notObjects.includes(i) ? {} : (r as RawRow)));
   for (const field of required) {
     const absent = records.flatMap((r, i) => (notObjects.includes(i) || r[field] !== undefined ? [] : [i]));
-    if (absent.length > 0) issues.push({ path: field, message: `required field is missing from ${listRows(absent)}; the model reads it (send null for an unknown value)` });
+    if (absent.length > 0)
+      issues.push({
+        path: field,
+        message: `required field is missing from ${listRows(absent)}; the model reads it (send null for an unknown value)`,
+      });
   }
   const { frame, problems } = frameFromRecords(records, contract);
   for (const [column, p] of Object.entries(problems)) {
-    if (p.unparseable.length > 0) issues.push({ path: column, message: `${listRows(p.unparseable)} have unusable values, e.g. ${p.samples.map((s) => JSON.stringify(s)).join(', ')}` });
+    if (p.unparseable.length > 0)
+      issues.push({
+        path: column,
+        message: `${listRows(p.unparseable)} have unusable values, e.g. ${p.samples.map((s) => JSON.stringify(s)).join(', ')}`,
+      });
   }
   if (issues.length > 0) throw new ValidationError('prediction rows', issues, 'PREDICT.INPUT_INVALID');
   return frame;

@@ -48,7 +48,11 @@ export interface ServingModel {
 }
 
 /** Load the model and preprocessing under an artifact URI. */
-export async function loadServingModel(store: ArtifactStore, artifactUri: string, options: { backend?: TfBackend } = {}): Promise<ServingModel> {
+export async function loadServingModel(
+  store: ArtifactStore,
+  artifactUri: string,
+  options: { backend?: TfBackend } = {},
+): Promise<ServingModel> {
   await useBackend(options.backend);
   const preprocessing = await readJson<Preprocessing>(store, artifactUri, 'preprocessing');
   const predictor = await loadPredictor(store, artifactUri, preprocessing);
@@ -76,11 +80,17 @@ export async function loadServingModel(store: ArtifactStore, artifactUri: string
     explain(rows, opts = {}) {
       const paths = opts.paths ?? DEFAULT_PATHS;
       if (!Number.isInteger(paths) || paths < 1 || paths > MAX_PATHS) {
-        throw new ValidationError('explanation options', [{ path: 'paths', message: `must be an integer from 1 to ${MAX_PATHS}; got ${paths}` }], 'PREDICT.INPUT_INVALID');
+        throw new ValidationError(
+          'explanation options',
+          [{ path: 'paths', message: `must be an integer from 1 to ${MAX_PATHS}; got ${paths}` }],
+          'PREDICT.INPUT_INVALID',
+        );
       }
       const { features, all } = prepare(rows);
       if (all.length === 0) return [];
-      return predictor.attribute(features, all, { paths, seed: opts.seed ?? 0 }).map((v) => toVertexExplanation(preprocessing, v));
+      return predictor
+        .attribute(features, all, { paths, seed: opts.seed ?? 0 })
+        .map((v) => toVertexExplanation(preprocessing, v));
     },
     dispose() {
       predictor.dispose();

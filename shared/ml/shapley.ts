@@ -34,7 +34,14 @@ const MAX_BATCH_ROWS = 100_000;
  * Attributions for `n` instances (row-major, `cols` wide). `groups[j]` lists the input columns of
  * feature j (a one-hot feature is one player, not one per category).
  */
-export function sampledShapley(f: BatchModel, x: Float32Array, n: number, baseline: Float32Array, groups: readonly number[][], options: ShapleyOptions): ShapleyValues[] {
+export function sampledShapley(
+  f: BatchModel,
+  x: Float32Array,
+  n: number,
+  baseline: Float32Array,
+  groups: readonly number[][],
+  options: ShapleyOptions,
+): ShapleyValues[] {
   const rng = createRng(options.seed);
   const perChunk = Math.max(1, Math.floor(MAX_BATCH_ROWS / (options.paths * (groups.length + 1))));
   const out: ShapleyValues[] = [];
@@ -42,12 +49,30 @@ export function sampledShapley(f: BatchModel, x: Float32Array, n: number, baseli
     const count = Math.min(perChunk, n - start);
     // Orders are drawn instance by instance, so chunking does not change any instance's attributions.
     const orders = Array.from({ length: count * options.paths }, () => permutation(rng, groups.length));
-    out.push(...shapleyChunk(f, x.subarray(start * baseline.length, (start + count) * baseline.length), count, baseline, groups, options.paths, orders));
+    out.push(
+      ...shapleyChunk(
+        f,
+        x.subarray(start * baseline.length, (start + count) * baseline.length),
+        count,
+        baseline,
+        groups,
+        options.paths,
+        orders,
+      ),
+    );
   }
   return out;
 }
 
-function shapleyChunk(f: BatchModel, x: Float32Array, n: number, baseline: Float32Array, groups: readonly number[][], paths: number, orders: Int32Array[]): ShapleyValues[] {
+function shapleyChunk(
+  f: BatchModel,
+  x: Float32Array,
+  n: number,
+  baseline: Float32Array,
+  groups: readonly number[][],
+  paths: number,
+  orders: Int32Array[],
+): ShapleyValues[] {
   const cols = baseline.length;
   const d = groups.length;
   const steps = d + 1;
@@ -80,7 +105,8 @@ function shapleyChunk(f: BatchModel, x: Float32Array, n: number, baseline: Float
     }
     const values = sum.map((s) => s / paths);
     let variance = 0;
-    for (let j = 0; j < d; j++) variance += paths > 1 ? Math.max(0, sumSq[j] / paths - values[j] ** 2) / (paths - 1) : 0;
+    for (let j = 0; j < d; j++)
+      variance += paths > 1 ? Math.max(0, sumSq[j] / paths - values[j] ** 2) / (paths - 1) : 0;
     return { output, baseline: base, values, error: Math.sqrt(variance) };
   });
 }

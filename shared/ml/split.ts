@@ -38,12 +38,23 @@ export function splitByTime(frame: Frame, contract: DataContract, usable: (row: 
   const periods = [...labels.keys()].sort((a, b) => a - b);
   const p = periods.length;
   if (p < 3) {
-    throw new ValidationError('dataset', [{ path: contract.timeColumn, message: `a time split needs at least 3 distinct periods; the data has ${p}` }], 'DATA.INVALID');
+    throw new ValidationError(
+      'dataset',
+      [{ path: contract.timeColumn, message: `a time split needs at least 3 distinct periods; the data has ${p}` }],
+      'DATA.INVALID',
+    );
   }
   const by = contract.split.by ?? 'periods';
   const counts = new Map<number, number>();
-  for (let i = 0; i < frame.n; i++) if (usable(i)) counts.set(frame.timeKey[i], (counts.get(frame.timeKey[i]) ?? 0) + 1);
-  const { nTrain, nVal } = by === 'rows' ? byRows(periods.map((k) => counts.get(k) ?? 0), contract.split) : byPeriods(p, contract.split);
+  for (let i = 0; i < frame.n; i++)
+    if (usable(i)) counts.set(frame.timeKey[i], (counts.get(frame.timeKey[i]) ?? 0) + 1);
+  const { nTrain, nVal } =
+    by === 'rows'
+      ? byRows(
+          periods.map((k) => counts.get(k) ?? 0),
+          contract.split,
+        )
+      : byPeriods(p, contract.split);
   const trainEnd = periods[nTrain - 1];
   const valEnd = periods[nTrain + nVal - 1];
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
@@ -52,12 +63,19 @@ export function splitByTime(frame: Frame, contract: DataContract, usable: (row: 
     const k = frame.timeKey[i];
     (k <= trainEnd ? parts.train : k <= valEnd ? parts.validation : parts.test).push(i);
   }
-  const label = (a: number, b: number): [string, string] => [labels.get(periods[a]) ?? '', labels.get(periods[b]) ?? ''];
+  const label = (a: number, b: number): [string, string] => [
+    labels.get(periods[a]) ?? '',
+    labels.get(periods[b]) ?? '',
+  ];
   const rule: SplitRule = {
     kind: 'time',
     by,
     column: contract.timeColumn,
-    fractions: { train: contract.split.train, validation: contract.split.validation, test: 1 - contract.split.train - contract.split.validation },
+    fractions: {
+      train: contract.split.train,
+      validation: contract.split.validation,
+      test: 1 - contract.split.train - contract.split.validation,
+    },
     train: label(0, nTrain - 1),
     validation: label(nTrain, nTrain + nVal - 1),
     test: label(nTrain + nVal, p - 1),

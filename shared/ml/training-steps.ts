@@ -6,7 +6,14 @@ import { sliceMetrics, type Evaluation, type FamilyScores } from './evaluation.j
 import { computeFeatures, entityOrder, type FeatureValues } from './features.js';
 import type { Frame } from './frame.js';
 import { targetMetrics, type RegressionMetrics } from './metrics.js';
-import { categoryOf, fitPreprocessing, targetFromModel, targetToModel, transformInputs, type Preprocessing } from './preprocessing.js';
+import {
+  categoryOf,
+  fitPreprocessing,
+  targetFromModel,
+  targetToModel,
+  transformInputs,
+  type Preprocessing,
+} from './preprocessing.js';
 import { predictRidge, type RidgeModel } from './ridge.js';
 import { splitByTime, type TimeSplit } from './split.js';
 import { pick } from './stats.js';
@@ -23,7 +30,11 @@ export interface PreparedData {
 export function prepareData(frame: Frame, contract: DataContract): PreparedData {
   const features = computeFeatures(frame, contract);
   const target = frame.numeric[contract.target.column];
-  const split = splitByTime(frame, contract, (i) => Number.isFinite(target[i]) && (contract.target.transform !== 'log' || target[i] > 0));
+  const split = splitByTime(
+    frame,
+    contract,
+    (i) => Number.isFinite(target[i]) && (contract.target.transform !== 'log' || target[i] > 0),
+  );
   const preprocessing = fitPreprocessing(contract, features, target, split.train);
   return { features, split, preprocessing, target };
 }
@@ -47,31 +58,57 @@ const ratio = (val: number, train: number): number => (train > 0 ? val / train :
  * Score candidates on every split and choose the lowest validation loss among those whose overfitting
  * indicator is within `maxOverfitting` (all of them when none is, or when the bound is null); evaluate the chosen one in full.
  */
-export function evaluateCandidates(frame: Frame, contract: DataContract, d: PreparedData, candidates: readonly Candidate[], ridge: RidgeModel, maxOverfitting: number | null): { evaluation: Evaluation; chosen: Candidate; baseline: BaselineDistributions } {
+export function evaluateCandidates(
+  frame: Frame,
+  contract: DataContract,
+  d: PreparedData,
+  candidates: readonly Candidate[],
+  ridge: RidgeModel,
+  maxOverfitting: number | null,
+): { evaluation: Evaluation; chosen: Candidate; baseline: BaselineDistributions } {
   const prev = previousActuals(frame, contract, d.target);
   const tt = d.preprocessing.target;
   const score = (z: ArrayLike<number>, rows: number[]): Scored => {
     const pred = Float64Array.from(z, (v) => targetFromModel(tt, v));
     let loss = 0;
     for (let i = 0; i < rows.length; i++) loss += (z[i] - targetToModel(tt, d.target[rows[i]])) ** 2 / rows.length;
-    return { pred, metrics: targetMetrics(tt.transform, pick(d.target, rows), pred, pick(prev, rows)), loss: rows.length === 0 ? Number.NaN : loss };
+    return {
+      pred,
+      metrics: targetMetrics(tt.transform, pick(d.target, rows), pred, pick(prev, rows)),
+      loss: rows.length === 0 ? Number.NaN : loss,
+    };
   };
   const { train, validation, test } = d.split;
-  const scored = candidates.map((c) => ({ c, parts: [train, validation, test].map((rows) => score(c.predictor.predict(d.features, rows), rows)) }));
-  const within = (parts: Scored[]): boolean => maxOverfitting === null || ratio(parts[1].loss, parts[0].loss) <= maxOverfitting;
+  const scored = candidates.map((c) => ({
+    c,
+    parts: [train, validation, test].map((rows) => score(c.predictor.predict(d.features, rows), rows)),
+  }));
+  const within = (parts: Scored[]): boolean =>
+    maxOverfitting === null || ratio(parts[1].loss, parts[0].loss) <= maxOverfitting;
   const anyWithin = scored.some((s) => within(s.parts));
   const families: Evaluation['families'] = {};
   for (const { c, parts } of scored) {
     const s: FamilyScores = {
-      validation: parts[1].metrics, test: parts[2].metrics, trainLoss: parts[0].loss, validationLoss: parts[1].loss,
-      overfitting: ratio(parts[1].loss, parts[0].loss), eligible: !anyWithin || within(parts), epochsRun: c.training.epochsRun,
+      validation: parts[1].metrics,
+      test: parts[2].metrics,
+      trainLoss: parts[0].loss,
+      validationLoss: parts[1].loss,
+      overfitting: ratio(parts[1].loss, parts[0].loss),
+      eligible: !anyWithin || within(parts),
+      epochsRun: c.training.epochsRun,
     };
     families[c.predictor.family] = s;
   }
-  const rank = (s: (typeof scored)[number]): number => (families[s.c.predictor.family]?.eligible && Number.isFinite(s.parts[1].loss) ? s.parts[1].loss : Number.POSITIVE_INFINITY);
+  const rank = (s: (typeof scored)[number]): number =>
+    families[s.c.predictor.family]?.eligible && Number.isFinite(s.parts[1].loss)
+      ? s.parts[1].loss
+      : Number.POSITIVE_INFINITY;
   const best = scored.reduce((a, b) => (rank(b) < rank(a) ? b : a));
   const [tr, va, te] = best.parts;
-  const ridgeTest = score(predictRidge(ridge, transformInputs(d.preprocessing, d.features, test), test.length), test).metrics;
+  const ridgeTest = score(
+    predictRidge(ridge, transformInputs(d.preprocessing, d.features, test), test.length),
+    test,
+  ).metrics;
   const sliceColumns = Object.fromEntries(contract.sliceColumns.map((c) => [c, frame.text[c]]));
   const evaluation: Evaluation = {
     test: te.metrics,
@@ -92,16 +129,25 @@ export function evaluateCandidates(frame: Frame, contract: DataContract, d: Prep
   return { evaluation, chosen: best.c, baseline: baselineDistributions(frame, contract, d, tr.pred) };
 }
 
-function baselineDistributions(frame: Frame, contract: DataContract, d: PreparedData, trainPredictions: Float64Array): BaselineDistributions {
+function baselineDistributions(
+  frame: Frame,
+  contract: DataContract,
+  d: PreparedData,
+  trainPredictions: Float64Array,
+): BaselineDistributions {
   const rows = d.split.train;
   const columns: BaselineDistributions['columns'] = {};
   for (const c of contract.columns) {
     if (c.type === 'numeric') columns[c.name] = numericDistribution(pick(frame.numeric[c.name], rows));
-    else if (c.type === 'categorical') columns[c.name] = categoricalDistribution(rows.map((r) => frame.text[c.name][r]));
+    else if (c.type === 'categorical')
+      columns[c.name] = categoricalDistribution(rows.map((r) => frame.text[c.name][r]));
   }
   const features: BaselineDistributions['features'] = {};
   for (const t of d.preprocessing.inputs) {
-    features[t.name] = t.kind === 'numeric' ? numericDistribution(pick(d.features.numeric[t.name], rows)) : categoricalDistribution(rows.map((r) => categoryOf(t, d.features, r)));
+    features[t.name] =
+      t.kind === 'numeric'
+        ? numericDistribution(pick(d.features.numeric[t.name], rows))
+        : categoricalDistribution(rows.map((r) => categoryOf(t, d.features, r)));
   }
   return { rows: rows.length, columns, features, prediction: numericDistribution(trainPredictions) };
 }

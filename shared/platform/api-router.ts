@@ -31,7 +31,17 @@ export function router(routes: readonly ApiRoute[]): Handler {
     if (matching.length === 0) return false;
     const chosen = matching.find((r) => r.method === req.method);
     if (!chosen) {
-      sendJson(res, 405, { error: { code: 'HTTP.METHOD', message: `${url.pathname} accepts ${matching.map((r) => r.method).join(', ')}` } }, { allow: matching.map((r) => r.method).join(', ') });
+      sendJson(
+        res,
+        405,
+        {
+          error: {
+            code: 'HTTP.METHOD',
+            message: `${url.pathname} accepts ${matching.map((r) => r.method).join(', ')}`,
+          },
+        },
+        { allow: matching.map((r) => r.method).join(', ') },
+      );
       return true;
     }
     try {
@@ -46,7 +56,8 @@ export function router(routes: readonly ApiRoute[]): Handler {
 /** The `limit` query parameter (1..1000, default 100). */
 export function limitOf(url: URL): number {
   const n = Number(url.searchParams.get('limit') ?? 100);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new HttpError(400, 'API.BAD_LIMIT', 'limit: must be an integer from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new HttpError(400, 'API.BAD_LIMIT', 'limit: must be an integer from 1 to 1000');
   return n;
 }
 
@@ -55,7 +66,8 @@ export function filters(url: URL, allowed: readonly string[]): Where[] {
   const where: Where[] = [];
   for (const [key, value] of url.searchParams) {
     if (key === 'limit' || key === 'since') continue;
-    if (!allowed.includes(key)) throw new HttpError(400, 'API.BAD_FILTER', `${key}: not a filter here (use ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      throw new HttpError(400, 'API.BAD_FILTER', `${key}: not a filter here (use ${allowed.join(', ')})`);
     where.push({ field: key, op: '==', value });
   }
   return where;

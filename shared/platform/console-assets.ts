@@ -13,8 +13,17 @@ import { SECURITY_HEADERS } from './http-util.js';
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'console', 'static');
 const require = createRequire(import.meta.url);
 const UPLOT_DIR = join(dirname(require.resolve('uplot/package.json')), 'dist');
-const VENDOR: Record<string, string> = { 'uPlot.iife.min.js': join(UPLOT_DIR, 'uPlot.iife.min.js'), 'uPlot.min.css': join(UPLOT_DIR, 'uPlot.min.css') };
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const VENDOR: Record<string, string> = {
+  'uPlot.iife.min.js': join(UPLOT_DIR, 'uPlot.iife.min.js'),
+  'uPlot.min.css': join(UPLOT_DIR, 'uPlot.min.css'),
+};
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
 
 /** Serve a console asset; resolves false when the path is not under /console. */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -35,7 +44,11 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, ur
   try {
     if (!file) throw new Error('not found');
     const body = await readFile(file);
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
     res.end(body);
   } catch {
     res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });

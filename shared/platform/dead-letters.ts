@@ -27,7 +27,11 @@ export function busDeadLetterAdmin(bus: DeadLetterSource): DeadLetterAdmin {
   return {
     list: (options) => bus.deadLetters(options?.topic),
     replay: async () => {
-      throw new HttpError(501, 'API.NOT_AVAILABLE', 'dead-letter replay is not available in this build: the bus has no DeadLetters port yet');
+      throw new HttpError(
+        501,
+        'API.NOT_AVAILABLE',
+        'dead-letter replay is not available in this build: the bus has no DeadLetters port yet',
+      );
     },
   };
 }

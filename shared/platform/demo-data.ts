@@ -23,9 +23,23 @@ export interface DemoSize {
 }
 
 /** Full size: close to the default sample data. */
-export const FULL: DemoSize = { companies: 200, quarters: 22, firstQuarters: 14, nextQuarters: 20, epochs: 60, driftShare: 0.15 };
+export const FULL: DemoSize = {
+  companies: 200,
+  quarters: 22,
+  firstQuarters: 14,
+  nextQuarters: 20,
+  epochs: 60,
+  driftShare: 0.15,
+};
 /** Quick size: for the end-to-end test. */
-export const QUICK: DemoSize = { companies: 90, quarters: 16, firstQuarters: 12, nextQuarters: 14, epochs: 25, driftShare: 0.45 };
+export const QUICK: DemoSize = {
+  companies: 90,
+  quarters: 16,
+  firstQuarters: 12,
+  nextQuarters: 14,
+  epochs: 25,
+  driftShare: 0.45,
+};
 
 /** The landings of the scenario, as CSV text. */
 export interface DemoData {
@@ -47,16 +61,25 @@ function quarterLabel(n: number, startYear: number): string {
 
 function upTo(panel: SamplePanel, quarters: number, startYear: number): string {
   const last = quarterLabel(quarters, startYear);
-  return toCsv(panel.header, panel.rows.filter((r) => String(r[1]) <= last));
+  return toCsv(
+    panel.header,
+    panel.rows.filter((r) => String(r[1]) <= last),
+  );
 }
 
 /** Build the scenario's data deterministically from a seed. */
 export function demoData(size: DemoSize, seed = 11): DemoData {
   const startYear = 2016;
   const normal = generateSamplePanel({ companies: size.companies, quarters: size.quarters, seed, startYear });
-  const shifted = generateSamplePanel({ companies: size.companies, quarters: size.quarters, seed: seed + 1, startYear, regimeShift: true });
+  const shifted = generateSamplePanel({
+    companies: size.companies,
+    quarters: size.quarters,
+    seed: seed + 1,
+    startYear,
+    regimeShift: true,
+  });
   let state = seed;
-  const rand = (): number => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = (): number => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   // The target replaced by noise unrelated to the features: no model can pass R² >= 0.7 on it.
   const corruptedRows = normal.rows.map((r) => {
     const copy = [...r];

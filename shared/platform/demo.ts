@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { FULL, QUICK } from './demo-data.js';
 import { runDemoScenario } from './demo-scenario.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, dir: { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, dir: { type: 'string' }, json: { type: 'boolean' } },
+});
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'ipo-mlops-demo-'));
 const out = (l: string): void => void process.stdout.write(l + '\n');
 out(`ipo-mlops demo (${values.quick ? 'quick' : 'full'} size) in ${dir}`);
@@ -14,10 +16,12 @@ const result = await runDemoScenario(dir, values.quick ? QUICK : FULL, out);
 if (values.json) out(JSON.stringify(result, null, 2));
 else {
   out('\nTimeline of lifecycle events:');
-  for (const e of result.timeline) out(`  ${e.at}  ${e.action.padEnd(20)} ${e.subject.padEnd(32)} ${e.actor.padEnd(22)} ${e.reason.slice(0, 90)}`);
+  for (const e of result.timeline)
+    out(`  ${e.at}  ${e.action.padEnd(20)} ${e.subject.padEnd(32)} ${e.actor.padEnd(22)} ${e.reason.slice(0, 90)}`);
   out('\nFinal state:');
   out(`  production ${result.final.production ?? '-'}, traffic ${JSON.stringify(result.final.split)}`);
-  for (const v of result.final.versions) out(`  ${v.version.padEnd(8)} ${v.state.padEnd(12)} R² ${v.r2.toFixed(3)}  MAPE ${v.mape.toFixed(2)}%`);
+  for (const v of result.final.versions)
+    out(`  ${v.version.padEnd(8)} ${v.state.padEnd(12)} R² ${v.r2.toFixed(3)}  MAPE ${v.mape.toFixed(2)}%`);
   out('\nSteps:');
   for (const s of result.steps) out(`  ${s.ok ? 'PASS' : 'FAIL'}  ${s.name} — ${s.detail}`);
 }

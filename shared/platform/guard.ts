@@ -16,7 +16,12 @@ export const ACCESS_KINDS = ['webhook', 'open', 'page', 'operator'] as const;
 export type Access = (typeof ACCESS_KINDS)[number];
 
 /** Console files served without a session (the login page and what it needs). */
-export const PUBLIC_CONSOLE_FILES = ['/console/login', '/console/login.html', '/console/js/login.js', '/console/console.css'] as const;
+export const PUBLIC_CONSOLE_FILES = [
+  '/console/login',
+  '/console/login.html',
+  '/console/js/login.js',
+  '/console/console.css',
+] as const;
 
 /** What the guard decided. */
 export type GuardVerdict =
@@ -27,7 +32,12 @@ export type GuardVerdict =
 /** Which protection a request path gets. */
 export function accessOf(pathname: string): Access {
   if (pathname === '/webhooks/monitoring') return 'webhook';
-  if (pathname === '/healthz' || pathname === '/api/session' || (PUBLIC_CONSOLE_FILES as readonly string[]).includes(pathname)) return 'open';
+  if (
+    pathname === '/healthz' ||
+    pathname === '/api/session' ||
+    (PUBLIC_CONSOLE_FILES as readonly string[]).includes(pathname)
+  )
+    return 'open';
   if (pathname === '/' || pathname === '/console' || pathname.startsWith('/console/')) return 'page';
   return 'operator';
 }
@@ -41,7 +51,11 @@ export function allowedHosts(bindAddress: string, port: number): string[] {
 }
 
 /** Build the guard of a server on `bindAddress:port`. */
-export function createGuard(options: { auth: OperatorAuth; bindAddress: string; port: number }): (req: IncomingMessage, url: URL) => GuardVerdict {
+export function createGuard(options: {
+  auth: OperatorAuth;
+  bindAddress: string;
+  port: number;
+}): (req: IncomingMessage, url: URL) => GuardVerdict {
   const hosts = new Set(allowedHosts(options.bindAddress, options.port));
   const origins = new Set([...hosts].map((h) => `http://${h}`));
   const canonical = `http://${options.bindAddress.includes(':') ? `[${options.bindAddress}]` : options.bindAddress}:${options.port}`;
@@ -50,21 +64,39 @@ export function createGuard(options: { auth: OperatorAuth; bindAddress: string; 
     if (access === 'webhook') return { kind: 'pass', access };
     const host = (req.headers.host ?? '').toLowerCase();
     if (!hosts.has(host)) {
-      return { kind: 'refuse', status: 421, code: 'HTTP.BAD_HOST', message: `Host ${JSON.stringify(req.headers.host ?? '')} does not name this platform; use ${canonical}` };
+      return {
+        kind: 'refuse',
+        status: 421,
+        code: 'HTTP.BAD_HOST',
+        message: `Host ${JSON.stringify(req.headers.host ?? '')} does not name this platform; use ${canonical}`,
+      };
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(origin.toLowerCase())) {
-      return { kind: 'refuse', status: 403, code: 'HTTP.FOREIGN_ORIGIN', message: `requests from ${origin} are refused; use the console at ${canonical}/console/` };
+      return {
+        kind: 'refuse',
+        status: 403,
+        code: 'HTTP.FOREIGN_ORIGIN',
+        message: `requests from ${origin} are refused; use the console at ${canonical}/console/`,
+      };
     }
     const site = req.headers['sec-fetch-site'];
     if ((site === 'cross-site' || site === 'same-site') && req.headers['sec-fetch-mode'] !== 'navigate') {
-      return { kind: 'refuse', status: 403, code: 'HTTP.FOREIGN_ORIGIN', message: `${site} requests are refused; use the console at ${canonical}/console/` };
+      return {
+        kind: 'refuse',
+        status: 403,
+        code: 'HTTP.FOREIGN_ORIGIN',
+        message: `${site} requests are refused; use the console at ${canonical}/console/`,
+      };
     }
     if (access === 'open' || options.auth.authenticate(req) !== undefined) return { kind: 'pass', access };
-    if (access === 'page') return { kind: 'login', location: `/console/login?next=${encodeURIComponent(url.pathname)}` };
+    if (access === 'page')
+      return { kind: 'login', location: `/console/login?next=${encodeURIComponent(url.pathname)}` };
     const presented = req.headers.authorization !== undefined;
     return {
-      kind: 'refuse', status: 401, code: presented ? 'AUTH.INVALID_TOKEN' : 'AUTH.REQUIRED',
+      kind: 'refuse',
+      status: 401,
+      code: presented ? 'AUTH.INVALID_TOKEN' : 'AUTH.REQUIRED',
       message: presented
         ? 'authorization: the bearer token is not the operator token'
         : 'authorization: send the operator token as `authorization: Bearer TOKEN` (printed by `npm start`, kept in DATA_DIR/operator-token), or log in to the console',

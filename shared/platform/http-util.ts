@@ -13,7 +13,8 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Read and parse a JSON body; a clear 400 when it is not JSON. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'HTTP.EMPTY_BODY', 'body: expected a JSON document, got an empty body');
+  if (text.trim() === '')
+    throw new HttpError(400, 'HTTP.EMPTY_BODY', 'body: expected a JSON document, got an empty body');
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -30,8 +31,17 @@ export const SECURITY_HEADERS = {
 } as const;
 
 /** Send a JSON reply. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendJsonText(res, status, JSON.stringify(body, null, 2), { ...SECURITY_HEADERS, 'cache-control': 'no-store', ...headers });
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  sendJsonText(res, status, JSON.stringify(body, null, 2), {
+    ...SECURITY_HEADERS,
+    'cache-control': 'no-store',
+    ...headers,
+  });
 }
 
 /** Send a redirect. */
@@ -43,8 +53,10 @@ export function sendRedirect(res: ServerResponse, location: string, headers: Rec
 /** Map any thrown value to a JSON error reply that names the problem. */
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
-  if (err instanceof ValidationError) return sendJson(res, 400, { error: { code: err.code, message: err.message, issues: err.issues } });
-  if (err instanceof AppError) return sendJson(res, err.retryable ? 503 : 422, { error: { code: err.code, message: err.message } });
+  if (err instanceof ValidationError)
+    return sendJson(res, 400, { error: { code: err.code, message: err.message, issues: err.issues } });
+  if (err instanceof AppError)
+    return sendJson(res, err.retryable ? 503 : 422, { error: { code: err.code, message: err.message } });
   sendJson(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } });
 }
 

@@ -23,7 +23,9 @@ export function watchLanding(options: LandingWatcherOptions): { stop(): void; sc
   const published = new Set<string>();
   const scan = async (): Promise<number> => {
     let count = 0;
-    for (const name of readdirSync(options.dir).filter((n) => n.toLowerCase().endsWith('.csv')).sort()) {
+    for (const name of readdirSync(options.dir)
+      .filter((n) => n.toLowerCase().endsWith('.csv'))
+      .sort()) {
       const path = join(options.dir, name);
       let stat;
       try {
@@ -39,7 +41,14 @@ export function watchLanding(options: LandingWatcherOptions): { stop(): void; sc
       if (published.has(key)) continue;
       await options.bus.publish({
         topic: 'data-landed',
-        data: { type: 'data.landed', modelId: options.modelId, dataUri: pathToFileURL(path).href, source: 'local-folder', idempotencyKey: key, sizeBytes: stat.size },
+        data: {
+          type: 'data.landed',
+          modelId: options.modelId,
+          dataUri: pathToFileURL(path).href,
+          source: 'local-folder',
+          idempotencyKey: key,
+          sizeBytes: stat.size,
+        },
         attributes: { idempotencyKey: key },
       });
       published.add(key);
@@ -48,6 +57,9 @@ export function watchLanding(options: LandingWatcherOptions): { stop(): void; sc
     }
     return count;
   };
-  const timer = setInterval(() => void scan().catch((err: unknown) => options.logger.log('ERROR', `landing scan failed: ${String(err)}`)), options.intervalMs ?? 1000);
+  const timer = setInterval(
+    () => void scan().catch((err: unknown) => options.logger.log('ERROR', `landing scan failed: ${String(err)}`)),
+    options.intervalMs ?? 1000,
+  );
   return { stop: () => clearInterval(timer), scan };
 }

@@ -21,7 +21,12 @@ export interface BusDelivery {
 
 /** The part of the embedded bus the subscribers use. */
 export interface LifecycleSource {
-  subscribe(topic: 'lifecycle-events', subscription: string, handler: (event: BusDelivery) => Promise<void>, options?: SubscribeOptions): () => void;
+  subscribe(
+    topic: 'lifecycle-events',
+    subscription: string,
+    handler: (event: BusDelivery) => Promise<void>,
+    options?: SubscribeOptions,
+  ): () => void;
 }
 
 /** The JSON of a delivery. */
@@ -53,29 +58,44 @@ export interface NotificationFeedOptions {
 export function subscribeNotifications(bus: LifecycleSource, options: NotificationFeedOptions): () => void {
   // A redelivery after a crash between send and ack must not post twice from this process.
   const sent = new Set<string>();
-  return bus.subscribe('lifecycle-events', 'platform-notifier', async (event) => {
-    const parsed = lifecycleEventSchema.safeParse(deliveryJson(event));
-    if (!parsed.success) {
-      options.logger.log('WARNING', `notifier: skipped a lifecycle event that does not match its contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    const lifecycle: LifecycleEvent = parsed.data;
-    const notification = notificationFor(lifecycle, options.consoleUrl);
-    if (!notification) return;
-    const key = event.data.message.attributes?.idempotencyKey ?? event.data.message.messageId ?? `${lifecycle.correlationId}#${lifecycle.event}#${lifecycle.subject.id}`;
-    if (sent.has(key)) return;
-    try {
-      await options.notifier.send(chatMessage(notification));
-      sent.add(key);
-      if (sent.size > 10_000) sent.delete(sent.values().next().value as string);
-      options.logger.log('INFO', `notified: ${notification.title}`, { correlationId: lifecycle.correlationId });
-    } catch (err) {
-      if (!isRetryable(err)) {
-        options.logger.log('ERROR', `notification dropped (not retryable): ${errorMessage(err)}`, { correlationId: lifecycle.correlationId });
+  return bus.subscribe(
+    'lifecycle-events',
+    'platform-notifier',
+    async (event) => {
+      const parsed = lifecycleEventSchema.safeParse(deliveryJson(event));
+      if (!parsed.success) {
+        options.logger.log(
+          'WARNING',
+          `notifier: skipped a lifecycle event that does not match its contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
         return;
       }
-      options.logger.log('WARNING', `notification not delivered yet, the bus will retry: ${errorMessage(err)}`, { correlationId: lifecycle.correlationId });
-      throw err;
-    }
-  }, options.subscription);
+      const lifecycle: LifecycleEvent = parsed.data;
+      const notification = notificationFor(lifecycle, options.consoleUrl);
+      if (!notification) return;
+      const key =
+        event.data.message.attributes?.idempotencyKey ??
+        event.data.message.messageId ??
+        `${lifecycle.correlationId}#${lifecycle.event}#${lifecycle.subject.id}`;
+      if (sent.has(key)) return;
+      try {
+        await options.notifier.send(chatMessage(notification));
+        sent.add(key);
+        if (sent.size > 10_000) sent.delete(sent.values().next().value as string);
+        options.logger.log('INFO', `notified: ${notification.title}`, { correlationId: lifecycle.correlationId });
+      } catch (err) {
+        if (!isRetryable(err)) {
+          options.logger.log('ERROR', `notification dropped (not retryable): ${errorMessage(err)}`, {
+            correlationId: lifecycle.correlationId,
+          });
+          return;
+        }
+        options.logger.log('WARNING', `notification not delivered yet, the bus will retry: ${errorMessage(err)}`, {
+          correlationId: lifecycle.correlationId,
+        });
+        throw err;
+      }
+    },
+    options.subscription,
+  );
 }

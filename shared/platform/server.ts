@@ -59,7 +59,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   // Routes are attached once the stack is up; until then the server answers 503.
   const serving: { routes?: (req: IncomingMessage, res: ServerResponse) => Promise<void>; logger?: Logger } = {};
   const server = createServer((req, res) => {
-    if (!serving.routes) return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
+    if (!serving.routes)
+      return sendJson(res, 503, { error: { code: 'PLATFORM.STARTING', message: 'the platform is starting' } });
     serving.routes(req, res).catch((err: unknown) => {
       serving.logger?.log('ERROR', `request failed: ${errorMessage(err)}`);
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: errorMessage(err) } });
@@ -85,38 +86,87 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   const auth = operatorAuth(operatorToken.value, port);
   const guard = createGuard({ auth, bindAddress: config.bindAddress, port });
   const feed = subscribeLiveFeed(stack.bus);
-  const notifier = options.notifier ?? (config.notifyWebhookUrl === undefined ? undefined : webhookNotifier(config.notifyWebhookUrl));
-  if (notifier) subscribeNotifications(stack.bus, { notifier, logger, consoleUrl: `${url}/console/`, subscription: options.subscription });
+  const notifier =
+    options.notifier ?? (config.notifyWebhookUrl === undefined ? undefined : webhookNotifier(config.notifyWebhookUrl));
+  if (notifier)
+    subscribeNotifications(stack.bus, {
+      notifier,
+      logger,
+      consoleUrl: `${url}/console/`,
+      subscription: options.subscription,
+    });
   stack.registerFunctions();
   const api = createApi(stack, { auth, webhookToken, feed, deadLetters: busDeadLetterAdmin(stack.bus) });
   const predict = stack.predictionHandler;
   serving.routes = async (req, res) => {
     const reqUrl = new URL(req.url ?? '/', 'http://localhost');
     const verdict = guard(req, reqUrl);
-    if (verdict.kind === 'refuse') return sendJson(res, verdict.status, { error: { code: verdict.code, message: verdict.message } }, verdict.headers);
+    if (verdict.kind === 'refuse')
+      return sendJson(
+        res,
+        verdict.status,
+        { error: { code: verdict.code, message: verdict.message } },
+        verdict.headers,
+      );
     if (verdict.kind === 'login') return sendRedirect(res, verdict.location);
     if (reqUrl.pathname === '/' && req.method === 'GET') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+      });
       res.end(STATUS_PAGE);
       return;
     }
     if (await serveConsole(req, res, reqUrl)) return;
     if (await api(req, res, reqUrl)) return;
     if (await predict(req, res)) return;
-    sendJson(res, 404, { error: { code: 'HTTP.NOT_FOUND', message: `${req.method} ${reqUrl.pathname} is not a route of the local platform` } });
+    sendJson(res, 404, {
+      error: {
+        code: 'HTTP.NOT_FOUND',
+        message: `${req.method} ${reqUrl.pathname} is not a route of the local platform`,
+      },
+    });
   };
 
   await restoreServing(stack);
-  if (config.bootstrapSampleData && readdirSync(landingDir).length === 0 && (await stack.store.query(COLLECTIONS.models, { limit: 1 })).length === 0) {
+  if (
+    config.bootstrapSampleData &&
+    readdirSync(landingDir).length === 0 &&
+    (await stack.store.query(COLLECTIONS.models, { limit: 1 })).length === 0
+  ) {
     writeFileSync(join(landingDir, 'sample-initial.csv'), generateSampleCsv({ seed: 42 }));
     logger.log('INFO', `first start: generated the sample dataset in ${landingDir}`);
   }
-  const watcher = watchLanding({ dir: landingDir, bus: stack.bus, logger, modelId: config.modelId, intervalMs: options.watchLanding === false ? 3_600_000 : 1000 });
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(stack.bus, logger, localJobs(config.modelId, {
-    monitorMs: config.monitorIntervalSeconds * 1000, reconcileMs: config.reconcileIntervalSeconds * 1000, retrainMs: config.scheduledRetrainHours * 3_600_000,
-  }));
+  const watcher = watchLanding({
+    dir: landingDir,
+    bus: stack.bus,
+    logger,
+    modelId: config.modelId,
+    intervalMs: options.watchLanding === false ? 3_600_000 : 1000,
+  });
+  const stopScheduler =
+    options.scheduler === false
+      ? () => undefined
+      : startScheduler(
+          stack.bus,
+          logger,
+          localJobs(config.modelId, {
+            monitorMs: config.monitorIntervalSeconds * 1000,
+            reconcileMs: config.reconcileIntervalSeconds * 1000,
+            retrainMs: config.scheduledRetrainHours * 3_600_000,
+          }),
+        );
   return {
-    stack, server, url, landingDir, operatorToken, webhookToken, notifying: notifier !== undefined, events: feed, scanLanding: () => watcher.scan(),
+    stack,
+    server,
+    url,
+    landingDir,
+    operatorToken,
+    webhookToken,
+    notifying: notifier !== undefined,
+    events: feed,
+    scanLanding: () => watcher.scan(),
     async close() {
       watcher.stop();
       stopScheduler();
@@ -131,8 +181,18 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 function listen(server: Server, address: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new AppError('PLATFORM.PORT_IN_USE', `port ${port} on ${address} is already in use (another ipo-mlops platform?); stop it or set PORT to a free port`, false));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new AppError('PLATFORM.BAD_ADDRESS', `IPO_BIND_ADDRESS ${address} is not an address of this machine`, false));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new AppError(
+            'PLATFORM.PORT_IN_USE',
+            `port ${port} on ${address} is already in use (another ipo-mlops platform?); stop it or set PORT to a free port`,
+            false,
+          ),
+        );
+      else if (err.code === 'EADDRNOTAVAIL')
+        reject(
+          new AppError('PLATFORM.BAD_ADDRESS', `IPO_BIND_ADDRESS ${address} is not an address of this machine`, false),
+        );
       else reject(err);
     });
     server.listen(port, address, () => {

@@ -44,20 +44,32 @@ export function createTerminal(write: (text: string) => void, isTTY: boolean): T
 const rank: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
 
 /** JSON log lines at `minimum` and above to `file`; warnings and errors also as one readable line on the terminal. */
-export function fileLogger(file: string, minimum: Severity, terminal: Terminal, clock: () => Date = () => new Date()): Logger {
+export function fileLogger(
+  file: string,
+  minimum: Severity,
+  terminal: Terminal,
+  clock: () => Date = () => new Date(),
+): Logger {
   if (existsSync(file) && statSync(file).size > LOG_ROTATE_BYTES) renameSync(file, `${file}.1`);
   const json = jsonLogger(minimum, (line) => appendFileSync(file, `${line}\n`));
   return {
     log(severity, message, fields) {
       json.log(severity, message, fields);
-      if (rank[severity] >= rank.WARNING) terminal.line(`${clock().toISOString().slice(11, 19)}  ${severity.padEnd(8)} ${message}`);
+      if (rank[severity] >= rank.WARNING)
+        terminal.line(`${clock().toISOString().slice(11, 19)}  ${severity.padEnd(8)} ${message}`);
     },
   };
 }
 
 /** One line for a lifecycle event: time, event, subject, actor and reason. */
 export function eventLine(event: unknown): string {
-  const e = (event ?? {}) as { event?: string; occurredAt?: string; subject?: { kind?: string; id?: string }; actor?: string; reason?: string };
+  const e = (event ?? {}) as {
+    event?: string;
+    occurredAt?: string;
+    subject?: { kind?: string; id?: string };
+    actor?: string;
+    reason?: string;
+  };
   const subject = e.subject ? `${e.subject.kind ?? ''} ${e.subject.id ?? ''}` : '';
   return `${(e.occurredAt ?? new Date().toISOString()).slice(11, 19)}  ${String(e.event ?? '?').padEnd(20)} ${subject.padEnd(24)} ${e.actor ?? ''}: ${e.reason ?? ''}`;
 }
@@ -70,8 +82,13 @@ export function epochOf(progress: Record<string, unknown> | undefined): EpochPro
   const epochs = finite(progress?.epochs);
   if (progress?.step !== 'train' || epoch === undefined || epochs === undefined) return undefined;
   return {
-    epoch, epochs, loss: finite(progress.loss), valLoss: finite(progress.valLoss),
-    ...(typeof progress.family === 'string' ? { family: progress.family } : {}), member: finite(progress.member), members: finite(progress.members),
+    epoch,
+    epochs,
+    loss: finite(progress.loss),
+    valLoss: finite(progress.valLoss),
+    ...(typeof progress.family === 'string' ? { family: progress.family } : {}),
+    member: finite(progress.member),
+    members: finite(progress.members),
   };
 }
 
@@ -87,7 +104,11 @@ export interface ProgressOptions {
  * Show the progress of the runs in flight, one poll per `tick`: each new epoch on a terminal, else the
  * first epoch seen in each tenth of the run (a poll may miss any given epoch); each step change once.
  */
-export function progressDisplay(reader: DocReader, terminal: Terminal, options: ProgressOptions): { tick(): Promise<void> } {
+export function progressDisplay(
+  reader: DocReader,
+  terminal: Terminal,
+  options: ProgressOptions,
+): { tick(): Promise<void> } {
   const now = options.now ?? Date.now;
   const seen = new Map<string, { step?: string; epoch?: number; shown?: number; eta: EtaTracker }>();
   const tick = async (): Promise<void> => {
@@ -134,7 +155,10 @@ export function watchProgress(reader: DocReader, terminal: Terminal, options: Pr
     if (busy) return;
     busy = true;
     // A display: a failed poll (the store closing at shutdown) is simply retried at the next tick.
-    display.tick().catch(() => undefined).finally(() => (busy = false));
+    display
+      .tick()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
   }, options.intervalMs ?? 1000);
   return () => clearInterval(timer);
 }

@@ -60,14 +60,26 @@ export function parseDeadLetterSelector(input: unknown): DeadLetterSelector {
   const issues: Issue[] = [];
   const s = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const chosen = ['ids', 'topic', 'all'].filter((k) => s[k] !== undefined);
-  if (chosen.length !== 1) issues.push({ path: '(selector)', message: `give exactly one of ids, topic or all (got ${chosen.length === 0 ? 'none' : chosen.join(', ')})` });
-  if (s.ids !== undefined && !(Array.isArray(s.ids) && s.ids.length > 0 && s.ids.every((id) => typeof id === 'string' && id !== ''))) {
+  if (chosen.length !== 1)
+    issues.push({
+      path: '(selector)',
+      message: `give exactly one of ids, topic or all (got ${chosen.length === 0 ? 'none' : chosen.join(', ')})`,
+    });
+  if (
+    s.ids !== undefined &&
+    !(Array.isArray(s.ids) && s.ids.length > 0 && s.ids.every((id) => typeof id === 'string' && id !== ''))
+  ) {
     issues.push({ path: 'ids', message: 'must be a non-empty list of dead-letter ids' });
   }
-  if (s.topic !== undefined && !(typeof s.topic === 'string' && isTopic(s.topic))) issues.push({ path: 'topic', message: `"${String(s.topic)}" is not a known topic` });
+  if (s.topic !== undefined && !(typeof s.topic === 'string' && isTopic(s.topic)))
+    issues.push({ path: 'topic', message: `"${String(s.topic)}" is not a known topic` });
   if (s.all !== undefined && s.all !== true) issues.push({ path: 'all', message: 'must be true when given' });
   if (issues.length > 0) throw new ValidationError('dead-letter selector', issues, 'DEADLETTER.INVALID_SELECTOR');
-  return s.ids !== undefined ? { ids: s.ids as string[] } : s.topic !== undefined ? { topic: s.topic as Topic } : { all: true };
+  return s.ids !== undefined
+    ? { ids: s.ids as string[] }
+    : s.topic !== undefined
+      ? { topic: s.topic as Topic }
+      : { all: true };
 }
 
 /** Whether a dead letter matches a (parsed) selector. */

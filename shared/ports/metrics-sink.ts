@@ -2,8 +2,18 @@
 
 /** Metric names written by the monitor; closed vocabulary. */
 export const METRIC_NAMES = [
-  'drift_share', 'feature_drift', 'prediction_drift', 'skew_share', 'feature_skew', 'r2_on_actuals', 'labelled_count',
-  'data_age_days', 'accuracy_by_sector', 'valuation_error_quantile', 'model_confidence', 'prediction_volume',
+  'drift_share',
+  'feature_drift',
+  'prediction_drift',
+  'skew_share',
+  'feature_skew',
+  'r2_on_actuals',
+  'labelled_count',
+  'data_age_days',
+  'accuracy_by_sector',
+  'valuation_error_quantile',
+  'model_confidence',
+  'prediction_volume',
 ] as const;
 /** A metric name. */
 export type MetricName = (typeof METRIC_NAMES)[number];

@@ -13,25 +13,42 @@ import { processOnce, type MessageIdentity, type Processed } from './processing.
 import { getDoc } from './documents.js';
 
 /** Apply an alert command exactly once. */
-export async function handleAlertCommand(deps: ServiceDeps, identity: MessageIdentity, command: AlertCommand): Promise<Processed> {
+export async function handleAlertCommand(
+  deps: ServiceDeps,
+  identity: MessageIdentity,
+  command: AlertCommand,
+): Promise<Processed> {
   return processOnce(deps, identity, async (tx, now) => {
     const alert = await getDoc(tx, SCHEMAS.AlertDoc, COLLECTIONS.alerts, command.alertId);
     if (!alert) throw new PermanentError('ALERT.NOT_FOUND', `alertId: no alert ${command.alertId}`);
     const refusal = refuseAlertCommand(command.action, alert);
     if (refusal !== undefined) {
-      throw new PermanentError(command.action === 'ack' && alert.state === 'open' ? 'ALERT.ALREADY_ACKNOWLEDGED' : 'ALERT.NOT_OPEN', `alertId: cannot ${command.action} ${command.alertId}: ${refusal}`);
+      throw new PermanentError(
+        command.action === 'ack' && alert.state === 'open' ? 'ALERT.ALREADY_ACKNOWLEDGED' : 'ALERT.NOT_OPEN',
+        `alertId: cannot ${command.action} ${command.alertId}: ${refusal}`,
+      );
     }
     const at = now.toISOString();
     const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
     const why = command.reason ?? `${command.action === 'ack' ? 'acknowledged' : 'closed'} by ${command.actor}`;
     if (command.action === 'close') {
       const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, alert.modelId);
-      if (!model) throw new PermanentError('ALERT.UNKNOWN_MODEL', `alert ${alert.alertId} names model ${alert.modelId}, which does not exist`);
+      if (!model)
+        throw new PermanentError(
+          'ALERT.UNKNOWN_MODEL',
+          `alert ${alert.alertId} names model ${alert.modelId}, which does not exist`,
+        );
       return closeAlert(tx, log, at, model, alert, command.actor, why);
     }
     const acknowledged = { actor: command.actor, at, ...(command.reason ? { reason: command.reason } : {}) };
     tx.set(COLLECTIONS.alerts, alert.alertId, { ...alert, acknowledged, updatedAt: at });
-    log.event(tx, { event: 'alert.acknowledged', modelId: alert.modelId, subject: { kind: 'alert', id: alert.alertId }, actor: command.actor, reason: why });
+    log.event(tx, {
+      event: 'alert.acknowledged',
+      modelId: alert.modelId,
+      subject: { kind: 'alert', id: alert.alertId },
+      actor: command.actor,
+      reason: why,
+    });
     return { outcome: { kind: 'acknowledged', alertId: alert.alertId, actor: command.actor }, messages: log.messages };
   });
 }

@@ -73,14 +73,21 @@ export class DecisionLog {
   readonly messages: OutgoingMessage[] = [];
   private count = 0;
 
-  constructor(private readonly identity: MessageIdentity, private readonly now: Date, private readonly signingKey: string) {}
+  constructor(
+    private readonly identity: MessageIdentity,
+    private readonly now: Date,
+    private readonly signingKey: string,
+  ) {}
 
   /** Append an audit record (in `tx`) and queue the matching `lifecycle-events` message. */
   event(tx: Transaction, input: LifecycleEventInput): void {
     const at = this.now.toISOString();
     const id = `${at.replace(/[^0-9]/g, '')}-${derivedId('e', `${this.identity.dedupeKey}#${this.count++}`, 10)}`;
     const record = {
-      type: 'lifecycle.event', ...input, correlationId: this.identity.correlationId, occurredAt: at,
+      type: 'lifecycle.event',
+      ...input,
+      correlationId: this.identity.correlationId,
+      occurredAt: at,
     };
     tx.set(COLLECTIONS.audit, id, { ...record, at, action: input.event, auditId: id, handler: this.identity.handler });
     this.messages.push({ topic: 'lifecycle-events', data: record, orderingKey: input.modelId });
@@ -90,17 +97,33 @@ export class DecisionLog {
   command(topic: Topic, data: Doc, suffix: string): void {
     const idempotencyKey = derivedId('k', `${this.identity.dedupeKey}->${suffix}`, 24);
     const payload = { ...data, idempotencyKey, correlationId: this.identity.correlationId };
-    this.messages.push({ topic, data: payload, attributes: { idempotencyKey, [SIGNATURE_ATTRIBUTE]: signCommand(this.signingKey, topic, payload) } });
+    this.messages.push({
+      topic,
+      data: payload,
+      attributes: { idempotencyKey, [SIGNATURE_ATTRIBUTE]: signCommand(this.signingKey, topic, payload) },
+    });
   }
 }
 
 /** Read a model, or the document a new model starts with. Returns whether it must be created. */
-export async function readModel(tx: Transaction, settings: ServiceSettings, modelId: string, now: Date): Promise<{ model: ModelDoc; isNew: boolean }> {
+export async function readModel(
+  tx: Transaction,
+  settings: ServiceSettings,
+  modelId: string,
+  now: Date,
+): Promise<{ model: ModelDoc; isNew: boolean }> {
   const found = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (found) return { model: found, isNew: false };
   const at = now.toISOString();
   return {
     isNew: true,
-    model: { modelId, policy: settings.defaultPolicy, championHistory: [], endpointId: settings.endpointId, createdAt: at, updatedAt: at },
+    model: {
+      modelId,
+      policy: settings.defaultPolicy,
+      championHistory: [],
+      endpointId: settings.endpointId,
+      createdAt: at,
+      updatedAt: at,
+    },
   };
 }

@@ -39,7 +39,11 @@ export interface CostRecommendation {
 }
 
 /** Request counts per bucket with the empty buckets between the first and the last filled with 0. */
-export function denseSeries(rate: readonly { at: string; count: number }[], bucketMinutes: number, nowMs: number): RequestCountPoint[] {
+export function denseSeries(
+  rate: readonly { at: string; count: number }[],
+  bucketMinutes: number,
+  nowMs: number,
+): RequestCountPoint[] {
   if (rate.length === 0) return [{ timestampMs: nowMs, count: 0 }];
   const step = bucketMinutes * 60_000;
   const byTime = new Map(rate.map((r) => [Date.parse(r.at), r.count]));
@@ -51,13 +55,22 @@ export function denseSeries(rate: readonly { at: string; count: number }[], buck
 }
 
 /** Recommend (and unless `dryRun`, apply) replicas for a model's endpoint. */
-export async function recommendCapacity(deps: CostDeps, modelId: string, options: CostOptions): Promise<CostRecommendation> {
+export async function recommendCapacity(
+  deps: CostDeps,
+  modelId: string,
+  options: CostOptions,
+): Promise<CostRecommendation> {
   const model = await getDoc(deps.store, SCHEMAS.ModelDoc, COLLECTIONS.models, modelId);
   if (!model) throw new PermanentError('COST.UNKNOWN_MODEL', `model ${modelId} does not exist`);
   const policy = parsePolicy(model.policy).cost;
   const endpointId = model.endpointId;
   const deployment = await getDoc(deps.store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, endpointId);
-  const versions = new Map((await queryDocs(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId))).map((v) => [v.data.version, v.data]));
+  const versions = new Map(
+    (await queryDocs(deps.store, SCHEMAS.VersionDoc, COLLECTIONS.versions(modelId))).map((v) => [
+      v.data.version,
+      v.data,
+    ]),
+  );
   const live = await deps.serving.currentSplit(endpointId);
   const split = deployment?.split ?? {};
   const now = deps.clock().getTime();
@@ -69,23 +82,45 @@ export async function recommendCapacity(deps: CostDeps, modelId: string, options
     return v === model.championVersion ? 'champion' : 'challenger';
   };
   const plan = planCapacity({
-    series: denseSeries(rate, policy.bucketMinutes, now), intervalSeconds: policy.bucketMinutes * 60, perReplicaCapacity: options.perReplicaCapacity,
-    headroom: policy.headroom, minReplicas: policy.minReplicas, maxReplicas: policy.maxReplicas,
+    series: denseSeries(rate, policy.bucketMinutes, now),
+    intervalSeconds: policy.bucketMinutes * 60,
+    perReplicaCapacity: options.perReplicaCapacity,
+    headroom: policy.headroom,
+    minReplicas: policy.minReplicas,
+    maxReplicas: policy.maxReplicas,
     deployments: deployed.map((versionId) => ({ versionId, role: roleOf(versionId) })),
   });
   const replicas: Record<string, { min: number; max: number }> = {};
   for (const a of plan.actions) {
     if (a.kind !== 'set_replicas') continue;
-    replicas[a.versionId] = roleOf(a.versionId) === 'champion' ? { min: a.replicas, max: policy.maxReplicas } : { min: a.replicas, max: a.replicas };
+    replicas[a.versionId] =
+      roleOf(a.versionId) === 'champion'
+        ? { min: a.replicas, max: policy.maxReplicas }
+        : { min: a.replicas, max: a.replicas };
   }
   const kept = Object.fromEntries(Object.entries(split).filter(([v]) => v in replicas));
   const desired: DesiredDeployment = {
-    endpointId, modelId, split: kept, replicas,
-    artifacts: Object.fromEntries(Object.keys(kept).map((v) => [v, deployment?.artifacts[v] ?? versions.get(v)?.artifactUri ?? ''])),
+    endpointId,
+    modelId,
+    split: kept,
+    replicas,
+    artifacts: Object.fromEntries(
+      Object.keys(kept).map((v) => [v, deployment?.artifacts[v] ?? versions.get(v)?.artifactUri ?? '']),
+    ),
   };
   const recommendation: CostRecommendation = {
-    modelId, endpointId, dryRun: options.dryRun, perReplicaCapacity: options.perReplicaCapacity,
-    history: { since, bucketMinutes: policy.bucketMinutes, buckets: rate.length, requests: rate.reduce((a, r) => a + r.count, 0) }, plan, desired,
+    modelId,
+    endpointId,
+    dryRun: options.dryRun,
+    perReplicaCapacity: options.perReplicaCapacity,
+    history: {
+      since,
+      bucketMinutes: policy.bucketMinutes,
+      buckets: rate.length,
+      requests: rate.reduce((a, r) => a + r.count, 0),
+    },
+    plan,
+    desired,
   };
   if (options.dryRun) return recommendation;
   return { ...recommendation, applied: await deps.serving.apply(desired) };

@@ -11,13 +11,26 @@ import type { Found, QueryOptions, StateStore, Transaction } from '../ports/stat
 export type DocReader = Pick<Transaction, 'get' | 'query'> | Pick<StateStore, 'get' | 'query'>;
 
 /** Read one document and check it; undefined when it does not exist. */
-export async function getDoc<S extends z.ZodType>(reader: DocReader, schema: S, collection: string, id: string): Promise<z.output<S> | undefined> {
+export async function getDoc<S extends z.ZodType>(
+  reader: DocReader,
+  schema: S,
+  collection: string,
+  id: string,
+): Promise<z.output<S> | undefined> {
   const raw = await reader.get(collection, id);
   return raw === undefined ? undefined : parseStored(schema, `${collection}/${id}`, raw);
 }
 
 /** Query documents and check each one. */
-export async function queryDocs<S extends z.ZodType>(reader: DocReader, schema: S, collection: string, options?: QueryOptions): Promise<Found<z.output<S> & Record<string, unknown>>[]> {
+export async function queryDocs<S extends z.ZodType>(
+  reader: DocReader,
+  schema: S,
+  collection: string,
+  options?: QueryOptions,
+): Promise<Found<z.output<S> & Record<string, unknown>>[]> {
   const found = await reader.query(collection, options);
-  return found.map((f) => ({ id: f.id, data: parseStored(schema, `${collection}/${f.id}`, f.data) as z.output<S> & Record<string, unknown> }));
+  return found.map((f) => ({
+    id: f.id,
+    data: parseStored(schema, `${collection}/${f.id}`, f.data) as z.output<S> & Record<string, unknown>,
+  }));
 }

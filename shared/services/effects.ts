@@ -22,13 +22,25 @@ export function createEffectExecutors(deps: Omit<ServiceDeps, 'effects'>): Recor
 async function cancelPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
   const runId = String(effect.payload.runId);
   const { cancelled } = await deps.launcher.cancel(runId);
-  deps.logger.log('INFO', `pipeline ${runId} ${cancelled ? 'cancel requested' : 'was not running: nothing to cancel'}`, { runId });
+  deps.logger.log(
+    'INFO',
+    `pipeline ${runId} ${cancelled ? 'cancel requested' : 'was not running: nothing to cancel'}`,
+    { runId },
+  );
   const run = cancelled ? undefined : await getDoc(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
   if (run && (await deps.launcher.status(run.pipelineJobId)) === undefined) {
     // Never launched (the cancel won the race with the launch effect): nobody else will report it, so report it here.
     await deps.bus.publish({
       topic: 'pipeline-events',
-      data: { type: 'pipeline.completed', runId, modelId: run.modelId, pipelineJobId: run.pipelineJobId, state: 'cancelled', finishedAt: deps.clock().toISOString(), error: 'cancelled before it launched' },
+      data: {
+        type: 'pipeline.completed',
+        runId,
+        modelId: run.modelId,
+        pipelineJobId: run.pipelineJobId,
+        state: 'cancelled',
+        finishedAt: deps.clock().toISOString(),
+        error: 'cancelled before it launched',
+      },
       attributes: { idempotencyKey: `${run.pipelineJobId}#cancelled`, correlationId: run.correlationId },
     });
   }
@@ -45,9 +57,17 @@ async function launchPipeline(deps: Omit<ServiceDeps, 'effects'>, effect: Effect
   await deps.store.transaction(async (tx) => {
     const current = await getDoc(tx, SCHEMAS.RunDoc, COLLECTIONS.runs, runId);
     if (current?.state !== 'requested') return;
-    tx.set(COLLECTIONS.runs, runId, { ...current, state: 'submitted', submittedAt: deps.clock().toISOString(), updatedAt: deps.clock().toISOString() });
+    tx.set(COLLECTIONS.runs, runId, {
+      ...current,
+      state: 'submitted',
+      submittedAt: deps.clock().toISOString(),
+      updatedAt: deps.clock().toISOString(),
+    });
   });
-  deps.logger.log('INFO', `pipeline ${runId} ${alreadyExisted ? 'was already launched' : 'launched'}`, { correlationId: run.correlationId, runId });
+  deps.logger.log('INFO', `pipeline ${runId} ${alreadyExisted ? 'was already launched' : 'launched'}`, {
+    correlationId: run.correlationId,
+    runId,
+  });
 }
 
 async function applyDeployment(deps: Omit<ServiceDeps, 'effects'>, effect: Effect): Promise<void> {
@@ -58,7 +78,12 @@ async function applyDeployment(deps: Omit<ServiceDeps, 'effects'>, effect: Effec
   for (let applied = -1; ;) {
     const deployment = await getDoc(deps.store, SCHEMAS.DeploymentDoc, COLLECTIONS.deployments, endpointId);
     if (!deployment || deployment.revision === applied) return;
-    await deps.serving.apply({ endpointId, modelId: deployment.modelId, split: deployment.split, artifacts: deployment.artifacts });
+    await deps.serving.apply({
+      endpointId,
+      modelId: deployment.modelId,
+      split: deployment.split,
+      artifacts: deployment.artifacts,
+    });
     applied = deployment.revision;
   }
 }

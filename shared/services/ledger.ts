@@ -45,8 +45,18 @@ export interface LedgerEntry extends Doc {
 
 const doc = z.record(z.string(), z.unknown());
 const outboxEntrySchema = z.discriminatedUnion('kind', [
-  z.looseObject({ id: z.string(), kind: z.literal('message'), message: z.looseObject({ topic: z.string(), data: z.unknown() }), doneAt: z.string().optional() }),
-  z.looseObject({ id: z.string(), kind: z.literal('effect'), effect: z.looseObject({ type: z.string(), payload: doc }), doneAt: z.string().optional() }),
+  z.looseObject({
+    id: z.string(),
+    kind: z.literal('message'),
+    message: z.looseObject({ topic: z.string(), data: z.unknown() }),
+    doneAt: z.string().optional(),
+  }),
+  z.looseObject({
+    id: z.string(),
+    kind: z.literal('effect'),
+    effect: z.looseObject({ type: z.string(), payload: doc }),
+    doneAt: z.string().optional(),
+  }),
 ]);
 const ledgerEntrySchema = z.looseObject({
   key: z.string(),

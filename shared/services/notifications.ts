@@ -38,8 +38,17 @@ export interface Notification {
   link?: { label: string; url: string };
 }
 
-const SEVERITY: Record<NotificationKind, Severity> = { 'approval-needed': 'info', rollback: 'critical', 'run-failed': 'warning', alert: 'warning' };
-const EMOJI: Record<Severity, string> = { info: ':large_blue_circle:', warning: ':warning:', critical: ':rotating_light:' };
+const SEVERITY: Record<NotificationKind, Severity> = {
+  'approval-needed': 'info',
+  rollback: 'critical',
+  'run-failed': 'warning',
+  alert: 'warning',
+};
+const EMOJI: Record<Severity, string> = {
+  info: ':large_blue_circle:',
+  warning: ':warning:',
+  critical: ':rotating_light:',
+};
 
 function isNotified(event: string): event is keyof typeof NOTIFIED_EVENTS {
   return Object.hasOwn(NOTIFIED_EVENTS, event);
@@ -67,14 +76,24 @@ export function notificationFor(event: LifecycleEvent, consoleUrl?: string): Not
   const fields = [
     { label: 'Model', value: event.modelId },
     { label: event.subject.kind, value: id },
-    ...(event.from !== undefined || event.to !== undefined ? [{ label: 'Transition', value: `${event.from ?? '∅'} → ${event.to ?? '∅'}` }] : []),
+    ...(event.from !== undefined || event.to !== undefined
+      ? [{ label: 'Transition', value: `${event.from ?? '∅'} → ${event.to ?? '∅'}` }]
+      : []),
     { label: 'Actor', value: event.actor },
   ];
   const page = pages[kind];
   return {
-    kind, severity: SEVERITY[kind], title: titles[kind], text: event.reason, modelId: event.modelId, fields,
-    correlationId: event.correlationId, occurredAt: event.occurredAt,
-    ...(consoleUrl === undefined ? {} : { link: { label: page.label, url: `${consoleUrl.replace(/\/+$/, '')}/#/${page.page}` } }),
+    kind,
+    severity: SEVERITY[kind],
+    title: titles[kind],
+    text: event.reason,
+    modelId: event.modelId,
+    fields,
+    correlationId: event.correlationId,
+    occurredAt: event.occurredAt,
+    ...(consoleUrl === undefined
+      ? {}
+      : { link: { label: page.label, url: `${consoleUrl.replace(/\/+$/, '')}/#/${page.page}` } }),
   };
 }
 
@@ -86,13 +105,20 @@ export function escapeMrkdwn(text: string): string {
 /** The Slack-compatible message (incoming-webhook JSON with Block Kit blocks and a plain-text fallback). */
 export function chatMessage(n: Notification): ChatMessage {
   const esc = escapeMrkdwn;
-  const context = [`${n.occurredAt}`, `correlation ${n.correlationId}`, ...(n.link ? [`<${n.link.url}|${esc(n.link.label)}>`] : [])];
+  const context = [
+    `${n.occurredAt}`,
+    `correlation ${n.correlationId}`,
+    ...(n.link ? [`<${n.link.url}|${esc(n.link.label)}>`] : []),
+  ];
   return {
     text: `${EMOJI[n.severity]} ${n.title}: ${n.text}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: n.title.slice(0, 150), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: esc(n.text).slice(0, 3000) } },
-      { type: 'section', fields: n.fields.map((f) => ({ type: 'mrkdwn', text: `*${esc(f.label)}*\n${esc(f.value)}` })) },
+      {
+        type: 'section',
+        fields: n.fields.map((f) => ({ type: 'mrkdwn', text: `*${esc(f.label)}*\n${esc(f.value)}` })),
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] },
     ],
   };

@@ -91,11 +91,16 @@ export async function driveOutbox(deps: ProcessingDeps, id: string, held?: HeldL
   } catch (err) {
     if (!(err instanceof LeaseLost)) throw err;
     settled = true;
-    deps.logger.log('WARNING', `outbox ${id}: ${err.message}; this driver stops, the new one completes it`, { correlationId: entry.correlationId });
+    deps.logger.log('WARNING', `outbox ${id}: ${err.message}; this driver stops, the new one completes it`, {
+      correlationId: entry.correlationId,
+    });
   } finally {
     await heartbeat.stop();
     // After a failure, hand the lease back so the redelivery need not wait for it to lapse.
-    if (!settled) await releaseLease(deps, id, lease.token).catch((e: unknown) => deps.logger.log('WARNING', `outbox ${id}: lease not released: ${errorMessage(e)}`));
+    if (!settled)
+      await releaseLease(deps, id, lease.token).catch((e: unknown) =>
+        deps.logger.log('WARNING', `outbox ${id}: lease not released: ${errorMessage(e)}`),
+      );
   }
 }
 
@@ -127,7 +132,13 @@ async function claimOutbox(deps: ProcessingDeps, id: string): Promise<HeldLease 
  * Mark `itemId` done, fenced by the lease token. With `inline` publishing, the messages that follow it
  * (and the item itself, if a message) are published in this transaction and marked done with it.
  */
-async function markDone(deps: ProcessingDeps, id: string, token: string, itemId: string, inline: boolean): Promise<LedgerEntry> {
+async function markDone(
+  deps: ProcessingDeps,
+  id: string,
+  token: string,
+  itemId: string,
+  inline: boolean,
+): Promise<LedgerEntry> {
   return deps.store.transaction(async (tx) => {
     const current = await getLedgerEntry(tx, id);
     if (current?.leaseOwner !== token) throw new LeaseLost(id);
@@ -146,14 +157,21 @@ async function markDone(deps: ProcessingDeps, id: string, token: string, itemId:
     const outbox = current.outbox.map((o) => (done.has(o.id) ? { ...o, doneAt: at } : o));
     const pending = outbox.some((o) => o.doneAt === undefined);
     const { leaseUntil, leaseOwner, ...rest } = current;
-    const next: LedgerEntry = { ...rest, outbox, pending, updatedAt: at, ...(pending ? { leaseUntil, leaseOwner } : {}) };
+    const next: LedgerEntry = {
+      ...rest,
+      outbox,
+      pending,
+      updatedAt: at,
+      ...(pending ? { leaseUntil, leaseOwner } : {}),
+    };
     tx.set(LEDGER, id, next);
     return next;
   });
 }
 
 function publishIn(tx: Transaction, item: OutboxEntry & { kind: 'message' }): void {
-  if (!tx.publish) throw new PermanentError('OUTBOX.NO_INLINE_PUBLISH', 'the store cannot publish inside a transaction');
+  if (!tx.publish)
+    throw new PermanentError('OUTBOX.NO_INLINE_PUBLISH', 'the store cannot publish inside a transaction');
   tx.publish(item.message);
 }
 
@@ -178,7 +196,11 @@ async function renewLease(deps: ProcessingDeps, id: string, token: string): Prom
 }
 
 /** Renew the lease every `renewEveryMs` until stopped; `lost()` turns true once a renewal finds it taken. */
-function startHeartbeat(deps: ProcessingDeps, id: string, token: string): { lost: () => boolean; stop: () => Promise<void> } {
+function startHeartbeat(
+  deps: ProcessingDeps,
+  id: string,
+  token: string,
+): { lost: () => boolean; stop: () => Promise<void> } {
   let lost = false;
   let renewing: Promise<void> | undefined;
   const timer = setInterval(() => {
@@ -187,7 +209,9 @@ function startHeartbeat(deps: ProcessingDeps, id: string, token: string): { lost
       .then((ok) => {
         if (!ok) lost = true;
       })
-      .catch((err: unknown) => deps.logger.log('WARNING', `outbox ${id}: lease renewal failed (retrying): ${errorMessage(err)}`))
+      .catch((err: unknown) =>
+        deps.logger.log('WARNING', `outbox ${id}: lease renewal failed (retrying): ${errorMessage(err)}`),
+      )
       .finally(() => {
         renewing = undefined;
       });
@@ -204,7 +228,10 @@ function startHeartbeat(deps: ProcessingDeps, id: string, token: string): { lost
 }
 
 /** Re-drive outboxes left pending for longer than `staleMs` whose lease has lapsed (crash between commit and publish). */
-export async function reconcileOutboxes(deps: ProcessingDeps, staleMs: number): Promise<{ redriven: number; failed: number }> {
+export async function reconcileOutboxes(
+  deps: ProcessingDeps,
+  staleMs: number,
+): Promise<{ redriven: number; failed: number }> {
   const now = deps.clock().getTime();
   const cutoff = new Date(now - staleMs).toISOString();
   const pending = await deps.store.query(LEDGER, { where: [{ field: 'pending', op: '==', value: true }] });
@@ -218,7 +245,9 @@ export async function reconcileOutboxes(deps: ProcessingDeps, staleMs: number): 
       redriven += 1;
     } catch (err) {
       failed += 1;
-      deps.logger.log('ERROR', `reconciler could not re-drive outbox ${id}: ${errorMessage(err)}`, { correlationId: String(data.correlationId) });
+      deps.logger.log('ERROR', `reconciler could not re-drive outbox ${id}: ${errorMessage(err)}`, {
+        correlationId: String(data.correlationId),
+      });
     }
   }
   return { redriven, failed };

@@ -14,11 +14,14 @@ import { processOnce, type MessageIdentity, type Processed } from './processing.
 
 /** The outcome a policy update records. */
 export type PolicyUpdateOutcome =
-  | { kind: 'policy-updated'; modelId: string; changed: string[] }
-  | { kind: 'policy-unchanged'; modelId: string };
+  { kind: 'policy-updated'; modelId: string; changed: string[] } | { kind: 'policy-unchanged'; modelId: string };
 
 /** Apply a policy update exactly once; a refusal (not an approver, invalid field) changes nothing. */
-export async function handlePolicyUpdate(deps: ServiceDeps, identity: MessageIdentity, cmd: PolicyUpdateCommand): Promise<Processed> {
+export async function handlePolicyUpdate(
+  deps: ServiceDeps,
+  identity: MessageIdentity,
+  cmd: PolicyUpdateCommand,
+): Promise<Processed> {
   return processOnce(deps, identity, async (tx, now) => {
     const model = await getDoc(tx, SCHEMAS.ModelDoc, COLLECTIONS.models, cmd.modelId);
     if (!model) throw new PermanentError('PROMOTION.UNKNOWN_MODEL', `modelId: model ${cmd.modelId} does not exist`);
@@ -33,8 +36,12 @@ export async function handlePolicyUpdate(deps: ServiceDeps, identity: MessageIde
     const log = new DecisionLog(identity, now, deps.settings.commandSigningKey);
     const changed = update.changes.map((c) => c.path);
     log.event(tx, {
-      event: 'policy.updated', modelId: model.modelId, subject: { kind: 'model', id: model.modelId }, actor,
-      reason: cmd.reason ?? `changed ${changed.join(', ')}`, evidence: { changes: update.changes },
+      event: 'policy.updated',
+      modelId: model.modelId,
+      subject: { kind: 'model', id: model.modelId },
+      actor,
+      reason: cmd.reason ?? `changed ${changed.join(', ')}`,
+      evidence: { changes: update.changes },
     });
     const outcome: PolicyUpdateOutcome = { kind: 'policy-updated', modelId: model.modelId, changed };
     return { outcome, messages: log.messages };

@@ -19,7 +19,14 @@ import { getLedgerEntry, LEDGER, ledgerId, type Effect, type LedgerEntry, type O
 import { driveOutbox, leaseSettings, newLeaseToken, type HeldLease, type ProcessingDeps } from './outbox.js';
 
 export { LEDGER, derivedId, ledgerId, type Effect, type LedgerEntry, type OutboxEntry } from './ledger.js';
-export { OUTBOX_LEASE, driveOutbox, reconcileOutboxes, type EffectExecutor, type OutboxLeaseSettings, type ProcessingDeps } from './outbox.js';
+export {
+  OUTBOX_LEASE,
+  driveOutbox,
+  reconcileOutboxes,
+  type EffectExecutor,
+  type OutboxLeaseSettings,
+  type ProcessingDeps,
+} from './outbox.js';
 
 /** What a decision produces besides its state writes. */
 export interface Decision {
@@ -76,7 +83,8 @@ export async function processOnce(
       // Messages with no effect before them go out in this very commit where the store can publish (embedded stack).
       if (inline) publishLeadingMessages(tx, entry, now);
       // The creator holds the outbox lease from the start, so it can drive without another commit.
-      if (entry.pending) Object.assign(entry, { leaseUntil: now.getTime() + leaseSettings(deps).leaseMs, leaseOwner: token });
+      if (entry.pending)
+        Object.assign(entry, { leaseUntil: now.getTime() + leaseSettings(deps).leaseMs, leaseOwner: token });
       tx.create(LEDGER, id, entry);
       return { entry, duplicate: false, inline };
     });
@@ -84,11 +92,19 @@ export async function processOnce(
     if (!(err instanceof Refusal)) throw err;
     // The decision's writes were discarded with its transaction; record the rejection on its own.
     await recordRejection(deps, identity, err.error);
-    return { outcome: { kind: 'rejected', code: err.error.code, message: err.error.message }, status: 'rejected', duplicate: false };
+    return {
+      outcome: { kind: 'rejected', code: err.error.code, message: err.error.message },
+      status: 'rejected',
+      duplicate: false,
+    };
   }
   const { entry, duplicate, inline } = result;
   if (duplicate) {
-    deps.logger.log('INFO', `duplicate delivery of ${identity.dedupeKey} ignored`, { correlationId: identity.correlationId, handler: identity.handler, messageId: identity.messageId });
+    deps.logger.log('INFO', `duplicate delivery of ${identity.dedupeKey} ignored`, {
+      correlationId: identity.correlationId,
+      handler: identity.handler,
+      messageId: identity.messageId,
+    });
   }
   if (entry.pending) {
     const held: HeldLease | undefined = duplicate ? undefined : { token, entry, inline };
@@ -105,21 +121,45 @@ class Refusal extends Error {
 }
 
 /** Record a permanent rejection (poison or refused command) in the ledger and the audit log; changes nothing else. */
-export async function recordRejection(deps: ProcessingDeps, identity: MessageIdentity, err: unknown, raw?: string): Promise<void> {
+export async function recordRejection(
+  deps: ProcessingDeps,
+  identity: MessageIdentity,
+  err: unknown,
+  raw?: string,
+): Promise<void> {
   const id = ledgerId(identity.dedupeKey);
   const now = deps.clock().toISOString();
   const reason = { code: errorCode(err), message: errorMessage(err) };
   const entry: LedgerEntry = {
-    key: identity.dedupeKey, handler: identity.handler, status: 'rejected', outcome: { kind: 'rejected', ...reason },
-    outbox: [], pending: false, messageId: identity.messageId, topic: identity.topic, correlationId: identity.correlationId,
-    createdAt: now, updatedAt: now, ...(raw === undefined ? {} : { raw: raw.slice(0, 4096) }),
+    key: identity.dedupeKey,
+    handler: identity.handler,
+    status: 'rejected',
+    outcome: { kind: 'rejected', ...reason },
+    outbox: [],
+    pending: false,
+    messageId: identity.messageId,
+    topic: identity.topic,
+    correlationId: identity.correlationId,
+    createdAt: now,
+    updatedAt: now,
+    ...(raw === undefined ? {} : { raw: raw.slice(0, 4096) }),
   };
   await deps.store.createIfAbsent(LEDGER, id, entry);
   await deps.store.createIfAbsent('audit', `${now.replace(/[^0-9]/g, '')}-${id.slice(0, 12)}`, {
-    at: now, actor: identity.handler, action: 'message.rejected', subject: { kind: 'message', id: identity.messageId },
-    reason: reason.message, code: reason.code, correlationId: identity.correlationId, topic: identity.topic,
+    at: now,
+    actor: identity.handler,
+    action: 'message.rejected',
+    subject: { kind: 'message', id: identity.messageId },
+    reason: reason.message,
+    code: reason.code,
+    correlationId: identity.correlationId,
+    topic: identity.topic,
   });
-  deps.logger.log('WARNING', `rejected ${identity.topic} message ${identity.messageId}: ${reason.message}`, { correlationId: identity.correlationId, code: reason.code, handler: identity.handler });
+  deps.logger.log('WARNING', `rejected ${identity.topic} message ${identity.messageId}: ${reason.message}`, {
+    correlationId: identity.correlationId,
+    code: reason.code,
+    handler: identity.handler,
+  });
 }
 
 function ledgerEntry(identity: MessageIdentity, id: string, decision: Decision, now: Date): LedgerEntry {
@@ -132,9 +172,17 @@ function ledgerEntry(identity: MessageIdentity, id: string, decision: Decision, 
   }
   const at = now.toISOString();
   return {
-    key: identity.dedupeKey, handler: identity.handler, status: 'applied', outcome: decision.outcome, outbox,
-    pending: outbox.length > 0, messageId: identity.messageId, topic: identity.topic, correlationId: identity.correlationId,
-    createdAt: at, updatedAt: at,
+    key: identity.dedupeKey,
+    handler: identity.handler,
+    status: 'applied',
+    outcome: decision.outcome,
+    outbox,
+    pending: outbox.length > 0,
+    messageId: identity.messageId,
+    topic: identity.topic,
+    correlationId: identity.correlationId,
+    createdAt: at,
+    updatedAt: at,
   };
 }
 

@@ -15,7 +15,16 @@ import { canarySplit, lastKnownGood, promoteSplit, rollbackSplit, setTraffic } f
 import type { VersionDoc } from '../domain/state.js';
 import type { Decision } from './processing.js';
 import {
-  applyTraffic, endExperiment, namedVersion, openExperiment, reasonOf, rollBackCanary, setChampion, writeVersion, type PromotionCtx, type PromotionOutcome,
+  applyTraffic,
+  endExperiment,
+  namedVersion,
+  openExperiment,
+  reasonOf,
+  rollBackCanary,
+  setChampion,
+  writeVersion,
+  type PromotionCtx,
+  type PromotionOutcome,
 } from './promotion-state.js';
 
 function liveCanaries(ctx: PromotionCtx, except?: string): VersionDoc[] {
@@ -23,11 +32,24 @@ function liveCanaries(ctx: PromotionCtx, except?: string): VersionDoc[] {
 }
 
 /** Move the named version to `to` (approve, reject, retire) with its lifecycle event. */
-function move(ctx: PromotionCtx, to: 'approved' | 'rejected' | 'retired', event: 'version.approved' | 'version.rejected' | 'version.retired', extra: Partial<VersionDoc> = {}): Decision {
+function move(
+  ctx: PromotionCtx,
+  to: 'approved' | 'rejected' | 'retired',
+  event: 'version.approved' | 'version.rejected' | 'version.retired',
+  extra: Partial<VersionDoc> = {},
+): Decision {
   const v = namedVersion(ctx);
   const reason = reasonOf(ctx);
   writeVersion(ctx, v, to, reason, extra);
-  ctx.log.event(ctx.tx, { event, modelId: ctx.model.modelId, subject: { kind: 'version', id: v.version }, from: v.state, to, actor: ctx.cmd.actor, reason });
+  ctx.log.event(ctx.tx, {
+    event,
+    modelId: ctx.model.modelId,
+    subject: { kind: 'version', id: v.version },
+    from: v.state,
+    to,
+    actor: ctx.cmd.actor,
+    reason,
+  });
   const outcome: PromotionOutcome = { kind: to, version: v.version };
   return { outcome, messages: ctx.log.messages };
 }
@@ -35,10 +57,24 @@ function move(ctx: PromotionCtx, to: 'approved' | 'rejected' | 'retired', event:
 /** Approve, then ask for the deployment: a canary beside the champion, or production for a first model. */
 export function approve(ctx: PromotionCtx): Decision {
   const v = namedVersion(ctx);
-  const approvals = [...v.approvals, { actor: ctx.cmd.actor, at: ctx.at, ...(ctx.cmd.reason ? { reason: ctx.cmd.reason } : {}) }];
+  const approvals = [
+    ...v.approvals,
+    { actor: ctx.cmd.actor, at: ctx.at, ...(ctx.cmd.reason ? { reason: ctx.cmd.reason } : {}) },
+  ];
   const decision = move(ctx, 'approved', 'version.approved', { approvals });
   const next = ctx.model.championVersion ? 'canary' : 'promote';
-  ctx.log.command('promotions', { type: 'promotion.command', action: next, modelId: ctx.model.modelId, version: v.version, actor: 'automation', reason: `approved by ${ctx.cmd.actor}` }, `${next} ${v.version}`);
+  ctx.log.command(
+    'promotions',
+    {
+      type: 'promotion.command',
+      action: next,
+      modelId: ctx.model.modelId,
+      version: v.version,
+      actor: 'automation',
+      reason: `approved by ${ctx.cmd.actor}`,
+    },
+    `${next} ${v.version}`,
+  );
   return { ...decision, messages: ctx.log.messages };
 }
 
@@ -51,7 +87,11 @@ export function reject(ctx: PromotionCtx): Decision {
 export function canary(ctx: PromotionCtx, percent: number): Decision {
   const v = namedVersion(ctx);
   const champion = ctx.model.championVersion;
-  if (!champion) throw new PermanentError('PROMOTION.NO_CHAMPION', `version: ${v.version} cannot be a canary because nothing serves production yet; promote it instead`);
+  if (!champion)
+    throw new PermanentError(
+      'PROMOTION.NO_CHAMPION',
+      `version: ${v.version} cannot be a canary because nothing serves production yet; promote it instead`,
+    );
   let split = ctx.deployment.split;
   for (const other of liveCanaries(ctx, v.version)) {
     rollBackCanary(ctx, other, 'superseded', `superseded by canary ${v.version}`);
@@ -59,7 +99,15 @@ export function canary(ctx: PromotionCtx, percent: number): Decision {
   }
   const reason = reasonOf(ctx, `canary at ${percent}%`);
   writeVersion(ctx, v, 'canary', reason);
-  ctx.log.event(ctx.tx, { event: 'version.canary', modelId: ctx.model.modelId, subject: { kind: 'version', id: v.version }, from: v.state, to: 'canary', actor: ctx.cmd.actor, reason });
+  ctx.log.event(ctx.tx, {
+    event: 'version.canary',
+    modelId: ctx.model.modelId,
+    subject: { kind: 'version', id: v.version },
+    from: v.state,
+    to: 'canary',
+    actor: ctx.cmd.actor,
+    reason,
+  });
   openExperiment(ctx, v.version, champion);
   return applyTraffic(ctx, canarySplit(split, v.version, percent), v.version);
 }
@@ -68,13 +116,23 @@ export function canary(ctx: PromotionCtx, percent: number): Decision {
 export function promote(ctx: PromotionCtx): Decision {
   const v = namedVersion(ctx);
   const reason = reasonOf(ctx, `promoted by ${ctx.cmd.actor}`);
-  for (const other of liveCanaries(ctx, v.version)) rollBackCanary(ctx, other, 'superseded', `superseded by the promotion of ${v.version}`);
+  for (const other of liveCanaries(ctx, v.version))
+    rollBackCanary(ctx, other, 'superseded', `superseded by the promotion of ${v.version}`);
   if (v.state === 'canary') endExperiment(ctx, v.version, 'promoted', reason);
   const previous = ctx.model.championVersion;
   writeVersion(ctx, v, 'production', reason);
   const old = previous === undefined || previous === v.version ? undefined : ctx.versions.get(previous);
   if (old?.state === 'production') writeVersion(ctx, old, 'retired', `superseded by ${v.version}`);
-  ctx.log.event(ctx.tx, { event: 'version.promoted', modelId: ctx.model.modelId, subject: { kind: 'version', id: v.version }, from: v.state, to: 'production', actor: ctx.cmd.actor, reason, evidence: { metrics: v.metrics, gate: v.gate.verdict } });
+  ctx.log.event(ctx.tx, {
+    event: 'version.promoted',
+    modelId: ctx.model.modelId,
+    subject: { kind: 'version', id: v.version },
+    from: v.state,
+    to: 'production',
+    actor: ctx.cmd.actor,
+    reason,
+    evidence: { metrics: v.metrics, gate: v.gate.verdict },
+  });
   setChampion(ctx, v, reason);
   return applyTraffic(ctx, promoteSplit(v.version), v.version);
 }
@@ -84,7 +142,11 @@ export function rollback(ctx: PromotionCtx): Decision {
   const named = 'version' in ctx.cmd ? ctx.cmd.version : undefined;
   const champion = ctx.model.championVersion;
   const bad = named ?? liveCanaries(ctx)[0]?.version ?? champion;
-  if (bad === undefined) throw new PermanentError('PROMOTION.NOTHING_TO_ROLL_BACK', 'version: nothing is deployed, so there is nothing to roll back');
+  if (bad === undefined)
+    throw new PermanentError(
+      'PROMOTION.NOTHING_TO_ROLL_BACK',
+      'version: nothing is deployed, so there is nothing to roll back',
+    );
   const v = ctx.versions.get(bad) as VersionDoc;
   const reason = reasonOf(ctx, `rollback by ${ctx.cmd.actor}`);
   if (v.state === 'canary') {
@@ -94,23 +156,50 @@ export function rollback(ctx: PromotionCtx): Decision {
     return applyTraffic(ctx, serving ? rollbackSplit(ctx.deployment.split, bad, champion) : ctx.deployment.split, bad);
   }
   if (bad !== champion) {
-    throw new PermanentError('PROMOTION.NOT_SERVING', `version: ${bad} is ${v.state}; only the canary or the production version can be rolled back`);
+    throw new PermanentError(
+      'PROMOTION.NOT_SERVING',
+      `version: ${bad} is ${v.state}; only the canary or the production version can be rolled back`,
+    );
   }
-  const excluded = [...ctx.versions.values()].filter((x) => x.state === 'rolled_back' || x.state === 'rejected').map((x) => x.version);
+  const excluded = [...ctx.versions.values()]
+    .filter((x) => x.state === 'rolled_back' || x.state === 'rejected')
+    .map((x) => x.version);
   const good = lastKnownGood(ctx.model.championHistory, [...excluded, bad]);
-  if (good === undefined) throw new PermanentError('PROMOTION.NO_KNOWN_GOOD', `version: ${bad} cannot be rolled back because no earlier version held production`);
+  if (good === undefined)
+    throw new PermanentError(
+      'PROMOTION.NO_KNOWN_GOOD',
+      `version: ${bad} cannot be rolled back because no earlier version held production`,
+    );
   // Back to the last known-good state: a canary measured against the bad champion goes too.
-  for (const c of liveCanaries(ctx)) rollBackCanary(ctx, c, 'rolled-back', `rolled back with production ${bad}: ${reason}`);
+  for (const c of liveCanaries(ctx))
+    rollBackCanary(ctx, c, 'rolled-back', `rolled back with production ${bad}: ${reason}`);
   writeVersion(ctx, v, 'rolled_back', reason);
-  const target = writeVersion(ctx, ctx.versions.get(good) as VersionDoc, 'production', `restored as last known-good after rolling back ${bad}`);
-  ctx.log.event(ctx.tx, { event: 'version.rolled-back', modelId: ctx.model.modelId, subject: { kind: 'version', id: bad }, from: 'production', to: 'rolled_back', actor: ctx.cmd.actor, reason, evidence: { restored: good } });
+  const target = writeVersion(
+    ctx,
+    ctx.versions.get(good) as VersionDoc,
+    'production',
+    `restored as last known-good after rolling back ${bad}`,
+  );
+  ctx.log.event(ctx.tx, {
+    event: 'version.rolled-back',
+    modelId: ctx.model.modelId,
+    subject: { kind: 'version', id: bad },
+    from: 'production',
+    to: 'rolled_back',
+    actor: ctx.cmd.actor,
+    reason,
+    evidence: { restored: good },
+  });
   setChampion(ctx, target, `rollback of ${bad}: ${reason}`);
   return applyTraffic(ctx, promoteSplit(good), bad);
 }
 
 /** Redistribute traffic among the serving versions. */
 export function redistribute(ctx: PromotionCtx, traffic: Readonly<Record<string, number>>): Decision {
-  const split = setTraffic(traffic, { champion: ctx.model.championVersion, canaries: liveCanaries(ctx).map((v) => v.version) });
+  const split = setTraffic(traffic, {
+    champion: ctx.model.championVersion,
+    canaries: liveCanaries(ctx).map((v) => v.version),
+  });
   return applyTraffic(ctx, split, null);
 }
 
@@ -118,9 +207,16 @@ export function redistribute(ctx: PromotionCtx, traffic: Readonly<Record<string,
 export function retire(ctx: PromotionCtx): Decision {
   const v = namedVersion(ctx);
   if (v.version === ctx.model.championVersion) {
-    throw new PermanentError('PROMOTION.IS_CHAMPION', `version: ${v.version} is the champion; promote another version (or roll it back) before retiring it`);
+    throw new PermanentError(
+      'PROMOTION.IS_CHAMPION',
+      `version: ${v.version} is the champion; promote another version (or roll it back) before retiring it`,
+    );
   }
   const share = ctx.deployment.split[v.version] ?? 0;
-  if (share > 0) throw new PermanentError('PROMOTION.STILL_SERVING', `version: ${v.version} still serves ${share}% of traffic; roll it back first`);
+  if (share > 0)
+    throw new PermanentError(
+      'PROMOTION.STILL_SERVING',
+      `version: ${v.version} still serves ${share}% of traffic; roll it back first`,
+    );
   return move(ctx, 'retired', 'version.retired');
 }

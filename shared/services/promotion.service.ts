@@ -17,15 +17,28 @@ import { loadPromotionCtx, snapshotOf, type PromotionCtx } from './promotion-sta
 export type { PromotionCommand } from '../domain/contracts/index.js';
 
 /** Handle a promotion command exactly once; refusals are recorded with their reason and change nothing. */
-export async function handlePromotion(deps: ServiceDeps, identity: MessageIdentity, cmd: PromotionCommand): Promise<Processed> {
+export async function handlePromotion(
+  deps: ServiceDeps,
+  identity: MessageIdentity,
+  cmd: PromotionCommand,
+): Promise<Processed> {
   return processOnce(deps, identity, (tx, now) => decide(deps, identity, tx, now, cmd));
 }
 
-async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transaction, now: Date, cmd: PromotionCommand): Promise<Decision> {
+async function decide(
+  deps: ServiceDeps,
+  identity: MessageIdentity,
+  tx: Transaction,
+  now: Date,
+  cmd: PromotionCommand,
+): Promise<Decision> {
   const ctx = await loadPromotionCtx(tx, new DecisionLog(identity, now, deps.settings.commandSigningKey), cmd, now);
   const named = 'version' in cmd && cmd.version !== undefined ? ctx.versions.get(cmd.version) : undefined;
   checkApproval({
-    action: cmd.action, actor: cmd.actor, policy: ctx.policy, existingApprovals: named?.approvals ?? [],
+    action: cmd.action,
+    actor: cmd.actor,
+    policy: ctx.policy,
+    existingApprovals: named?.approvals ?? [],
     requesters: named ? requestersOf(named.lineage, cmd.requestedBy) : requestersOf({}, cmd.requestedBy),
   });
   const before = lifecycleViolations(snapshotOf(ctx));
@@ -44,12 +57,19 @@ async function decide(deps: ServiceDeps, identity: MessageIdentity, tx: Transact
 function act(ctx: PromotionCtx): Decision {
   const cmd = ctx.cmd;
   switch (cmd.action) {
-    case 'approve': return approve(ctx);
-    case 'reject': return reject(ctx);
-    case 'canary': return canary(ctx, cmd.percent ?? ctx.policy.canaryPercent);
-    case 'promote': return promote(ctx);
-    case 'rollback': return rollback(ctx);
-    case 'set-traffic': return redistribute(ctx, cmd.traffic);
-    case 'retire': return retire(ctx);
+    case 'approve':
+      return approve(ctx);
+    case 'reject':
+      return reject(ctx);
+    case 'canary':
+      return canary(ctx, cmd.percent ?? ctx.policy.canaryPercent);
+    case 'promote':
+      return promote(ctx);
+    case 'rollback':
+      return rollback(ctx);
+    case 'set-traffic':
+      return redistribute(ctx, cmd.traffic);
+    case 'retire':
+      return retire(ctx);
   }
 }

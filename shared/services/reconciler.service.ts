@@ -13,11 +13,17 @@ import { queryDocs } from './documents.js';
 export const RECONCILE_AFTER_MS = { outbox: 60_000, run: 10 * 60_000 } as const;
 
 /** Run one reconciliation pass. Every action it takes is idempotent, so duplicate ticks are harmless. */
-export async function runReconciler(deps: ServiceDeps, identity: MessageIdentity, thresholds = RECONCILE_AFTER_MS): Promise<Processed> {
+export async function runReconciler(
+  deps: ServiceDeps,
+  identity: MessageIdentity,
+  thresholds = RECONCILE_AFTER_MS,
+): Promise<Processed> {
   const outboxes = await reconcileOutboxes(deps, thresholds.outbox);
   const now = deps.clock();
   const nowIso = now.toISOString();
-  const runs = await queryDocs(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, { where: [{ field: 'state', op: 'in', value: ['requested', 'submitted', 'running'] }] });
+  const runs = await queryDocs(deps.store, SCHEMAS.RunDoc, COLLECTIONS.runs, {
+    where: [{ field: 'state', op: 'in', value: ['requested', 'submitted', 'running'] }],
+  });
   let launched = 0;
   let polled = 0;
   for (const { data: run } of runs) {
@@ -40,12 +46,26 @@ export async function runReconciler(deps: ServiceDeps, identity: MessageIdentity
     if (status && (status.state === 'succeeded' || status.state === 'failed' || status.state === 'cancelled')) {
       await deps.bus.publish({
         topic: 'pipeline-events',
-        data: { type: 'pipeline.completed', runId: run.runId, modelId: run.modelId, pipelineJobId: run.pipelineJobId, state: status.state, finishedAt: nowIso, ...(status.error ? { error: status.error } : {}) },
+        data: {
+          type: 'pipeline.completed',
+          runId: run.runId,
+          modelId: run.modelId,
+          pipelineJobId: run.pipelineJobId,
+          state: status.state,
+          finishedAt: nowIso,
+          ...(status.error ? { error: status.error } : {}),
+        },
         attributes: { idempotencyKey: `${run.pipelineJobId}#${status.state}`, correlationId: run.correlationId },
       });
     }
   }
-  const outcome = { kind: 'reconciled', outboxesRedriven: outboxes.redriven, outboxesFailed: outboxes.failed, retriesLaunched: launched, runsPolled: polled };
+  const outcome = {
+    kind: 'reconciled',
+    outboxesRedriven: outboxes.redriven,
+    outboxesFailed: outboxes.failed,
+    retriesLaunched: launched,
+    runsPolled: polled,
+  };
   deps.logger.log('INFO', `reconciler: ${JSON.stringify(outcome)}`, { correlationId: identity.correlationId });
   return { outcome, status: 'applied', duplicate: false };
 }

@@ -5,13 +5,29 @@ import type { ServiceDeps } from './context.js';
 
 /** A new run document (state `requested`). */
 export function newRun(
-  deps: ServiceDeps, runId: string, modelId: string, reasons: string[], dataUri: string,
-  contractUri: string | undefined, correlationId: string, at: string, attempt: number,
+  deps: ServiceDeps,
+  runId: string,
+  modelId: string,
+  reasons: string[],
+  dataUri: string,
+  contractUri: string | undefined,
+  correlationId: string,
+  at: string,
+  attempt: number,
 ): RunDoc {
   return {
-    runId, modelId, state: 'requested', reasons, dataUri, ...(contractUri ? { contractUri } : {}),
-    artifactUri: `${deps.settings.artifactRoot.replace(/\/$/, '')}/${runId}`, pipelineJobId: runId, attempt,
-    correlationId, createdAt: at, updatedAt: at,
+    runId,
+    modelId,
+    state: 'requested',
+    reasons,
+    dataUri,
+    ...(contractUri ? { contractUri } : {}),
+    artifactUri: `${deps.settings.artifactRoot.replace(/\/$/, '')}/${runId}`,
+    pipelineJobId: runId,
+    attempt,
+    correlationId,
+    createdAt: at,
+    updatedAt: at,
   };
 }
 
@@ -23,8 +39,14 @@ export function launchEffect(run: RunDoc): { type: 'launch-pipeline'; payload: {
 /** The launch request of a run (job id = run id; seed fixed so reruns are reproducible). */
 export function launchRequest(run: RunDoc): PipelineLaunchRequest {
   return {
-    runId: run.runId, modelId: run.modelId, correlationId: run.correlationId, dataUri: run.dataUri,
-    ...(run.contractUri ? { contractUri: run.contractUri } : {}), artifactUri: run.artifactUri, hyperparameters: {}, seed: 42,
+    runId: run.runId,
+    modelId: run.modelId,
+    correlationId: run.correlationId,
+    dataUri: run.dataUri,
+    ...(run.contractUri ? { contractUri: run.contractUri } : {}),
+    artifactUri: run.artifactUri,
+    hyperparameters: {},
+    seed: 42,
     labels: { model_id: run.modelId, run_id: run.runId },
   };
 }

@@ -31,9 +31,21 @@ export interface WebhookResponse {
 }
 
 /** Authenticate, decode and handle one webhook call. A body that cannot be decoded is a 400 whatever the cause (Monitoring must not retry it). */
-export async function handleWebhook(req: WebhookRequest, getDeps: DepsProvider, expectedToken: string | undefined): Promise<WebhookResponse> {
-  if (req.method !== 'POST') return { status: 405, body: { error: { code: 'HTTP.METHOD', message: 'use POST with a Cloud Monitoring incident (schema 1.2)' } } };
-  if (!tokenMatches(req.token, expectedToken)) return { status: 401, body: { error: { code: 'AUTH.TOKEN', message: 'missing or wrong token: pass ?token=<the channel token>' } } };
+export async function handleWebhook(
+  req: WebhookRequest,
+  getDeps: DepsProvider,
+  expectedToken: string | undefined,
+): Promise<WebhookResponse> {
+  if (req.method !== 'POST')
+    return {
+      status: 405,
+      body: { error: { code: 'HTTP.METHOD', message: 'use POST with a Cloud Monitoring incident (schema 1.2)' } },
+    };
+  if (!tokenMatches(req.token, expectedToken))
+    return {
+      status: 401,
+      body: { error: { code: 'AUTH.TOKEN', message: 'missing or wrong token: pass ?token=<the channel token>' } },
+    };
   let decoded: ReturnType<typeof decodeMonitoringWebhookBody>;
   try {
     decoded = decodeMonitoringWebhookBody(req.body);
@@ -43,7 +55,12 @@ export async function handleWebhook(req: WebhookRequest, getDeps: DepsProvider, 
   }
   try {
     const incidentId = decoded.payload.type === 'monitoring.incident' ? decoded.payload.incidentId : decoded.dedupeKey;
-    const result = await dispatch(await getDeps(), 'on-drift-alert', { ...decoded, messageId: `webhook:${incidentId}`, attributes: {} }, driftRoute);
+    const result = await dispatch(
+      await getDeps(),
+      'on-drift-alert',
+      { ...decoded, messageId: `webhook:${incidentId}`, attributes: {} },
+      driftRoute,
+    );
     return { status: 200, body: { ok: true, duplicate: result?.duplicate ?? false, outcome: result?.outcome ?? null } };
   } catch (err) {
     if (isRetryable(err)) return { status: 503, body: { error: { code: 'UNAVAILABLE', message: errorMessage(err) } } };

@@ -47,14 +47,18 @@ export interface HttpResult {
 /** Validate an actuals body, listing every bad entry and field; duplicates collapse (last wins). */
 export function parseActuals(body: unknown): ActualInput[] {
   const actuals = isObject(body) ? body.actuals : undefined;
-  if (!Array.isArray(actuals) || actuals.length === 0) throw invalid([{ path: 'actuals', message: 'must be a non-empty array' }]);
-  if (actuals.length > MAX_ACTUALS) throw invalid([{ path: 'actuals', message: `at most ${MAX_ACTUALS} per request, got ${actuals.length}` }]);
+  if (!Array.isArray(actuals) || actuals.length === 0)
+    throw invalid([{ path: 'actuals', message: 'must be a non-empty array' }]);
+  if (actuals.length > MAX_ACTUALS)
+    throw invalid([{ path: 'actuals', message: `at most ${MAX_ACTUALS} per request, got ${actuals.length}` }]);
   const issues: Issue[] = [];
   actuals.forEach((a: unknown, i) => {
     const at = `actuals[${i}]`;
     if (!isObject(a)) return issues.push({ path: at, message: `must be an object, got ${describe(a)}` });
-    if (!isRequestId(a.requestId)) issues.push({ path: `${at}.requestId`, message: 'must be a non-empty string of at most 256 characters' });
-    if (typeof a.actualValue !== 'number' || !Number.isFinite(a.actualValue)) issues.push({ path: `${at}.actualValue`, message: 'must be a finite number' });
+    if (!isRequestId(a.requestId))
+      issues.push({ path: `${at}.requestId`, message: 'must be a non-empty string of at most 256 characters' });
+    if (typeof a.actualValue !== 'number' || !Number.isFinite(a.actualValue))
+      issues.push({ path: `${at}.actualValue`, message: 'must be a finite number' });
     if (a.observedAt !== undefined && (typeof a.observedAt !== 'string' || Number.isNaN(Date.parse(a.observedAt)))) {
       issues.push({ path: `${at}.observedAt`, message: 'must be an ISO time when given' });
     }
@@ -63,7 +67,11 @@ export function parseActuals(body: unknown): ActualInput[] {
   const byId = new Map<string, ActualInput>();
   for (const a of actuals as ActualInput[]) {
     byId.delete(a.requestId);
-    byId.set(a.requestId, { requestId: a.requestId, actualValue: a.actualValue, ...(a.observedAt === undefined ? {} : { observedAt: a.observedAt }) });
+    byId.set(a.requestId, {
+      requestId: a.requestId,
+      actualValue: a.actualValue,
+      ...(a.observedAt === undefined ? {} : { observedAt: a.observedAt }),
+    });
   }
   return [...byId.values()];
 }
@@ -79,7 +87,14 @@ export async function recordActuals(body: unknown, deps: ActualsDeps): Promise<A
 
 /** Handle one HTTP call: 200 with the result, 400 naming every bad field, 503 when the log is unavailable. */
 export async function handleActuals(req: { method: string; body: unknown }, deps: ActualsDeps): Promise<HttpResult> {
-  if (req.method !== 'POST') return { status: 405, body: errorBody(405, `${req.method} is not allowed; POST {"actuals":[{"requestId","actualValue","observedAt"?}]}`) };
+  if (req.method !== 'POST')
+    return {
+      status: 405,
+      body: errorBody(
+        405,
+        `${req.method} is not allowed; POST {"actuals":[{"requestId","actualValue","observedAt"?}]}`,
+      ),
+    };
   try {
     return { status: 200, body: await recordActuals(decodeBody(req.body), deps) };
   } catch (err) {

@@ -17,7 +17,15 @@ import { PermanentError, errorMessage } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
 import type { PredictionRecord } from '../ports/prediction-log.js';
 import { canExplain, explainRows, explainUnsupported } from './explainable.js';
-import { REQUEST_ID_HEADER, readJsonBody, requestIdOf, sendError, sendFailure, sendJson, statusOf } from './http-json.js';
+import {
+  REQUEST_ID_HEADER,
+  readJsonBody,
+  requestIdOf,
+  sendError,
+  sendFailure,
+  sendJson,
+  statusOf,
+} from './http-json.js';
 import { explainResponse, parseInstancesRequest, predictResponse, type Instance } from './vertex-protocol.js';
 
 /** What the container serves with: any model that predicts one number per raw row. */
@@ -71,12 +79,16 @@ export function createContainerServer(options: ContainerServerOptions): Containe
   function serving(): ContainerModel {
     // A replica that is stopping still answers the requests already routed to it.
     if ((state === 'READY' || state === 'STOPPING') && model) return model;
-    throw new PermanentError('SERVING.NO_DEPLOYMENT', state === 'LOADING' ? 'the model is still loading; retry shortly' : `the model is not serving (${state})`);
+    throw new PermanentError(
+      'SERVING.NO_DEPLOYMENT',
+      state === 'LOADING' ? 'the model is still loading; retry shortly' : `the model is not serving (${state})`,
+    );
   }
 
   function health(res: ServerResponse): void {
     const identity = { modelId: options.modelId, version: options.version, deployedModelId: options.deployedModelId };
-    if (state === 'READY') return sendJson(res, 200, { status: state, ...identity, ...(model?.family ? { family: model.family } : {}) });
+    if (state === 'READY')
+      return sendJson(res, 200, { status: state, ...identity, ...(model?.family ? { family: model.family } : {}) });
     sendJson(res, 503, { status: state, ...identity, ...(state === 'FAILED' ? { error: failure } : {}) });
   }
 
@@ -89,18 +101,29 @@ export function createContainerServer(options: ContainerServerOptions): Containe
     const predictions = checked(await current.predict(instances), instances.length);
     const latencyMs = performance.now() - started;
     const body = predictResponse(predictions, options.deployedModelId, requestId, options.version);
-    options.log?.add(instances.map((features, i) => ({
-      requestId: body.metadata.requestIds[i], modelId: options.modelId, version: options.version, endpointId: options.endpointId,
-      features, prediction: predictions[i], predictedAt, latencyMs,
-      ...(typeof features.market_condition === 'string' ? { marketCondition: features.market_condition } : {}),
-    })));
+    options.log?.add(
+      instances.map((features, i) => ({
+        requestId: body.metadata.requestIds[i],
+        modelId: options.modelId,
+        version: options.version,
+        endpointId: options.endpointId,
+        features,
+        prediction: predictions[i],
+        predictedAt,
+        latencyMs,
+        ...(typeof features.market_condition === 'string' ? { marketCondition: features.market_condition } : {}),
+      })),
+    );
     sendJson(res, 200, body, { [REQUEST_ID_HEADER]: requestId });
   }
 
   async function explain(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { instances } = parseInstancesRequest(await readJsonBody(req), 'explain request');
     const current = serving();
-    if (!canExplain(current)) throw explainUnsupported(`model ${options.modelId}@${options.version}${current.family ? ` (${current.family})` : ''}`);
+    if (!canExplain(current))
+      throw explainUnsupported(
+        `model ${options.modelId}@${options.version}${current.family ? ` (${current.family})` : ''}`,
+      );
     const explanations = await explainRows(current, instances);
     const predictions = checked(await current.predict(instances), instances.length);
     sendJson(res, 200, explainResponse(explanations, predictions, options.deployedModelId));
@@ -114,8 +137,20 @@ export function createContainerServer(options: ContainerServerOptions): Containe
       [options.routes.explain]: { method: 'POST', run: () => explain(req, res) },
     };
     const handler = handlers[path];
-    if (!handler) return sendError(res, 404, `no route ${path}; predict at POST ${options.routes.predict}, explain at POST ${options.routes.explain}, health at GET ${options.routes.health}`);
-    if (req.method !== handler.method) return sendError(res, 405, `${req.method ?? 'this method'} is not allowed on ${path}; use ${handler.method}`, [], { allow: handler.method });
+    if (!handler)
+      return sendError(
+        res,
+        404,
+        `no route ${path}; predict at POST ${options.routes.predict}, explain at POST ${options.routes.explain}, health at GET ${options.routes.health}`,
+      );
+    if (req.method !== handler.method)
+      return sendError(
+        res,
+        405,
+        `${req.method ?? 'this method'} is not allowed on ${path}; use ${handler.method}`,
+        [],
+        { allow: handler.method },
+      );
     try {
       await handler.run();
     } catch (err) {
@@ -144,8 +179,10 @@ export function createContainerServer(options: ContainerServerOptions): Containe
 
 /** One finite number per instance, or a 500 naming the first bad instance (a NaN valuation is a model bug). */
 function checked(predictions: number[], count: number): number[] {
-  if (predictions.length !== count) throw new Error(`the model returned ${predictions.length} predictions for ${count} instances`);
+  if (predictions.length !== count)
+    throw new Error(`the model returned ${predictions.length} predictions for ${count} instances`);
   const bad = predictions.findIndex((p) => typeof p !== 'number' || !Number.isFinite(p));
-  if (bad >= 0) throw new Error(`the model produced a non-finite prediction (${predictions[bad]}) for instances[${bad}]`);
+  if (bad >= 0)
+    throw new Error(`the model produced a non-finite prediction (${predictions[bad]}) for instances[${bad}]`);
   return predictions;
 }

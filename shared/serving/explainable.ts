@@ -20,12 +20,18 @@ export function canExplain<T extends object>(model: T): model is T & Explainable
 export async function explainRows(model: Explainable, rows: readonly Instance[]): Promise<Explanation[]> {
   const explanations = await model.explain(rows);
   if (!Array.isArray(explanations) || explanations.length !== rows.length) {
-    throw new PermanentError('SERVING.PREDICTOR_FAILED', `the model returned ${Array.isArray(explanations) ? explanations.length : 'no'} explanations for ${rows.length} instances`);
+    throw new PermanentError(
+      'SERVING.PREDICTOR_FAILED',
+      `the model returned ${Array.isArray(explanations) ? explanations.length : 'no'} explanations for ${rows.length} instances`,
+    );
   }
   return explanations;
 }
 
 /** The error for a model without explanations; `family` names the model kind when known. */
 export function explainUnsupported(what: string): PermanentError {
-  return new PermanentError('SERVING.EXPLAIN_UNSUPPORTED', `${what} does not provide explanations (feature attributions); use :predict`);
+  return new PermanentError(
+    'SERVING.EXPLAIN_UNSUPPORTED',
+    `${what} does not provide explanations (feature attributions); use :predict`,
+  );
 }

@@ -26,7 +26,11 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_REQUEST_BYT
 }
 
 /** The request id: the body's, else the header's, else a new UUID. */
-export function requestIdOf(req: IncomingMessage, fromBody: string | undefined, newRequestId: () => string = randomUUID): string {
+export function requestIdOf(
+  req: IncomingMessage,
+  fromBody: string | undefined,
+  newRequestId: () => string = randomUUID,
+): string {
   if (fromBody !== undefined) return fromBody.trim();
   const value = req.headers[REQUEST_ID_HEADER];
   const header = Array.isArray(value) ? value[0] : value;
@@ -34,12 +38,23 @@ export function requestIdOf(req: IncomingMessage, fromBody: string | undefined, 
 }
 
 /** Send a JSON reply (nothing if headers already went out). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
 /** Send Google's error body. */
-export function sendError(res: ServerResponse, status: number, message: string, issues: ValidationError['issues'] = [], headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  issues: ValidationError['issues'] = [],
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, errorBody(status, message, issues), headers);
 }
 

@@ -97,7 +97,9 @@ export class LogBatcher<T> {
     while (this.buffer.length > 0 && this.now() < this.deadline) await this.drain(true);
     await this.running;
     if (this.buffer.length > 0) {
-      this.options.logger.log('ERROR', `${this.buffer.length} ${this.what} not written before shutdown`, { lost: this.buffer.length });
+      this.options.logger.log('ERROR', `${this.buffer.length} ${this.what} not written before shutdown`, {
+        lost: this.buffer.length,
+      });
     }
     return this.stats();
   }
@@ -141,13 +143,18 @@ export class LogBatcher<T> {
       } catch (err) {
         if (!isRetryable(err)) {
           this.counters.rejected += batch.length;
-          this.options.logger.log('ERROR', `${batch.length} ${this.what} rejected and dropped: ${errorMessage(err)}`, { rejected: batch.length });
+          this.options.logger.log('ERROR', `${batch.length} ${this.what} rejected and dropped: ${errorMessage(err)}`, {
+            rejected: batch.length,
+          });
           return true;
         }
         // While closing, retry until the deadline instead of a fixed number of attempts.
         const left = this.deadline === undefined ? Number.POSITIVE_INFINITY : this.deadline - this.now();
         const more = this.deadline === undefined ? attempt < this.options.maxAttempts : left > 0;
-        this.options.logger.log('WARNING', `writing ${batch.length} ${this.what} failed (attempt ${attempt}${more ? ', retrying' : ', kept for later'}): ${errorMessage(err)}`);
+        this.options.logger.log(
+          'WARNING',
+          `writing ${batch.length} ${this.what} failed (attempt ${attempt}${more ? ', retrying' : ', kept for later'}): ${errorMessage(err)}`,
+        );
         if (!more) return false;
         this.counters.retries += 1;
         await this.sleep(Math.min(left, Math.min(maxMs, initialMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
@@ -160,10 +167,17 @@ export class LogBatcher<T> {
     this.droppedSinceWarning += count;
     const now = this.now();
     if (now - this.lastWarning < (this.options.warnEveryMs ?? 10_000)) return;
-    const why = this.closed ? 'added after shutdown began' : `the oldest, more than ${this.options.maxBuffered} were waiting to be written`;
-    this.options.logger.log('WARNING', `dropped ${this.droppedSinceWarning} ${this.what} (${why}); ${this.counters.dropped} dropped in total`, {
-      dropped: this.droppedSinceWarning, droppedTotal: this.counters.dropped,
-    });
+    const why = this.closed
+      ? 'added after shutdown began'
+      : `the oldest, more than ${this.options.maxBuffered} were waiting to be written`;
+    this.options.logger.log(
+      'WARNING',
+      `dropped ${this.droppedSinceWarning} ${this.what} (${why}); ${this.counters.dropped} dropped in total`,
+      {
+        dropped: this.droppedSinceWarning,
+        droppedTotal: this.counters.dropped,
+      },
+    );
     this.lastWarning = now;
     this.droppedSinceWarning = 0;
   }

@@ -65,8 +65,13 @@ export interface ExplainResponseBody {
 
 /** HTTP status -> Google's canonical status name used in error bodies. */
 export const STATUS_NAMES: Readonly<Record<number, string>> = {
-  400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL', 501: 'UNIMPLEMENTED', 503: 'UNAVAILABLE',
+  400: 'INVALID_ARGUMENT',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  503: 'UNAVAILABLE',
 };
 
 /** Google's JSON error body. */
@@ -84,25 +89,41 @@ export function parseInstancesRequest(body: unknown, what = 'predict request'): 
   const fail = (issues: Issue[]): never => {
     throw new ValidationError(what, issues, 'SERVING.INVALID_REQUEST');
   };
-  if (!isObject(body)) return fail([{ path: '', message: `must be a JSON object with "instances", got ${describe(body)}` }]);
+  if (!isObject(body))
+    return fail([{ path: '', message: `must be a JSON object with "instances", got ${describe(body)}` }]);
   const { instances, parameters } = body;
   if (!Array.isArray(instances)) return fail([{ path: 'instances', message: 'must be an array of objects' }]);
   if (instances.length === 0) return fail([{ path: 'instances', message: 'must not be empty' }]);
-  if (instances.length > MAX_INSTANCES) return fail([{ path: 'instances', message: `at most ${MAX_INSTANCES} instances per request, got ${instances.length}` }]);
+  if (instances.length > MAX_INSTANCES)
+    return fail([
+      { path: 'instances', message: `at most ${MAX_INSTANCES} instances per request, got ${instances.length}` },
+    ]);
   const issues: Issue[] = [];
   instances.forEach((instance: unknown, i) => {
-    if (!isObject(instance)) issues.push({ path: `instances[${i}]`, message: `must be an object of feature values, got ${describe(instance)}` });
+    if (!isObject(instance))
+      issues.push({
+        path: `instances[${i}]`,
+        message: `must be an object of feature values, got ${describe(instance)}`,
+      });
     else if (instance.market_condition !== undefined && typeof instance.market_condition !== 'string') {
       issues.push({ path: `instances[${i}].market_condition`, message: 'must be a string' });
     }
   });
-  if (parameters !== undefined && !isObject(parameters)) issues.push({ path: 'parameters', message: `must be an object when given, got ${describe(parameters)}` });
+  if (parameters !== undefined && !isObject(parameters))
+    issues.push({ path: 'parameters', message: `must be an object when given, got ${describe(parameters)}` });
   const requestId = isObject(parameters) ? parameters.requestId : undefined;
   if (requestId !== undefined && !isRequestId(requestId)) {
-    issues.push({ path: 'parameters.requestId', message: `must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters` });
+    issues.push({
+      path: 'parameters.requestId',
+      message: `must be a non-empty string of at most ${MAX_REQUEST_ID_LENGTH} characters`,
+    });
   }
   if (issues.length > 0) return fail(issues);
-  return { instances: instances as Instance[], parameters: isObject(parameters) ? parameters : {}, ...(typeof requestId === 'string' ? { requestId } : {}) };
+  return {
+    instances: instances as Instance[],
+    parameters: isObject(parameters) ? parameters : {},
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+  };
 }
 
 /** Whether a value can be a request id. */
@@ -116,12 +137,21 @@ export function instanceRequestId(requestId: string, index: number, count: numbe
 }
 
 /** The predict response; `metadata.requestIds` are the ids actuals join on. */
-export function predictResponse(predictions: number[], deployedModelId: string, requestId: string, modelVersion: string): PredictResponseBody {
+export function predictResponse(
+  predictions: number[],
+  deployedModelId: string,
+  requestId: string,
+  modelVersion: string,
+): PredictResponseBody {
   const requestIds = predictions.map((_, i) => instanceRequestId(requestId, i, predictions.length));
   return { predictions, deployedModelId, metadata: { requestId, requestIds, modelVersion } };
 }
 
 /** The explain response: one explanation per instance, with the predictions. */
-export function explainResponse(explanations: Explanation[], predictions: number[], deployedModelId: string): ExplainResponseBody {
+export function explainResponse(
+  explanations: Explanation[],
+  predictions: number[],
+  deployedModelId: string,
+): ExplainResponseBody {
   return { explanations, predictions, deployedModelId };
 }

@@ -7,7 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csvDatasetInspector, sidecarUri } from '../../shared/adapters/dataset-inspector.js';
 import { FsArtifactStore } from '../../shared/adapters/local/fs.artifact-store.js';
 
-const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x0a, 0x41, 0x0a]);
+const PNG = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x0a, 0x41, 0x0a,
+]);
 
 describe('csvDatasetInspector', () => {
   let dir: string;
@@ -28,7 +30,12 @@ describe('csvDatasetInspector', () => {
     const a = 'ticker,fiscal_quarter,y\nAAA,2024Q1,1\n';
     const uri = await put('ipo.csv', a);
     const first = await csvDatasetInspector(store).describe(uri);
-    expect(first).toMatchObject({ rowCount: 1, bytes: a.length, sha256: createHash('sha256').update(a).digest('hex'), latestPeriod: '2024-03-31T00:00:00.000Z' });
+    expect(first).toMatchObject({
+      rowCount: 1,
+      bytes: a.length,
+      sha256: createHash('sha256').update(a).digest('hex'),
+      latestPeriod: '2024-03-31T00:00:00.000Z',
+    });
     await put('ipo.csv', 'ticker,fiscal_quarter,y\nBBB,2024Q2,2\n');
     expect((await csvDatasetInspector(store).describe(uri)).sha256).not.toBe(first.sha256);
   });
@@ -36,9 +43,16 @@ describe('csvDatasetInspector', () => {
   it('refuses junk with a clear, permanent error that never echoes the content', async () => {
     const inspector = csvDatasetInspector(store);
     const png = await put('photo.csv', PNG);
-    await expect(inspector.describe(png)).rejects.toMatchObject({ code: 'DATA.NOT_CSV', retryable: false, message: expect.stringContaining('photo.csv is not UTF-8 text') });
+    await expect(inspector.describe(png)).rejects.toMatchObject({
+      code: 'DATA.NOT_CSV',
+      retryable: false,
+      message: expect.stringContaining('photo.csv is not UTF-8 text'),
+    });
     const nul = await put('nul.csv', 'a,b\n1,\u00002\n');
-    await expect(inspector.describe(nul)).rejects.toMatchObject({ code: 'DATA.NOT_CSV', message: expect.stringContaining('NUL bytes') });
+    await expect(inspector.describe(nul)).rejects.toMatchObject({
+      code: 'DATA.NOT_CSV',
+      message: expect.stringContaining('NUL bytes'),
+    });
     await expect(inspector.describe(await put('empty.csv', ''))).rejects.toMatchObject({ code: 'DATA.EMPTY' });
     await expect(inspector.describe(await put('header.csv', 'a,b\n\n'))).rejects.toMatchObject({ code: 'DATA.EMPTY' });
     await expect(inspector.describe(store.uri('missing.csv'))).rejects.toMatchObject({ code: 'DATA.UNREADABLE' });
@@ -47,7 +61,9 @@ describe('csvDatasetInspector', () => {
   it('refuses files over the size guard, naming the limit and its variable', async () => {
     const uri = await put('big.csv', `a,b\n${'1,2\n'.repeat(100)}`);
     await expect(csvDatasetInspector(store, { maxBytes: 100 }).describe(uri)).rejects.toMatchObject({
-      code: 'DATA.TOO_LARGE', retryable: false, message: expect.stringMatching(/404 bytes, over the size guard of 100 bytes \(IPO_MAX_DATASET_BYTES\)/),
+      code: 'DATA.TOO_LARGE',
+      retryable: false,
+      message: expect.stringMatching(/404 bytes, over the size guard of 100 bytes \(IPO_MAX_DATASET_BYTES\)/),
     });
     expect((await csvDatasetInspector(store, { maxBytes: 404 }).describe(uri)).rowCount).toBe(100);
   });

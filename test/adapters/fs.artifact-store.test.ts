@@ -32,7 +32,10 @@ describe('FsArtifactStore', () => {
     await store.write(u, 'one');
     await store.write(u, 'two');
     expect(new TextDecoder().decode(await store.read(u))).toBe('two');
-    await expect(store.read(store.uri('missing'))).rejects.toMatchObject({ code: 'ARTIFACT.NOT_FOUND', retryable: false });
+    await expect(store.read(store.uri('missing'))).rejects.toMatchObject({
+      code: 'ARTIFACT.NOT_FOUND',
+      retryable: false,
+    });
     await expect(store.read('gs://b/x')).rejects.toMatchObject({ code: 'ARTIFACT.BAD_URI' });
     await expect(store.read('file://remote-host/x')).rejects.toMatchObject({ code: 'ARTIFACT.BAD_URI' });
   });
@@ -49,7 +52,11 @@ describe('FsArtifactStore confinement', () => {
   writeFileSync(path.join(landing, 'q1.csv'), 'a,b\n1,2\n');
   const store = new FsArtifactStore(artifacts, { roots: [landing] });
   const fileUri = (p: string): string => pathToFileURL(p).href;
-  const outsideRoot = (uri: string) => ({ code: 'ARTIFACT.OUTSIDE_ROOT', retryable: false, message: expect.stringContaining(uri) });
+  const outsideRoot = (uri: string) => ({
+    code: 'ARTIFACT.OUTSIDE_ROOT',
+    retryable: false,
+    message: expect.stringContaining(uri),
+  });
 
   it('reads the artifacts folder and the extra roots (the landing folder)', async () => {
     expect(new TextDecoder().decode(await store.read(fileUri(path.join(landing, 'q1.csv'))))).toBe('a,b\n1,2\n');
@@ -58,7 +65,10 @@ describe('FsArtifactStore confinement', () => {
 
   it('refuses /etc/passwd and any other file outside the roots, without echoing its contents', async () => {
     for (const uri of ['file:///etc/passwd', fileUri(path.join(outside, 'passwd')), fileUri(path.join(base, 'data'))]) {
-      const err = await store.read(uri).then(() => undefined, (e: unknown) => e);
+      const err = await store.read(uri).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toMatchObject(outsideRoot(uri));
       expect(String((err as Error).message)).not.toContain('secret');
       await expect(store.exists(uri)).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
@@ -82,10 +92,14 @@ describe('FsArtifactStore confinement', () => {
   it('resolves ".." (plain and percent-encoded) before checking, and a sibling folder sharing the prefix is outside', async () => {
     const dotted = `${fileUri(artifacts)}/../../outside/passwd`;
     await expect(store.read(dotted)).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
-    await expect(store.read(`${fileUri(artifacts)}/%2e%2e/%2E%2E/outside/passwd`)).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
+    await expect(store.read(`${fileUri(artifacts)}/%2e%2e/%2E%2E/outside/passwd`)).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
     mkdirSync(`${artifacts}-evil`, { recursive: true });
     writeFileSync(path.join(`${artifacts}-evil`, 'x.txt'), 'x');
-    await expect(store.read(fileUri(path.join(`${artifacts}-evil`, 'x.txt')))).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
+    await expect(store.read(fileUri(path.join(`${artifacts}-evil`, 'x.txt')))).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
     // ".." that stays inside is fine.
     await store.write(fileUri(path.join(artifacts, 'a', 'f.txt')), 'inside');
     expect(new TextDecoder().decode(await store.read(`${fileUri(artifacts)}/a/../a/f.txt`))).toBe('inside');
@@ -95,11 +109,21 @@ describe('FsArtifactStore confinement', () => {
     symlinkSync(path.join(outside, 'passwd'), path.join(landing, 'linked.csv'));
     symlinkSync(outside, path.join(artifacts, 'escape'));
     symlinkSync(path.join(outside, 'not-yet'), path.join(artifacts, 'dangling'));
-    await expect(store.read(fileUri(path.join(landing, 'linked.csv')))).rejects.toMatchObject(outsideRoot(fileUri(path.join(landing, 'linked.csv'))));
-    await expect(store.read(fileUri(path.join(artifacts, 'escape', 'passwd')))).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
-    await expect(store.write(fileUri(path.join(artifacts, 'escape', 'planted.txt')), 'x')).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
-    await expect(store.write(fileUri(path.join(artifacts, 'escape', 'new', 'deep.txt')), 'x')).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
-    await expect(store.write(fileUri(path.join(artifacts, 'dangling')), 'x')).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
+    await expect(store.read(fileUri(path.join(landing, 'linked.csv')))).rejects.toMatchObject(
+      outsideRoot(fileUri(path.join(landing, 'linked.csv'))),
+    );
+    await expect(store.read(fileUri(path.join(artifacts, 'escape', 'passwd')))).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
+    await expect(store.write(fileUri(path.join(artifacts, 'escape', 'planted.txt')), 'x')).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
+    await expect(store.write(fileUri(path.join(artifacts, 'escape', 'new', 'deep.txt')), 'x')).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
+    await expect(store.write(fileUri(path.join(artifacts, 'dangling')), 'x')).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
     expect(existsSync(path.join(outside, 'planted.txt'))).toBe(false);
     expect(existsSync(path.join(outside, 'new'))).toBe(false);
     expect(existsSync(path.join(outside, 'not-yet'))).toBe(false);
@@ -120,6 +144,8 @@ describe('FsArtifactStore confinement', () => {
   it('a single file can be a root (the CLI names exactly the file it trains on)', async () => {
     const one = new FsArtifactStore(path.join(base, 'out'), { roots: [path.join(outside, 'passwd')] });
     expect((await one.read(fileUri(path.join(outside, 'passwd')))).byteLength).toBeGreaterThan(0);
-    await expect(one.read(fileUri(path.join(outside, 'fifo')))).rejects.toMatchObject({ code: 'ARTIFACT.OUTSIDE_ROOT' });
+    await expect(one.read(fileUri(path.join(outside, 'fifo')))).rejects.toMatchObject({
+      code: 'ARTIFACT.OUTSIDE_ROOT',
+    });
   });
 });

@@ -32,8 +32,15 @@ afterAll(() => gcs.close());
 beforeEach(() => gcs.reset());
 
 /** Retries off so forced 5xx answers surface at once instead of after the client's backoff. */
-const store = (root = 'gs://bkt/runs') => new GcsArtifactStore(root, { apiEndpoint: gcs.url, projectId: 'p', authClient: staticAuthClient(), retryOptions: { autoRetry: false } });
-const sent = () => gcs.requests.map((r) => `${r.method} ${r.path}${r.query.has('alt') ? `?alt=${r.query.get('alt')}` : ''}`);
+const store = (root = 'gs://bkt/runs') =>
+  new GcsArtifactStore(root, {
+    apiEndpoint: gcs.url,
+    projectId: 'p',
+    authClient: staticAuthClient(),
+    retryOptions: { autoRetry: false },
+  });
+const sent = () =>
+  gcs.requests.map((r) => `${r.method} ${r.path}${r.query.has('alt') ? `?alt=${r.query.get('alt')}` : ''}`);
 
 describe('GcsArtifactStore (real client, fake GCS)', () => {
   // First in the file on purpose: it is the only test that can observe the module before any load.
@@ -63,8 +70,10 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
     expect(new TextDecoder().decode(await s.read(s.uri('r1/metrics.json')))).toBe('{"r2":0.91,"note":"é✓"}');
     expect(await s.read(s.uri('r1/model/weights.bin'))).toEqual(binary);
     expect(sent()).toEqual([
-      'POST /upload/storage/v1/b/bkt/o', 'POST /upload/storage/v1/b/bkt/o',
-      'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmetrics.json?alt=media', 'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmodel%2Fweights.bin?alt=media',
+      'POST /upload/storage/v1/b/bkt/o',
+      'POST /upload/storage/v1/b/bkt/o',
+      'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmetrics.json?alt=media',
+      'GET /storage/v1/b/bkt/o/runs%2Fr1%2Fmodel%2Fweights.bin?alt=media',
     ]);
     expect(gcs.requests[0].query.get('uploadType')).toBe('multipart');
     expect(gcs.requests[0].query.get('name')).toBe('runs/r1/metrics.json');
@@ -84,9 +93,14 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
     const names = ['r1/a.json', 'r1/b.json', 'r1/model/w.bin', 'r10/x.json', 'r2/y.json'];
     for (const n of names) await s.write(s.uri(n), n);
     gcs.requests.length = 0;
-    expect(await s.list(s.uri('r1/'))).toEqual(['gs://bkt/runs/r1/a.json', 'gs://bkt/runs/r1/b.json', 'gs://bkt/runs/r1/model/w.bin']);
+    expect(await s.list(s.uri('r1/'))).toEqual([
+      'gs://bkt/runs/r1/a.json',
+      'gs://bkt/runs/r1/b.json',
+      'gs://bkt/runs/r1/model/w.bin',
+    ]);
     expect(gcs.requests.map((r) => [r.path, r.query.get('prefix'), r.query.get('pageToken')])).toEqual([
-      ['/storage/v1/b/bkt/o', 'runs/r1/', null], ['/storage/v1/b/bkt/o', 'runs/r1/', '2'],
+      ['/storage/v1/b/bkt/o', 'runs/r1/', null],
+      ['/storage/v1/b/bkt/o', 'runs/r1/', '2'],
     ]);
     expect(await s.list(s.uri('r1'))).toHaveLength(4);
     expect(await s.list(s.uri('nothing/'))).toEqual([]);
@@ -95,14 +109,27 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
   it('reports a missing object as a permanent ARTIFACT.NOT_FOUND naming the URI', async () => {
     const s = store();
     const uri = s.uri('missing.bin');
-    await expect(s.read(uri)).rejects.toMatchObject({ code: 'ARTIFACT.NOT_FOUND', retryable: false, message: `no artifact at ${uri}` });
+    await expect(s.read(uri)).rejects.toMatchObject({
+      code: 'ARTIFACT.NOT_FOUND',
+      retryable: false,
+      message: `no artifact at ${uri}`,
+    });
   });
 
   it('rejects non-gs URIs as permanent ARTIFACT.BAD_URI, before any request', async () => {
     const s = store();
     expect(() => new GcsArtifactStore('s3://bkt/runs')).toThrow(/expected a gs:\/\/ URI, got s3:\/\/bkt\/runs/);
-    for (const op of [() => s.read('file:///tmp/x'), () => s.write('file:///tmp/x', 'x'), () => s.exists('/tmp/x'), () => s.list('http://bkt/runs')]) {
-      await expect(op()).rejects.toMatchObject({ code: 'ARTIFACT.BAD_URI', retryable: false, message: expect.stringMatching(/^expected a gs:\/\/ URI, got /) });
+    for (const op of [
+      () => s.read('file:///tmp/x'),
+      () => s.write('file:///tmp/x', 'x'),
+      () => s.exists('/tmp/x'),
+      () => s.list('http://bkt/runs'),
+    ]) {
+      await expect(op()).rejects.toMatchObject({
+        code: 'ARTIFACT.BAD_URI',
+        retryable: false,
+        message: expect.stringMatching(/^expected a gs:\/\/ URI, got /),
+      });
     }
     expect(gcs.requests).toEqual([]);
   });
@@ -110,9 +137,17 @@ describe('GcsArtifactStore (real client, fake GCS)', () => {
   it('maps 5xx to a retryable ARTIFACT.UNAVAILABLE and other 4xx to a permanent ARTIFACT.REJECTED', async () => {
     const s = store();
     gcs.failWith = 503;
-    await expect(s.read(s.uri('a'))).rejects.toMatchObject({ code: 'ARTIFACT.UNAVAILABLE', retryable: true, details: { uri: 'gs://bkt/runs/a', code: 503 } });
+    await expect(s.read(s.uri('a'))).rejects.toMatchObject({
+      code: 'ARTIFACT.UNAVAILABLE',
+      retryable: true,
+      details: { uri: 'gs://bkt/runs/a', code: 503 },
+    });
     gcs.failWith = 403;
-    await expect(s.write(s.uri('a'), 'x')).rejects.toMatchObject({ code: 'ARTIFACT.REJECTED', retryable: false, details: { uri: 'gs://bkt/runs/a', code: 403 } });
+    await expect(s.write(s.uri('a'), 'x')).rejects.toMatchObject({
+      code: 'ARTIFACT.REJECTED',
+      retryable: false,
+      details: { uri: 'gs://bkt/runs/a', code: 403 },
+    });
   });
 });
 
@@ -123,14 +158,21 @@ describe('csvDatasetInspector over GcsArtifactStore', () => {
     const csv = 'ticker,fiscal_quarter,revenue\nAAA,2024Q1,1\nBBB,"2024Q3",2\r\nCCC,2023Q4,3\n\n';
     await s.write(uri, csv);
     expect(await csvDatasetInspector(s).describe(uri)).toEqual({
-      uri, rowCount: 3, bytes: Buffer.byteLength(csv), latestPeriod: '2024-09-30T00:00:00.000Z', sha256: createHash('sha256').update(csv).digest('hex'),
+      uri,
+      rowCount: 3,
+      bytes: Buffer.byteLength(csv),
+      latestPeriod: '2024-09-30T00:00:00.000Z',
+      sha256: createHash('sha256').update(csv).digest('hex'),
     });
   });
 
   it('reports a missing object as a permanent DATA.UNREADABLE naming the URI', async () => {
     const uri = 'gs://bkt/data/ipo/none.csv';
     await expect(csvDatasetInspector(store('gs://bkt/data')).describe(uri)).rejects.toMatchObject({
-      name: 'PermanentError', code: 'DATA.UNREADABLE', retryable: false, message: expect.stringContaining(uri),
+      name: 'PermanentError',
+      code: 'DATA.UNREADABLE',
+      retryable: false,
+      message: expect.stringContaining(uri),
     });
   });
 });

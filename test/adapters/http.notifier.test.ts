@@ -4,7 +4,10 @@ import { backoffMs, HttpWebhookNotifier } from '../../shared/adapters/http.notif
 import { AppError } from '../../shared/domain/errors.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-const message = { text: 'Approval needed: ipo-valuation 1.2.0', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] };
+const message = {
+  text: 'Approval needed: ipo-valuation 1.2.0',
+  blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }],
+};
 let receiver: WebhookReceiver | undefined;
 afterEach(async () => {
   await receiver?.close();
@@ -12,11 +15,21 @@ afterEach(async () => {
 });
 
 function notifier(url: string, sleeps: number[] = [], extra = {}) {
-  return new HttpWebhookNotifier({ url, attempts: 4, minBackoffMs: 100, maxBackoffMs: 1000, sleep: async (ms) => void sleeps.push(ms), ...extra });
+  return new HttpWebhookNotifier({
+    url,
+    attempts: 4,
+    minBackoffMs: 100,
+    maxBackoffMs: 1000,
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
@@ -26,11 +39,23 @@ describe('HttpWebhookNotifier', () => {
     receiver = await startWebhookReceiver();
     await notifier(receiver.url).send(message);
     expect(receiver.received).toHaveLength(1);
-    expect(receiver.received[0]).toMatchObject({ path: '/services/T000/B000/secret-part', body: message, headers: { 'content-type': 'application/json' } });
+    expect(receiver.received[0]).toMatchObject({
+      path: '/services/T000/B000/secret-part',
+      body: message,
+      headers: { 'content-type': 'application/json' },
+    });
   });
 
   it('retries 5xx and 429 with exponential backoff, honouring Retry-After, then succeeds', async () => {
-    receiver = await startWebhookReceiver((n) => (n === 0 ? { status: 503 } : n === 1 ? { status: 429, headers: { 'retry-after': '0.25' } } : n === 2 ? { status: 500 } : { status: 200 }));
+    receiver = await startWebhookReceiver((n) =>
+      n === 0
+        ? { status: 503 }
+        : n === 1
+          ? { status: 429, headers: { 'retry-after': '0.25' } }
+          : n === 2
+            ? { status: 500 }
+            : { status: 200 },
+    );
     const sleeps: number[] = [];
     await notifier(receiver.url, sleeps).send(message);
     expect(receiver.received).toHaveLength(4);
@@ -41,7 +66,9 @@ describe('HttpWebhookNotifier', () => {
     receiver = await startWebhookReceiver(() => ({ status: 502, body: 'bad gateway' }));
     const err = await failure(notifier(receiver.url).send(message));
     expect(err).toMatchObject({ code: 'NOTIFY.UNAVAILABLE', retryable: true });
-    expect(err.message).toMatch(/^notification webhook 127\.0\.0\.1:\d+ answered HTTP 502: bad gateway \(after 4 attempts\)$/);
+    expect(err.message).toMatch(
+      /^notification webhook 127\.0\.0\.1:\d+ answered HTTP 502: bad gateway \(after 4 attempts\)$/,
+    );
     expect(err.message).not.toContain('secret-part');
     expect(receiver.received).toHaveLength(4);
   });

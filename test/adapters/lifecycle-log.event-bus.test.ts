@@ -20,7 +20,15 @@ function inner(fail = false): EventBus & { sent: OutgoingMessage[] } {
 
 const lifecycle = (event: string) => ({
   topic: 'lifecycle-events' as const,
-  data: { type: 'lifecycle.event', event, modelId: 'ipo', subject: { kind: 'version', id: '1.1.0' }, actor: 'on-drift-alert', reason: 'R² fell', correlationId: 'c-9' },
+  data: {
+    type: 'lifecycle.event',
+    event,
+    modelId: 'ipo',
+    subject: { kind: 'version', id: '1.1.0' },
+    actor: 'on-drift-alert',
+    reason: 'R² fell',
+    correlationId: 'c-9',
+  },
 });
 
 describe('lifecycleLoggingBus', () => {
@@ -28,12 +36,14 @@ describe('lifecycleLoggingBus', () => {
     const bus = inner();
     const logger = memoryLogger();
     const wrapped = lifecycleLoggingBus(bus, logger);
-    for (const event of [...ATTENTION_EVENTS, 'version.registered', 'run.requested']) await wrapped.publish(lifecycle(event));
+    for (const event of [...ATTENTION_EVENTS, 'version.registered', 'run.requested'])
+      await wrapped.publish(lifecycle(event));
     await wrapped.publish({ topic: 'promotions', data: { event: 'approval-needed' } });
     expect(bus.sent).toHaveLength(ATTENTION_EVENTS.length + 3);
     expect(logger.entries.map((e) => e.fields.lifecycleEvent)).toEqual([...ATTENTION_EVENTS]);
     expect(logger.entries[1]).toMatchObject({
-      severity: 'WARNING', message: 'version.rolled-back: ipo version 1.1.0: R² fell',
+      severity: 'WARNING',
+      message: 'version.rolled-back: ipo version 1.1.0: R² fell',
       fields: { lifecycleEvent: 'version.rolled-back', modelId: 'ipo', correlationId: 'c-9', messageId: 'id-2' },
     });
     expect(logger.entries[0].severity).toBe('INFO');
@@ -41,7 +51,9 @@ describe('lifecycleLoggingBus', () => {
 
   it('logs nothing when the publish fails (the outbox will publish, and log, again)', async () => {
     const logger = memoryLogger();
-    await expect(lifecycleLoggingBus(inner(true), logger).publish(lifecycle('run.failed'))).rejects.toMatchObject({ code: 'BUS.UNAVAILABLE' });
+    await expect(lifecycleLoggingBus(inner(true), logger).publish(lifecycle('run.failed'))).rejects.toMatchObject({
+      code: 'BUS.UNAVAILABLE',
+    });
     expect(logger.entries).toEqual([]);
   });
 });

@@ -13,14 +13,18 @@ function fakeLoader(failOn: string[] = []) {
     const value = Number(uri.split('/').pop());
     return {
       predict: async (rows) => rows.map(() => value),
-      close: async () => { closed.push(uri); },
+      close: async () => {
+        closed.push(uri);
+      },
     };
   };
   return { loads, closed, loadPredictor };
 }
 
 const desired = (split: Record<string, number>, artifacts: Record<string, string> = {}): DesiredDeployment => ({
-  endpointId: 'ep', modelId: 'ipo', split,
+  endpointId: 'ep',
+  modelId: 'ipo',
+  split,
   artifacts: { '1.0.0': 'file:///runs/1', '1.1.0': 'file:///runs/2', '2.0.0': 'file:///runs/3', ...artifacts },
 });
 
@@ -32,7 +36,10 @@ describe('LocalModelServing', () => {
     expect(await serving.apply(desired({ '1.0.0': 100, '1.1.0': 0 }))).toEqual({ changed: false });
     expect(loader.loads).toEqual(['file:///runs/1']);
     expect(await serving.currentSplit('ep')).toEqual({ '1.0.0': 100 });
-    expect(await serving.predict('ep', [{ a: 1 }, { a: 2 }], 'req-1')).toEqual({ predictions: [1, 1], deployedModelId: '1.0.0' });
+    expect(await serving.predict('ep', [{ a: 1 }, { a: 2 }], 'req-1')).toEqual({
+      predictions: [1, 1],
+      deployedModelId: '1.0.0',
+    });
   });
 
   it('keeps loaded versions across a split change and unloads versions that lose all traffic', async () => {
@@ -50,7 +57,9 @@ describe('LocalModelServing', () => {
     const loader = fakeLoader(['file:///runs/3']);
     const serving = new LocalModelServing(loader);
     await serving.apply(desired({ '1.0.0': 100 }));
-    await expect(serving.apply(desired({ '1.0.0': 80, '1.1.0': 10, '2.0.0': 10 }))).rejects.toThrow(/cannot load file:\/\/\/runs\/3/);
+    await expect(serving.apply(desired({ '1.0.0': 80, '1.1.0': 10, '2.0.0': 10 }))).rejects.toThrow(
+      /cannot load file:\/\/\/runs\/3/,
+    );
     expect(loader.closed).toEqual(['file:///runs/2']);
     expect(await serving.currentSplit('ep')).toEqual({ '1.0.0': 100 });
     expect((await serving.predict('ep', [{}], 'x')).deployedModelId).toBe('1.0.0');
@@ -58,7 +67,9 @@ describe('LocalModelServing', () => {
 
   it('rejects an invalid deployment with every problem', async () => {
     const serving = new LocalModelServing(fakeLoader());
-    const err = await serving.apply({ endpointId: 'ep', modelId: 'ipo', split: { a: 70, b: -5, c: 20 }, artifacts: { a: 'u' } }).catch((e: unknown) => e);
+    const err = await serving
+      .apply({ endpointId: 'ep', modelId: 'ipo', split: { a: 70, b: -5, c: 20 }, artifacts: { a: 'u' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['split.b', 'artifacts.c', 'split']);
   });

@@ -15,7 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PubSubEventBus } from '../../shared/adapters/gcp/pubsub.event-bus.js';
 import { isTopic, type Topic } from '../../shared/domain/topics.js';
 import { createEnvelopeCollector, type ReceivedEnvelope } from '../contract/event-bus.suite.js';
-import { announceSkippedEmulatorTests, hasGcloud, startPubSubEmulator, startPushSink, type Emulator, type PushSink } from '../support/emulators.js';
+import {
+  announceSkippedEmulatorTests,
+  hasGcloud,
+  startPubSubEmulator,
+  startPushSink,
+  type Emulator,
+  type PushSink,
+} from '../support/emulators.js';
 
 const PROJECT = 'demo';
 const MESSAGE_TYPE = 'type.googleapis.com/google.pubsub.v1.PubsubMessage';
@@ -26,19 +33,42 @@ announceSkippedEmulatorTests('Pub/Sub push');
 
 it('functions-framework turns a raw push body into a messagePublished CloudEvent (no emulator needed)', async () => {
   const got = createEnvelopeCollector();
-  const sink = await startPushSink('pubsubPushOffline', (event) => got.push('data-landed', JSON.parse(JSON.stringify(event)) as ReceivedEnvelope));
+  const sink = await startPushSink('pubsubPushOffline', (event) =>
+    got.push('data-landed', JSON.parse(JSON.stringify(event)) as ReceivedEnvelope),
+  );
   try {
     const body = {
       subscription: `projects/${PROJECT}/subscriptions/s`,
-      message: { data: Buffer.from('{"a":1}').toString('base64'), messageId: 'm-1', attributes: { k: 'v' }, orderingKey: 'o', publishTime: '2024-01-01T00:00:00.000Z' },
+      message: {
+        data: Buffer.from('{"a":1}').toString('base64'),
+        messageId: 'm-1',
+        attributes: { k: 'v' },
+        orderingKey: 'o',
+        publishTime: '2024-01-01T00:00:00.000Z',
+      },
       deliveryAttempt: 2,
     };
-    const res = await fetch(sink.endpoint(PROJECT, 'data-landed'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(sink.endpoint(PROJECT, 'data-landed'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(204);
     const [event] = await got.receive('data-landed', 1, TIMEOUT_MS);
-    expect(event).toMatchObject({ type: 'google.cloud.pubsub.topic.v1.messagePublished', source: `//pubsub.googleapis.com/projects/${PROJECT}/topics/data-landed`, id: 'm-1', time: body.message.publishTime });
+    expect(event).toMatchObject({
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      source: `//pubsub.googleapis.com/projects/${PROJECT}/topics/data-landed`,
+      id: 'm-1',
+      time: body.message.publishTime,
+    });
     expect(event.data).toEqual({
-      message: { '@type': MESSAGE_TYPE, data: body.message.data, attributes: { k: 'v' }, messageId: 'm-1', publishTime: body.message.publishTime },
+      message: {
+        '@type': MESSAGE_TYPE,
+        data: body.message.data,
+        attributes: { k: 'v' },
+        messageId: 'm-1',
+        publishTime: body.message.publishTime,
+      },
     });
   } finally {
     await sink.close();
@@ -59,8 +89,16 @@ describe.skipIf(!hasGcloud())('Pub/Sub emulator push into functions-framework', 
   async function wire(topic: Topic): Promise<void> {
     if (!admin || !sink || !raw) throw new Error('fixture not started');
     const [t] = await admin.createTopic(topic);
-    await t.createSubscription(`${topic}-fn`, { pushConfig: { pushEndpoint: sink.endpoint(PROJECT, topic) }, ackDeadlineSeconds: 10, enableMessageOrdering: true });
-    await t.createSubscription(`${topic}-raw`, { pushConfig: { pushEndpoint: `${raw.url}/${topic}` }, ackDeadlineSeconds: 10, enableMessageOrdering: true });
+    await t.createSubscription(`${topic}-fn`, {
+      pushConfig: { pushEndpoint: sink.endpoint(PROJECT, topic) },
+      ackDeadlineSeconds: 10,
+      enableMessageOrdering: true,
+    });
+    await t.createSubscription(`${topic}-raw`, {
+      pushConfig: { pushEndpoint: `${raw.url}/${topic}` },
+      ackDeadlineSeconds: 10,
+      enableMessageOrdering: true,
+    });
     await t.createSubscription(`${topic}-pull`, { enableMessageOrdering: true });
   }
 
@@ -112,7 +150,10 @@ describe.skipIf(!hasGcloud())('Pub/Sub emulator push into functions-framework', 
     expect(event.data.subscription).toBeUndefined();
 
     // The emulator's raw push body carries the subscription but, unlike the service, no orderingKey...
-    const body = (await raw!.next('data-landed', TIMEOUT_MS)) as { subscription: string; message: Record<string, unknown> };
+    const body = (await raw!.next('data-landed', TIMEOUT_MS)) as {
+      subscription: string;
+      message: Record<string, unknown>;
+    };
     expect(body.subscription).toBe(`projects/${PROJECT}/subscriptions/data-landed-raw`);
     expect(body.message).toMatchObject({ messageId: id, attributes });
     expect(body.message.orderingKey).toBeUndefined();
@@ -135,7 +176,14 @@ describe.skipIf(!hasGcloud())('Pub/Sub emulator push into functions-framework', 
     try {
       await promisify(execFile)(
         'gcloud',
-        ['pubsub', 'topics', 'publish', 'retrain-requests', '--message={"reason":"manual"}', '--attribute=idempotencyKey=op-1'],
+        [
+          'pubsub',
+          'topics',
+          'publish',
+          'retrain-requests',
+          '--message={"reason":"manual"}',
+          '--attribute=idempotencyKey=op-1',
+        ],
         {
           env: {
             ...process.env,
@@ -159,7 +207,10 @@ describe.skipIf(!hasGcloud())('Pub/Sub emulator push into functions-framework', 
 });
 
 /** The first message of a pull subscription, acknowledged. */
-async function pullOne(subscription: Subscription, timeoutMs: number): Promise<{ id: string; orderingKey?: string; attributes: Record<string, string> }> {
+async function pullOne(
+  subscription: Subscription,
+  timeoutMs: number,
+): Promise<{ id: string; orderingKey?: string; attributes: Record<string, string> }> {
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nothing pulled within ${timeoutMs} ms`)), timeoutMs);

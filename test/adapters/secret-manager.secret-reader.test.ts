@@ -15,14 +15,16 @@ beforeEach(() => {
 });
 
 const reader = () => new SecretManagerReader({ apiEndpoint: server.url, authClient: staticAuthClient() });
-const payload = (text: string, crc = crc32c(Buffer.from(text))) => ({ body: { name: VERSION, payload: { data: Buffer.from(text).toString('base64'), dataCrc32c: String(crc) } } });
+const payload = (text: string, crc = crc32c(Buffer.from(text))) => ({
+  body: { name: VERSION, payload: { data: Buffer.from(text).toString('base64'), dataCrc32c: String(crc) } },
+});
 
 describe('SecretManagerReader', () => {
   it('computes the Castagnoli CRC Secret Manager reports', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
 
-  it('reads a version\'s UTF-8 value with the caller\'s credentials, checking its checksum', async () => {
+  it("reads a version's UTF-8 value with the caller's credentials, checking its checksum", async () => {
     server.on('GET', PATH, payload('s3cret-ké'));
     expect(await reader().access(VERSION)).toBe('s3cret-ké');
     expect(server.requests).toHaveLength(1);
@@ -36,12 +38,23 @@ describe('SecretManagerReader', () => {
 
   it('maps missing, forbidden, empty and unavailable secrets to errors an operator can act on', async () => {
     server.on('GET', PATH, googleError(404, 'NOT_FOUND', 'Secret Version [x] not found'));
-    await expect(reader().access(VERSION)).rejects.toMatchObject({ code: 'CONFIG.SECRET_NOT_FOUND', retryable: false, message: expect.stringContaining(VERSION) });
+    await expect(reader().access(VERSION)).rejects.toMatchObject({
+      code: 'CONFIG.SECRET_NOT_FOUND',
+      retryable: false,
+      message: expect.stringContaining(VERSION),
+    });
     server.on('GET', PATH, googleError(403, 'PERMISSION_DENIED', 'denied'));
-    await expect(reader().access(VERSION)).rejects.toMatchObject({ code: 'CONFIG.SECRET_FORBIDDEN', retryable: false, message: expect.stringContaining('secretAccessor') });
+    await expect(reader().access(VERSION)).rejects.toMatchObject({
+      code: 'CONFIG.SECRET_FORBIDDEN',
+      retryable: false,
+      message: expect.stringContaining('secretAccessor'),
+    });
     server.on('GET', PATH, { body: { name: VERSION, payload: {} } });
     await expect(reader().access(VERSION)).rejects.toMatchObject({ code: 'CONFIG.SECRET_EMPTY', retryable: false });
     server.on('GET', PATH, googleError(503, 'UNAVAILABLE', 'try later'));
-    await expect(reader().access(VERSION)).rejects.toMatchObject({ code: 'CONFIG.SECRET_UNAVAILABLE', retryable: true });
+    await expect(reader().access(VERSION)).rejects.toMatchObject({
+      code: 'CONFIG.SECRET_UNAVAILABLE',
+      retryable: true,
+    });
   });
 });

@@ -28,7 +28,11 @@ describe('background checkpointer', () => {
       await bus.close();
       await store.close();
       console.log('closed');`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 60_000 },
+    );
     expect(stdout.trim().split('\n').pop()).toBe('closed');
   }, 60_000);
 });

@@ -17,7 +17,8 @@ import type { Topic } from '../../shared/domain/topics.js';
 import { memoryLogger } from '../../shared/logging.js';
 import { processOnce, ledgerId, LEDGER, type LedgerEntry } from '../../shared/services/processing.js';
 
-const decode = (e: PubSubCloudEvent): unknown => JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
+const decode = (e: PubSubCloudEvent): unknown =>
+  JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
 
 describe('state store and bus sharing one database', () => {
   let dir: string;
@@ -38,16 +39,18 @@ describe('state store and bus sharing one database', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('publishes a transaction\'s messages with its commit, and nothing when the callback throws', async () => {
+  it("publishes a transaction's messages with its commit, and nothing when the callback throws", async () => {
     await store.transaction(async (tx) => {
       tx.set('things', 'a', { n: 1 });
       tx.publish?.({ topic: 'lifecycle-events', data: { n: 1 }, attributes: { idempotencyKey: 'k1' } });
     });
-    await expect(store.transaction(async (tx) => {
-      tx.set('things', 'b', { n: 2 });
-      tx.publish?.({ topic: 'lifecycle-events', data: { n: 2 } });
-      throw new Error('decided against it');
-    })).rejects.toThrow('decided against it');
+    await expect(
+      store.transaction(async (tx) => {
+        tx.set('things', 'b', { n: 2 });
+        tx.publish?.({ topic: 'lifecycle-events', data: { n: 2 } });
+        throw new Error('decided against it');
+      }),
+    ).rejects.toThrow('decided against it');
     await bus.whenIdle();
     expect(received.map(decode)).toEqual([{ n: 1 }]);
     expect(received[0].data.message.attributes).toEqual({ idempotencyKey: 'k1' });
@@ -71,17 +74,25 @@ describe('state store and bus sharing one database', () => {
   });
 
   it('refuses a bad message when it is published, before anything commits', async () => {
-    await expect(store.transaction(async (tx) => {
-      tx.set('things', 'c', { n: 3 });
-      tx.publish?.({ topic: 'no-such-topic' as Topic, data: 1 });
-    })).rejects.toMatchObject({ code: 'BUS.UNKNOWN_TOPIC', retryable: false });
+    await expect(
+      store.transaction(async (tx) => {
+        tx.set('things', 'c', { n: 3 });
+        tx.publish?.({ topic: 'no-such-topic' as Topic, data: 1 });
+      }),
+    ).rejects.toMatchObject({ code: 'BUS.UNKNOWN_TOPIC', retryable: false });
     expect(await store.get('things', 'c')).toBeUndefined();
   });
 
-  it('processOnce sends a decision\'s messages in its own commit: the ledger entry is never pending', async () => {
+  it("processOnce sends a decision's messages in its own commit: the ledger entry is never pending", async () => {
     const deps = { store, bus, effects: {}, logger: memoryLogger(), clock: () => new Date() };
     const identity = { handler: 'test', dedupeKey: 'cmd-1', messageId: 'm1', topic: 'promotions', correlationId: 'c' };
-    const decide = async (): Promise<{ outcome: { ok: boolean }; messages: { topic: Topic; data: unknown }[] }> => ({ outcome: { ok: true }, messages: [{ topic: 'lifecycle-events', data: { step: 1 } }, { topic: 'lifecycle-events', data: { step: 2 } }] });
+    const decide = async (): Promise<{ outcome: { ok: boolean }; messages: { topic: Topic; data: unknown }[] }> => ({
+      outcome: { ok: true },
+      messages: [
+        { topic: 'lifecycle-events', data: { step: 1 } },
+        { topic: 'lifecycle-events', data: { step: 2 } },
+      ],
+    });
     expect(await processOnce(deps, identity, decide)).toMatchObject({ duplicate: false, status: 'applied' });
     expect(await processOnce(deps, identity, decide)).toMatchObject({ duplicate: true });
     await bus.whenIdle();
@@ -90,7 +101,10 @@ describe('state store and bus sharing one database', () => {
     expect(entry?.outbox.every((o) => o.doneAt !== undefined)).toBe(true);
     expect(entry?.leaseOwner).toBeUndefined();
     expect(received.map(decode)).toEqual([{ step: 1 }, { step: 2 }]);
-    expect(received.map((e) => e.data.message.attributes.idempotencyKey)).toEqual([`${ledgerId('cmd-1')}:0`, `${ledgerId('cmd-1')}:1`]);
+    expect(received.map((e) => e.data.message.attributes.idempotencyKey)).toEqual([
+      `${ledgerId('cmd-1')}:0`,
+      `${ledgerId('cmd-1')}:1`,
+    ]);
   });
 
   it('the connection outlives the bus until the store is closed too', async () => {
@@ -122,10 +136,19 @@ describe('importing a bus that lived in its own file', () => {
     const legacy = new SqliteEventBus({ path: legacyPath, closeTimeoutMs: 100 });
     legacy.ensureSubscription('data-landed', 'on-new-data--data-landed');
     let fail = true;
-    legacy.subscribe('promotions', 'on-promotion--promotions', async () => {
-      if (fail) throw new TransientError('TEST.DOWN', 'down');
-    }, { maxDeliveryAttempts: 1 });
-    const owed = await legacy.publish({ topic: 'data-landed', data: { dataUri: 'file:///x.csv' }, attributes: { idempotencyKey: 'k' } });
+    legacy.subscribe(
+      'promotions',
+      'on-promotion--promotions',
+      async () => {
+        if (fail) throw new TransientError('TEST.DOWN', 'down');
+      },
+      { maxDeliveryAttempts: 1 },
+    );
+    const owed = await legacy.publish({
+      topic: 'data-landed',
+      data: { dataUri: 'file:///x.csv' },
+      attributes: { idempotencyKey: 'k' },
+    });
     await legacy.publish({ topic: 'promotions', data: { poison: true } });
     await legacy.whenIdle();
     expect(legacy.deadLetters()).toHaveLength(1);
@@ -136,8 +159,12 @@ describe('importing a bus that lived in its own file', () => {
     const got: PubSubCloudEvent[] = [];
     bus.subscribe('data-landed', 'on-new-data--data-landed', async (e) => void got.push(e));
     await bus.whenIdle();
-    expect(got.map((e) => [e.data.message.messageId, decode(e), e.data.message.attributes])).toEqual([[owed, { dataUri: 'file:///x.csv' }, { idempotencyKey: 'k' }]]);
-    expect(bus.deadLetters()).toEqual([expect.objectContaining({ topic: 'promotions', data: { poison: true }, reason: 'TEST.DOWN: down' })]);
+    expect(got.map((e) => [e.data.message.messageId, decode(e), e.data.message.attributes])).toEqual([
+      [owed, { dataUri: 'file:///x.csv' }, { idempotencyKey: 'k' }],
+    ]);
+    expect(bus.deadLetters()).toEqual([
+      expect.objectContaining({ topic: 'promotions', data: { poison: true }, reason: 'TEST.DOWN: down' }),
+    ]);
     await bus.close();
     expect(existsSync(legacyPath)).toBe(false);
     expect(existsSync(`${legacyPath}.imported`)).toBe(true);
@@ -155,18 +182,32 @@ describe('importing a bus that lived in its own file', () => {
   });
 });
 
-describe('the bus\'s default retry policy is Pub/Sub\'s', () => {
-  const row = (attempt: number) => ({ seq: 1, attempt, messageId: '1', topic: 'data-landed', data: '{}', attributes: {}, orderingKey: null, publishTime: '' });
+describe("the bus's default retry policy is Pub/Sub's", () => {
+  const row = (attempt: number) => ({
+    seq: 1,
+    attempt,
+    messageId: '1',
+    topic: 'data-landed',
+    data: '{}',
+    attributes: {},
+    orderingKey: null,
+    publishTime: '',
+  });
   const failure = { reason: 'X: down', deadLetterTopic: 'data-landed-dead-letter' };
 
   it('backs off 10 s, 20 s, 40 s, 80 s, then dead-letters on the 5th attempt: a 300 ms outage loses nothing', () => {
     const delays = [1, 2, 3, 4].map((a) => outcomeOf(row(a), 's', DELIVERY_DEFAULTS, failure, 0));
-    expect(delays).toEqual([10_000, 20_000, 40_000, 80_000].map((nextAt) => expect.objectContaining({ kind: 'nack', nextAt })));
+    expect(delays).toEqual(
+      [10_000, 20_000, 40_000, 80_000].map((nextAt) => expect.objectContaining({ kind: 'nack', nextAt })),
+    );
     expect(outcomeOf(row(5), 's', DELIVERY_DEFAULTS, failure, 0)).toMatchObject({ kind: 'dead' });
   });
 
   it('caps the delay at 600 s', () => {
-    expect(outcomeOf(row(9), 's', { ...DELIVERY_DEFAULTS, maxDeliveryAttempts: 20 }, failure, 0)).toMatchObject({ kind: 'nack', nextAt: 600_000 });
+    expect(outcomeOf(row(9), 's', { ...DELIVERY_DEFAULTS, maxDeliveryAttempts: 20 }, failure, 0)).toMatchObject({
+      kind: 'nack',
+      nextAt: 600_000,
+    });
   });
 });
 
@@ -178,10 +219,14 @@ describe('WAL checkpoints in a worker thread', () => {
     const seen = new Set<number>();
     bus.subscribe('lifecycle-events', 'observer', async (event) => void seen.add((decode(event) as { i: number }).i));
     for (let i = 0; i < 3000; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, k) => store.transaction(async (tx) => {
-        tx.set('things', `t${i + k}`, { blob: 'x'.repeat(500) });
-        tx.publish?.({ topic: 'lifecycle-events', data: { i: i + k } });
-      })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) =>
+          store.transaction(async (tx) => {
+            tx.set('things', `t${i + k}`, { blob: 'x'.repeat(500) });
+            tx.publish?.({ topic: 'lifecycle-events', data: { i: i + k } });
+          }),
+        ),
+      );
     }
     await bus.whenIdle();
     const shared = bus.shareConnection();

@@ -7,7 +7,8 @@ import { SqliteEventBus, type PubSubCloudEvent } from '../../shared/adapters/loc
 import { TransientError } from '../../shared/domain/errors.js';
 import { parseDeadLetterSelector } from '../../shared/ports/dead-letters.js';
 
-const decode = (e: PubSubCloudEvent): unknown => JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
+const decode = (e: PubSubCloudEvent): unknown =>
+  JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
 const quick = { minBackoffMs: 1, maxBackoffMs: 2, maxDeliveryAttempts: 2 };
 
 describe('SqliteEventBus dead letters (DeadLetters port)', () => {
@@ -22,10 +23,15 @@ describe('SqliteEventBus dead letters (DeadLetters port)', () => {
     down = true;
     got = [];
     for (const topic of ['promotions', 'data-landed'] as const) {
-      bus.subscribe(topic, `on-${topic}`, async (event) => {
-        if (down) throw new TransientError('TEST.DOWN', 'dependency down');
-        got.push(event);
-      }, quick);
+      bus.subscribe(
+        topic,
+        `on-${topic}`,
+        async (event) => {
+          if (down) throw new TransientError('TEST.DOWN', 'dependency down');
+          got.push(event);
+        },
+        quick,
+      );
     }
   });
   afterEach(async () => {
@@ -35,7 +41,12 @@ describe('SqliteEventBus dead letters (DeadLetters port)', () => {
 
   const deadLetter = async (): Promise<string[]> => {
     const ids = [
-      await bus.publish({ topic: 'promotions', data: { n: 1 }, attributes: { idempotencyKey: 'k1', correlationId: 'c1' }, orderingKey: 'm' }),
+      await bus.publish({
+        topic: 'promotions',
+        data: { n: 1 },
+        attributes: { idempotencyKey: 'k1', correlationId: 'c1' },
+        orderingKey: 'm',
+      }),
       await bus.publish({ topic: 'promotions', data: { n: 2 }, attributes: { idempotencyKey: 'k2' } }),
       await bus.publish({ topic: 'data-landed', data: { n: 3 } }),
     ];
@@ -49,8 +60,14 @@ describe('SqliteEventBus dead letters (DeadLetters port)', () => {
     const all = await queue.list();
     expect(all).toHaveLength(3);
     expect(all.find((l) => l.messageId === first)).toMatchObject({
-      topic: 'promotions', subscription: 'on-promotions', messageId: first, data: { n: 1 }, attributes: { idempotencyKey: 'k1', correlationId: 'c1' },
-      orderingKey: 'm', attempts: 2, reason: 'TEST.DOWN: dependency down',
+      topic: 'promotions',
+      subscription: 'on-promotions',
+      messageId: first,
+      data: { n: 1 },
+      attributes: { idempotencyKey: 'k1', correlationId: 'c1' },
+      orderingKey: 'm',
+      attempts: 2,
+      reason: 'TEST.DOWN: dependency down',
     });
     expect((await queue.list({ topic: 'data-landed' })).map((l) => l.data)).toEqual([{ n: 3 }]);
     expect(await queue.list({ limit: 1 })).toHaveLength(1);
@@ -64,8 +81,13 @@ describe('SqliteEventBus dead letters (DeadLetters port)', () => {
     if (!letter) throw new Error('not dead-lettered');
     expect(await queue.replay({ ids: [letter.id] })).toEqual({ replayed: 1, skipped: [] });
     await bus.whenIdle();
-    expect(got.map((e) => [e.data.message.messageId, decode(e), e.data.message.attributes, e.data.message.orderingKey])).toEqual([[first, { n: 1 }, { idempotencyKey: 'k1', correlationId: 'c1' }, 'm']]);
-    expect(await queue.replay({ ids: [letter.id] })).toEqual({ replayed: 0, skipped: [{ id: letter.id, reason: 'no such dead letter (already replayed?)' }] });
+    expect(
+      got.map((e) => [e.data.message.messageId, decode(e), e.data.message.attributes, e.data.message.orderingKey]),
+    ).toEqual([[first, { n: 1 }, { idempotencyKey: 'k1', correlationId: 'c1' }, 'm']]);
+    expect(await queue.replay({ ids: [letter.id] })).toEqual({
+      replayed: 0,
+      skipped: [{ id: letter.id, reason: 'no such dead letter (already replayed?)' }],
+    });
     expect(await queue.list()).toHaveLength(2);
     expect(bus.stats('on-promotions')).toMatchObject({ pending: 0, inflight: 0, acked: 1, dead: 1 });
   });

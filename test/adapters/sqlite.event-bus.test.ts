@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventBus, type PubSubCloudEvent } from '../../shared/adapters/local/sqlite.event-bus.js';
 import { TransientError } from '../../shared/domain/errors.js';
 
-const decode = (e: PubSubCloudEvent): unknown => JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
+const decode = (e: PubSubCloudEvent): unknown =>
+  JSON.parse(Buffer.from(e.data.message.data, 'base64').toString('utf8'));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const fast = { minBackoffMs: 20, maxBackoffMs: 200 };
 
@@ -33,10 +34,15 @@ describe('SqliteEventBus reliability', () => {
   it('retries a transient failure with exponential backoff, then acks', async () => {
     const bus = open();
     const at: number[] = [];
-    bus.subscribe('data-landed', 'on-new-data', async () => {
-      at.push(Date.now());
-      if (at.length < 3) throw new TransientError('TEST.FLAKY', `flake ${at.length}`);
-    }, fast);
+    bus.subscribe(
+      'data-landed',
+      'on-new-data',
+      async () => {
+        at.push(Date.now());
+        if (at.length < 3) throw new TransientError('TEST.FLAKY', `flake ${at.length}`);
+      },
+      fast,
+    );
     await bus.publish({ topic: 'data-landed', data: { n: 1 } });
     await bus.whenIdle();
     expect(at).toHaveLength(3);
@@ -49,18 +55,35 @@ describe('SqliteEventBus reliability', () => {
   it('dead-letters an always-failing message after maxDeliveryAttempts, keeping reason and attempts', async () => {
     const bus = open();
     let calls = 0;
-    bus.subscribe('promotions', 'on-promotion', async () => {
-      calls += 1;
-      throw new TransientError('TEST.DOWN', `still down (${calls})`);
-    }, { ...fast, maxDeliveryAttempts: 3 });
-    const id = await bus.publish({ topic: 'promotions', data: { version: '1.2.0' }, attributes: { correlationId: 'c1' }, orderingKey: 'm' });
+    bus.subscribe(
+      'promotions',
+      'on-promotion',
+      async () => {
+        calls += 1;
+        throw new TransientError('TEST.DOWN', `still down (${calls})`);
+      },
+      { ...fast, maxDeliveryAttempts: 3 },
+    );
+    const id = await bus.publish({
+      topic: 'promotions',
+      data: { version: '1.2.0' },
+      attributes: { correlationId: 'c1' },
+      orderingKey: 'm',
+    });
     await bus.whenIdle();
     expect(calls).toBe(3);
     const [letter, ...rest] = bus.deadLetters('promotions');
     expect(rest).toEqual([]);
     expect(letter).toMatchObject({
-      topic: 'promotions', deadLetterTopic: 'promotions-dead-letter', subscription: 'on-promotion', messageId: id,
-      data: { version: '1.2.0' }, attributes: { correlationId: 'c1' }, orderingKey: 'm', attempts: 3, reason: 'TEST.DOWN: still down (3)',
+      topic: 'promotions',
+      deadLetterTopic: 'promotions-dead-letter',
+      subscription: 'on-promotion',
+      messageId: id,
+      data: { version: '1.2.0' },
+      attributes: { correlationId: 'c1' },
+      orderingKey: 'm',
+      attempts: 3,
+      reason: 'TEST.DOWN: still down (3)',
     });
     expect(bus.deadLetters('data-landed')).toEqual([]);
     expect(bus.stats('on-promotion')).toEqual({ pending: 0, inflight: 0, acked: 0, dead: 1 });
@@ -69,7 +92,10 @@ describe('SqliteEventBus reliability', () => {
   it('delivers messages published while no handler was attached once a new instance subscribes', async () => {
     const first = open();
     first.ensureSubscription('retrain-requests', 'on-new-data-retrain');
-    const ids = [await first.publish({ topic: 'retrain-requests', data: { i: 0 } }), await first.publish({ topic: 'retrain-requests', data: { i: 1 } })];
+    const ids = [
+      await first.publish({ topic: 'retrain-requests', data: { i: 0 } }),
+      await first.publish({ topic: 'retrain-requests', data: { i: 1 } }),
+    ];
     await first.close();
     const second = open();
     expect(second.stats()).toMatchObject({ pending: 2, inflight: 0 });
@@ -85,11 +111,19 @@ describe('SqliteEventBus reliability', () => {
     let release!: () => void;
     const hang = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    crashed.subscribe('pipeline-events', 'on-eval-complete', async () => {
-      started += 1;
-      await hang;
-    }, { concurrency: 2 });
-    const ids = [await crashed.publish({ topic: 'pipeline-events', data: { job: 'a' } }), await crashed.publish({ topic: 'pipeline-events', data: { job: 'b' } })];
+    crashed.subscribe(
+      'pipeline-events',
+      'on-eval-complete',
+      async () => {
+        started += 1;
+        await hang;
+      },
+      { concurrency: 2 },
+    );
+    const ids = [
+      await crashed.publish({ topic: 'pipeline-events', data: { job: 'a' } }),
+      await crashed.publish({ topic: 'pipeline-events', data: { job: 'b' } }),
+    ];
     while (started < 2) await sleep(5);
     expect(crashed.stats()).toMatchObject({ inflight: 2, acked: 0 });
 
@@ -127,14 +161,20 @@ describe('SqliteEventBus reliability', () => {
     const bus = open();
     const log: string[] = [];
     let failuresLeft = 2;
-    bus.subscribe('promotions', 'on-promotion', async (e) => {
-      const { label } = decode(e) as { label: string };
-      log.push(`try ${label}`);
-      await sleep(2);
-      if (label === 'k0' && failuresLeft-- > 0) throw new Error('not yet');
-      log.push(`done ${label}`);
-    }, fast);
-    for (const label of ['k0', 'k1', 'k2']) await bus.publish({ topic: 'promotions', data: { label }, orderingKey: 'k' });
+    bus.subscribe(
+      'promotions',
+      'on-promotion',
+      async (e) => {
+        const { label } = decode(e) as { label: string };
+        log.push(`try ${label}`);
+        await sleep(2);
+        if (label === 'k0' && failuresLeft-- > 0) throw new Error('not yet');
+        log.push(`done ${label}`);
+      },
+      fast,
+    );
+    for (const label of ['k0', 'k1', 'k2'])
+      await bus.publish({ topic: 'promotions', data: { label }, orderingKey: 'k' });
     await bus.publish({ topic: 'promotions', data: { label: 'free' } });
     await bus.publish({ topic: 'promotions', data: { label: 'other' }, orderingKey: 'other' });
     await bus.whenIdle();
@@ -148,12 +188,17 @@ describe('SqliteEventBus reliability', () => {
     const bus = open();
     let running = 0;
     let peak = 0;
-    bus.subscribe('data-landed', 'on-new-data', async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await sleep(10);
-      running -= 1;
-    }, { concurrency: 2 });
+    bus.subscribe(
+      'data-landed',
+      'on-new-data',
+      async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await sleep(10);
+        running -= 1;
+      },
+      { concurrency: 2 },
+    );
     await Promise.all(Array.from({ length: 8 }, (_, i) => bus.publish({ topic: 'data-landed', data: { i } })));
     await bus.whenIdle();
     expect(peak).toBe(2);
@@ -163,10 +208,15 @@ describe('SqliteEventBus reliability', () => {
   it('redelivers a message whose handler outlives the ack deadline', async () => {
     const bus = open();
     let calls = 0;
-    bus.subscribe('data-landed', 'on-new-data', async () => {
-      calls += 1;
-      if (calls === 1) await sleep(200);
-    }, { ...fast, ackDeadlineMs: 30 });
+    bus.subscribe(
+      'data-landed',
+      'on-new-data',
+      async () => {
+        calls += 1;
+        if (calls === 1) await sleep(200);
+      },
+      { ...fast, ackDeadlineMs: 30 },
+    );
     await bus.publish({ topic: 'data-landed', data: {} });
     await bus.whenIdle();
     expect(calls).toBe(2);
@@ -190,12 +240,24 @@ describe('SqliteEventBus reliability', () => {
 
   it('rejects unknown topics, unserialisable data, bad attributes and use after close with permanent errors', async () => {
     const bus = open();
-    await expect(bus.publish({ topic: 'nope' as 'promotions', data: {} })).rejects.toMatchObject({ code: 'BUS.UNKNOWN_TOPIC', retryable: false });
-    await expect(bus.publish({ topic: 'promotions', data: undefined })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
-    await expect(bus.publish({ topic: 'promotions', data: { n: 1n } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
-    await expect(bus.publish({ topic: 'promotions', data: 1, attributes: { n: 1 as unknown as string } })).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
+    await expect(bus.publish({ topic: 'nope' as 'promotions', data: {} })).rejects.toMatchObject({
+      code: 'BUS.UNKNOWN_TOPIC',
+      retryable: false,
+    });
+    await expect(bus.publish({ topic: 'promotions', data: undefined })).rejects.toMatchObject({
+      code: 'BUS.INVALID_MESSAGE',
+    });
+    await expect(bus.publish({ topic: 'promotions', data: { n: 1n } })).rejects.toMatchObject({
+      code: 'BUS.INVALID_MESSAGE',
+    });
+    await expect(
+      bus.publish({ topic: 'promotions', data: 1, attributes: { n: 1 as unknown as string } }),
+    ).rejects.toMatchObject({ code: 'BUS.INVALID_MESSAGE' });
     await bus.close();
-    await expect(bus.publish({ topic: 'promotions', data: 1 })).rejects.toMatchObject({ code: 'BUS.CLOSED', retryable: false });
+    await expect(bus.publish({ topic: 'promotions', data: 1 })).rejects.toMatchObject({
+      code: 'BUS.CLOSED',
+      retryable: false,
+    });
   });
 });
 
@@ -206,7 +268,9 @@ describe('SqliteEventBus after a real process crash (kill -9)', () => {
     const script = join(dir, 'crash.mts');
     const adapter = new URL('../../shared/adapters/local/sqlite.event-bus.ts', import.meta.url).pathname;
     // The child publishes 3 messages, starts handling them (never finishing), reports, and is killed.
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { SqliteEventBus } from ${JSON.stringify(adapter)};
       const bus = new SqliteEventBus({ path: ${JSON.stringify(path)} });
       let started = 0;
@@ -215,8 +279,12 @@ describe('SqliteEventBus after a real process crash (kill -9)', () => {
       for (let i = 0; i < 3; i += 1) ids.push(await bus.publish({ topic: 'promotions', data: { i } }));
       console.log('PUBLISHED ' + ids.join(','));
       setInterval(() => {}, 1000);
-    `);
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

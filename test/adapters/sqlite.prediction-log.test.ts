@@ -13,9 +13,15 @@ const T0 = Date.parse('2024-03-01T00:00:00.000Z');
 
 function prediction(i: number, over: Partial<PredictionRecord> = {}): PredictionRecord {
   return {
-    requestId: `r${i}`, modelId: 'ipo', version: i % 2 === 0 ? '1.0.0' : '1.1.0', endpointId: 'ep',
-    features: { sector: 'tech', revenue: i }, prediction: 100 + i, predictedAt: new Date(T0 + i * 60_000).toISOString(),
-    latencyMs: 2.5, ...over,
+    requestId: `r${i}`,
+    modelId: 'ipo',
+    version: i % 2 === 0 ? '1.0.0' : '1.1.0',
+    endpointId: 'ep',
+    features: { sector: 'tech', revenue: i },
+    prediction: 100 + i,
+    predictedAt: new Date(T0 + i * 60_000).toISOString(),
+    latencyMs: 2.5,
+    ...over,
   };
 }
 
@@ -44,7 +50,10 @@ describe('SqlitePredictionLog', () => {
     const since = new Date(T0 + 3 * 60_000).toISOString();
     const until = new Date(T0 + 8 * 60_000).toISOString();
     expect((await l.recent('ipo', { since, until })).map((r) => r.requestId)).toEqual(['r7', 'r6', 'r5', 'r4', 'r3']);
-    expect((await l.recent('ipo', { since, until, version: '1.0.0', limit: 2 })).map((r) => r.requestId)).toEqual(['r6', 'r4']);
+    expect((await l.recent('ipo', { since, until, version: '1.0.0', limit: 2 })).map((r) => r.requestId)).toEqual([
+      'r6',
+      'r4',
+    ]);
     expect(await l.recent('other', {})).toEqual([]);
   });
 
@@ -68,11 +77,20 @@ describe('SqlitePredictionLog', () => {
     const rows = Array.from({ length: 40 }, (_, i) => prediction(i, { prediction: 1e9 + i * 1e6 + (i % 3) * 5e5 }));
     await l.record(rows);
     const actual = (i: number): number => 1e9 + i * 1e6 + ((i * 7) % 5) * 3e5;
-    await l.recordActuals(rows.map((r, i) => ({ requestId: r.requestId, modelId: 'ipo', actualValue: actual(i), observedAt: r.predictedAt })));
+    await l.recordActuals(
+      rows.map((r, i) => ({
+        requestId: r.requestId,
+        modelId: 'ipo',
+        actualValue: actual(i),
+        observedAt: r.predictedAt,
+      })),
+    );
     const summaries = await l.armSummaries('ipo', {});
     expect(summaries.map((s) => s.version)).toEqual(['1.0.0', '1.1.0']);
     for (const s of summaries) {
-      const mine = rows.map((r, i) => ({ p: r.prediction, a: actual(i), v: r.version })).filter((x) => x.v === s.version);
+      const mine = rows
+        .map((r, i) => ({ p: r.prediction, a: actual(i), v: r.version }))
+        .filter((x) => x.v === s.version);
       const expected = reference(mine);
       expect(s.count).toBe(20);
       expect(s.mae).toBeCloseTo(expected.mae, 3);
@@ -85,11 +103,25 @@ describe('SqlitePredictionLog', () => {
   it('gives null correlation for a single labelled prediction or a constant prediction', async () => {
     const l = open();
     await l.record([prediction(0), prediction(1, { prediction: 5 }), prediction(3, { prediction: 5 })]);
-    await l.recordActuals([0, 1, 3].map((i) => ({ requestId: `r${i}`, modelId: 'ipo', actualValue: 10 + i, observedAt: '2024-06-01T00:00:00Z' })));
+    await l.recordActuals(
+      [0, 1, 3].map((i) => ({
+        requestId: `r${i}`,
+        modelId: 'ipo',
+        actualValue: 10 + i,
+        observedAt: '2024-06-01T00:00:00Z',
+      })),
+    );
     const summaries = await l.armSummaries('ipo', {});
     expect(summaries).toEqual([
       { version: '1.0.0', count: 1, mae: 90, rmse: 90, mape: 900, correlation: null },
-      { version: '1.1.0', count: 2, mae: 7, rmse: Math.sqrt((36 + 64) / 2), mape: expect.any(Number), correlation: null },
+      {
+        version: '1.1.0',
+        count: 2,
+        mae: 7,
+        rmse: Math.sqrt((36 + 64) / 2),
+        mape: expect.any(Number),
+        correlation: null,
+      },
     ]);
   });
 
@@ -114,7 +146,11 @@ describe('SqlitePredictionLog', () => {
     const bad = [prediction(1), prediction(2, { prediction: Number.NaN, predictedAt: 'soon', requestId: '' })];
     const err = await l.record(bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['rows.1.requestId', 'rows.1.prediction', 'rows.1.predictedAt']);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+      'rows.1.requestId',
+      'rows.1.prediction',
+      'rows.1.predictedAt',
+    ]);
     expect(await l.recent('ipo', {})).toEqual([]);
   });
 
@@ -153,8 +189,18 @@ function reference(xs: { p: number; a: number }[]): { mae: number; rmse: number;
 
 // The SQLite metrics sink lives beside the log (same database file in the local platform).
 describe('SqliteMetricsSink', () => {
-  const point = (metric: MetricPoint['metric'], value: number, at: string, labels: Record<string, string> = {}): MetricPoint => ({
-    modelId: 'ipo', version: '1.0.0', metric, labels, value, at,
+  const point = (
+    metric: MetricPoint['metric'],
+    value: number,
+    at: string,
+    labels: Record<string, string> = {},
+  ): MetricPoint => ({
+    modelId: 'ipo',
+    version: '1.0.0',
+    metric,
+    labels,
+    value,
+    at,
   });
 
   it('writes points and reads one metric since a time, oldest first, sharing a connection with the log', async () => {
@@ -168,7 +214,9 @@ describe('SqliteMetricsSink', () => {
       point('drift_share', 0.2, '2024-03-02T00:00:00+00:00'),
     ]);
     expect((await sink.read('ipo', 'drift_share', '2024-03-01T12:00:00Z')).map((p) => p.value)).toEqual([0.2, 0.3]);
-    expect(await sink.read('ipo', 'accuracy_by_sector', '2024-01-01T00:00:00Z')).toEqual([point('accuracy_by_sector', 0.9, '2024-03-02T00:00:00Z', { sector: 'tech' })]);
+    expect(await sink.read('ipo', 'accuracy_by_sector', '2024-01-01T00:00:00Z')).toEqual([
+      point('accuracy_by_sector', 0.9, '2024-03-02T00:00:00Z', { sector: 'tech' }),
+    ]);
     expect(await sink.read('other', 'drift_share', '2024-01-01T00:00:00Z')).toEqual([]);
     db.close();
   });
@@ -177,10 +225,19 @@ describe('SqliteMetricsSink', () => {
     const sink = new SqliteMetricsSink({ path: ':memory:' });
     const bad = [
       point('drift_share', 0.1, '2024-03-01T00:00:00Z'),
-      { ...point('drift_share', Number.POSITIVE_INFINITY, 'x'), metric: 'made_up' as MetricPoint['metric'], labels: { n: 1 as unknown as string } },
+      {
+        ...point('drift_share', Number.POSITIVE_INFINITY, 'x'),
+        metric: 'made_up' as MetricPoint['metric'],
+        labels: { n: 1 as unknown as string },
+      },
     ];
     const err = await sink.write(bad).catch((e: unknown) => e);
-    expect((err as ValidationError).issues.map((i) => i.path)).toEqual(['points.1.metric', 'points.1.value', 'points.1.at', 'points.1.labels.n']);
+    expect((err as ValidationError).issues.map((i) => i.path)).toEqual([
+      'points.1.metric',
+      'points.1.value',
+      'points.1.at',
+      'points.1.labels.n',
+    ]);
     expect(await sink.read('ipo', 'drift_share', '2024-01-01T00:00:00Z')).toEqual([]);
     sink.close();
   });

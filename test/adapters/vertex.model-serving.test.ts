@@ -2,13 +2,24 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { VertexModelServing, integerSplit, versionAlias } from '../../shared/adapters/gcp/vertex.model-serving.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import type { DesiredDeployment } from '../../shared/ports/model-serving.js';
-import { googleError, startFakeGcpServer, staticAuthClient, type FakeGcpServer, type RecordedRequest } from '../support/fake-gcp-server.js';
+import {
+  googleError,
+  startFakeGcpServer,
+  staticAuthClient,
+  type FakeGcpServer,
+  type RecordedRequest,
+} from '../support/fake-gcp-server.js';
 
 const LOC = '/v1/projects/p/locations/us-central1';
 const ENDPOINT = `${LOC}/endpoints/ep`;
 const TYPE = 'type.googleapis.com/google.cloud.aiplatform.v1.';
 
-interface Deployed { id: string; model: string; displayName: string; dedicatedResources: { minReplicaCount: number; maxReplicaCount: number } }
+interface Deployed {
+  id: string;
+  model: string;
+  displayName: string;
+  dedicatedResources: { minReplicaCount: number; maxReplicaCount: number };
+}
 
 /** A stateful fake of the endpoint and the model registry, answering like Vertex's REST API. */
 class FakeVertex {
@@ -22,11 +33,14 @@ class FakeVertex {
 
   install(): void {
     const s = this.server;
-    s.on('GET', ENDPOINT, () => ({ body: { name: ENDPOINT.slice(4), deployedModels: this.deployed, trafficSplit: this.trafficSplit } }));
+    s.on('GET', ENDPOINT, () => ({
+      body: { name: ENDPOINT.slice(4), deployedModels: this.deployed, trafficSplit: this.trafficSplit },
+    }));
     s.on('GET', /\/models\/ipo(@.+)?$/, (req) => {
       const alias = /@(.+)$/.exec(req.path)?.[1];
       const versionId = alias === undefined ? undefined : this.aliases.get(alias);
-      if (alias === undefined ? !this.parentExists : versionId === undefined) return googleError(404, 'NOT_FOUND', 'no such model');
+      if (alias === undefined ? !this.parentExists : versionId === undefined)
+        return googleError(404, 'NOT_FOUND', 'no such model');
       return { body: { name: `${LOC.slice(4)}/models/ipo`, versionId: versionId ?? '1' } };
     });
     s.on('POST', `${LOC}/models:upload`, (req) => {
@@ -48,7 +62,8 @@ class FakeVertex {
       const body = req.body as { deployedModelId: string; trafficSplit?: Record<string, number> };
       // An empty map is "not provided" in proto3 JSON, as Vertex reads it.
       const given = Object.keys(body.trafficSplit ?? {}).length > 0 ? body.trafficSplit : undefined;
-      if ((this.trafficSplit[body.deployedModelId] ?? 0) > 0 && !given) return googleError(400, 'FAILED_PRECONDITION', 'model has traffic');
+      if ((this.trafficSplit[body.deployedModelId] ?? 0) > 0 && !given)
+        return googleError(400, 'FAILED_PRECONDITION', 'model has traffic');
       this.deployed = this.deployed.filter((d) => d.id !== body.deployedModelId);
       const { [body.deployedModelId]: _gone, ...rest } = given ?? this.trafficSplit;
       this.trafficSplit = rest;
@@ -68,15 +83,24 @@ class FakeVertex {
 
   /** Live versions by display name with their share and replicas. */
   state(): Record<string, [number, number, number]> {
-    return Object.fromEntries(this.deployed.map((d) => [
-      d.displayName, [this.trafficSplit[d.id] ?? 0, Number(d.dedicatedResources.minReplicaCount), Number(d.dedicatedResources.maxReplicaCount)],
-    ]));
+    return Object.fromEntries(
+      this.deployed.map((d) => [
+        d.displayName,
+        [
+          this.trafficSplit[d.id] ?? 0,
+          Number(d.dedicatedResources.minReplicaCount),
+          Number(d.dedicatedResources.maxReplicaCount),
+        ],
+      ]),
+    );
   }
 }
 
 /** A long-running operation that is already done (what the fake answers instead of polling). */
 function done(type: string, response: object) {
-  return { body: { name: `${LOC.slice(4)}/operations/op-1`, done: true, response: { '@type': TYPE + type, ...response } } };
+  return {
+    body: { name: `${LOC.slice(4)}/operations/op-1`, done: true, response: { '@type': TYPE + type, ...response } },
+  };
 }
 
 let server: FakeGcpServer;
@@ -96,16 +120,24 @@ beforeEach(async () => {
   vertex = new FakeVertex(server);
   vertex.install();
   serving = new VertexModelServing({
-    projectId: 'p', location: 'us-central1', servingImage: 'img', containerEnv: { BIGQUERY_DATASET: 'ds' }, fallback: true,
+    projectId: 'p',
+    location: 'us-central1',
+    servingImage: 'img',
+    containerEnv: { BIGQUERY_DATASET: 'ds' },
+    fallback: true,
     client: { apiEndpoint: '127.0.0.1', port: server.port, protocol: 'http', authClient: staticAuthClient() },
   });
 });
 
 const desired = (split: Record<string, number>, replicas?: DesiredDeployment['replicas']): DesiredDeployment => ({
-  endpointId: 'ep', modelId: 'ipo', split, replicas,
+  endpointId: 'ep',
+  modelId: 'ipo',
+  split,
+  replicas,
   artifacts: { '1.0.0': 'gs://b/runs/1/model', '1.1.0': 'gs://b/runs/2/model' },
 });
-const mutations = (): string[] => server.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.slice(LOC.length)}`);
+const mutations = (): string[] =>
+  server.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.slice(LOC.length)}`);
 const bodyOf = (method: string, path: string | RegExp): RecordedRequest['body'] => server.calls(method, path)[0]?.body;
 
 describe('VertexModelServing (real clients, fake server)', () => {
@@ -114,15 +146,30 @@ describe('VertexModelServing (real clients, fake server)', () => {
     expect(mutations()).toEqual(['POST /models:upload', 'POST /endpoints/ep:deployModel', 'PATCH /endpoints/ep']);
     expect(bodyOf('POST', `${LOC}/models:upload`)).toMatchObject({
       modelId: 'ipo',
-      model: { displayName: 'ipo', artifactUri: 'gs://b/runs/1/model', versionAliases: ['v1-0-0'], containerSpec: { imageUri: 'img' } },
+      model: {
+        displayName: 'ipo',
+        artifactUri: 'gs://b/runs/1/model',
+        versionAliases: ['v1-0-0'],
+        containerSpec: { imageUri: 'img' },
+      },
     });
     // The serving container learns the model identity it logs predictions under from its environment.
-    expect((bodyOf('POST', `${LOC}/models:upload`) as { model: { containerSpec: { env: unknown[] } } }).model.containerSpec.env).toEqual([
-      { name: 'BIGQUERY_DATASET', value: 'ds' }, { name: 'IPO_MODEL_ID', value: 'ipo' }, { name: 'IPO_MODEL_VERSION', value: '1.0.0' }, { name: 'GCP_PROJECT', value: 'p' },
+    expect(
+      (bodyOf('POST', `${LOC}/models:upload`) as { model: { containerSpec: { env: unknown[] } } }).model.containerSpec
+        .env,
+    ).toEqual([
+      { name: 'BIGQUERY_DATASET', value: 'ds' },
+      { name: 'IPO_MODEL_ID', value: 'ipo' },
+      { name: 'IPO_MODEL_VERSION', value: '1.0.0' },
+      { name: 'GCP_PROJECT', value: 'p' },
     ]);
     expect(bodyOf('POST', `${ENDPOINT}:deployModel`)).toMatchObject({
       trafficSplit: { 0: 100 },
-      deployedModel: { model: 'projects/p/locations/us-central1/models/ipo@1', displayName: 'ipo@1.0.0', dedicatedResources: { minReplicaCount: 1, maxReplicaCount: 3 } },
+      deployedModel: {
+        model: 'projects/p/locations/us-central1/models/ipo@1',
+        displayName: 'ipo@1.0.0',
+        dedicatedResources: { minReplicaCount: 1, maxReplicaCount: 3 },
+      },
     });
     expect(vertex.state()).toEqual({ 'ipo@1.0.0': [100, 1, 3] });
     server.requests.length = 0;
@@ -136,7 +183,10 @@ describe('VertexModelServing (real clients, fake server)', () => {
     server.requests.length = 0;
     await serving.apply(desired({ '1.0.0': 90, '1.1.0': 10 }));
     expect(mutations()).toEqual(['POST /models:upload', 'POST /endpoints/ep:deployModel', 'PATCH /endpoints/ep']);
-    expect(bodyOf('POST', `${LOC}/models:upload`)).toMatchObject({ parentModel: 'projects/p/locations/us-central1/models/ipo', model: { versionAliases: ['v1-1-0'] } });
+    expect(bodyOf('POST', `${LOC}/models:upload`)).toMatchObject({
+      parentModel: 'projects/p/locations/us-central1/models/ipo',
+      model: { versionAliases: ['v1-1-0'] },
+    });
     expect(bodyOf('POST', `${ENDPOINT}:deployModel`)).toMatchObject({ trafficSplit: { 'dm-1': 100, 0: 0 } });
     expect(server.calls('PATCH', ENDPOINT)[0].query.get('updateMask')).toBe('traffic_split');
     expect(vertex.state()).toEqual({ 'ipo@1.0.0': [90, 1, 3], 'ipo@1.1.0': [10, 1, 1] });
@@ -144,7 +194,11 @@ describe('VertexModelServing (real clients, fake server)', () => {
 
     server.requests.length = 0;
     await serving.apply(desired({ '1.0.0': 0, '1.1.0': 100 }));
-    expect(mutations()).toEqual(['POST /endpoints/ep:mutateDeployedModel', 'PATCH /endpoints/ep', 'POST /endpoints/ep:undeployModel']);
+    expect(mutations()).toEqual([
+      'POST /endpoints/ep:mutateDeployedModel',
+      'PATCH /endpoints/ep',
+      'POST /endpoints/ep:undeployModel',
+    ]);
     expect(vertex.state()).toEqual({ 'ipo@1.1.0': [100, 1, 3] });
   });
 
@@ -153,7 +207,9 @@ describe('VertexModelServing (real clients, fake server)', () => {
     vertex.aliases.set('v1-1-0', '7');
     await serving.apply(desired({ '1.1.0': 100 }, { '1.1.0': { min: 2, max: 5 } }));
     expect(mutations()).toEqual(['POST /endpoints/ep:deployModel', 'PATCH /endpoints/ep']);
-    expect(bodyOf('POST', `${ENDPOINT}:deployModel`)).toMatchObject({ deployedModel: { model: 'projects/p/locations/us-central1/models/ipo@7' } });
+    expect(bodyOf('POST', `${ENDPOINT}:deployModel`)).toMatchObject({
+      deployedModel: { model: 'projects/p/locations/us-central1/models/ipo@7' },
+    });
     expect(vertex.state()).toEqual({ 'ipo@1.1.0': [100, 2, 5] });
   });
 
@@ -164,8 +220,16 @@ describe('VertexModelServing (real clients, fake server)', () => {
     const err = await serving.apply(desired({ '1.0.0': 80, '1.1.0': 20 })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVING.VERTEX_REJECTED', retryable: false });
     expect((err as Error).message).toMatch(/update traffic split failed/);
-    expect(mutations()).toEqual(['POST /models:upload', 'POST /endpoints/ep:deployModel', 'PATCH /endpoints/ep', 'POST /endpoints/ep:undeployModel']);
-    expect(bodyOf('POST', `${ENDPOINT}:undeployModel`)).toMatchObject({ deployedModelId: 'dm-2', trafficSplit: { 'dm-1': 100 } });
+    expect(mutations()).toEqual([
+      'POST /models:upload',
+      'POST /endpoints/ep:deployModel',
+      'PATCH /endpoints/ep',
+      'POST /endpoints/ep:undeployModel',
+    ]);
+    expect(bodyOf('POST', `${ENDPOINT}:undeployModel`)).toMatchObject({
+      deployedModelId: 'dm-2',
+      trafficSplit: { 'dm-1': 100 },
+    });
     expect(vertex.state()).toEqual({ 'ipo@1.0.0': [100, 1, 3] });
   });
 

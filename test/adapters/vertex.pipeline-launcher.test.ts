@@ -37,15 +37,25 @@ beforeAll(async () => {
       const base = '/v1/projects/p/locations/us-central1/pipelineJobs';
       if (req.method === 'POST' && url.pathname === base) {
         const id = url.searchParams.get('pipelineJobId') ?? '';
-        if (created.has(id)) return send(409, { error: { code: 409, message: `PipelineJob ${id} already exists`, status: 'ALREADY_EXISTS' } });
+        if (created.has(id))
+          return send(409, {
+            error: { code: 409, message: `PipelineJob ${id} already exists`, status: 'ALREADY_EXISTS' },
+          });
         created.add(id);
         return send(200, { ...body, name: `${base.slice(4)}/${id}`, state: 1 });
       }
       if (req.method === 'GET' && url.pathname === `${base}/run-1`) {
-        return send(200, { name: 'x', state: 5, error: { code: 3, message: 'component train failed' }, runtimeConfig: { parameterValues: { artifact_uri: 'gs://b/runs/run-1' } } });
+        return send(200, {
+          name: 'x',
+          state: 5,
+          error: { code: 3, message: 'component train failed' },
+          runtimeConfig: { parameterValues: { artifact_uri: 'gs://b/runs/run-1' } },
+        });
       }
-      if (req.method === 'GET' && url.pathname === `${base}/run-2`) return send(200, { name: 'y', state: 'PIPELINE_STATE_RUNNING' });
-      if (req.method === 'GET' && url.pathname === `${base}/run-503`) return send(503, { error: { code: 503, message: 'backend unavailable', status: 'UNAVAILABLE' } });
+      if (req.method === 'GET' && url.pathname === `${base}/run-2`)
+        return send(200, { name: 'y', state: 'PIPELINE_STATE_RUNNING' });
+      if (req.method === 'GET' && url.pathname === `${base}/run-503`)
+        return send(503, { error: { code: 503, message: 'backend unavailable', status: 'UNAVAILABLE' } });
       return send(404, { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } });
     });
   });
@@ -57,14 +67,23 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 function launcher(): VertexPipelineLauncher {
   const authClient = new OAuth2Client({ credentials: { access_token: 'test', expiry_date: Date.now() + 3600e3 } });
   return new VertexPipelineLauncher({
-    project: 'p', location: 'us-central1', trainerImage: 'us-docker.pkg.dev/p/ipo/trainer:abc', serviceAccount: 'pipelines@p.iam.gserviceaccount.com',
+    project: 'p',
+    location: 'us-central1',
+    trainerImage: 'us-docker.pkg.dev/p/ipo/trainer:abc',
+    serviceAccount: 'pipelines@p.iam.gserviceaccount.com',
     clientOptions: { apiEndpoint: '127.0.0.1', port, protocol: 'http', fallback: true, authClient } as never,
   });
 }
 
 const request = {
-  runId: 'run-1', modelId: 'ipo-valuation', correlationId: 'corr-9', dataUri: 'gs://land/panel.csv', artifactUri: 'gs://b/runs/run-1',
-  hyperparameters: { epochs: 50, learningRate: 0.001 }, seed: 42, labels: { trigger: 'Drift' },
+  runId: 'run-1',
+  modelId: 'ipo-valuation',
+  correlationId: 'corr-9',
+  dataUri: 'gs://land/panel.csv',
+  artifactUri: 'gs://b/runs/run-1',
+  hyperparameters: { epochs: 50, learningRate: 0.001 },
+  seed: 42,
+  labels: { trigger: 'Drift' },
 };
 
 describe('VertexPipelineLauncher through the real client (REST fallback) and a fake server', () => {
@@ -73,18 +92,38 @@ describe('VertexPipelineLauncher through the real client (REST fallback) and a f
     const call = seen.find((s) => s.method === 'POST');
     expect(call?.path).toBe('/v1/projects/p/locations/us-central1/pipelineJobs');
     expect(call?.query.get('pipelineJobId')).toBe('run-1');
-    const job = call?.body as { labels: unknown; runtimeConfig: { gcsOutputDirectory: string; parameterValues: Record<string, unknown> }; pipelineSpec: Record<string, unknown>; serviceAccount: string };
+    const job = call?.body as {
+      labels: unknown;
+      runtimeConfig: { gcsOutputDirectory: string; parameterValues: Record<string, unknown> };
+      pipelineSpec: Record<string, unknown>;
+      serviceAccount: string;
+    };
     expect(job.labels).toEqual({ 'model-id': 'ipo-valuation', 'run-id': 'run-1', trigger: 'drift' });
     expect(job.serviceAccount).toBe('pipelines@p.iam.gserviceaccount.com');
     expect(job.runtimeConfig.gcsOutputDirectory).toBe('gs://b/runs/run-1/pipeline-root');
     expect(job.runtimeConfig.parameterValues).toEqual({
-      run_id: 'run-1', model_id: 'ipo-valuation', correlation_id: 'corr-9', data_uri: 'gs://land/panel.csv', contract_uri: '',
-      artifact_uri: 'gs://b/runs/run-1', seed: 42, hyperparameters: '{"epochs":50,"learningRate":0.001}',
+      run_id: 'run-1',
+      model_id: 'ipo-valuation',
+      correlation_id: 'corr-9',
+      data_uri: 'gs://land/panel.csv',
+      contract_uri: '',
+      artifact_uri: 'gs://b/runs/run-1',
+      seed: 42,
+      hyperparameters: '{"epochs":50,"learningRate":0.001}',
     });
-    const spec = job.pipelineSpec as { schemaVersion: string; deploymentSpec: { executors: Record<string, { container: { image: string; args: string[] } }> }; root: { dag: { tasks: Record<string, { dependentTasks?: string[] }> } } };
+    const spec = job.pipelineSpec as {
+      schemaVersion: string;
+      deploymentSpec: { executors: Record<string, { container: { image: string; args: string[] } }> };
+      root: { dag: { tasks: Record<string, { dependentTasks?: string[] }> } };
+    };
     expect(spec.schemaVersion).toBe('2.1.0');
     expect(spec.deploymentSpec.executors['exec-train'].container.image).toBe('us-docker.pkg.dev/p/ipo/trainer:abc');
-    expect(spec.deploymentSpec.executors['exec-train'].container.args.slice(0, 4)).toEqual(['--step', 'train', '--run-id', "{{$.inputs.parameters['run_id']}}"]);
+    expect(spec.deploymentSpec.executors['exec-train'].container.args.slice(0, 4)).toEqual([
+      '--step',
+      'train',
+      '--run-id',
+      "{{$.inputs.parameters['run_id']}}",
+    ]);
     expect(spec.root.dag.tasks.train.dependentTasks).toEqual(['validate']);
   });
 
@@ -94,7 +133,12 @@ describe('VertexPipelineLauncher through the real client (REST fallback) and a f
 
   it('reads the job state, artifact URI and error; unknown jobs are undefined; outages are transient', async () => {
     const l = launcher();
-    expect(await l.status('run-1')).toEqual({ jobId: 'run-1', state: 'failed', artifactUri: 'gs://b/runs/run-1', error: 'component train failed' });
+    expect(await l.status('run-1')).toEqual({
+      jobId: 'run-1',
+      state: 'failed',
+      artifactUri: 'gs://b/runs/run-1',
+      error: 'component train failed',
+    });
     const get = seen.filter((s) => s.method === 'GET').at(-1);
     expect(get?.path).toBe('/v1/projects/p/locations/us-central1/pipelineJobs/run-1');
     expect(await l.status('run-2')).toEqual({ jobId: 'run-2', state: 'running' });
@@ -114,12 +158,28 @@ describe('VertexPipelineLauncher through the real client (REST fallback) and a f
       const error = await launcher.status('run-1').then(() => undefined, (e) => ({ code: e.code, retryable: e.retryable }));
       const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@google-cloud/aiplatform/')).length;
       console.log(JSON.stringify({ error, loaded }));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
-    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({ error: { code: 'PIPELINE.UNAVAILABLE', retryable: true }, loaded: 0 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 60_000 },
+    );
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toEqual({
+      error: { code: 'PIPELINE.UNAVAILABLE', retryable: true },
+      loaded: 0,
+    });
   }, 60_000);
 
   it('maps every Vertex state', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map(mapPipelineState)).toEqual(['queued', 'queued', 'running', 'succeeded', 'failed', 'running', 'cancelled', 'running']);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(mapPipelineState)).toEqual([
+      'queued',
+      'queued',
+      'running',
+      'succeeded',
+      'failed',
+      'running',
+      'cancelled',
+      'running',
+    ]);
     expect(mapPipelineState('PIPELINE_STATE_CANCELLED')).toBe('cancelled');
   });
 });

@@ -24,14 +24,35 @@ beforeAll(async () => {
   const training = path.join(dir, 'train.csv');
   writeFileSync(training, toCsv(sample.header, sample.rows));
   const io = captureIO();
-  expect(await trainCommand.run(['--data', training, '--out', artifactDir, '--epochs', '2', '--batch-size', '128'], io)).toBe(0);
+  expect(
+    await trainCommand.run(['--data', training, '--out', artifactDir, '--epochs', '2', '--batch-size', '128'], io),
+  ).toBe(0);
   // Register it as version 1.0.0, the champion, as the platform would.
   const at = new Date().toISOString();
   const metrics = { r2: 0.8, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1 };
-  const model: ModelDoc = { modelId: 'ipo-valuation', policy: {}, championVersion: '1.0.0', championHistory: [], versionList: ['1.0.0'], endpointId: 'ep', createdAt: at, updatedAt: at };
+  const model: ModelDoc = {
+    modelId: 'ipo-valuation',
+    policy: {},
+    championVersion: '1.0.0',
+    championHistory: [],
+    versionList: ['1.0.0'],
+    endpointId: 'ep',
+    createdAt: at,
+    updatedAt: at,
+  };
   const version: VersionDoc = {
-    modelId: 'ipo-valuation', version: '1.0.0', state: 'production', runId: 'run-1', artifactUri, metrics, gate: { verdict: 'blessed', reasons: [], evidence: [] },
-    lineage: {}, approvals: [], stateHistory: [], createdAt: at, updatedAt: at,
+    modelId: 'ipo-valuation',
+    version: '1.0.0',
+    state: 'production',
+    runId: 'run-1',
+    artifactUri,
+    metrics,
+    gate: { verdict: 'blessed', reasons: [], evidence: [] },
+    lineage: {},
+    approvals: [],
+    stateHistory: [],
+    createdAt: at,
+    updatedAt: at,
   };
   const local = openLocalTelemetry(dataDir);
   await local.store.transaction(async (tx) => {
@@ -41,8 +62,16 @@ beforeAll(async () => {
   await local.close();
   // The last quarters of five companies, without the target.
   const target = sample.header.indexOf('enterprise_value');
-  const rows = sample.rows.filter((r) => ['C00001', 'C00002', 'C00003', 'C00004', 'C00005'].includes(String(r[0]))).map((r) => r.filter((_, j) => j !== target));
-  writeFileSync(input, toCsv(sample.header.filter((_, j) => j !== target), rows));
+  const rows = sample.rows
+    .filter((r) => ['C00001', 'C00002', 'C00003', 'C00004', 'C00005'].includes(String(r[0])))
+    .map((r) => r.filter((_, j) => j !== target));
+  writeFileSync(
+    input,
+    toCsv(
+      sample.header.filter((_, j) => j !== target),
+      rows,
+    ),
+  );
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,10 +95,14 @@ describe('ipo-mlops predict', () => {
     expect(out.rows.every((row) => row.at(-1) === null || row.at(-1) === '')).toBe(true);
     const local = openLocalTelemetry(dataDir);
     const model = await loadServingModel(local.artifacts, artifactUri).finally(() => local.close());
-    const expected = model.predict(inRows.rows.map((row) => Object.fromEntries(inRows.header.map((h, j) => [h, row[j] ?? null]))));
+    const expected = model.predict(
+      inRows.rows.map((row) => Object.fromEntries(inRows.header.map((h, j) => [h, row[j] ?? null]))),
+    );
     model.dispose();
     out.rows.forEach((row, i) => expect(Number(row.at(-2))).toBeCloseTo(expected[i], 0));
-    expect(await predict('--input', input, '--output', path.join(dir, 'v.csv'), '--model', '1.0.0')).toMatchObject({ code: 0 });
+    expect(await predict('--input', input, '--output', path.join(dir, 'v.csv'), '--model', '1.0.0')).toMatchObject({
+      code: 0,
+    });
   });
 
   it('--explain adds attribution columns that sum, with the baseline, to each prediction on the model scale', async () => {
@@ -90,10 +123,19 @@ describe('ipo-mlops predict', () => {
 
   it('names what is wrong: an unknown version, a bad flag, a missing file, a data dir that is not one, bad values', async () => {
     const output = path.join(dir, 'x.csv');
-    expect(await predict('--input', input, '--output', output, '--model', '9.9.9')).toMatchObject({ code: 1, err: 'predict: --model: version 9.9.9 of ipo-valuation does not exist (versions: 1.0.0)' });
-    expect((await predict('--input', input, '--output', output, '--model', 'latest')).err).toMatch(/^predict: --model: expected a version like 1\.2\.0 or production, got "latest"/);
-    expect((await predict('--input', input)).err).toMatch(/^predict: --input IN\.csv and --output OUT\.csv are required/);
-    expect((await predict('--input', path.join(dir, 'nope.csv'), '--output', output)).err).toMatch(/^predict: --input .*nope\.csv: cannot read/);
+    expect(await predict('--input', input, '--output', output, '--model', '9.9.9')).toMatchObject({
+      code: 1,
+      err: 'predict: --model: version 9.9.9 of ipo-valuation does not exist (versions: 1.0.0)',
+    });
+    expect((await predict('--input', input, '--output', output, '--model', 'latest')).err).toMatch(
+      /^predict: --model: expected a version like 1\.2\.0 or production, got "latest"/,
+    );
+    expect((await predict('--input', input)).err).toMatch(
+      /^predict: --input IN\.csv and --output OUT\.csv are required/,
+    );
+    expect((await predict('--input', path.join(dir, 'nope.csv'), '--output', output)).err).toMatch(
+      /^predict: --input .*nope\.csv: cannot read/,
+    );
     const io = captureIO();
     expect(await predictCommand.run(['--input', input, '--output', output, '--data-dir', dir], io)).toBe(1);
     expect(io.errors.join('\n')).toMatch(/has no state\.db: is it the platform's data directory \(--data-dir\)\?/);

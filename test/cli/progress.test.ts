@@ -18,8 +18,15 @@ describe('EtaTracker', () => {
 
 describe('progress lines', () => {
   it('say the family, the bar, the epoch, the losses and the ETA', () => {
-    expect(progressLine({ epoch: 12, epochs: 100, loss: 0.08123, valLoss: 0.0931 }, 80_000)).toBe(`train      ${bar(12, 100)} epoch 12/100  loss 0.0812  val 0.0931  ETA ≤ 1m20s`);
-    expect(progressLine({ epoch: 3, epochs: 60, family: 'mlp-ensemble', member: 2, members: 5, loss: 0.1, valLoss: Number.NaN }, undefined)).toBe(`mlp-ensemble 2/5 ${bar(3, 60)} epoch 3/60  loss 0.1000`);
+    expect(progressLine({ epoch: 12, epochs: 100, loss: 0.08123, valLoss: 0.0931 }, 80_000)).toBe(
+      `train      ${bar(12, 100)} epoch 12/100  loss 0.0812  val 0.0931  ETA ≤ 1m20s`,
+    );
+    expect(
+      progressLine(
+        { epoch: 3, epochs: 60, family: 'mlp-ensemble', member: 2, members: 5, loss: 0.1, valLoss: Number.NaN },
+        undefined,
+      ),
+    ).toBe(`mlp-ensemble 2/5 ${bar(3, 60)} epoch 3/60  loss 0.1000`);
     expect([0, 42_000, 185_000, 3_725_000].map(formatDuration)).toEqual(['0s', '42s', '3m05s', '1h02m']);
     expect(bar(5, 10, 4)).toBe('[##..]');
   });
@@ -36,6 +43,17 @@ describe('progress lines', () => {
     }
     expect(tty.lines).toHaveLength(20);
     expect(tty.lines[1]).toMatch(/epoch 2\/20 .* ETA ≤ 9s$/);
-    expect(pipe.lines.map((l) => /epoch (\d+)/.exec(l)?.[1])).toEqual(['2', '4', '6', '8', '10', '12', '14', '16', '18', '20']);
+    expect(pipe.lines.map((l) => /epoch (\d+)/.exec(l)?.[1])).toEqual([
+      '2',
+      '4',
+      '6',
+      '8',
+      '10',
+      '12',
+      '14',
+      '16',
+      '18',
+      '20',
+    ]);
   });
 });

@@ -13,7 +13,14 @@ export type CapturedIO = CliIO & { lines: string[]; errors: string[]; text(): st
 export function captureIO(isTTY = false): CapturedIO {
   const lines: string[] = [];
   const errors: string[] = [];
-  return { lines, errors, isTTY, out: (l) => void lines.push(l), err: (l) => void errors.push(l), text: () => [...lines, ...errors].join('\n') };
+  return {
+    lines,
+    errors,
+    isTTY,
+    out: (l) => void lines.push(l),
+    err: (l) => void errors.push(l),
+    text: () => [...lines, ...errors].join('\n'),
+  };
 }
 
 /** Run the CLI against a test platform (its URL and data dir, where the operator token is kept). */
@@ -24,16 +31,36 @@ export async function cli(t: TestPlatform, ...args: string[]): Promise<{ code: n
 }
 
 /** Write a model document (no training) so commands that need a model have one. */
-export async function seedModel(t: TestPlatform, modelId = 'ipo-valuation', policy: Record<string, unknown> = {}): Promise<void> {
+export async function seedModel(
+  t: TestPlatform,
+  modelId = 'ipo-valuation',
+  policy: Record<string, unknown> = {},
+): Promise<void> {
   const at = new Date().toISOString();
-  const model: ModelDoc = { modelId, policy, championHistory: [], endpointId: `${modelId}-endpoint`, createdAt: at, updatedAt: at };
+  const model: ModelDoc = {
+    modelId,
+    policy,
+    championHistory: [],
+    endpointId: `${modelId}-endpoint`,
+    createdAt: at,
+    updatedAt: at,
+  };
   await t.platform.stack.store.transaction(async (tx) => tx.set(COLLECTIONS.models, modelId, model));
 }
 
 /** Write an open alert document. */
 export async function seedAlert(t: TestPlatform, alertId: string, summary: string): Promise<void> {
   const at = new Date().toISOString();
-  const alert: AlertDoc = { alertId, modelId: 'ipo-valuation', source: 'monitor', signal: 'drift', state: 'open', summary, openedAt: at, updatedAt: at };
+  const alert: AlertDoc = {
+    alertId,
+    modelId: 'ipo-valuation',
+    source: 'monitor',
+    signal: 'drift',
+    state: 'open',
+    summary,
+    openedAt: at,
+    updatedAt: at,
+  };
   await t.platform.stack.store.transaction(async (tx) => tx.set(COLLECTIONS.alerts, alertId, alert));
 }
 

@@ -6,7 +6,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { announceSkipped, hasChromium, launchBrowser, openPage, screenshot, type RecordedPage, type ViewportName } from '../support/browser.js';
+import {
+  announceSkipped,
+  hasChromium,
+  launchBrowser,
+  openPage,
+  screenshot,
+  type RecordedPage,
+  type ViewportName,
+} from '../support/browser.js';
 import { contractAccepts } from '../cli/support.js';
 import { MODEL_ID, V1, V2, signIn, startSeededPlatform, type SeededPlatform } from './seeded-platform.js';
 
@@ -89,16 +97,31 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     const page = await visit('monitoring');
     await page.locator('figure[data-chart^="feature-drift-"]').first().waitFor();
     const charts = await page.evaluate(() => {
-      const all = (window as unknown as { consoleCharts: Map<string, { data: (number | null)[][]; series: { label?: string }[] }> }).consoleCharts;
-      return [...all.entries()].map(([id, c]) => ({ id, times: c.data[0].length, series: c.series.map((s) => s.label ?? '') }));
+      const all = (
+        window as unknown as { consoleCharts: Map<string, { data: (number | null)[][]; series: { label?: string }[] }> }
+      ).consoleCharts;
+      return [...all.entries()].map(([id, c]) => ({
+        id,
+        times: c.data[0].length,
+        series: c.series.map((s) => s.label ?? ''),
+      }));
     });
     const drift = charts.filter((c) => c.id.startsWith('feature-drift-'));
     expect(drift.length).toBeGreaterThanOrEqual(4);
     for (const c of drift) {
       expect(c.times, c.id).toBe(6); // five seeded ticks and the real scheduled check
-      expect(c.series.some((s) => s.endsWith('threshold')), c.id).toBe(!/\((ks|chi_square|z_test)\)$/.test(c.series[1]));
+      expect(
+        c.series.some((s) => s.endsWith('threshold')),
+        c.id,
+      ).toBe(!/\((ks|chi_square|z_test)\)$/.test(c.series[1]));
     }
-    for (const id of ['accuracy-by-sector', 'valuation-error-quantile', 'model-confidence', 'prediction-volume', 'prediction-drift']) {
+    for (const id of [
+      'accuracy-by-sector',
+      'valuation-error-quantile',
+      'model-confidence',
+      'prediction-volume',
+      'prediction-drift',
+    ]) {
       expect(charts.find((c) => c.id === id)?.times, id).toBeGreaterThan(0);
     }
     expect(await page.locator('figure[data-chart="feature-drift-revenue"] canvas').count()).toBe(1);
@@ -147,7 +170,9 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByTestId('outcome-state').filter({ hasText: 'Applied.' }).waitFor({ timeout: 60_000 });
-    expect(await page.locator('#action-result').textContent()).toMatch(/Accepted \(HTTP 202\).*version\.approved.*version\.canary/s);
+    expect(await page.locator('#action-result').textContent()).toMatch(
+      /Accepted \(HTTP 202\).*version\.approved.*version\.canary/s,
+    );
     const model = await seeded.waitForModel((m) => m.canaryVersion === V2);
     expect(model.deployment?.split).toEqual({ [V1]: 90, [V2]: 10 });
     const approval = model.versions.find((v) => v.version === V2)?.approvals[0];
@@ -197,8 +222,12 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     expect(model.deployment?.split).toEqual({ [V1]: 100 });
     expect(model.championVersion).toBe(V1);
     expect(model.canaryVersion).toBeNull();
-    const audit = await seeded.getJson<{ action: string; actor: string; reason: string }[]>(`/api/audit?action=version.rolled-back&subject.id=${V2}`);
-    expect(audit).toEqual([expect.objectContaining({ actor: 'operator@local', reason: 'canary errors look worse on energy' })]);
+    const audit = await seeded.getJson<{ action: string; actor: string; reason: string }[]>(
+      `/api/audit?action=version.rolled-back&subject.id=${V2}`,
+    );
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'operator@local', reason: 'canary errors look worse on energy' }),
+    ]);
   });
 
   test('champion history: who held production, from when, why; traffic revisions', async () => {
@@ -213,7 +242,12 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
   });
 
   test('alerts: the open alert with who acknowledged it; acknowledging asks first and reports the recorded outcome', async () => {
-    const accepted = contractAccepts('drift-alerts', { type: 'alert.command', action: 'ack', alertId: 'a', actor: 'a' });
+    const accepted = contractAccepts('drift-alerts', {
+      type: 'alert.command',
+      action: 'ack',
+      alertId: 'a',
+      actor: 'a',
+    });
     if (!accepted) expectedErrors = [/status of 400 \(Bad Request\) \(http:[^ ]+\/api\/publish\/drift-alerts\)$/];
     const page = await visit('alerts');
     expect(await page.getByText('data drift: 2 of 6 columns drifted').count()).toBe(1);
@@ -232,12 +266,19 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
       return;
     }
     await outcome.filter({ hasText: 'Acknowledged' }).waitFor({ timeout: 60_000 });
-    const openAlerts = await seeded.getJson<{ alertId: string; state: string; acknowledged?: { actor: string; reason?: string } }[]>('/api/alerts?state=open');
-    expect(openAlerts.find((a) => a.alertId === 'alert-console-drift')).toMatchObject({ acknowledged: { actor: 'operator@local', reason: 'looking into the revenue feed' } });
+    const openAlerts =
+      await seeded.getJson<{ alertId: string; state: string; acknowledged?: { actor: string; reason?: string } }[]>(
+        '/api/alerts?state=open',
+      );
+    expect(openAlerts.find((a) => a.alertId === 'alert-console-drift')).toMatchObject({
+      acknowledged: { actor: 'operator@local', reason: 'looking into the revenue feed' },
+    });
     // Re-rendered: the acknowledged alert says who, and offers only Close.
     await page.locator('td', { hasText: 'operator@local' }).first().waitFor();
     expect(await ack.count()).toBe(0);
-    expect(await page.locator('button[data-alert-action="close"][data-alert-id="alert-console-drift"]').count()).toBe(1);
+    expect(await page.locator('button[data-alert-action="close"][data-alert-id="alert-console-drift"]').count()).toBe(
+      1,
+    );
   });
 
   test('audit: the filter form narrows the log and keeps the filter in the URL', async () => {
@@ -245,7 +286,9 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     await page.locator('select[name="action"]').selectOption('version.approved');
     await page.locator('input[name="actor"]').fill('operator@local');
     await page.locator('input[name="actor"]').press('Enter');
-    await expect.poll(() => page.getByTestId('audit-count').textContent()).toBe('2 record(s) with action version.approved.');
+    await expect
+      .poll(() => page.getByTestId('audit-count').textContent())
+      .toBe('2 record(s) with action version.approved.');
     expect(page.url()).toContain('action=version.approved');
     const actions = await page.locator('table[data-table="audit"] tbody tr td:nth-child(2)').allTextContents();
     expect(actions).toEqual(['version.approved', 'version.approved']);
@@ -269,7 +312,9 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
       const page = await visit(name, 'phone');
       await page.locator('#page-title').waitFor();
       if (name === 'monitoring') await page.locator('figure[data-chart^="feature-drift-"] canvas').first().waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, `${name}-phone`);
     });
@@ -282,7 +327,10 @@ announceSkipped(registered);
 function lowContrastElements(): string[] {
   const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
   const lum = ([r, g, b]: number[]) => {
-    const f = (v: number) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    const f = (v: number) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
   const background = (el: Element | null): number[] => {
@@ -293,12 +341,19 @@ function lowContrastElements(): string[] {
     return [255, 255, 255];
   };
   const out: string[] = [];
-  for (const el of Array.from(document.querySelectorAll('h1, h2, h3, p, td, th, dt, dd, a, button, .badge, legend, label, summary, .live, .brand'))) {
+  for (const el of Array.from(
+    document.querySelectorAll(
+      'h1, h2, h3, p, td, th, dt, dd, a, button, .badge, legend, label, summary, .live, .brand',
+    ),
+  )) {
     if (!(el as HTMLElement).offsetParent || !el.textContent?.trim()) continue;
     const fg = lum(rgb(getComputedStyle(el).color).slice(0, 3));
     const bg = lum(background(el));
     const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-    if (ratio < 4.5) out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+    if (ratio < 4.5)
+      out.push(
+        `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`,
+      );
   }
   return out;
 }

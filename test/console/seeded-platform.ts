@@ -60,11 +60,26 @@ async function waitFor(done: () => Promise<boolean>, message: string, timeoutMs 
 /** Start and seed the platform (about half a minute of training on an idle machine). */
 export async function startSeededPlatform(): Promise<SeededPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-console-'));
-  const platform = await startPlatform(loadConfig({ IPO_DATA_DIR: dir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR' }), {
-    scheduler: false, watchLanding: false, logger: memoryLogger(), hyperparameters: { epochs: 15 },
-    // A tiny panel and 15 epochs do not beat the ridge baseline's MAPE; these tests need a blessed version, not a good model.
-    policy: { autoApprove: false, gate: { mustBeatBaseline: false, valueThresholds: [{ metric: 'r2', lower: 0.5 }, { metric: 'mape', upper: 40 }] } },
-  });
+  const platform = await startPlatform(
+    loadConfig({ IPO_DATA_DIR: dir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR' }),
+    {
+      scheduler: false,
+      watchLanding: false,
+      logger: memoryLogger(),
+      hyperparameters: { epochs: 15 },
+      // A tiny panel and 15 epochs do not beat the ridge baseline's MAPE; these tests need a blessed version, not a good model.
+      policy: {
+        autoApprove: false,
+        gate: {
+          mustBeatBaseline: false,
+          valueThresholds: [
+            { metric: 'r2', lower: 0.5 },
+            { metric: 'mape', upper: 40 },
+          ],
+        },
+      },
+    },
+  );
   // The API needs the operator token; the browser signs in with it (see `signIn`).
   const bearer = { authorization: `Bearer ${platform.operatorToken.value}` };
   const getJson: GetJson = async <T>(path: string): Promise<T> => {
@@ -73,7 +88,11 @@ export async function startSeededPlatform(): Promise<SeededPlatform> {
     return (await res.json()) as T;
   };
   const post: Post = async (path, body, headers = {}) => {
-    const res = await fetch(platform.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer, ...headers }, body: JSON.stringify(body) });
+    const res = await fetch(platform.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer, ...headers },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`POST ${path}: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -87,10 +106,16 @@ export async function startSeededPlatform(): Promise<SeededPlatform> {
       if (Date.now() > deadline) break;
       await sleep(500);
     }
-    throw new Error(`model state not reached: ${JSON.stringify({ versions: last?.versions.map((v) => [v.version, v.state, v.gate.reasons]), split: last?.deployment?.split })}`);
+    throw new Error(
+      `model state not reached: ${JSON.stringify({ versions: last?.versions.map((v) => [v.version, v.state, v.gate.reasons]), split: last?.deployment?.split })}`,
+    );
   };
   const seeded: SeededPlatform = {
-    platform, url: platform.url, getJson, model, waitForModel,
+    platform,
+    url: platform.url,
+    getJson,
+    model,
+    waitForModel,
     async close() {
       await platform.close();
       rmSync(dir, { recursive: true, force: true });
@@ -102,10 +127,20 @@ export async function startSeededPlatform(): Promise<SeededPlatform> {
     await platform.scanLanding();
     await waitForModel((m) => m.versions.some((v) => v.version === V1 && v.state !== 'registered'), 600_000);
     const trained = await waitForModel((m) => m.versions.some((v) => v.version === V1 && v.state === 'blessed'), 0);
-    await post('/api/publish/promotions', { type: 'promotion.command', action: 'approve', modelId: MODEL_ID, version: V1, actor: 'operator@local', reason: 'first model, reviewed' });
+    await post('/api/publish/promotions', {
+      type: 'promotion.command',
+      action: 'approve',
+      modelId: MODEL_ID,
+      version: V1,
+      actor: 'operator@local',
+      reason: 'first model, reviewed',
+    });
     await waitForModel((m) => m.championVersion === V1 && m.deployment?.split[V1] === 100);
     // The deployment document is committed before its deploy effect runs: wait until the endpoint serves it.
-    await waitFor(async () => (await platform.stack.serving.currentSplit(platform.stack.deps.settings.endpointId))[V1] === 100, 'the endpoint never served ' + V1);
+    await waitFor(
+      async () => (await platform.stack.serving.currentSplit(platform.stack.deps.settings.endpointId))[V1] === 100,
+      'the endpoint never served ' + V1,
+    );
     await serveAndMonitor(post, getJson);
     await seedDisplayState(platform, trained.versions.find((v) => v.version === V1) as VersionDoc);
     return seeded;
@@ -120,10 +155,17 @@ async function serveAndMonitor(post: Post, getJson: GetJson): Promise<void> {
   const panel = generateSamplePanel({ companies: 40, quarters: 4, seed: 11, startYear: 2020 });
   const target = panel.header.indexOf('enterprise_value');
   const instances = panel.rows.map((r, i) => ({
-    ...Object.fromEntries(panel.header.flatMap((name, j) => (j === target ? [] : [[name, r[j]]]))), market_condition: i % 3 === 0 ? 'bear' : 'bull',
+    ...Object.fromEntries(panel.header.flatMap((name, j) => (j === target ? [] : [[name, r[j]]]))),
+    market_condition: i % 3 === 0 ? 'bear' : 'bull',
   }));
-  await post('/v1/projects/local/locations/local/endpoints/ipo-valuation-endpoint:predict', { instances }, { 'x-request-id': 'console-seed' });
-  const actuals = panel.rows.flatMap((r, i) => (typeof r[target] === 'number' ? [{ requestId: `console-seed:${i}`, actualValue: r[target] }] : []));
+  await post(
+    '/v1/projects/local/locations/local/endpoints/ipo-valuation-endpoint:predict',
+    { instances },
+    { 'x-request-id': 'console-seed' },
+  );
+  const actuals = panel.rows.flatMap((r, i) =>
+    typeof r[target] === 'number' ? [{ requestId: `console-seed:${i}`, actualValue: r[target] }] : [],
+  );
   await post('/v1/actuals', { actuals });
   await post('/api/publish/drift-alerts', { type: 'monitor.scheduled-check', modelId: MODEL_ID });
   const deadline = Date.now() + 60_000;
@@ -141,7 +183,8 @@ async function seedDisplayState(platform: Platform, v1: VersionDoc): Promise<voi
   const real = await metrics.read(MODEL_ID, 'feature_drift', iso(24));
   const earlier: MetricPoint[] = [];
   for (const hoursAgo of [30, 24, 18, 12, 6]) {
-    const point = (metric: MetricPoint['metric'], value: number, labels: Record<string, string> = {}) => earlier.push({ modelId: MODEL_ID, version: V1, metric, labels, value, at: iso(hoursAgo) });
+    const point = (metric: MetricPoint['metric'], value: number, labels: Record<string, string> = {}) =>
+      earlier.push({ modelId: MODEL_ID, version: V1, metric, labels, value, at: iso(hoursAgo) });
     for (const p of real) point('feature_drift', p.value * (1 + hoursAgo / 30), p.labels);
     point('drift_share', hoursAgo === 6 ? 0.34 : 0.1);
     point('prediction_drift', 0.02 + hoursAgo / 1000, { method: 'jensen_shannon' });
@@ -152,31 +195,83 @@ async function seedDisplayState(platform: Platform, v1: VersionDoc): Promise<voi
   await store.transaction(async (tx) => {
     const model = (await tx.get<ModelDoc>(COLLECTIONS.models, MODEL_ID)) as ModelDoc;
     const v2: VersionDoc = {
-      ...v1, version: V2, state: 'blessed', runId: 'run-console-second', approvals: [], createdAt: at, updatedAt: at,
-      stateHistory: [{ to: 'registered', at, actor: 'on-eval-complete', reason: 'run run-console-second' }, { from: 'registered', to: 'blessed', at, actor: 'on-eval-complete', reason: 'passed every gate check' }],
+      ...v1,
+      version: V2,
+      state: 'blessed',
+      runId: 'run-console-second',
+      approvals: [],
+      createdAt: at,
+      updatedAt: at,
+      stateHistory: [
+        { to: 'registered', at, actor: 'on-eval-complete', reason: 'run run-console-second' },
+        { from: 'registered', to: 'blessed', at, actor: 'on-eval-complete', reason: 'passed every gate check' },
+      ],
     };
     tx.set(COLLECTIONS.versions(MODEL_ID), V2, v2);
     const run: RunDoc = {
-      runId: RUNNING_RUN_ID, modelId: MODEL_ID, state: 'running', reasons: ['drift'], dataUri: 'file:///landing/next.csv', artifactUri: 'file:///artifacts/runs/next',
-      pipelineJobId: RUNNING_RUN_ID, attempt: 1, correlationId: 'console-seed', progress: { step: 'train', epoch: 7, epochs: 15, loss: 0.081, valLoss: 0.093 }, createdAt: at, updatedAt: at,
+      runId: RUNNING_RUN_ID,
+      modelId: MODEL_ID,
+      state: 'running',
+      reasons: ['drift'],
+      dataUri: 'file:///landing/next.csv',
+      artifactUri: 'file:///artifacts/runs/next',
+      pipelineJobId: RUNNING_RUN_ID,
+      attempt: 1,
+      correlationId: 'console-seed',
+      progress: { step: 'train', epoch: 7, epochs: 15, loss: 0.081, valLoss: 0.093 },
+      createdAt: at,
+      updatedAt: at,
     };
     tx.set(COLLECTIONS.runs, RUNNING_RUN_ID, run);
     tx.set(COLLECTIONS.models, MODEL_ID, { ...model, inFlightRunId: RUNNING_RUN_ID });
     const alert: AlertDoc = {
-      alertId: 'alert-console-drift', modelId: MODEL_ID, source: 'monitor', signal: 'drift', state: 'open', decision: 'request-retrain', decidedAt: at,
-      summary: 'data drift: 2 of 6 columns drifted (revenue, sector), share 0.34 ≥ 0.3', openedAt: iso(6), updatedAt: at,
+      alertId: 'alert-console-drift',
+      modelId: MODEL_ID,
+      source: 'monitor',
+      signal: 'drift',
+      state: 'open',
+      decision: 'request-retrain',
+      decidedAt: at,
+      summary: 'data drift: 2 of 6 columns drifted (revenue, sector), share 0.34 ≥ 0.3',
+      openedAt: iso(6),
+      updatedAt: at,
     };
     tx.set(COLLECTIONS.alerts, alert.alertId, alert);
-    const arm = (version: string, mae: number) => ({ version, count: 64, missing: 0, mae, rmse: mae * 1.4, mape: mae / 1e8, correlation: 0.97 });
+    const arm = (version: string, mae: number) => ({
+      version,
+      count: 64,
+      missing: 0,
+      mae,
+      rmse: mae * 1.4,
+      mape: mae / 1e8,
+      correlation: 0.97,
+    });
     tx.set(COLLECTIONS.experiments, `${MODEL_ID}@${V2}`, {
-      experimentId: `${MODEL_ID}@${V2}`, modelId: MODEL_ID, kind: 'canary', control: V1, candidate: V2, status: 'running', startedAt: iso(20), deadline: iso(-52),
-      minSamplesPerArm: 30, extensions: 0, createdAt: iso(20), updatedAt: at,
+      experimentId: `${MODEL_ID}@${V2}`,
+      modelId: MODEL_ID,
+      kind: 'canary',
+      control: V1,
+      candidate: V2,
+      status: 'running',
+      startedAt: iso(20),
+      deadline: iso(-52),
+      minSamplesPerArm: 30,
+      extensions: 0,
+      createdAt: iso(20),
+      updatedAt: at,
       lastAnalysis: {
-        at, kind: 'inconclusive', reasons: ['MAE difference not significant at α = 0.05 (Welch p = 0.41)'],
+        at,
+        kind: 'inconclusive',
+        reasons: ['MAE difference not significant at α = 0.05 (Welch p = 0.41)'],
         evidence: {
-          control: arm(V1, 1.2e9), candidate: arm(V2, 1.1e9), alpha: 0.05, minSamplesPerArm: 30,
-          welch: { statistic: -0.83, df: 125.6, pValue: 0.41 }, mannWhitney: { statistic: 1890, pValue: 0.37 },
-          bootstrap: { estimate: -1e8, lower: -3.2e8, upper: 1.1e8, confidence: 0.95, resamples: 1000 }, breachedGuardrails: [],
+          control: arm(V1, 1.2e9),
+          candidate: arm(V2, 1.1e9),
+          alpha: 0.05,
+          minSamplesPerArm: 30,
+          welch: { statistic: -0.83, df: 125.6, pValue: 0.41 },
+          mannWhitney: { statistic: 1890, pValue: 0.37 },
+          bootstrap: { estimate: -1e8, lower: -3.2e8, upper: 1.1e8, confidence: 0.95, resamples: 1000 },
+          breachedGuardrails: [],
         },
       },
     });
@@ -185,6 +280,8 @@ async function seedDisplayState(platform: Platform, v1: VersionDoc): Promise<voi
 
 /** Start a console session in the page's browser context (the session cookie the login page would set). */
 export async function signIn(page: Page, seeded: Pick<SeededPlatform, 'url' | 'platform'>): Promise<void> {
-  const res = await page.request.post(`${seeded.url}/api/session`, { data: { token: seeded.platform.operatorToken.value } });
+  const res = await page.request.post(`${seeded.url}/api/session`, {
+    data: { token: seeded.platform.operatorToken.value },
+  });
   if (!res.ok()) throw new Error(`sign-in: HTTP ${res.status()} ${await res.text()}`);
 }

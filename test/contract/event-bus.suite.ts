@@ -44,7 +44,9 @@ export interface EventBusFixture {
 }
 
 /** A per-topic buffer of delivered envelopes: `push` from the handler, `receive` from the fixture. */
-export function createEnvelopeCollector(): Pick<EventBusFixture, 'receive'> & { push(topic: Topic, envelope: ReceivedEnvelope): void } {
+export function createEnvelopeCollector(): Pick<EventBusFixture, 'receive'> & {
+  push(topic: Topic, envelope: ReceivedEnvelope): void;
+} {
   const buffers = new Map<Topic, ReceivedEnvelope[]>();
   const waiters = new Set<() => void>();
   const buffer = (topic: Topic): ReceivedEnvelope[] => {
@@ -79,47 +81,72 @@ export function createEnvelopeCollector(): Pick<EventBusFixture, 'receive'> & { 
 
 const TIMEOUT_MS = 15_000;
 
-const decode = (env: ReceivedEnvelope): unknown => JSON.parse(Buffer.from(env.data.message.data, 'base64').toString('utf8'));
+const decode = (env: ReceivedEnvelope): unknown =>
+  JSON.parse(Buffer.from(env.data.message.data, 'base64').toString('utf8'));
 
 type Case = [name: string, run: (fx: EventBusFixture) => Promise<void>];
 
 const CASES: Case[] = [
-  ['publish returns a message id and the handler gets a messagePublished CloudEvent for it', async (fx) => {
-    const id = await fx.bus.publish({ topic: 'data-landed', data: { file: 'ipo.csv' } });
-    expect(typeof id).toBe('string');
-    expect(id).not.toBe('');
-    const [env] = await fx.receive('data-landed', 1, TIMEOUT_MS);
-    expect(env.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
-    expect(env.source).toMatch(/^\/\/pubsub\.googleapis\.com\/projects\/[^/]+\/topics\/data-landed$/);
-    expect(env.id).toBe(id);
-    expect(env.data.message.messageId).toBe(id);
-    expect(decode(env)).toEqual({ file: 'ipo.csv' });
-  }],
-  ['data round-trips as JSON', async (fx) => {
-    const data = { n: 42.5, s: 'Ünïcødé ✓', list: [1, 'two', null, { three: true }], nested: { deep: { x: -1 } }, none: null };
-    await fx.bus.publish({ topic: 'retrain-requests', data });
-    const [env] = await fx.receive('retrain-requests', 1, TIMEOUT_MS);
-    expect(decode(env)).toEqual(data);
-  }],
-  ['attributes are preserved', async (fx) => {
-    const attributes = { idempotencyKey: randomUUID(), correlationId: 'corr-1', 'x-kind': 'contract test' };
-    await fx.bus.publish({ topic: 'pipeline-events', data: { ok: true }, attributes });
-    const [env] = await fx.receive('pipeline-events', 1, TIMEOUT_MS);
-    expect(env.data.message.attributes ?? {}).toEqual(attributes);
-  }],
-  ['messages with one ordering key arrive in publish order, carrying the key', async (fx) => {
-    const key = `model-${randomUUID().slice(0, 8)}`;
-    for (let i = 0; i < 5; i += 1) await fx.bus.publish({ topic: 'promotions', data: { i }, orderingKey: key });
-    const got = await fx.receive('promotions', 5, TIMEOUT_MS);
-    expect(got.map(decode)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
-    if (fx.deliversOrderingKey ?? true) expect(got.map((e) => e.data.message.orderingKey)).toEqual(Array(5).fill(key));
-  }],
-  ['message ids are distinct', async (fx) => {
-    const published = await Promise.all(Array.from({ length: 10 }, (_, i) => fx.bus.publish({ topic: 'drift-alerts', data: { i } })));
-    expect(new Set(published).size).toBe(10);
-    const got = await fx.receive('drift-alerts', 10, TIMEOUT_MS);
-    expect(new Set(got.map((e) => e.data.message.messageId))).toEqual(new Set(published));
-  }],
+  [
+    'publish returns a message id and the handler gets a messagePublished CloudEvent for it',
+    async (fx) => {
+      const id = await fx.bus.publish({ topic: 'data-landed', data: { file: 'ipo.csv' } });
+      expect(typeof id).toBe('string');
+      expect(id).not.toBe('');
+      const [env] = await fx.receive('data-landed', 1, TIMEOUT_MS);
+      expect(env.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
+      expect(env.source).toMatch(/^\/\/pubsub\.googleapis\.com\/projects\/[^/]+\/topics\/data-landed$/);
+      expect(env.id).toBe(id);
+      expect(env.data.message.messageId).toBe(id);
+      expect(decode(env)).toEqual({ file: 'ipo.csv' });
+    },
+  ],
+  [
+    'data round-trips as JSON',
+    async (fx) => {
+      const data = {
+        n: 42.5,
+        s: 'Ünïcødé ✓',
+        list: [1, 'two', null, { three: true }],
+        nested: { deep: { x: -1 } },
+        none: null,
+      };
+      await fx.bus.publish({ topic: 'retrain-requests', data });
+      const [env] = await fx.receive('retrain-requests', 1, TIMEOUT_MS);
+      expect(decode(env)).toEqual(data);
+    },
+  ],
+  [
+    'attributes are preserved',
+    async (fx) => {
+      const attributes = { idempotencyKey: randomUUID(), correlationId: 'corr-1', 'x-kind': 'contract test' };
+      await fx.bus.publish({ topic: 'pipeline-events', data: { ok: true }, attributes });
+      const [env] = await fx.receive('pipeline-events', 1, TIMEOUT_MS);
+      expect(env.data.message.attributes ?? {}).toEqual(attributes);
+    },
+  ],
+  [
+    'messages with one ordering key arrive in publish order, carrying the key',
+    async (fx) => {
+      const key = `model-${randomUUID().slice(0, 8)}`;
+      for (let i = 0; i < 5; i += 1) await fx.bus.publish({ topic: 'promotions', data: { i }, orderingKey: key });
+      const got = await fx.receive('promotions', 5, TIMEOUT_MS);
+      expect(got.map(decode)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
+      if (fx.deliversOrderingKey ?? true)
+        expect(got.map((e) => e.data.message.orderingKey)).toEqual(Array(5).fill(key));
+    },
+  ],
+  [
+    'message ids are distinct',
+    async (fx) => {
+      const published = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => fx.bus.publish({ topic: 'drift-alerts', data: { i } })),
+      );
+      expect(new Set(published).size).toBe(10);
+      const got = await fx.receive('drift-alerts', 10, TIMEOUT_MS);
+      expect(new Set(got.map((e) => e.data.message.messageId))).toEqual(new Set(published));
+    },
+  ],
 ];
 
 /** The names of the contract's cases (lets a skipping backend say how many it skipped). */
@@ -132,7 +159,11 @@ export const EVENT_BUS_CONTRACT_CASES: readonly string[] = CASES.map(([name]) =>
  */
 export function describeEventBusContract(
   backend: string,
-  factory: () => Promise<{ bus: EventBus; receive(topic: Topic, count: number, timeoutMs: number): Promise<ReceivedEnvelope[]>; cleanup(): Promise<void> }>,
+  factory: () => Promise<{
+    bus: EventBus;
+    receive(topic: Topic, count: number, timeoutMs: number): Promise<ReceivedEnvelope[]>;
+    cleanup(): Promise<void>;
+  }>,
 ): void {
   describe(`EventBus contract on ${backend}`, () => {
     let fixture: EventBusFixture | undefined;

@@ -7,13 +7,24 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-store.js';
 import { describeStateStoreContract } from './state-store.suite.js';
-import { announceSkippedEmulatorTests, hasGcloud, sdkModulesLoaded, startFirestoreEmulator, type Emulator } from '../support/emulators.js';
+import {
+  announceSkippedEmulatorTests,
+  hasGcloud,
+  sdkModulesLoaded,
+  startFirestoreEmulator,
+  type Emulator,
+} from '../support/emulators.js';
 
 const enabled = hasGcloud();
 announceSkippedEmulatorTests('Firestore emulator');
 
 it('imports the Firestore SDK only on first use', async () => {
-  const loaded = await sdkModulesLoaded('firestore.state-store.ts', 'FirestoreStateStore', 'firestore', `adapter.get('models', 'v1')`);
+  const loaded = await sdkModulesLoaded(
+    'firestore.state-store.ts',
+    'FirestoreStateStore',
+    'firestore',
+    `adapter.get('models', 'v1')`,
+  );
   expect(loaded.afterClose).toBe(0);
   expect(loaded.afterUse).toBeGreaterThan(0);
 });
@@ -58,7 +69,9 @@ describe.skipIf(!enabled)('Firestore emulator', () => {
 
     it('stores NaN and Infinity as null, as JSON (and the SQLite store) would', async () => {
       const store = newStore();
-      await store.transaction(async (tx) => tx.set('metrics', 'm1', { overfitting: Number.NaN, ratio: [Infinity, 1], nested: { low: -Infinity } }));
+      await store.transaction(async (tx) =>
+        tx.set('metrics', 'm1', { overfitting: Number.NaN, ratio: [Infinity, 1], nested: { low: -Infinity } }),
+      );
       expect(await store.get('metrics', 'm1')).toEqual({ overfitting: null, ratio: [null, 1], nested: { low: null } });
     });
 

@@ -22,17 +22,28 @@ const enabled = hasGcloud();
 announceSkippedEmulatorTests('Pub/Sub emulator');
 
 it('imports the Pub/Sub SDK only on first publish, and close() of an unused bus does not load it', async () => {
-  const loaded = await sdkModulesLoaded('pubsub.event-bus.ts', 'PubSubEventBus', 'pubsub', `adapter.publish({ topic: 'data-landed', data: 1 })`);
+  const loaded = await sdkModulesLoaded(
+    'pubsub.event-bus.ts',
+    'PubSubEventBus',
+    'pubsub',
+    `adapter.publish({ topic: 'data-landed', data: 1 })`,
+  );
   expect(loaded.afterClose).toBe(0);
   expect(loaded.afterUse).toBeGreaterThan(0);
 });
 
-it('rejects bad messages and use after close with the embedded bus\'s permanent codes, before any network call', async () => {
+it("rejects bad messages and use after close with the embedded bus's permanent codes, before any network call", async () => {
   const bus = new PubSubEventBus({ projectId: PROJECT });
   const permanent = (code: string) => ({ code, retryable: false });
-  await expect(bus.publish({ topic: 'data-landed', data: { n: 1n } })).rejects.toMatchObject(permanent('BUS.INVALID_MESSAGE'));
-  await expect(bus.publish({ topic: 'data-landed', data: 1, attributes: { n: 1 as unknown as string } })).rejects.toMatchObject(permanent('BUS.INVALID_MESSAGE'));
-  await expect(bus.publish({ topic: 'no-such-topic' as Topic, data: 1 })).rejects.toMatchObject(permanent('BUS.UNKNOWN_TOPIC'));
+  await expect(bus.publish({ topic: 'data-landed', data: { n: 1n } })).rejects.toMatchObject(
+    permanent('BUS.INVALID_MESSAGE'),
+  );
+  await expect(
+    bus.publish({ topic: 'data-landed', data: 1, attributes: { n: 1 as unknown as string } }),
+  ).rejects.toMatchObject(permanent('BUS.INVALID_MESSAGE'));
+  await expect(bus.publish({ topic: 'no-such-topic' as Topic, data: 1 })).rejects.toMatchObject(
+    permanent('BUS.UNKNOWN_TOPIC'),
+  );
   await bus.close();
   await expect(bus.publish({ topic: 'data-landed', data: 1 })).rejects.toMatchObject(permanent('BUS.CLOSED'));
 });

@@ -43,7 +43,8 @@ describe('SqliteStateStore across processes (optimistic commit check)', () => {
     await b.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const setIn = (store: SqliteStateStore, id: string, data: Doc): Promise<void> => store.transaction(async (tx) => tx.set('c', id, data));
+  const setIn = (store: SqliteStateStore, id: string, data: Doc): Promise<void> =>
+    store.transaction(async (tx) => tx.set('c', id, data));
 
   it('re-runs the callback when a document it read changed before commit', async () => {
     await setIn(a, 'n', { v: 0 });
@@ -99,19 +100,25 @@ describe('SqliteStateStore across processes (optimistic commit check)', () => {
 
   it('does not re-run a callback that threw', async () => {
     let runs = 0;
-    await expect(a.transaction(async () => {
-      runs += 1;
-      throw new Error('decided no');
-    })).rejects.toThrow('decided no');
+    await expect(
+      a.transaction(async () => {
+        runs += 1;
+        throw new Error('decided no');
+      }),
+    ).rejects.toThrow('decided no');
     expect(runs).toBe(1);
   });
 
   it('20 concurrent increments split over both "processes" lose no update', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).transaction(async (tx) => {
-      const doc = await tx.get<{ count: number }>('c', 'counter');
-      await new Promise((r) => setTimeout(r, 1)); // widen the race window
-      tx.set('c', 'counter', { count: (doc?.count ?? 0) + 1 });
-    })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).transaction(async (tx) => {
+          const doc = await tx.get<{ count: number }>('c', 'counter');
+          await new Promise((r) => setTimeout(r, 1)); // widen the race window
+          tx.set('c', 'counter', { count: (doc?.count ?? 0) + 1 });
+        }),
+      ),
+    );
     expect(await a.get('c', 'counter')).toEqual({ count: 20 });
   });
 
@@ -161,14 +168,22 @@ describe('SqliteStateStore query semantics (Firestore-like)', () => {
   });
 
   it('stores booleans as booleans and filters on them', async () => {
-    expect((await store.query('m', { where: [{ field: 'ok', op: '==', value: true }] })).map((f) => f.id)).toEqual(['num']);
+    expect((await store.query('m', { where: [{ field: 'ok', op: '==', value: true }] })).map((f) => f.id)).toEqual([
+      'num',
+    ]);
     expect(await store.get('m', 'str')).toEqual({ v: '5', ok: false });
   });
 
   it('rejects bad field paths, operators, limits and keys with permanent errors naming the problem', async () => {
-    await expect(store.query('m', { where: [{ field: 'a..b', op: '==', value: 1 }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
-    await expect(store.query('m', { where: [{ field: 'v', op: 'like' as '==', value: 1 }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
-    await expect(store.query('m', { where: [{ field: 'v', op: 'in', value: [] }] })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
+    await expect(store.query('m', { where: [{ field: 'a..b', op: '==', value: 1 }] })).rejects.toMatchObject({
+      code: 'STATE.INVALID_QUERY',
+    });
+    await expect(store.query('m', { where: [{ field: 'v', op: 'like' as '==', value: 1 }] })).rejects.toMatchObject({
+      code: 'STATE.INVALID_QUERY',
+    });
+    await expect(store.query('m', { where: [{ field: 'v', op: 'in', value: [] }] })).rejects.toMatchObject({
+      code: 'STATE.INVALID_QUERY',
+    });
     await expect(store.query('m', { limit: -1 })).rejects.toMatchObject({ code: 'STATE.INVALID_QUERY' });
     await expect(store.createIfAbsent('m', 'a/b', {})).rejects.toMatchObject({ code: 'STATE.INVALID_KEY' });
     await expect(store.createIfAbsent('', 'a', {})).rejects.toMatchObject({ code: 'STATE.INVALID_KEY' });

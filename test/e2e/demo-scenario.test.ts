@@ -18,20 +18,37 @@ describe('demo scenario (embedded stack, real training)', () => {
 
   it('runs every step', async () => {
     result = await runDemoScenario(dir, QUICK, () => undefined);
-    expect(result.steps.map((s) => [s.name, s.ok, s.ok ? '' : s.detail])).toEqual(result.steps.map((s) => [s.name, true, '']));
+    expect(result.steps.map((s) => [s.name, s.ok, s.ok ? '' : s.detail])).toEqual(
+      result.steps.map((s) => [s.name, true, '']),
+    );
     expect(result.steps).toHaveLength(6);
     expect(result.ok).toBe(true);
   }, 900_000);
 
   it('leaves the expected lifecycle trail and final state', () => {
     const actions = result.timeline.map((e) => e.action);
-    for (const expected of ['run.requested', 'version.blessed', 'version.promoted', 'version.canary', 'experiment.started', 'experiment.concluded', 'alert.opened', 'version.rejected', 'version.rolled-back']) {
+    for (const expected of [
+      'run.requested',
+      'version.blessed',
+      'version.promoted',
+      'version.canary',
+      'experiment.started',
+      'experiment.concluded',
+      'alert.opened',
+      'version.rejected',
+      'version.rolled-back',
+    ]) {
       expect(actions).toContain(expected);
     }
     // 1.1.0 was promoted by its experiment (signed automation), not by an operator, and only after the experiment concluded.
     const promotion = result.timeline.find((e) => e.action === 'version.promoted' && e.subject === 'version 1.1.0');
-    expect(promotion).toMatchObject({ actor: 'automation', reason: expect.stringMatching(/^experiment ipo-valuation@1\.1\.0 promote/) as string });
-    expect(actions.indexOf('experiment.concluded')).toBeLessThan(result.timeline.indexOf(promotion as (typeof result.timeline)[number]));
+    expect(promotion).toMatchObject({
+      actor: 'automation',
+      reason: expect.stringMatching(/^experiment ipo-valuation@1\.1\.0 promote/) as string,
+    });
+    expect(actions.indexOf('experiment.concluded')).toBeLessThan(
+      result.timeline.indexOf(promotion as (typeof result.timeline)[number]),
+    );
     // No command was refused along the way (a spoofed or stale automation command would show here).
     expect(actions).not.toContain('message.rejected');
     // The first promotion precedes the first canary, which precedes the drift alert.

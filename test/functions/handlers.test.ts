@@ -9,7 +9,18 @@ import { DRIFT_WEBHOOK_ENTRY_POINT, entryPointOf, type Topic } from '../../share
 import { COLLECTIONS, type AlertDoc } from '../../shared/domain/state.js';
 import { fixture, type BinaryRequest } from '../fixtures/envelopes/load.js';
 import {
-  MODEL_ID, command, createHarness, evaluation, inFlightRun, landAndTrain, landed, ledgerEntries, snapshot, stateCollections, testClock, type Harness,
+  MODEL_ID,
+  command,
+  createHarness,
+  evaluation,
+  inFlightRun,
+  landAndTrain,
+  landed,
+  ledgerEntries,
+  snapshot,
+  stateCollections,
+  testClock,
+  type Harness,
 } from '../support/service-harness.js';
 import { MODES, WEBHOOK_TOKEN, registerFunctions, send, serverOf, wireMessage } from './wire.js';
 
@@ -44,10 +55,44 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'on-new-data (manual retrain)', topic: 'retrain-requests', payload: () => ({ type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'operator@local' }), expectKind: 'coalesced' },
-  { name: 'on-eval-complete (run succeeded)', topic: 'pipeline-events', payload: (runId) => ({ type: 'pipeline.completed', runId, modelId: MODEL_ID, pipelineJobId: runId, state: 'succeeded', finishedAt: '2024-06-01T03:00:00Z' }), expectKind: 'blessed' },
-  { name: 'on-promotion (set-traffic)', topic: 'promotions', payload: () => command('set-traffic', { traffic: { '1.0.0': 100 } }), expectKind: 'set-traffic' },
-  { name: 'on-drift-alert (performance finding)', topic: 'drift-alerts', payload: () => ({ type: 'drift.detected', modelId: MODEL_ID, signal: 'performance', source: 'monitor', summary: 'R² fell to 0.4', evidence: { r2: 0.4 } }), expectKind: 'request-retrain' },
+  {
+    name: 'on-new-data (manual retrain)',
+    topic: 'retrain-requests',
+    payload: () => ({ type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'operator@local' }),
+    expectKind: 'coalesced',
+  },
+  {
+    name: 'on-eval-complete (run succeeded)',
+    topic: 'pipeline-events',
+    payload: (runId) => ({
+      type: 'pipeline.completed',
+      runId,
+      modelId: MODEL_ID,
+      pipelineJobId: runId,
+      state: 'succeeded',
+      finishedAt: '2024-06-01T03:00:00Z',
+    }),
+    expectKind: 'blessed',
+  },
+  {
+    name: 'on-promotion (set-traffic)',
+    topic: 'promotions',
+    payload: () => command('set-traffic', { traffic: { '1.0.0': 100 } }),
+    expectKind: 'set-traffic',
+  },
+  {
+    name: 'on-drift-alert (performance finding)',
+    topic: 'drift-alerts',
+    payload: () => ({
+      type: 'drift.detected',
+      modelId: MODEL_ID,
+      signal: 'performance',
+      source: 'monitor',
+      summary: 'R² fell to 0.4',
+      evidence: { r2: 0.4 },
+    }),
+    expectKind: 'request-retrain',
+  },
 ];
 
 describe('one message, three envelope modes', () => {
@@ -57,11 +102,20 @@ describe('one message, three envelope modes', () => {
       for (const mode of MODES) {
         const { h: hm, runId } = await seeded();
         const before = hm.bus.published.length;
-        const res = await send(mode, topic, wireMessage(payload(runId), { messageId: 'same-message-1', attributes: { origin: 'test' } }));
+        const res = await send(
+          mode,
+          topic,
+          wireMessage(payload(runId), { messageId: 'same-message-1', attributes: { origin: 'test' } }),
+        );
         expect(res.status, `${mode}: ${res.text}`).toBe(204);
         const ledger = (await ledgerEntries(hm.store)).filter((e) => e.messageId === 'same-message-1');
-        expect(ledger, mode).toEqual([expect.objectContaining({ status: 'applied', outcome: expect.objectContaining({ kind: expectKind }) })]);
-        results.push({ state: await snapshot(hm.store), published: hm.bus.published.slice(before).map(({ id: _id, ...m }) => m) });
+        expect(ledger, mode).toEqual([
+          expect.objectContaining({ status: 'applied', outcome: expect.objectContaining({ kind: expectKind }) }),
+        ]);
+        results.push({
+          state: await snapshot(hm.store),
+          published: hm.bus.published.slice(before).map(({ id: _id, ...m }) => m),
+        });
         await hm.close();
         h = undefined;
       }
@@ -73,10 +127,20 @@ describe('one message, three envelope modes', () => {
       const { h: hm, runId } = await seeded();
       const message = wireMessage(payload(runId), { messageId: 'same-message-2' });
       await send('binary', topic, message).expect(204);
-      const afterFirst = { state: await snapshot(hm.store), published: hm.bus.published.length, launches: hm.launcher.launches.length, applies: hm.serving.applied.length };
+      const afterFirst = {
+        state: await snapshot(hm.store),
+        published: hm.bus.published.length,
+        launches: hm.launcher.launches.length,
+        applies: hm.serving.applied.length,
+      };
       await send('structured', topic, message).expect(204);
       await send('push', topic, message).expect(204);
-      expect({ state: await snapshot(hm.store), published: hm.bus.published.length, launches: hm.launcher.launches.length, applies: hm.serving.applied.length }).toEqual(afterFirst);
+      expect({
+        state: await snapshot(hm.store),
+        published: hm.bus.published.length,
+        launches: hm.launcher.launches.length,
+        applies: hm.serving.applied.length,
+      }).toEqual(afterFirst);
     });
   });
 });
@@ -85,13 +149,21 @@ describe('Storage finalize (Eventarc binary mode)', () => {
   it('starts one training run on the new object, also when the event is redelivered', async () => {
     h = createHarness({ clock: testClock('2020-04-23T08:00:00.000Z') }); // the fixture object's time (events past the TTL are discarded)
     const event = fixture<BinaryRequest>('storage-finalized.json');
-    const post = () => request(serverOf(entryPointOf('on-new-data'))).post('/').set(event.headers).send(event.body as object);
+    const post = () =>
+      request(serverOf(entryPointOf('on-new-data')))
+        .post('/')
+        .set(event.headers)
+        .send(event.body as object);
     await post().expect(204);
     await post().expect(204);
     const runId = await inFlightRun(h.store);
-    expect(h.launcher.launches).toEqual([expect.objectContaining({ runId, dataUri: 'gs://sample-bucket/folder/Test.cs' })]);
+    expect(h.launcher.launches).toEqual([
+      expect.objectContaining({ runId, dataUri: 'gs://sample-bucket/folder/Test.cs' }),
+    ]);
     expect(await h.store.get(COLLECTIONS.runs, runId)).toMatchObject({ state: 'submitted', reasons: ['new-data'] });
-    expect(await ledgerEntries(h.store)).toEqual([expect.objectContaining({ key: 'data-landed:sample-bucket/folder/Test.cs#1587627537231057', status: 'applied' })]);
+    expect(await ledgerEntries(h.store)).toEqual([
+      expect.objectContaining({ key: 'data-landed:sample-bucket/folder/Test.cs#1587627537231057', status: 'applied' }),
+    ]);
   });
 });
 
@@ -124,7 +196,14 @@ describe('drift webhook (Cloud Monitoring webhook_tokenauth)', () => {
     expect(opened.status).toBe(200);
     expect(opened.body).toMatchObject({ ok: true, duplicate: false, outcome: { kind: 'request-retrain' } });
     let alerts = (await hm.store.query<AlertDoc>(COLLECTIONS.alerts)).map((a) => a.data);
-    expect(alerts).toEqual([expect.objectContaining({ state: 'open', source: 'cloud-monitoring', modelId: MODEL_ID, action: 'retrain requested' })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        state: 'open',
+        source: 'cloud-monitoring',
+        modelId: MODEL_ID,
+        action: 'retrain requested',
+      }),
+    ]);
     expect(hm.bus.on('retrain-requests')).toHaveLength(1);
 
     const again = await webhook().post(`/?token=${WEBHOOK_TOKEN}`).send(fixture('monitoring-incident-open.json'));
@@ -134,14 +213,18 @@ describe('drift webhook (Cloud Monitoring webhook_tokenauth)', () => {
     expect(closed.status).toBe(200);
     expect(closed.body).toMatchObject({ ok: true, outcome: { kind: 'resolve' } });
     alerts = (await hm.store.query<AlertDoc>(COLLECTIONS.alerts)).map((a) => a.data);
-    expect(alerts).toEqual([expect.objectContaining({ state: 'closed', decision: 'resolve', closedAt: expect.any(String) })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ state: 'closed', decision: 'resolve', closedAt: expect.any(String) }),
+    ]);
     expect(hm.bus.on('retrain-requests')).toHaveLength(1);
   });
 
   it('answers 400 listing every problem of a bad body, and changes nothing', async () => {
     const hm = await withModel();
     const before = await snapshot(hm.store, everything);
-    const res = await webhook().post(`/?token=${WEBHOOK_TOKEN}`).send({ incident: { incident_id: '', state: 'sideways', started_at: 'yesterday' }, version: '1.2' });
+    const res = await webhook()
+      .post(`/?token=${WEBHOOK_TOKEN}`)
+      .send({ incident: { incident_id: '', state: 'sideways', started_at: 'yesterday' }, version: '1.2' });
     expect(res.status).toBe(400);
     const issues = (res.body as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path);
     expect(issues).toEqual(expect.arrayContaining(['incident.state', 'incident.started_at']));
@@ -154,4 +237,3 @@ describe('drift webhook (Cloud Monitoring webhook_tokenauth)', () => {
     await webhook().get(`/?token=${WEBHOOK_TOKEN}`).expect(405);
   });
 });
-

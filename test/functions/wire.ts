@@ -33,7 +33,10 @@ export function registerFunctions(current: () => ServiceDeps): void {
   functions.cloudEvent(entryPointOf('on-eval-complete'), onEvalComplete(getDeps));
   functions.cloudEvent(entryPointOf('on-promotion'), onPromotion(getDeps));
   functions.cloudEvent(entryPointOf('on-drift-alert'), onDriftAlert(getDeps));
-  functions.http(DRIFT_WEBHOOK_ENTRY_POINT, onDriftAlertWebhook(getDeps, async () => WEBHOOK_TOKEN));
+  functions.http(
+    DRIFT_WEBHOOK_ENTRY_POINT,
+    onDriftAlertWebhook(getDeps, async () => WEBHOOK_TOKEN),
+  );
 }
 
 const servers = new Map<string, Server>();
@@ -64,7 +67,10 @@ export interface WireMessage {
 }
 
 /** A wire message carrying `payload` as JSON, or `raw` as the literal `data` field (e.g. bad base64). */
-export function wireMessage(payload: unknown, options: { attributes?: Record<string, string>; messageId?: string; raw?: string } = {}): WireMessage {
+export function wireMessage(
+  payload: unknown,
+  options: { attributes?: Record<string, string>; messageId?: string; raw?: string } = {},
+): WireMessage {
   return {
     data: options.raw ?? Buffer.from(JSON.stringify(payload)).toString('base64'),
     attributes: options.attributes ?? {},
@@ -79,7 +85,10 @@ export function send(mode: Mode, topic: Topic, message: WireMessage): request.Te
   switch (mode) {
     case 'binary': {
       const req = pubsubBinaryRequest(PROJECT, topic, { ...message });
-      return request(server).post('/').set(req.headers).send(req.body as object);
+      return request(server)
+        .post('/')
+        .set(req.headers)
+        .send(req.body as object);
     }
     case 'structured': {
       const ce = buildPubSubCloudEvent({ project: PROJECT, topic, ...message, data: '' });
@@ -87,7 +96,9 @@ export function send(mode: Mode, topic: Topic, message: WireMessage): request.Te
       return request(server).post('/').set('content-type', 'application/cloudevents+json').send(JSON.stringify(ce));
     }
     case 'push':
-      return request(server).post(`/projects/${PROJECT}/topics/${topic}`).set('content-type', 'application/json')
+      return request(server)
+        .post(`/projects/${PROJECT}/topics/${topic}`)
+        .set('content-type', 'application/json')
         .send({ subscription: `projects/${PROJECT}/subscriptions/${topic}-push`, message, deliveryAttempt: 1 });
   }
 }

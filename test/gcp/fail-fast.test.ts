@@ -15,14 +15,30 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The framework's CLI (its package `bin`), as `npx functions-framework` runs it. */
 const FRAMEWORK = `${REPO}node_modules/@google-cloud/functions-framework/build/src/main.js`;
 
-interface Served { code: number | null; stdout: string; stderr: string; answered?: number }
+interface Served {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  answered?: number;
+}
 
 /** Serve `target` with `env`; resolves when the process exits or, if it listens, after one GET. */
 async function serve(target: string, env: Record<string, string>): Promise<Served> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', FRAMEWORK, `--target=${target}`, `--source=${REPO}functions/index.ts`, `--port=${port}`], {
-    cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', METADATA_SERVER_DETECTION: 'none', ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', FRAMEWORK, `--target=${target}`, `--source=${REPO}functions/index.ts`, `--port=${port}`],
+    {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'production',
+        METADATA_SERVER_DETECTION: 'none',
+        ...env,
+      },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -56,8 +72,17 @@ describe('fail fast at cold start (functions-framework CLI, functions/index.ts)'
     expect(served.code).toBe(78);
     const lines = `${served.stdout}${served.stderr}`.split('\n').filter((l) => l.trim() !== '');
     expect(lines, `${served.stdout}${served.stderr}`).toHaveLength(1);
-    const entry = JSON.parse(lines[0]) as { severity: string; code: string; issues: { path: string }[]; serviceContext: { service: string } };
-    expect(entry).toMatchObject({ severity: 'CRITICAL', code: 'CONFIG.INVALID', serviceContext: { service: 'onPromotion' } });
+    const entry = JSON.parse(lines[0]) as {
+      severity: string;
+      code: string;
+      issues: { path: string }[];
+      serviceContext: { service: string };
+    };
+    expect(entry).toMatchObject({
+      severity: 'CRITICAL',
+      code: 'CONFIG.INVALID',
+      serviceContext: { service: 'onPromotion' },
+    });
     expect(entry.issues.map((i) => i.path).sort()).toEqual(['SERVING_SERVICE_ACCOUNT', 'VERTEX_ENDPOINT_ID']);
   }, 90_000);
 });

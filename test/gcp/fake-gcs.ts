@@ -52,7 +52,10 @@ function multipart(body: Buffer, contentType: string): { meta: Record<string, un
     parts.push(part.subarray(part.indexOf('\r\n\r\n') + 4, part.length - 2));
     from = next;
   }
-  return { meta: JSON.parse(parts[0]?.toString('utf8') || '{}') as Record<string, unknown>, media: parts[1] ?? Buffer.alloc(0) };
+  return {
+    meta: JSON.parse(parts[0]?.toString('utf8') || '{}') as Record<string, unknown>,
+    media: parts[1] ?? Buffer.alloc(0),
+  };
 }
 
 // With STORAGE_EMULATOR_HOST=<root> (how the trainer is pointed here) the client drops the /storage/v1 prefix.
@@ -66,7 +69,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   const objects = new Map<string, { data: Buffer; meta: ObjectMeta }>();
   const listeners: ((meta: ObjectMeta) => void)[] = [];
   let generation = 1_700_000_000_000_000;
-  const json = (res: ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const json = (res: ServerResponse, status: number, body: unknown): void =>
+    void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
   const handle = (req: IncomingMessage, body: Buffer, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -78,8 +82,17 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       const at = new Date().toISOString();
       generation += 1;
       const meta: ObjectMeta = {
-        kind: 'storage#object', bucket: m[1], name, generation: String(generation), metageneration: '1', size: String(media.length),
-        contentType: String(given.contentType ?? 'application/octet-stream'), crc32c: crc32cBase64(media), timeCreated: at, updated: at, id: `${m[1]}/${name}/${generation}`,
+        kind: 'storage#object',
+        bucket: m[1],
+        name,
+        generation: String(generation),
+        metageneration: '1',
+        size: String(media.length),
+        contentType: String(given.contentType ?? 'application/octet-stream'),
+        crc32c: crc32cBase64(media),
+        timeCreated: at,
+        updated: at,
+        id: `${m[1]}/${name}/${generation}`,
       };
       objects.set(`${m[1]}/${name}`, { data: media, meta });
       json(res, 200, meta);
@@ -88,9 +101,14 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     }
     if (method === 'GET' && (m = OBJECT.exec(url.pathname))) {
       const found = objects.get(`${m[1]}/${decodeURIComponent(m[2])}`);
-      if (!found) return json(res, 404, { error: { code: 404, message: `No such object: ${m[1]}/${decodeURIComponent(m[2])}` } });
+      if (!found)
+        return json(res, 404, { error: { code: 404, message: `No such object: ${m[1]}/${decodeURIComponent(m[2])}` } });
       if (url.searchParams.get('alt') !== 'media') return json(res, 200, found.meta);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-hash': `crc32c=${found.meta.crc32c}`, 'x-goog-stored-content-encoding': 'identity' });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'x-goog-hash': `crc32c=${found.meta.crc32c}`,
+        'x-goog-stored-content-encoding': 'identity',
+      });
       return void res.end(found.data);
     }
     if (method === 'GET' && (m = LIST.exec(url.pathname))) {
@@ -99,7 +117,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       const start = Number(url.searchParams.get('pageToken') ?? 0);
       const page = names.slice(start, start + PAGE_SIZE);
       return json(res, 200, {
-        kind: 'storage#objects', items: page.map((k) => objects.get(k)?.meta),
+        kind: 'storage#objects',
+        items: page.map((k) => objects.get(k)?.meta),
         ...(start + PAGE_SIZE < names.length ? { nextPageToken: String(start + PAGE_SIZE) } : {}),
       });
     }
@@ -119,9 +138,10 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     objects,
     onFinalize: (listener) => void listeners.push(listener),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

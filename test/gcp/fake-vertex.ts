@@ -31,17 +31,27 @@ function steps(spec: Spec): PipelineJob['steps'] {
   const tasks = Object.entries(spec.root.dag.tasks);
   const done: string[] = [];
   while (done.length < tasks.length) {
-    const ready = tasks.find(([name, t]) => !done.includes(name) && (t.dependentTasks ?? []).every((d) => done.includes(d)));
+    const ready = tasks.find(
+      ([name, t]) => !done.includes(name) && (t.dependentTasks ?? []).every((d) => done.includes(d)),
+    );
     if (!ready) throw new Error('pipeline spec has a dependency cycle');
     done.push(ready[0]);
   }
   return done.map((name) => {
-    const container = spec.deploymentSpec.executors[spec.components[spec.root.dag.tasks[name].componentRef.name].executorLabel].container;
+    const container =
+      spec.deploymentSpec.executors[spec.components[spec.root.dag.tasks[name].componentRef.name].executorLabel]
+        .container;
     return { name, command: container.command, args: container.args };
   });
 }
 
-interface Deployed { id: string; model: string; displayName: string; serviceAccount?: string; dedicatedResources: Record<string, unknown> }
+interface Deployed {
+  id: string;
+  model: string;
+  displayName: string;
+  serviceAccount?: string;
+  dedicatedResources: Record<string, unknown>;
+}
 
 /** The fake, with its state. */
 export interface FakeVertex {
@@ -62,10 +72,26 @@ export async function startFakeVertex(project: string, region: string, endpointI
   const server = await startFakeGcpServer();
   const loc = `/v1/projects/${project}/locations/${region}`;
   const endpoint = `${loc}/endpoints/${endpointId}`;
-  const done = (type: string, response: object) => ({ body: { name: `${loc.slice(4)}/operations/op-${Date.now()}`, done: true, response: { '@type': TYPE + type, ...response } } });
+  const done = (type: string, response: object) => ({
+    body: {
+      name: `${loc.slice(4)}/operations/op-${Date.now()}`,
+      done: true,
+      response: { '@type': TYPE + type, ...response },
+    },
+  });
   const fake: FakeVertex = {
-    url: server.url, server, jobs: new Map(), uploads: new Map(), deployed: [], trafficSplit: {},
-    splitByVersion: () => Object.fromEntries(fake.deployed.filter((d) => (fake.trafficSplit[d.id] ?? 0) > 0).map((d) => [d.displayName, fake.trafficSplit[d.id]])),
+    url: server.url,
+    server,
+    jobs: new Map(),
+    uploads: new Map(),
+    deployed: [],
+    trafficSplit: {},
+    splitByVersion: () =>
+      Object.fromEntries(
+        fake.deployed
+          .filter((d) => (fake.trafficSplit[d.id] ?? 0) > 0)
+          .map((d) => [d.displayName, fake.trafficSplit[d.id]]),
+      ),
     close: () => server.close(),
   };
   let nextDeployed = 1;
@@ -73,35 +99,64 @@ export async function startFakeVertex(project: string, region: string, endpointI
   server.on('POST', `${loc}/pipelineJobs`, (req) => {
     const id = req.query.get('pipelineJobId') ?? '';
     if (fake.jobs.has(id)) return googleError(409, 'ALREADY_EXISTS', `PipelineJob ${id} already exists`);
-    const body = req.body as { runtimeConfig: { parameterValues: Record<string, unknown> }; serviceAccount?: string; pipelineSpec: Spec };
+    const body = req.body as {
+      runtimeConfig: { parameterValues: Record<string, unknown> };
+      serviceAccount?: string;
+      pipelineSpec: Spec;
+    };
     fake.jobs.set(id, {
-      id, state: 'PIPELINE_STATE_RUNNING', parameters: body.runtimeConfig.parameterValues, serviceAccount: body.serviceAccount,
-      image: Object.values(body.pipelineSpec.deploymentSpec.executors)[0]?.container.image, steps: steps(body.pipelineSpec),
+      id,
+      state: 'PIPELINE_STATE_RUNNING',
+      parameters: body.runtimeConfig.parameterValues,
+      serviceAccount: body.serviceAccount,
+      image: Object.values(body.pipelineSpec.deploymentSpec.executors)[0]?.container.image,
+      steps: steps(body.pipelineSpec),
     });
     return { body: { ...body, name: `${loc.slice(4)}/pipelineJobs/${id}`, state: 'PIPELINE_STATE_PENDING' } };
   });
   server.on('GET', new RegExp(`^${loc}/pipelineJobs/[^/]+$`), (req) => {
     const job = fake.jobs.get(req.path.split('/').pop() ?? '');
     if (!job) return googleError(404, 'NOT_FOUND', 'PipelineJob not found');
-    return { body: { name: `${loc.slice(4)}/pipelineJobs/${job.id}`, state: job.state, runtimeConfig: { parameterValues: job.parameters } } };
+    return {
+      body: {
+        name: `${loc.slice(4)}/pipelineJobs/${job.id}`,
+        state: job.state,
+        runtimeConfig: { parameterValues: job.parameters },
+      },
+    };
   });
 
   server.on('GET', new RegExp(`^${loc}/models/[^/@]+(@.+)?$`), (req) => {
     const alias = /@(.+)$/.exec(req.path)?.[1];
     const name = `${loc.slice(4)}/models/${req.path.split('/').pop()?.split('@')[0] ?? ''}`;
-    if (alias === undefined) return fake.uploads.size > 0 ? { body: { name, versionId: '1' } } : googleError(404, 'NOT_FOUND', 'no such model');
+    if (alias === undefined)
+      return fake.uploads.size > 0
+        ? { body: { name, versionId: '1' } }
+        : googleError(404, 'NOT_FOUND', 'no such model');
     const upload = fake.uploads.get(alias);
-    return upload ? { body: { name, versionId: upload.versionId } } : googleError(404, 'NOT_FOUND', `no version ${alias}`);
+    return upload
+      ? { body: { name, versionId: upload.versionId } }
+      : googleError(404, 'NOT_FOUND', `no version ${alias}`);
   });
   server.on('POST', `${loc}/models:upload`, (req) => {
-    const body = req.body as { modelId?: string; parentModel?: string; model: { versionAliases: string[]; artifactUri: string; containerSpec: { imageUri: string } } };
+    const body = req.body as {
+      modelId?: string;
+      parentModel?: string;
+      model: { versionAliases: string[]; artifactUri: string; containerSpec: { imageUri: string } };
+    };
     const versionId = String(fake.uploads.size + 1);
-    fake.uploads.set(body.model.versionAliases[0], { versionId, artifactUri: body.model.artifactUri, imageUri: body.model.containerSpec.imageUri });
+    fake.uploads.set(body.model.versionAliases[0], {
+      versionId,
+      artifactUri: body.model.artifactUri,
+      imageUri: body.model.containerSpec.imageUri,
+    });
     const id = body.modelId ?? body.parentModel?.split('/').pop() ?? 'model';
     return done('UploadModelResponse', { model: `${loc.slice(4)}/models/${id}`, modelVersionId: versionId });
   });
 
-  server.on('GET', endpoint, () => ({ body: { name: endpoint.slice(4), deployedModels: fake.deployed, trafficSplit: fake.trafficSplit } }));
+  server.on('GET', endpoint, () => ({
+    body: { name: endpoint.slice(4), deployedModels: fake.deployed, trafficSplit: fake.trafficSplit },
+  }));
   server.on('POST', `${endpoint}:deployModel`, (req) => {
     const body = req.body as { deployedModel: Omit<Deployed, 'id'>; trafficSplit: Record<string, number> };
     const id = `dm-${nextDeployed++}`;
@@ -113,7 +168,8 @@ export async function startFakeVertex(project: string, region: string, endpointI
   server.on('POST', `${endpoint}:undeployModel`, (req) => {
     const body = req.body as { deployedModelId: string; trafficSplit?: Record<string, number> };
     const given = Object.keys(body.trafficSplit ?? {}).length > 0 ? body.trafficSplit : undefined;
-    if ((fake.trafficSplit[body.deployedModelId] ?? 0) > 0 && !given) return googleError(400, 'FAILED_PRECONDITION', 'model has traffic');
+    if ((fake.trafficSplit[body.deployedModelId] ?? 0) > 0 && !given)
+      return googleError(400, 'FAILED_PRECONDITION', 'model has traffic');
     fake.deployed = fake.deployed.filter((d) => d.id !== body.deployedModelId);
     const { [body.deployedModelId]: _gone, ...rest } = given ?? fake.trafficSplit;
     fake.trafficSplit = rest;

@@ -31,10 +31,19 @@ export async function packageApp(): Promise<PackagedApp> {
   const root = join(work, 'build');
   mkdirSync(root);
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(REPO, f), join(root, f));
-  await promisify(execFile)(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(root, 'dist')], { cwd: REPO, maxBuffer: 16 << 20 })
-    .catch((err: Error & { stdout?: string }) => {
-      throw new Error(`tsc -p tsconfig.build.json failed: ${err.stdout ?? err.message}`);
-    });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(REPO, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(REPO, 'tsconfig.build.json'),
+      '--outDir',
+      join(root, 'dist'),
+    ],
+    { cwd: REPO, maxBuffer: 16 << 20 },
+  ).catch((err: Error & { stdout?: string }) => {
+    throw new Error(`tsc -p tsconfig.build.json failed: ${err.stdout ?? err.message}`);
+  });
   const { zip, files, md5 } = createArchive(root);
   const dir = join(work, 'app');
   for (const entry of readZip(zip)) {
@@ -59,14 +68,30 @@ export interface ServedFunction {
 }
 
 /** Serve `target` from the unpacked app with `env` (and nothing inherited but PATH); resolves once it answers HTTP. */
-export async function serveFunction(app: PackagedApp, target: string, env: Record<string, string>): Promise<ServedFunction> {
+export async function serveFunction(
+  app: PackagedApp,
+  target: string,
+  env: Record<string, string>,
+): Promise<ServedFunction> {
   const port = await freePort();
   const framework = join(app.dir, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
-  const child: ChildProcess = spawn(process.execPath, [framework, `--target=${target}`, `--source=${app.dir}`, `--port=${port}`], {
-    cwd: app.dir, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', METADATA_SERVER_DETECTION: 'none', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [framework, `--target=${target}`, `--source=${app.dir}`, `--port=${port}`],
+    {
+      cwd: app.dir,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', METADATA_SERVER_DETECTION: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
-  const collect = (chunk: Buffer): void => void lines.push(...chunk.toString().split('\n').filter((l) => l.trim() !== ''));
+  const collect = (chunk: Buffer): void =>
+    void lines.push(
+      ...chunk
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -80,14 +105,18 @@ export async function serveFunction(app: PackagedApp, target: string, env: Recor
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
-    target, port, url, lines,
-    entries: () => lines.flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    }),
+    target,
+    port,
+    url,
+    lines,
+    entries: () =>
+      lines.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -108,7 +137,12 @@ function listening(port: number): Promise<boolean> {
 }
 
 /** Poll `probe` until it returns a value (not undefined), or fail naming `what` with `context()`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, context: () => string = () => '', timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  context: () => string = () => '',
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -11,8 +11,20 @@ import { parsePolicy } from '../../shared/domain/lifecycle/index.js';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { DEMO, ENTRY_POINTS, terraformEnv } from './terraform-env.js';
 
-const WITH_DEFAULT = new Set(Object.values(OPTIONS).filter((o) => 'default' in o).map((o) => o.env));
-const launchRequest = { runId: 'r1', modelId: 'm', correlationId: 'c', dataUri: 'gs://b/d.csv', artifactUri: 'gs://b/runs/r1', hyperparameters: {}, seed: 1 };
+const WITH_DEFAULT = new Set(
+  Object.values(OPTIONS)
+    .filter((o) => 'default' in o)
+    .map((o) => o.env),
+);
+const launchRequest = {
+  runId: 'r1',
+  modelId: 'm',
+  correlationId: 'c',
+  dataUri: 'gs://b/d.csv',
+  artifactUri: 'gs://b/runs/r1',
+  hyperparameters: {},
+  seed: 1,
+};
 
 describe('GCP dependencies under the Terraform environment of each entry point', () => {
   for (const { entryPoint, target } of ENTRY_POINTS) {
@@ -32,17 +44,29 @@ describe('GCP dependencies under the Terraform environment of each entry point',
       expect(deps.settings.endpointId).toBe(env.VERTEX_ENDPOINT_ID);
       expect(deps.settings.verifyPipelineCompletions).toBe(true);
       expect(deps.settings.commandSigningKey).toBe(DEMO.secrets.COMMAND_SIGNING_KEY);
-      expect(parsePolicy(deps.settings.defaultPolicy)).toMatchObject({ autoApprove: false, approvers: ['alice@example.com', 'automation'] });
+      expect(parsePolicy(deps.settings.defaultPolicy)).toMatchObject({
+        autoApprove: false,
+        approvers: ['alice@example.com', 'automation'],
+      });
       expect(webhookToken).toBe(target === 'on-drift-alert' ? DEMO.secrets.WEBHOOK_TOKEN : undefined);
     });
   }
 
   it('gives a function only the ports its variables configure; the others fail naming the variable', async () => {
     const promotion = (await createGcpRuntime(loadConfig(await terraformEnv('onPromotion')))).deps;
-    await expect(promotion.launcher.launch(launchRequest)).rejects.toMatchObject({ code: 'CONFIG.NOT_A_LAUNCHER', retryable: false });
+    await expect(promotion.launcher.launch(launchRequest)).rejects.toMatchObject({
+      code: 'CONFIG.NOT_A_LAUNCHER',
+      retryable: false,
+    });
     const newData = (await createGcpRuntime(loadConfig(await terraformEnv('onNewData')))).deps;
-    await expect(newData.serving.currentSplit('1')).rejects.toMatchObject({ code: 'CONFIG.NOT_CONFIGURED', message: expect.stringContaining('SERVING_IMAGE') });
-    await expect(newData.predictionLog.recent('m', { limit: 10 })).rejects.toMatchObject({ code: 'CONFIG.NOT_CONFIGURED', message: expect.stringContaining('BIGQUERY_DATASET') });
+    await expect(newData.serving.currentSplit('1')).rejects.toMatchObject({
+      code: 'CONFIG.NOT_CONFIGURED',
+      message: expect.stringContaining('SERVING_IMAGE'),
+    });
+    await expect(newData.predictionLog.recent('m', { limit: 10 })).rejects.toMatchObject({
+      code: 'CONFIG.NOT_CONFIGURED',
+      message: expect.stringContaining('BIGQUERY_DATASET'),
+    });
   });
 
   it('refuses to start when Terraform drops any variable a function requires, naming it', async () => {
@@ -58,7 +82,10 @@ describe('GCP dependencies under the Terraform environment of each entry point',
           err = e;
         }
         expect(err, `${entryPoint} without ${name}`).toBeInstanceOf(ValidationError);
-        expect((err as ValidationError).issues.map((i) => i.path), entryPoint).toContain(name);
+        expect(
+          (err as ValidationError).issues.map((i) => i.path),
+          entryPoint,
+        ).toContain(name);
       }
     }
   });

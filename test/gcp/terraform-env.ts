@@ -21,7 +21,10 @@ export interface DeploymentValues {
 
 /** Defaults of a demo deployment. */
 export const DEMO: DeploymentValues = {
-  project: 'demo', region: 'us-central1', endpointId: '1234567890', approvers: ['alice@example.com'],
+  project: 'demo',
+  region: 'us-central1',
+  endpointId: '1234567890',
+  approvers: ['alice@example.com'],
   secrets: { COMMAND_SIGNING_KEY: 'k'.repeat(64), WEBHOOK_TOKEN: 'w'.repeat(48) },
 };
 
@@ -59,7 +62,10 @@ function references(v: DeploymentValues): Record<string, string> {
 function substitute(value: string, refs: Record<string, string>): string {
   return value.replace(/\$\{([^}]+)\}/g, (_m, ref: string) => {
     const found = refs[ref.trim()];
-    if (found === undefined) throw new Error(`terraform-env: no demo value for the Terraform reference \${${ref}} (add one to test/gcp/terraform-env.ts)`);
+    if (found === undefined)
+      throw new Error(
+        `terraform-env: no demo value for the Terraform reference \${${ref}} (add one to test/gcp/terraform-env.ts)`,
+      );
     return found;
   });
 }
@@ -73,7 +79,10 @@ export function deployment(): Promise<Deployment> {
 }
 
 /** The environment Terraform gives the function serving `entryPoint`, with concrete values. */
-export async function terraformEnv(entryPoint: string, values: DeploymentValues = DEMO): Promise<Record<string, string>> {
+export async function terraformEnv(
+  entryPoint: string,
+  values: DeploymentValues = DEMO,
+): Promise<Record<string, string>> {
   const d = await deployment();
   const target = ENTRY_POINTS.find((e) => e.entryPoint === entryPoint)?.target;
   if (target === undefined) throw new Error(`unknown entry point ${entryPoint}`);

@@ -4,7 +4,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../shared/domain/state.js';
-import { createHarness, evaluation, inFlightRun, landed, ledgerEntries, type Harness } from '../support/service-harness.js';
+import {
+  createHarness,
+  evaluation,
+  inFlightRun,
+  landed,
+  ledgerEntries,
+  type Harness,
+} from '../support/service-harness.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -20,10 +27,14 @@ async function startRun(): Promise<string> {
   return runId;
 }
 
-const versions = async (): Promise<string[]> => (await h.store.query(COLLECTIONS.versions('ipo-valuation'))).map((v) => v.id);
+const versions = async (): Promise<string[]> =>
+  (await h.store.query(COLLECTIONS.versions('ipo-valuation'))).map((v) => v.id);
 const runState = async (runId: string): Promise<unknown> => (await h.store.get(COLLECTIONS.runs, runId))?.state;
 const vertexLogEntry = (jobId: string, state: string) => ({
-  resource: { type: 'aiplatform.googleapis.com/PipelineJob', labels: { pipeline_job_id: jobId, location: 'us-central1', resource_container: 'projects/123' } },
+  resource: {
+    type: 'aiplatform.googleapis.com/PipelineJob',
+    labels: { pipeline_job_id: jobId, location: 'us-central1', resource_container: 'projects/123' },
+  },
   jsonPayload: { '@type': 'type.googleapis.com/google.cloud.aiplatform.logging.PipelineJobLogEntry', state },
   logName: 'projects/p/logs/aiplatform.googleapis.com%2Fpipeline_job_events',
 });
@@ -36,7 +47,9 @@ describe('pipeline completions verified with the launcher', () => {
     expect(await versions()).toEqual([]);
     expect(await runState(runId)).not.toBe('evaluated');
     const rejected = await ledgerEntries(h.store, 'rejected');
-    expect(rejected.map((e) => e.outcome)).toEqual([expect.objectContaining({ code: 'PIPELINE.UNVERIFIED', message: expect.stringContaining(runId) })]);
+    expect(rejected.map((e) => e.outcome)).toEqual([
+      expect.objectContaining({ code: 'PIPELINE.UNVERIFIED', message: expect.stringContaining(runId) }),
+    ]);
     const audit = await h.store.query('audit', { where: [{ field: 'action', op: '==', value: 'message.rejected' }] });
     expect(audit.map((a) => a.data.code)).toEqual(['PIPELINE.UNVERIFIED']);
 
@@ -48,7 +61,10 @@ describe('pipeline completions verified with the launcher', () => {
 
   it('retries (throws a transient error) while the launcher says the job is still running', async () => {
     const runId = await startRun();
-    await expect(h.complete(runId, 'succeeded')).rejects.toMatchObject({ code: 'PIPELINE.NOT_FINISHED', retryable: true });
+    await expect(h.complete(runId, 'succeeded')).rejects.toMatchObject({
+      code: 'PIPELINE.NOT_FINISHED',
+      retryable: true,
+    });
     expect(await versions()).toEqual([]);
     expect(await ledgerEntries(h.store)).toEqual([expect.objectContaining({ handler: 'on-new-data' })]);
     h.launcher.jobs.set(runId, { jobId: runId, state: 'succeeded' });
@@ -56,7 +72,7 @@ describe('pipeline completions verified with the launcher', () => {
     expect(await versions()).toEqual(['1.0.0']);
   });
 
-  it('acts on the launcher\'s terminal state, not the claimed one', async () => {
+  it("acts on the launcher's terminal state, not the claimed one", async () => {
     const runId = await startRun();
     h.launcher.jobs.set(runId, { jobId: runId, state: 'failed', error: 'component train: OOM' });
     await h.complete(runId, 'succeeded');
@@ -65,7 +81,7 @@ describe('pipeline completions verified with the launcher', () => {
     expect(run).toMatchObject({ state: 'failed', error: 'component train: OOM' });
   });
 
-  it('verifies the Vertex log sink\'s job-state hints the same way', async () => {
+  it("verifies the Vertex log sink's job-state hints the same way", async () => {
     const runId = await startRun();
     h.launcher.jobs.delete(runId);
     await h.deliver('pipeline-events', vertexLogEntry(runId, 'PIPELINE_STATE_SUCCEEDED'));
@@ -75,7 +91,7 @@ describe('pipeline completions verified with the launcher', () => {
     expect(await versions()).toEqual(['1.0.0']);
   });
 
-  it('trusts the runner\'s own completions when verification is off (the local backend)', async () => {
+  it("trusts the runner's own completions when verification is off (the local backend)", async () => {
     h.deps.settings.verifyPipelineCompletions = false;
     const runId = await startRun();
     h.launcher.jobs.delete(runId);

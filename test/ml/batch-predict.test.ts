@@ -21,7 +21,19 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'panel.csv'), toCsv(panel.header, panel.rows));
   writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ ...DEFAULT_CONTRACT, model: { families: ['trees'] } }));
   const artifactUri = store.uri('runs/b');
-  await runPipeline({ runId: 'b', modelId: 'm', correlationId: 'c', dataUri: store.uri('panel.csv'), contractUri: store.uri('c.json'), artifactUri, hyperparameters: {}, seed: 1 }, { store });
+  await runPipeline(
+    {
+      runId: 'b',
+      modelId: 'm',
+      correlationId: 'c',
+      dataUri: store.uri('panel.csv'),
+      contractUri: store.uri('c.json'),
+      artifactUri,
+      hyperparameters: {},
+      seed: 1,
+    },
+    { store },
+  );
   model = await loadServingModel(store, artifactUri);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,23 +72,38 @@ describe('predictCsv', () => {
     const out = records(result.csv);
     expect(out[5]).toMatchObject({ predicted_enterprise_value: '', error: 'revenue: unusable value "12 million"' });
     expect(out[9].error).toBe('(root): has 4 fields; the header has 9');
-    expect(out.filter((r) => r.predicted_enterprise_value !== '' && Number.isFinite(Number(r.predicted_enterprise_value)))).toHaveLength(22);
+    expect(
+      out.filter((r) => r.predicted_enterprise_value !== '' && Number.isFinite(Number(r.predicted_enterprise_value))),
+    ).toHaveLength(22);
   });
 
   it('rejects a file without a required column, naming it, and a prediction column that already exists', () => {
     const j = panel.header.indexOf('total_equity');
-    const input = toCsv(panel.header.filter((_, k) => k !== j), panel.rows.slice(0, 3).map((r) => r.filter((_, k) => k !== j)));
+    const input = toCsv(
+      panel.header.filter((_, k) => k !== j),
+      panel.rows.slice(0, 3).map((r) => r.filter((_, k) => k !== j)),
+    );
     expect(() => predictCsv(model, input)).toThrow(ValidationError);
     expect(() => predictCsv(model, input)).toThrow(/total_equity: required column is missing from the header/);
-    expect(() => predictCsv(model, toCsv(panel.header, panel.rows.slice(0, 2)), { predictionColumn: 'revenue' })).toThrow(/already has a column "revenue"/);
+    expect(() =>
+      predictCsv(model, toCsv(panel.header, panel.rows.slice(0, 2)), { predictionColumn: 'revenue' }),
+    ).toThrow(/already has a column "revenue"/);
     expect(() => predictCsv(model, '')).toThrow(/the file is empty/);
   });
 
   it('adds per-feature attributions that sum to the log prediction minus the baseline', () => {
-    const result = predictCsv(model, toCsv(panel.header, panel.rows.slice(0, 12)), { explain: true, predictionColumn: 'ev_hat' });
+    const result = predictCsv(model, toCsv(panel.header, panel.rows.slice(0, 12)), {
+      explain: true,
+      predictionColumn: 'ev_hat',
+    });
     const out = records(result.csv);
     const features = model.preprocessing.inputs.map((t) => `attribution_${t.name}`);
-    expect(Object.keys(out[0]).slice(panel.header.length)).toEqual(['ev_hat', 'attribution_baseline', ...features, 'error']);
+    expect(Object.keys(out[0]).slice(panel.header.length)).toEqual([
+      'ev_hat',
+      'attribution_baseline',
+      ...features,
+      'error',
+    ]);
     for (const r of out) {
       const sum = features.reduce((s, f) => s + Number(r[f]), Number(r.attribution_baseline));
       expect(sum).toBeCloseTo(Math.log(Number(r.ev_hat)), 6);

@@ -19,12 +19,22 @@ describe('CLI: data generate and train', () => {
   it('generates a seeded CSV, then trains on it with a progress bar and a gate summary', async () => {
     const csv = path.join(dir, 'sub', 'panel.csv');
     const g = io();
-    expect(await dataGenerateCommand.run(['--out', csv, '--companies', '30', '--quarters', '12', '--seed', '3', '--regime-shift'], g)).toBe(0);
+    expect(
+      await dataGenerateCommand.run(
+        ['--out', csv, '--companies', '30', '--quarters', '12', '--seed', '3', '--regime-shift'],
+        g,
+      ),
+    ).toBe(0);
     expect(g.lines[0]).toBe(`wrote 360 rows (30 companies x 12 quarters, seed 3, regime shift) to ${csv}`);
-    expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe('company_id,fiscal_quarter,sector,revenue,net_income,total_debt,total_equity,market_cap,enterprise_value');
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe(
+      'company_id,fiscal_quarter,sector,revenue,net_income,total_debt,total_equity,market_cap,enterprise_value',
+    );
 
     const t = io(true);
-    const code = await trainCommand.run(['--data', csv, '--out', path.join(dir, 'model'), '--epochs', '3', '--batch-size', '128'], t);
+    const code = await trainCommand.run(
+      ['--data', csv, '--out', path.join(dir, 'model'), '--epochs', '3', '--batch-size', '128'],
+      t,
+    );
     expect(t.errors).toEqual([]);
     expect(code).toBe(0);
     // Every family reports through the same epoch event (`train`, or the family's name once the pipeline says it).
@@ -47,6 +57,8 @@ describe('CLI: data generate and train', () => {
     const b = io();
     expect(await trainCommand.run(['--data', bad, '--out', path.join(dir, 'bad-out')], b)).toBe(1);
     expect(b.errors[0]).toContain('the data failed validation');
-    expect(b.errors.some((l) => l.includes('ERROR revenue: column "revenue" named by the contract is missing'))).toBe(true);
+    expect(b.errors.some((l) => l.includes('ERROR revenue: column "revenue" named by the contract is missing'))).toBe(
+      true,
+    );
   });
 });

@@ -3,10 +3,21 @@ import { parseCsv, toCsv } from '../../shared/ml/csv.js';
 
 describe('csv', () => {
   it('round-trips quotes, commas, newlines and missing values', () => {
-    const text = toCsv(['a', 'b, c'], [['x "q"', 1], ['line1\nline2', null], ['', NaN]]);
+    const text = toCsv(
+      ['a', 'b, c'],
+      [
+        ['x "q"', 1],
+        ['line1\nline2', null],
+        ['', NaN],
+      ],
+    );
     const t = parseCsv(text);
     expect(t.header).toEqual(['a', 'b, c']);
-    expect(t.rows).toEqual([['x "q"', '1'], ['line1\nline2', ''], ['', '']]);
+    expect(t.rows).toEqual([
+      ['x "q"', '1'],
+      ['line1\nline2', ''],
+      ['', ''],
+    ]);
     expect(t.lines).toEqual([2, 3, 5]);
   });
 

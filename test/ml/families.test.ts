@@ -24,14 +24,35 @@ const inspector = mlModelInspector(store);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(path.join(dir, 'panel.csv'), generateSampleCsv({ companies: 60, quarters: 12, seed: 21 }));
 writeFileSync(path.join(dir, 'housing.csv'), readFileSync(path.join(fixtures, 'housing.csv')));
-const housingContract = JSON.parse(readFileSync(path.join(fixtures, 'housing.contract.json'), 'utf8')) as Record<string, unknown>;
+const housingContract = JSON.parse(readFileSync(path.join(fixtures, 'housing.contract.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const hp = { epochs: 8, batchSize: 128, learningRate: 0.003, patience: 3 };
 
-async function train(runId: string, model: Record<string, unknown>, data = 'panel.csv', base: Record<string, unknown> = { ...DEFAULT_CONTRACT }) {
+async function train(
+  runId: string,
+  model: Record<string, unknown>,
+  data = 'panel.csv',
+  base: Record<string, unknown> = { ...DEFAULT_CONTRACT },
+) {
   writeFileSync(path.join(dir, `${runId}.contract.json`), JSON.stringify({ ...base, model }));
-  const request = { runId, modelId: 'm', correlationId: 'c', dataUri: store.uri(data), contractUri: store.uri(`${runId}.contract.json`), artifactUri: store.uri(`runs/${runId}`), hyperparameters: hp, seed: 9 };
+  const request = {
+    runId,
+    modelId: 'm',
+    correlationId: 'c',
+    dataUri: store.uri(data),
+    contractUri: store.uri(`${runId}.contract.json`),
+    artifactUri: store.uri(`runs/${runId}`),
+    hyperparameters: hp,
+    seed: 9,
+  };
   const events: PipelineProgress[] = [];
-  return { out: await runPipeline(request, { store, onProgress: (e) => events.push(e) }), uri: request.artifactUri, events };
+  return {
+    out: await runPipeline(request, { store, onProgress: (e) => events.push(e) }),
+    uri: request.artifactUri,
+    events,
+  };
 }
 
 /** The served model scores the run's own test periods exactly as the pipeline did. */
@@ -54,20 +75,31 @@ describe('model families', () => {
     expect(m.chosenFamily).toBe('trees');
     expect(m.training.family).toBe('trees');
     expect((await readJson<TreeEnsemble>(store, uri, 'trees')).trees).toHaveLength(m.training.bestEpoch);
-    expect(m.training.stoppedEarly ? m.training.epochsRun - m.training.bestEpoch : 0).toBe(m.training.stoppedEarly ? 20 : 0);
+    expect(m.training.stoppedEarly ? m.training.epochsRun - m.training.bestEpoch : 0).toBe(
+      m.training.stoppedEarly ? 20 : 0,
+    );
     expect(await store.exists(artifactPath(uri, 'trees'))).toBe(true);
     expect(await store.exists(artifactPath(uri, 'modelJson'))).toBe(false);
     expect(await readJson(store, uri, 'family')).toEqual({ family: 'trees' });
     const importances = await readJson<Importances>(store, uri, 'importances');
     expect(importances).toMatchObject({ family: 'trees', method: 'tree-shap', split: 'validation', scale: 'log' });
     // Price is driven by floor area and city in the fixture: they lead, and gain shares sum to 1.
-    expect(importances.features.slice(0, 2).map((f) => f.feature).sort()).toEqual(['city_code', 'log_area']);
+    expect(
+      importances.features
+        .slice(0, 2)
+        .map((f) => f.feature)
+        .sort(),
+    ).toEqual(['city_code', 'log_area']);
     expect(importances.features.reduce((s, f) => s + (f.gainShare ?? 0), 0)).toBeCloseTo(1, 9);
     await expectServedLikeTrained(uri, 'trees');
   });
 
   it('an MLP seed ensemble reuses the single MLP as its first member and averages the members', async () => {
-    const { out, uri, events } = await train('ens', { families: ['mlp', 'mlp-ensemble'], mlpSeeds: 3, maxOverfitting: null });
+    const { out, uri, events } = await train('ens', {
+      families: ['mlp', 'mlp-ensemble'],
+      mlpSeeds: 3,
+      maxOverfitting: null,
+    });
     const m = out.metrics!;
     const members = events.flatMap((e) => (e.kind === 'epoch' ? [`${e.family}:${e.member ?? '-'}`] : []));
     expect(new Set(members)).toEqual(new Set(['mlp:-', 'mlp-ensemble:2', 'mlp-ensemble:3']));

@@ -11,9 +11,16 @@ import { frameOf } from './helpers.js';
 const contract = parseContract({
   ...DEFAULT_CONTRACT,
   columns: [
-    { name: 'id', type: 'id' }, { name: 't', type: 'date' }, { name: 'x', type: 'numeric' }, { name: 'd', type: 'numeric' }, { name: 'y', type: 'numeric' },
+    { name: 'id', type: 'id' },
+    { name: 't', type: 'date' },
+    { name: 'x', type: 'numeric' },
+    { name: 'd', type: 'numeric' },
+    { name: 'y', type: 'numeric' },
   ],
-  entityColumn: 'id', timeColumn: 't', sliceColumns: [], minRows: 1,
+  entityColumn: 'id',
+  timeColumn: 't',
+  sliceColumns: [],
+  minRows: 1,
   target: { column: 'y', transform: 'none' },
   features: [
     { name: 'g1', kind: 'growth', source: 'x', lag: 1 },
@@ -43,7 +50,9 @@ describe('features', () => {
     const base = prepareData(frameOf(toCsv(p.header, p.rows)), DEFAULT_CONTRACT);
     const lastTrain = base.split.rule.train[1];
     const t = p.header.indexOf('fiscal_quarter');
-    const scramble = p.rows.map((r) => r.map((v, j) => (String(r[t]) > lastTrain && typeof v === 'number' ? v * (3 + j) : v)));
+    const scramble = p.rows.map((r) =>
+      r.map((v, j) => (String(r[t]) > lastTrain && typeof v === 'number' ? v * (3 + j) : v)),
+    );
     const sectorCol = p.header.indexOf('sector');
     scramble.forEach((r) => (String(r[t]) > lastTrain ? (r[sectorCol] = 'Crypto') : undefined));
     const changed = prepareData(frameOf(toCsv(p.header, scramble)), DEFAULT_CONTRACT);
@@ -53,9 +62,13 @@ describe('features', () => {
       expect(pickRows(changed.features.numeric[name]), name).toEqual(pickRows(base.features.numeric[name]));
     }
     expect(changed.preprocessing).toEqual(base.preprocessing);
-    expect(transformInputs(changed.preprocessing, changed.features, base.split.train)).toEqual(transformInputs(base.preprocessing, base.features, base.split.train));
+    expect(transformInputs(changed.preprocessing, changed.features, base.split.train)).toEqual(
+      transformInputs(base.preprocessing, base.features, base.split.train),
+    );
     // The scramble did reach later rows, so the test can fail.
-    expect(transformInputs(changed.preprocessing, changed.features, base.split.test)).not.toEqual(transformInputs(base.preprocessing, base.features, base.split.test));
+    expect(transformInputs(changed.preprocessing, changed.features, base.split.test)).not.toEqual(
+      transformInputs(base.preprocessing, base.features, base.split.test),
+    );
   });
 
   it('fits encoders on training rows only: a category first seen later maps to the unseen slot', () => {
@@ -71,8 +84,18 @@ describe('features', () => {
   it('extracts date parts from a date column and computes the signed log', () => {
     const dated = parseContract({
       ...DEFAULT_CONTRACT,
-      columns: [{ name: 'id', type: 'id' }, { name: 't', type: 'date' }, { name: 'listed', type: 'date' }, { name: 'x', type: 'numeric' }, { name: 'y', type: 'numeric' }],
-      entityColumn: 'id', timeColumn: 't', sliceColumns: [], minRows: 1, target: { column: 'y', transform: 'none' },
+      columns: [
+        { name: 'id', type: 'id' },
+        { name: 't', type: 'date' },
+        { name: 'listed', type: 'date' },
+        { name: 'x', type: 'numeric' },
+        { name: 'y', type: 'numeric' },
+      ],
+      entityColumn: 'id',
+      timeColumn: 't',
+      sliceColumns: [],
+      minRows: 1,
+      target: { column: 'y', transform: 'none' },
       features: [
         { name: 'year', kind: 'date_part', source: 'listed', part: 'year' },
         { name: 'quarter', kind: 'date_part', source: 'listed', part: 'quarter' },

@@ -22,7 +22,15 @@ describe('training pipeline on the default generated dataset', () => {
     const csv = generateSampleCsv({ companies: 210, quarters: 24, seed: 7 });
     writeFileSync(path.join(dir, 'panel.csv'), csv);
     const events: PipelineProgress[] = [];
-    const request = { runId: 'run-q', modelId: 'ipo-valuation', correlationId: 'c-1', dataUri: store.uri('panel.csv'), artifactUri: store.uri('runs/run-q'), hyperparameters: FAST_HP, seed: 1 };
+    const request = {
+      runId: 'run-q',
+      modelId: 'ipo-valuation',
+      correlationId: 'c-1',
+      dataUri: store.uri('panel.csv'),
+      artifactUri: store.uri('runs/run-q'),
+      hyperparameters: FAST_HP,
+      seed: 1,
+    };
     const out = await runPipeline(request, { store, onProgress: (e) => events.push(e), codeVersion: 'test' });
 
     const m = out.metrics!;
@@ -33,14 +41,20 @@ describe('training pipeline on the default generated dataset', () => {
     expect(m.beatsBaseline).toBe(true);
     expect(m.overfittingIndicator).toBeCloseTo(m.validationLoss / m.trainLoss, 10);
     expect(m.slices.map((s) => s.value)).toEqual(expect.arrayContaining(['Technology', 'Energy']));
-    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0 && s.metrics.logScale !== undefined)).toBe(true);
+    expect(m.slices.every((s) => s.column === 'sector' && s.metrics.n > 0 && s.metrics.logScale !== undefined)).toBe(
+      true,
+    );
 
-    const steps = events.filter((e) => e.kind === 'step' && e.status === 'finished').map((e) => (e.kind === 'step' ? e.step : ''));
+    const steps = events
+      .filter((e) => e.kind === 'step' && e.status === 'finished')
+      .map((e) => (e.kind === 'step' ? e.step : ''));
     expect(steps).toEqual(['extract', 'validate', 'features', 'split', 'train', 'evaluate', 'artifacts']);
     // Every family reports its iterations; the trees at most ~100 times (every 5th of 500 iterations here).
     const epochsOf = (family: string) => events.filter((e) => e.kind === 'epoch' && e.family === family);
     expect(epochsOf('mlp')).toHaveLength(m.families.mlp!.epochsRun);
-    expect(epochsOf('trees').map((e) => (e.kind === 'epoch' ? e.epoch : 0))).toEqual(Array.from({ length: Math.floor(m.families.trees!.epochsRun / 5) }, (_, i) => 5 * (i + 1)));
+    expect(epochsOf('trees').map((e) => (e.kind === 'epoch' ? e.epoch : 0))).toEqual(
+      Array.from({ length: Math.floor(m.families.trees!.epochsRun / 5) }, (_, i) => 5 * (i + 1)),
+    );
     expect(epochsOf('trees').every((e) => e.kind === 'epoch' && e.epochs === 500)).toBe(true);
 
     // The default contract's candidates are trees and the MLP; the trees fit 3.5k training rows almost exactly
@@ -54,18 +68,46 @@ describe('training pipeline on the default generated dataset', () => {
     expect(m.training).toMatchObject({ family: 'mlp', epochsRun: m.families.mlp!.epochsRun });
     expect(m.test.logScale?.r2).toBeGreaterThan(0.98);
 
-    for (const f of ['modelJson', 'modelWeights', 'preprocessing', 'ridge', 'metrics', 'baseline', 'validation', 'lineage', 'family', 'importances'] as const) {
+    for (const f of [
+      'modelJson',
+      'modelWeights',
+      'preprocessing',
+      'ridge',
+      'metrics',
+      'baseline',
+      'validation',
+      'lineage',
+      'family',
+      'importances',
+    ] as const) {
       expect(await store.exists(artifactPath(request.artifactUri, f)), f).toBe(true);
     }
     const lineage = await readJson<Lineage>(store, request.artifactUri, 'lineage');
-    expect(lineage).toMatchObject({ runId: 'run-q', parameters: { seed: 1, hyperparameters: { epochs: 15 } }, code: { version: 'test' }, split: { kind: 'time' } });
+    expect(lineage).toMatchObject({
+      runId: 'run-q',
+      parameters: { seed: 1, hyperparameters: { epochs: 15 } },
+      code: { version: 'test' },
+      split: { kind: 'time' },
+    });
     expect(['wasm', 'cpu']).toContain(lineage.code.backend);
     expect(lineage.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(lineage.model).toMatchObject({ family: 'mlp', candidates: [{ family: 'trees', eligible: false }, { family: 'mlp', eligible: true }] });
+    expect(lineage.model).toMatchObject({
+      family: 'mlp',
+      candidates: [
+        { family: 'trees', eligible: false },
+        { family: 'mlp', eligible: true },
+      ],
+    });
     // Global importances of the chosen MLP: mean |sampled Shapley| over validation rows, on the log scale.
     // The generator values a company at about its market cap, so that input leads.
     const importances = await readJson<Importances>(store, request.artifactUri, 'importances');
-    expect(importances).toMatchObject({ family: 'mlp', method: 'sampled-shapley', split: 'validation', scale: 'log', rows: 200 });
+    expect(importances).toMatchObject({
+      family: 'mlp',
+      method: 'sampled-shapley',
+      split: 'validation',
+      scale: 'log',
+      rows: 200,
+    });
     expect(importances.features[0].feature).toBe('log_market_cap');
     const shares = importances.features.map((f) => f.meanAbsAttribution);
     expect(shares).toEqual([...shares].sort((a, b) => b - a));
@@ -78,10 +120,14 @@ describe('training pipeline on the default generated dataset', () => {
     const serving = await loadServingModel(store, request.artifactUri);
     expect(serving.family).toBe('mlp');
     const table = parseCsv(csv);
-    const company = table.rows.filter((r) => r[0] === 'C00005').map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
+    const company = table.rows
+      .filter((r) => r[0] === 'C00005')
+      .map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
     const predictions = serving.predict(company);
     expect(predictions).toHaveLength(24);
-    const ape = predictions.map((p, i) => Math.abs(p / Number(company[i].enterprise_value) - 1)).filter(Number.isFinite);
+    const ape = predictions
+      .map((p, i) => Math.abs(p / Number(company[i].enterprise_value) - 1))
+      .filter(Number.isFinite);
     expect(ape.reduce((a, b) => a + b, 0) / ape.length).toBeLessThan(0.3);
     serving.dispose();
   });

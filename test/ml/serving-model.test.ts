@@ -24,11 +24,28 @@ beforeAll(async () => {
   const csv = generateSampleCsv({ companies: 40, quarters: 12, seed: 4 });
   writeFileSync(path.join(dir, 'panel.csv'), csv);
   const table = parseCsv(csv);
-  rows = table.rows.filter((r) => r[0] === 'C00003').map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
+  rows = table.rows
+    .filter((r) => r[0] === 'C00003')
+    .map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
   for (const family of ['trees', 'mlp', 'ridge']) {
-    writeFileSync(path.join(dir, `${family}.json`), JSON.stringify({ ...DEFAULT_CONTRACT, model: { families: [family] } }));
+    writeFileSync(
+      path.join(dir, `${family}.json`),
+      JSON.stringify({ ...DEFAULT_CONTRACT, model: { families: [family] } }),
+    );
     const artifactUri = store.uri(`runs/${family}`);
-    await runPipeline({ runId: family, modelId: 'm', correlationId: 'c', dataUri: store.uri('panel.csv'), contractUri: store.uri(`${family}.json`), artifactUri, hyperparameters: { epochs: 5, batchSize: 128 }, seed: 1 }, { store });
+    await runPipeline(
+      {
+        runId: family,
+        modelId: 'm',
+        correlationId: 'c',
+        dataUri: store.uri('panel.csv'),
+        contractUri: store.uri(`${family}.json`),
+        artifactUri,
+        hyperparameters: { epochs: 5, batchSize: 128 },
+        seed: 1,
+      },
+      { store },
+    );
     models[family] = await loadServingModel(store, artifactUri);
   }
 }, 120_000);
@@ -42,29 +59,49 @@ function issuesOf(fn: () => unknown): { code: string; issues: string[] } {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
-    return { code: (err as ValidationError).code, issues: (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`) };
+    return {
+      code: (err as ValidationError).code,
+      issues: (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`),
+    };
   }
   throw new Error('expected the rows to be rejected');
 }
 
 describe('prediction inputs', () => {
   it('requires every column a model input reads, and entity and time for history features', () => {
-    expect(requiredFields(DEFAULT_CONTRACT)).toEqual(['company_id', 'fiscal_quarter', 'sector', 'revenue', 'net_income', 'total_debt', 'total_equity', 'market_cap']);
+    expect(requiredFields(DEFAULT_CONTRACT)).toEqual([
+      'company_id',
+      'fiscal_quarter',
+      'sector',
+      'revenue',
+      'net_income',
+      'total_debt',
+      'total_equity',
+      'market_cap',
+    ]);
     expect(models.trees.requiredFields).toEqual(requiredFields(DEFAULT_CONTRACT));
   });
 
   it('rejects {} naming every required field, for predict, explain and inputs alike', () => {
-    for (const call of [() => models.mlp.predict([{}]), () => models.trees.explain([{}]), () => models.ridge.inputs([{}])]) {
+    for (const call of [
+      () => models.mlp.predict([{}]),
+      () => models.trees.explain([{}]),
+      () => models.ridge.inputs([{}]),
+    ]) {
       const { code, issues } = issuesOf(call);
       expect(code).toBe('PREDICT.INPUT_INVALID');
       expect(issues).toHaveLength(8);
-      expect(issues[0]).toBe('company_id: required field is missing from 1 rows (0); the model reads it (send null for an unknown value)');
+      expect(issues[0]).toBe(
+        'company_id: required field is missing from 1 rows (0); the model reads it (send null for an unknown value)',
+      );
     }
   });
 
   it('names the field and the rows of a missing or unusable value, and the rows that are not objects', () => {
     const { revenue: _revenue, ...noRevenue } = rows[1];
-    const { issues } = issuesOf(() => models.trees.predict([rows[0], noRevenue, { ...rows[2], total_debt: 'lots' }, 'C00003' as unknown as RawRow]));
+    const { issues } = issuesOf(() =>
+      models.trees.predict([rows[0], noRevenue, { ...rows[2], total_debt: 'lots' }, 'C00003' as unknown as RawRow]),
+    );
     expect(issues).toEqual([
       'instances: 1 rows (3) are not objects of column values',
       'revenue: required field is missing from 1 rows (1); the model reads it (send null for an unknown value)',
@@ -103,21 +140,32 @@ describe('explanations', () => {
     expect(t.approximationError).toBe(0);
     const [r] = models.ridge.explain([rows[5]], { paths: 2 })[0].attributions;
     expect(r.approximationError).toBeLessThan(1e-5);
-    expect(models.mlp.explain(rows.slice(0, 3), { seed: 4 })).toEqual(models.mlp.explain(rows.slice(0, 3), { seed: 4 }));
+    expect(models.mlp.explain(rows.slice(0, 3), { seed: 4 })).toEqual(
+      models.mlp.explain(rows.slice(0, 3), { seed: 4 }),
+    );
     expect(models.mlp.explain(rows.slice(0, 1), { paths: 2 })[0].attributions[0].approximationError).toBeGreaterThan(0);
   });
 
   it("give ridge's linear attributions: weight times distance from the baseline row, on the log scale", async () => {
     const p = await readJson<Preprocessing>(store, store.uri('runs/ridge'), 'preprocessing');
     const ridge = await readJson<RidgeModel>(store, store.uri('runs/ridge'), 'ridge');
-    const { explanationBaseline } = await readJson<{ explanationBaseline: number[] }>(store, store.uri('runs/ridge'), 'family');
+    const { explanationBaseline } = await readJson<{ explanationBaseline: number[] }>(
+      store,
+      store.uri('runs/ridge'),
+      'family',
+    );
     const x = models.ridge.inputs([rows[0]]).values;
     const col = p.columns.indexOf('log_revenue');
     const [a] = models.ridge.explain([rows[0]])[0].attributions;
-    expect(a.featureAttributions.log_revenue).toBeCloseTo(ridge.weights[col] * (x[col] - explanationBaseline[col]) * p.target.std, 5);
+    expect(a.featureAttributions.log_revenue).toBeCloseTo(
+      ridge.weights[col] * (x[col] - explanationBaseline[col]) * p.target.std,
+      5,
+    );
   });
 
   it('rejects an unusable number of paths', () => {
-    expect(issuesOf(() => models.mlp.explain([rows[0]], { paths: 0 })).issues).toEqual(['paths: must be an integer from 1 to 500; got 0']);
+    expect(issuesOf(() => models.mlp.explain([rows[0]], { paths: 0 })).issues).toEqual([
+      'paths: must be an integer from 1 to 500; got 0',
+    ]);
   });
 });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { sampledShapley, type BatchModel } from '../../shared/ml/shapley.js';
 
 /** Row-wise model over 5 columns; columns 3 and 4 form one feature (a one-hot pair). */
-const f = (r: ArrayLike<number>, o: number): number => r[o] * r[o + 1] + r[o + 2] ** 2 + 2 * r[o + 3] - r[o + 4] + r[o] * r[o + 3];
+const f = (r: ArrayLike<number>, o: number): number =>
+  r[o] * r[o + 1] + r[o + 2] ** 2 + 2 * r[o + 3] - r[o + 4] + r[o] * r[o + 3];
 const batch: BatchModel = (x, rows) => Float64Array.from({ length: rows }, (_, i) => f(x, i * 5));
 const groups = [[0], [1], [2], [3, 4]];
 
@@ -18,7 +19,9 @@ function exact(x: Float32Array, baseline: Float32Array): number[] {
   const phi = new Array<number>(d).fill(0);
   for (let mask = 0; mask < 1 << d; mask++) {
     const size = [...Array(d).keys()].filter((j) => mask & (1 << j)).length;
-    for (let j = 0; j < d; j++) if (!(mask & (1 << j))) phi[j] += ((fact(size) * fact(d - size - 1)) / fact(d)) * (value(mask | (1 << j)) - value(mask));
+    for (let j = 0; j < d; j++)
+      if (!(mask & (1 << j)))
+        phi[j] += ((fact(size) * fact(d - size - 1)) / fact(d)) * (value(mask | (1 << j)) - value(mask));
   }
   return phi;
 }
@@ -47,7 +50,8 @@ describe('sampled Shapley', () => {
 
   it('gives a linear model its exact attributions w·(x - baseline) with zero error, from any single path', () => {
     const w = [3, -1, 0.5, 2, -4];
-    const linear: BatchModel = (m, rows) => Float64Array.from({ length: rows }, (_, i) => w.reduce((s, wj, j) => s + wj * m[i * 5 + j], 7));
+    const linear: BatchModel = (m, rows) =>
+      Float64Array.from({ length: rows }, (_, i) => w.reduce((s, wj, j) => s + wj * m[i * 5 + j], 7));
     const [v] = sampledShapley(linear, x, 1, baseline, groups, { paths: 3, seed: 9 });
     const expected = groups.map((g) => g.reduce((s, c) => s + w[c] * (x[c] - baseline[c]), 0));
     expected.forEach((e, j) => expect(v.values[j]).toBeCloseTo(e, 5));

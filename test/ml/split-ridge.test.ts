@@ -13,7 +13,13 @@ describe('time split', () => {
     const p = generateSamplePanel({ companies: 5, quarters: 20, seed: 2, missingRate: 0 });
     const frame = frameOf(toCsv(p.header, p.rows));
     const s = splitByTime(frame, DEFAULT_CONTRACT, () => true);
-    expect(s.rule).toMatchObject({ kind: 'time', column: 'fiscal_quarter', train: ['2016Q1', '2019Q2'], validation: ['2019Q3', '2020Q1'], test: ['2020Q2', '2020Q4'] });
+    expect(s.rule).toMatchObject({
+      kind: 'time',
+      column: 'fiscal_quarter',
+      train: ['2016Q1', '2019Q2'],
+      validation: ['2019Q3', '2020Q1'],
+      test: ['2020Q2', '2020Q4'],
+    });
     expect(s.rule.periods).toEqual({ train: 14, validation: 3, test: 3 });
     const maxKey = (rows: number[]): number => Math.max(...rows.map((r) => frame.timeKey[r]));
     const minKey = (rows: number[]): number => Math.min(...rows.map((r) => frame.timeKey[r]));
@@ -27,19 +33,44 @@ describe('row-share time split', () => {
   it('counts rows rather than periods, still never splitting a period', () => {
     // 10 quarters with 1 row each, then 5 busy quarters with 10 rows each (60 rows).
     const rows = ['id,t,x,y'];
-    for (let q = 0; q < 15; q++) for (let k = 0; k < (q < 10 ? 1 : 10); k++) rows.push(`E${q}-${k},${2010 + Math.floor(q / 4)}Q${(q % 4) + 1},1,2`);
+    for (let q = 0; q < 15; q++)
+      for (let k = 0; k < (q < 10 ? 1 : 10); k++)
+        rows.push(`E${q}-${k},${2010 + Math.floor(q / 4)}Q${(q % 4) + 1},1,2`);
     const contract = parseContract({
-      ...DEFAULT_CONTRACT, columns: [{ name: 'id', type: 'id' }, { name: 't', type: 'date' }, { name: 'x', type: 'numeric' }, { name: 'y', type: 'numeric' }],
-      entityColumn: 'id', timeColumn: 't', sliceColumns: [], minRows: 1, target: { column: 'y', transform: 'none' }, features: [{ name: 'v', kind: 'value', source: 'x' }],
+      ...DEFAULT_CONTRACT,
+      columns: [
+        { name: 'id', type: 'id' },
+        { name: 't', type: 'date' },
+        { name: 'x', type: 'numeric' },
+        { name: 'y', type: 'numeric' },
+      ],
+      entityColumn: 'id',
+      timeColumn: 't',
+      sliceColumns: [],
+      minRows: 1,
+      target: { column: 'y', transform: 'none' },
+      features: [{ name: 'v', kind: 'value', source: 'x' }],
       split: { train: 0.6, validation: 0.2, by: 'rows' },
     });
     const frame = frameOf(`${rows.join('\n')}\n`, contract);
     const byRows = splitByTime(frame, contract, () => true);
     // Row shares: the 10 quiet quarters are rows 1-10; the busy quarters' middle rows are at 15, 25, 35, 45
     // and 55 of 60, i.e. 25%, 42%, 58% (train <= 60%), 75% (validation <= 80%) and 92% (test).
-    expect(byRows.rule).toMatchObject({ by: 'rows', periods: { train: 13, validation: 1, test: 1 }, rows: { train: 40, validation: 10, test: 10 } });
-    const byPeriods = splitByTime(frame, parseContract({ ...contract, split: { train: 0.6, validation: 0.2 } }), () => true);
-    expect(byPeriods.rule).toMatchObject({ by: 'periods', periods: { train: 9, validation: 3, test: 3 }, rows: { train: 9, validation: 21, test: 30 } });
+    expect(byRows.rule).toMatchObject({
+      by: 'rows',
+      periods: { train: 13, validation: 1, test: 1 },
+      rows: { train: 40, validation: 10, test: 10 },
+    });
+    const byPeriods = splitByTime(
+      frame,
+      parseContract({ ...contract, split: { train: 0.6, validation: 0.2 } }),
+      () => true,
+    );
+    expect(byPeriods.rule).toMatchObject({
+      by: 'periods',
+      periods: { train: 9, validation: 3, test: 3 },
+      rows: { train: 9, validation: 21, test: 30 },
+    });
   });
 });
 

@@ -5,7 +5,8 @@ import { DEFAULT_CONTRACT } from '../../shared/ml/default-contract.js';
 import { generateSamplePanel } from '../../shared/ml/sample-data.generator.js';
 import { assertValid, DatasetValidationError, validateTable } from '../../shared/ml/validation.js';
 
-const panel = (): { header: string[]; rows: (string | number | null)[][] } => generateSamplePanel({ companies: 10, quarters: 8, seed: 1, missingRate: 0, outlierRate: 0 });
+const panel = (): { header: string[]; rows: (string | number | null)[][] } =>
+  generateSamplePanel({ companies: 10, quarters: 8, seed: 1, missingRate: 0, outlierRate: 0 });
 
 function errorsOf(csv: string, contract = DEFAULT_CONTRACT): { column: string; rows: number; message: string }[] {
   const { report } = validateTable(parseCsv(csv), contract);
@@ -30,8 +31,16 @@ describe('dataset validation', () => {
   it('names a missing column', () => {
     const p = panel();
     const j = p.header.indexOf('total_debt');
-    const csv = toCsv(p.header.filter((_, k) => k !== j), p.rows.map((r) => r.filter((_, k) => k !== j)));
-    expect(errorsOf(csv)).toEqual([expect.objectContaining({ column: 'total_debt', message: expect.stringContaining('column "total_debt" named by the contract is missing') })]);
+    const csv = toCsv(
+      p.header.filter((_, k) => k !== j),
+      p.rows.map((r) => r.filter((_, k) => k !== j)),
+    );
+    expect(errorsOf(csv)).toEqual([
+      expect.objectContaining({
+        column: 'total_debt',
+        message: expect.stringContaining('column "total_debt" named by the contract is missing'),
+      }),
+    ]);
   });
 
   it('names the column and rows with text in a numeric column', () => {
@@ -55,12 +64,25 @@ describe('dataset validation', () => {
     const p = panel();
     const j = p.header.indexOf('enterprise_value');
     p.rows.forEach((r) => (r[j] = null));
-    expect(errorsOf(toCsv(p.header, p.rows))).toContainEqual(expect.objectContaining({ column: 'enterprise_value', message: 'target column "enterprise_value" has no values: all 80 rows are missing' }));
+    expect(errorsOf(toCsv(p.header, p.rows))).toContainEqual(
+      expect.objectContaining({
+        column: 'enterprise_value',
+        message: 'target column "enterprise_value" has no values: all 80 rows are missing',
+      }),
+    );
   });
 
   it('reports a contract column that the data does not have', () => {
-    const contract = parseContract({ ...DEFAULT_CONTRACT, columns: [...DEFAULT_CONTRACT.columns, { name: 'ebitda', type: 'numeric' }] });
-    expect(errorsOf(toCsv(panel().header, panel().rows), contract)).toEqual([expect.objectContaining({ column: 'ebitda', message: expect.stringContaining('"ebitda" named by the contract is missing from the data') })]);
+    const contract = parseContract({
+      ...DEFAULT_CONTRACT,
+      columns: [...DEFAULT_CONTRACT.columns, { name: 'ebitda', type: 'numeric' }],
+    });
+    expect(errorsOf(toCsv(panel().header, panel().rows), contract)).toEqual([
+      expect.objectContaining({
+        column: 'ebitda',
+        message: expect.stringContaining('"ebitda" named by the contract is missing from the data'),
+      }),
+    ]);
   });
 
   it('reports duplicates, excessive missingness and too few rows; range violations are warnings', () => {
@@ -88,9 +110,19 @@ describe('dataset validation', () => {
     expect(report.ok).toBe(true);
     const warning = report.issues.find((i) => i.check === 'missing');
     expect(warning).toMatchObject({ column: 'net_income', severity: 'warning', rows: 28 });
-    expect(warning?.message).toContain('column "net_income": 28 of 80 rows missing (35.0%, of which 28 are text such as "N/A") > 10.0%');
-    const strict = parseContract({ ...DEFAULT_CONTRACT, columns: DEFAULT_CONTRACT.columns.map((c) => (c.name === 'net_income' ? { ...c, maxMissingRate: 0.3 } : c)) });
-    expect(errorsOf(csv, strict)).toEqual([expect.objectContaining({ column: 'net_income', message: expect.stringContaining('(35.0%, of which 28 are text such as "N/A") > allowed 30.0%') })]);
+    expect(warning?.message).toContain(
+      'column "net_income": 28 of 80 rows missing (35.0%, of which 28 are text such as "N/A") > 10.0%',
+    );
+    const strict = parseContract({
+      ...DEFAULT_CONTRACT,
+      columns: DEFAULT_CONTRACT.columns.map((c) => (c.name === 'net_income' ? { ...c, maxMissingRate: 0.3 } : c)),
+    });
+    expect(errorsOf(csv, strict)).toEqual([
+      expect.objectContaining({
+        column: 'net_income',
+        message: expect.stringContaining('(35.0%, of which 28 are text such as "N/A") > allowed 30.0%'),
+      }),
+    ]);
     const quiet = parseContract({ ...DEFAULT_CONTRACT, validation: { warnMissingRate: 0.4 } });
     expect(validateTable(parseCsv(csv), quiet).report.issues).toEqual([]);
   });
@@ -99,17 +131,28 @@ describe('dataset validation', () => {
     const p = panel();
     const j = p.header.indexOf('sector');
     p.rows.forEach((r, i) => (r[j] = `S${i % 8}`));
-    const contract = parseContract({ ...DEFAULT_CONTRACT, features: DEFAULT_CONTRACT.features.map((f) => (f.kind === 'one_hot' ? { ...f, maxCategories: 5 } : f)) });
+    const contract = parseContract({
+      ...DEFAULT_CONTRACT,
+      features: DEFAULT_CONTRACT.features.map((f) => (f.kind === 'one_hot' ? { ...f, maxCategories: 5 } : f)),
+    });
     const { report } = validateTable(parseCsv(toCsv(p.header, p.rows)), contract);
     expect(report.ok).toBe(true);
-    expect(report.issues).toEqual([expect.objectContaining({ column: 'sector', check: 'categories', severity: 'warning' })]);
-    expect(report.issues[0].message).toBe('column "sector" has 8 distinct values; feature "sector_code" keeps the 5 most frequent in training and folds the rest into "(other)" (about 30 of 80 rows); raise maxCategories to keep more');
+    expect(report.issues).toEqual([
+      expect.objectContaining({ column: 'sector', check: 'categories', severity: 'warning' }),
+    ]);
+    expect(report.issues[0].message).toBe(
+      'column "sector" has 8 distinct values; feature "sector_code" keeps the 5 most frequent in training and folds the rest into "(other)" (about 30 of 80 rows); raise maxCategories to keep more',
+    );
   });
 
   it('reads range columns and names what a date or range cell should look like', () => {
     const contract = parseContract({
       ...DEFAULT_CONTRACT,
-      columns: [...DEFAULT_CONTRACT.columns, { name: 'price_range', type: 'numeric', parse: 'range' }, { name: 'listed', type: 'date' }],
+      columns: [
+        ...DEFAULT_CONTRACT.columns,
+        { name: 'price_range', type: 'numeric', parse: 'range' },
+        { name: 'listed', type: 'date' },
+      ],
     });
     const p = panel();
     p.header.push('price_range', 'listed');

@@ -16,27 +16,54 @@ afterAll(async () => {
 });
 
 const get = (path: string) => fetch(`${t.platform.url}${path}`, { headers: t.auth() });
-const post = (path: string, body: unknown) => fetch(`${t.platform.url}${path}`, { method: 'POST', headers: { ...t.auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${t.platform.url}${path}`, {
+    method: 'POST',
+    headers: { ...t.auth(), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
 describe('GET /api/outcomes', () => {
   it('the publish reply names the key under which the consumer records the outcome', async () => {
-    const res = await post('/api/publish/promotions', { type: 'promotion.command', action: 'approve', modelId: 'ipo-valuation', version: '9.9.9', actor: 'alice@example.com', idempotencyKey: 'approve-999' });
+    const res = await post('/api/publish/promotions', {
+      type: 'promotion.command',
+      action: 'approve',
+      modelId: 'ipo-valuation',
+      version: '9.9.9',
+      actor: 'alice@example.com',
+      idempotencyKey: 'approve-999',
+    });
     expect(res.status).toBe(202);
     const sent = (await res.json()) as { dedupeKey: string; idempotencyKey: string };
     expect(sent).toMatchObject({ dedupeKey: 'approve-999', idempotencyKey: 'approve-999' });
     await t.platform.stack.bus.whenIdle();
     const outcome = await get('/api/outcomes?topic=promotions&key=approve-999');
     expect(outcome.status).toBe(200);
-    expect(await outcome.json()).toMatchObject({ topic: 'promotions', key: 'approve-999', status: 'rejected', handler: 'on-promotion', pending: false, outcome: { kind: 'rejected', message: expect.stringMatching(/9\.9\.9/) } });
+    expect(await outcome.json()).toMatchObject({
+      topic: 'promotions',
+      key: 'approve-999',
+      status: 'rejected',
+      handler: 'on-promotion',
+      pending: false,
+      outcome: { kind: 'rejected', message: expect.stringMatching(/9\.9\.9/) },
+    });
   });
 
   it('an applied command: its outcome as recorded; a duplicate publish finds the same one', async () => {
-    const body = { type: 'retrain.requested', reason: 'manual', requestedBy: 'alice@example.com', idempotencyKey: 'retrain-1' };
+    const body = {
+      type: 'retrain.requested',
+      reason: 'manual',
+      requestedBy: 'alice@example.com',
+      idempotencyKey: 'retrain-1',
+    };
     await post('/api/publish/retrain-requests', body);
     await post('/api/publish/retrain-requests', body);
     await t.platform.stack.bus.whenIdle();
-    const outcome = (await (await get('/api/outcomes?topic=retrain-requests&key=retrain-1')).json()) as { status: string; outcome: { kind: string } };
+    const outcome = (await (await get('/api/outcomes?topic=retrain-requests&key=retrain-1')).json()) as {
+      status: string;
+      outcome: { kind: string };
+    };
     expect(outcome).toMatchObject({ status: 'applied', outcome: { kind: 'skipped' } });
     const audit = (await (await get('/api/audit?action=retrain.skipped&correlationId=retrain-1')).json()) as unknown[];
     expect(audit).toHaveLength(1);
@@ -54,9 +81,16 @@ describe('GET /api/outcomes', () => {
 
 describe('GET /api/models/:id/policy', () => {
   it('the effective policy: stored fields over every default', async () => {
-    const body = (await (await get('/api/models/ipo-valuation/policy')).json()) as { modelId: string; policy: { canaryPercent: number; approvers: string[]; retrain: { minNewRows: number } } };
+    const body = (await (await get('/api/models/ipo-valuation/policy')).json()) as {
+      modelId: string;
+      policy: { canaryPercent: number; approvers: string[]; retrain: { minNewRows: number } };
+    };
     expect(body.modelId).toBe('ipo-valuation');
-    expect(body.policy).toMatchObject({ canaryPercent: 12, approvers: ['alice@example.com'], retrain: { minNewRows: 500 } });
+    expect(body.policy).toMatchObject({
+      canaryPercent: 12,
+      approvers: ['alice@example.com'],
+      retrain: { minNewRows: 500 },
+    });
     expect((await get('/api/models/nope/policy')).status).toBe(404);
   });
 });
@@ -65,12 +99,39 @@ describe('GET /api/models/:id/versions/:v/importances', () => {
   it('serves importances.json next to the version artifacts; 404 when the version has none', async () => {
     const artifactUri = t.platform.stack.artifacts.uri('runs/run-imp');
     const at = new Date().toISOString();
-    const version = { modelId: 'ipo-valuation', version: '1.0.0', state: 'production', runId: 'run-imp', artifactUri, metrics: { r2: 0.8, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1.1 }, gate: { verdict: 'blessed', reasons: [], evidence: [] }, lineage: {}, approvals: [], stateHistory: [], createdAt: at, updatedAt: at } as unknown as VersionDoc;
+    const version = {
+      modelId: 'ipo-valuation',
+      version: '1.0.0',
+      state: 'production',
+      runId: 'run-imp',
+      artifactUri,
+      metrics: { r2: 0.8, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1.1 },
+      gate: { verdict: 'blessed', reasons: [], evidence: [] },
+      lineage: {},
+      approvals: [],
+      stateHistory: [],
+      createdAt: at,
+      updatedAt: at,
+    } as unknown as VersionDoc;
     await t.platform.stack.store.transaction(async (tx) => {
       tx.set(COLLECTIONS.versions('ipo-valuation'), '1.0.0', version);
-      tx.set(COLLECTIONS.versions('ipo-valuation'), '1.1.0', { ...version, version: '1.1.0', artifactUri: t.platform.stack.artifacts.uri('runs/run-old') });
+      tx.set(COLLECTIONS.versions('ipo-valuation'), '1.1.0', {
+        ...version,
+        version: '1.1.0',
+        artifactUri: t.platform.stack.artifacts.uri('runs/run-old'),
+      });
     });
-    const importances = { family: 'trees', method: 'tree-shap', rows: 200, split: 'validation', scale: 'log', features: [{ feature: 'log_revenue', meanAbsAttribution: 0.61, gainShare: 0.5 }, { feature: 'sector', meanAbsAttribution: 0.2, gainShare: 0.1 }] };
+    const importances = {
+      family: 'trees',
+      method: 'tree-shap',
+      rows: 200,
+      split: 'validation',
+      scale: 'log',
+      features: [
+        { feature: 'log_revenue', meanAbsAttribution: 0.61, gainShare: 0.5 },
+        { feature: 'sector', meanAbsAttribution: 0.2, gainShare: 0.1 },
+      ],
+    };
     mkdirSync(join(t.dir, 'artifacts', 'runs', 'run-imp'), { recursive: true });
     writeFileSync(join(t.dir, 'artifacts', 'runs', 'run-imp', 'importances.json'), JSON.stringify(importances));
     const res = await get('/api/models/ipo-valuation/versions/1.0.0/importances');

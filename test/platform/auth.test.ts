@@ -14,7 +14,8 @@ vi.mock('node:crypto', async (importOriginal) => {
   };
 });
 
-const { bearerToken, cookies, operatorAuth, secretsEqual, SESSION_TTL_MS } = await import('../../shared/platform/auth.js');
+const { bearerToken, cookies, operatorAuth, secretsEqual, SESSION_TTL_MS } =
+  await import('../../shared/platform/auth.js');
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const TOKEN = 'the-operator-token-0123456789';
@@ -50,7 +51,11 @@ describe('request parsing', () => {
   });
 
   it('parses cookies', () => {
-    expect([...cookies(request({ cookie: 'a=1; ipo_session_8080=xyz;b=' }))]).toEqual([['a', '1'], ['ipo_session_8080', 'xyz'], ['b', '']]);
+    expect([...cookies(request({ cookie: 'a=1; ipo_session_8080=xyz;b=' }))]).toEqual([
+      ['a', '1'],
+      ['ipo_session_8080', 'xyz'],
+      ['b', ''],
+    ]);
   });
 });
 

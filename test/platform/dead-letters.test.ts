@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { ReplaySelector } from '../../shared/platform/api-commands.js';
 import { busDeadLetterAdmin, type DeadLetterQueue } from '../../shared/platform/dead-letters.js';
 
-const letter = { id: '7', topic: 'promotions', subscription: 'on-promotion', messageId: 'm-1', attempts: 5, deadAt: '2026-01-01T00:00:00.000Z' };
+const letter = {
+  id: '7',
+  topic: 'promotions',
+  subscription: 'on-promotion',
+  messageId: 'm-1',
+  attempts: 5,
+  deadAt: '2026-01-01T00:00:00.000Z',
+};
 
 describe('dead-letter admin', () => {
-  it('lists and replays through the bus\'s DeadLetters port', async () => {
+  it("lists and replays through the bus's DeadLetters port", async () => {
     const replayed: ReplaySelector[] = [];
     const listed: unknown[] = [];
     const queue: DeadLetterQueue = {
@@ -20,7 +27,7 @@ describe('dead-letter admin', () => {
     expect(replayed).toEqual([{ ids: ['7'] }]);
   });
 
-  it('without the port lists the bus\'s table and answers replay with 501 saying why', async () => {
+  it("without the port lists the bus's table and answers replay with 501 saying why", async () => {
     const admin = busDeadLetterAdmin({ deadLetters: (topic) => (topic === 'promotions' ? [letter] : []) });
     expect(await admin.list({ topic: 'promotions' })).toEqual([letter]);
     expect(await admin.list({ topic: 'drift-alerts' })).toEqual([]);

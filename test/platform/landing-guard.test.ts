@@ -10,7 +10,13 @@ const dir = mkdtempSync(join(tmpdir(), 'ipo-landing-guard-'));
 let platform: Platform;
 
 beforeAll(async () => {
-  const config = loadConfig({ IPO_DATA_DIR: dir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR', IPO_MAX_DATASET_BYTES: '64' });
+  const config = loadConfig({
+    IPO_DATA_DIR: dir,
+    PORT: '0',
+    IPO_BOOTSTRAP_SAMPLE_DATA: 'false',
+    LOG_LEVEL: 'ERROR',
+    IPO_MAX_DATASET_BYTES: '64',
+  });
   platform = await startPlatform(config, { scheduler: false, watchLanding: false });
 });
 afterAll(async () => {
@@ -28,7 +34,9 @@ describe('landing folder size guard', () => {
     await platform.stack.bus.whenIdle();
     const headers = { authorization: `Bearer ${platform.operatorToken.value}` };
     const audit = (await (await fetch(`${platform.url}/api/audit`, { headers })).json()) as { reason?: string }[];
-    expect(audit.map((a) => a.reason ?? '').join('\n')).toMatch(new RegExp(`big\\.csv is ${Buffer.byteLength(csv)} bytes, over the size guard of 64 bytes`));
+    expect(audit.map((a) => a.reason ?? '').join('\n')).toMatch(
+      new RegExp(`big\\.csv is ${Buffer.byteLength(csv)} bytes, over the size guard of 64 bytes`),
+    );
     expect(await (await fetch(`${platform.url}/api/runs`, { headers })).json()).toEqual([]);
   });
 });

@@ -18,15 +18,27 @@ afterEach(async () => {
 });
 
 const event = (name: string, id: string) => ({
-  type: 'lifecycle.event', event: name, modelId: 'ipo-valuation', subject: { kind: 'version', id }, actor: 'on-eval-complete',
-  reason: `${id} passed the gate and waits for an approver`, correlationId: `corr-${id}`, occurredAt: new Date().toISOString(),
+  type: 'lifecycle.event',
+  event: name,
+  modelId: 'ipo-valuation',
+  subject: { kind: 'version', id },
+  actor: 'on-eval-complete',
+  reason: `${id} passed the gate and waits for an approver`,
+  correlationId: `corr-${id}`,
+  occurredAt: new Date().toISOString(),
 });
 
 async function start(script?: Script, fast = false): Promise<TestPlatform> {
   receiver = await startWebhookReceiver(script);
   // The configured path (IPO_NOTIFY_WEBHOOK_URL), or the same adapter with quick retries for the retry tests.
   return fast
-    ? startTestPlatform({}, { notifier: webhookNotifier(receiver.url, { minBackoffMs: 10, timeoutMs: 300, attempts: 2 }), subscription: { minBackoffMs: 10, maxBackoffMs: 50 } })
+    ? startTestPlatform(
+        {},
+        {
+          notifier: webhookNotifier(receiver.url, { minBackoffMs: 10, timeoutMs: 300, attempts: 2 }),
+          subscription: { minBackoffMs: 10, maxBackoffMs: 50 },
+        },
+      )
     : startTestPlatform({ IPO_NOTIFY_WEBHOOK_URL: receiver.url });
 }
 
@@ -62,8 +74,15 @@ describe('notifications', () => {
     t = await start(() => 'hang', true);
     await t.platform.stack.bus.publish({ topic: 'lifecycle-events', data: event('approval-needed', '1.4.0') });
     const res = await fetch(`${t.platform.url}/api/publish/promotions`, {
-      method: 'POST', headers: { ...t.auth(), 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'promotion.command', action: 'approve', modelId: 'ipo-valuation', version: '9.9.9', actor: 'operator@local' }),
+      method: 'POST',
+      headers: { ...t.auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'promotion.command',
+        action: 'approve',
+        modelId: 'ipo-valuation',
+        version: '9.9.9',
+        actor: 'operator@local',
+      }),
     });
     const { dedupeKey } = (await res.json()) as { dedupeKey: string };
     let outcome: Response | undefined;

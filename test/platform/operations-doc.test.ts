@@ -23,7 +23,9 @@ function envRows(): Map<string, string> {
 describe('docs/operations.md', () => {
   it('has a row for every option shared/config.ts reads, with its default', () => {
     const rows = envRows();
-    const missing = Object.values(OPTIONS).map((o) => o.env).filter((env) => !rows.has(env));
+    const missing = Object.values(OPTIONS)
+      .map((o) => o.env)
+      .filter((env) => !rows.has(env));
     expect(missing, 'options missing from the env table').toEqual([]);
     for (const option of Object.values(OPTIONS)) {
       const fallback = 'default' in option ? option.default : undefined;
@@ -33,7 +35,8 @@ describe('docs/operations.md', () => {
 
   it('README.md carries the same environment table', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const table = (text: string) => text.slice(text.indexOf('<!-- env-table:start -->'), text.indexOf('<!-- env-table:end -->'));
+    const table = (text: string) =>
+      text.slice(text.indexOf('<!-- env-table:start -->'), text.indexOf('<!-- env-table:end -->'));
     expect(table(readme).length).toBeGreaterThan(100);
     expect(table(readme)).toBe(table(doc));
   });

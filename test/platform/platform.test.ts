@@ -7,7 +7,13 @@ import { loadConfig } from '../../shared/config.js';
 import { startPlatform, type Platform } from '../../shared/platform/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipo-platform-'));
-const config = loadConfig({ IPO_DATA_DIR: dir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR', WEBHOOK_TOKEN: 'a-long-enough-test-token' });
+const config = loadConfig({
+  IPO_DATA_DIR: dir,
+  PORT: '0',
+  IPO_BOOTSTRAP_SAMPLE_DATA: 'false',
+  LOG_LEVEL: 'ERROR',
+  WEBHOOK_TOKEN: 'a-long-enough-test-token',
+});
 let platform: Platform;
 
 beforeAll(async () => {
@@ -19,12 +25,23 @@ afterAll(async () => {
 });
 
 const auth = () => ({ authorization: `Bearer ${platform.operatorToken.value}` });
-const post = (path: string, body: unknown) => fetch(`${platform.url}${path}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${platform.url}${path}`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const get = (path: string) => fetch(`${platform.url}${path}`, { headers: auth() });
 
 describe('local platform API', () => {
   it('publish validates against the contract and lists every issue with its path', async () => {
-    const res = await post('/api/publish/promotions', { type: 'promotion.command', action: 'set-traffic', actor: 'a', traffic: { '1.0.0': 50 }, extra: 1 });
+    const res = await post('/api/publish/promotions', {
+      type: 'promotion.command',
+      action: 'set-traffic',
+      actor: 'a',
+      traffic: { '1.0.0': 50 },
+      extra: 1,
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { issues: { path: string }[] } };
     expect(body.error.issues.map((i) => i.path).sort()).toEqual(['extra', 'traffic']);
@@ -32,9 +49,17 @@ describe('local platform API', () => {
   });
 
   it('publish accepts a valid command and fills its keys', async () => {
-    const res = await post('/api/publish/retrain-requests', { type: 'retrain.requested', reason: 'manual', requestedBy: 'ops@example.com' });
+    const res = await post('/api/publish/retrain-requests', {
+      type: 'retrain.requested',
+      reason: 'manual',
+      requestedBy: 'ops@example.com',
+    });
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ topic: 'retrain-requests', idempotencyKey: expect.stringMatching(/^op-/), payload: { modelId: 'ipo-valuation' } });
+    expect(await res.json()).toMatchObject({
+      topic: 'retrain-requests',
+      idempotencyKey: expect.stringMatching(/^op-/),
+      payload: { modelId: 'ipo-valuation' },
+    });
     await platform.stack.bus.whenIdle();
     const skipped = (await (await get(`/api/audit?action=retrain.skipped`)).json()) as { reason: string }[];
     expect(skipped[0]?.reason).toMatch(/no data has landed/);
@@ -51,12 +76,26 @@ describe('local platform API', () => {
   });
 
   it('the webhook answers 401 without its token or with a wrong one (the operator token does not replace it), and changes nothing', async () => {
-    const incident = { version: '1.2', incident: { incident_id: 'i-1', state: 'open', started_at: 1577840461, policy_name: 'p', condition_name: 'c', summary: 's' } };
+    const incident = {
+      version: '1.2',
+      incident: {
+        incident_id: 'i-1',
+        state: 'open',
+        started_at: 1577840461,
+        policy_name: 'p',
+        condition_name: 'c',
+        summary: 's',
+      },
+    };
     expect((await post('/webhooks/monitoring', incident)).status).toBe(401);
     expect((await post('/webhooks/monitoring?token=wrong', incident)).status).toBe(401);
-    expect((await (await get(`/api/alerts`)).json())).toEqual([]);
+    expect(await (await get(`/api/alerts`)).json()).toEqual([]);
     // The webhook's own contract: its token in the query, no operator token, any Host (a tunnel may front it).
-    const ok = await fetch(`${platform.url}/webhooks/monitoring?token=a-long-enough-test-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(incident) });
+    const ok = await fetch(`${platform.url}/webhooks/monitoring?token=a-long-enough-test-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(incident),
+    });
     expect(ok.status).toBe(200);
   });
 

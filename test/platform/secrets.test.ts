@@ -51,12 +51,20 @@ describe('the platform keeps its tokens across a restart', () => {
     } finally {
       await again.close();
     }
-    const configured = await startPlatform(loadConfig({ ...first.env, IPO_OPERATOR_TOKEN: 'an-operator-token-from-env' }), { scheduler: false, watchLanding: false });
+    const configured = await startPlatform(
+      loadConfig({ ...first.env, IPO_OPERATOR_TOKEN: 'an-operator-token-from-env' }),
+      { scheduler: false, watchLanding: false },
+    );
     try {
       expect(configured.operatorToken).toEqual({ value: 'an-operator-token-from-env', source: 'configured' });
-      const res = await fetch(`${configured.url}/api/status`, { headers: { authorization: 'Bearer an-operator-token-from-env' } });
+      const res = await fetch(`${configured.url}/api/status`, {
+        headers: { authorization: 'Bearer an-operator-token-from-env' },
+      });
       expect(res.status).toBe(200);
-      expect((await fetch(`${configured.url}/api/status`, { headers: { authorization: `Bearer ${operatorToken.value}` } })).status).toBe(401);
+      expect(
+        (await fetch(`${configured.url}/api/status`, { headers: { authorization: `Bearer ${operatorToken.value}` } }))
+          .status,
+      ).toBe(401);
     } finally {
       await configured.close();
       rmSync(first.dir, { recursive: true, force: true });

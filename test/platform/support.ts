@@ -18,12 +18,22 @@ export interface TestPlatform {
 }
 
 /** Start a platform without the scheduler or the landing watcher (no training unless a test lands data). */
-export async function startTestPlatform(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  options: PlatformOptions = {},
+): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-platform-'));
   const fullEnv = { IPO_DATA_DIR: dir, PORT: '0', IPO_BOOTSTRAP_SAMPLE_DATA: 'false', LOG_LEVEL: 'ERROR', ...env };
-  const platform = await startPlatform(loadConfig(fullEnv), { scheduler: false, watchLanding: false, logger: memoryLogger(), ...options });
+  const platform = await startPlatform(loadConfig(fullEnv), {
+    scheduler: false,
+    watchLanding: false,
+    logger: memoryLogger(),
+    ...options,
+  });
   return {
-    platform, dir, env: fullEnv,
+    platform,
+    dir,
+    env: fullEnv,
     auth: () => ({ authorization: `Bearer ${platform.operatorToken.value}` }),
     async close() {
       await platform.close();
@@ -41,18 +51,32 @@ export interface RawReply {
 }
 
 /** Send a request with exactly these headers (Host included: fetch would not let a test forge it). */
-export function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawReply> {
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawReply> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { host: url.host, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: <T>() => JSON.parse(text) as T });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, method, path, headers: { host: url.host, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            json: <T>() => JSON.parse(text) as T,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();

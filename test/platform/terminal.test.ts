@@ -22,17 +22,37 @@ const AT = '2026-01-01T00:00:00.000Z';
 
 /** A reader over fixed documents whose run progress a test moves on. */
 function docs(): { reader: Pick<StateStore, 'get' | 'query'>; run: Doc; model: Doc } {
-  const model: Doc = { modelId: 'ipo', policy: {}, championHistory: [], endpointId: 'ep', inFlightRunId: 'run-1', createdAt: AT, updatedAt: AT };
+  const model: Doc = {
+    modelId: 'ipo',
+    policy: {},
+    championHistory: [],
+    endpointId: 'ep',
+    inFlightRunId: 'run-1',
+    createdAt: AT,
+    updatedAt: AT,
+  };
   const run: Doc = {
-    runId: 'run-1', modelId: 'ipo', state: 'running', reasons: [], dataUri: 'file:///d.csv', artifactUri: 'file:///a', pipelineJobId: 'j', attempt: 1,
-    correlationId: 'c', createdAt: AT, updatedAt: AT, progress: { step: 'validate', stepStatus: 'started' },
+    runId: 'run-1',
+    modelId: 'ipo',
+    state: 'running',
+    reasons: [],
+    dataUri: 'file:///d.csv',
+    artifactUri: 'file:///a',
+    pipelineJobId: 'j',
+    attempt: 1,
+    correlationId: 'c',
+    createdAt: AT,
+    updatedAt: AT,
+    progress: { step: 'validate', stepStatus: 'started' },
   };
   const byCollection: Record<string, Record<string, Doc>> = { models: { ipo: model }, runs: { 'run-1': run } };
   return {
-    model, run,
+    model,
+    run,
     reader: {
       get: <T extends Doc>(c: string, id: string) => Promise.resolve(byCollection[c]?.[id] as T | undefined),
-      query: <T extends Doc>(c: string) => Promise.resolve(Object.entries(byCollection[c] ?? {}).map(([id, data]) => ({ id, data: data as T }))),
+      query: <T extends Doc>(c: string) =>
+        Promise.resolve(Object.entries(byCollection[c] ?? {}).map(([id, data]) => ({ id, data: data as T }))),
     },
   };
 }
@@ -58,14 +78,23 @@ describe('the npm start terminal', () => {
     logger.log('DEBUG', 'tick');
     logger.log('INFO', 'monitor found nothing', { modelId: 'ipo' });
     logger.log('WARNING', 'outbox effect retried');
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.message)).toEqual(['monitor found nothing', 'outbox effect retried']);
     expect(lines[0]).toMatchObject({ severity: 'INFO', modelId: 'ipo' });
     expect(out).toEqual(['10:11:12  WARNING  outbox effect retried\n']);
   });
 
   it('prints a lifecycle event as one line with time, event, subject, actor and reason', () => {
-    const line = eventLine({ event: 'rollback.completed', occurredAt: '2026-01-01T09:08:07.000Z', subject: { kind: 'model', id: 'ipo' }, actor: 'alice', reason: 'canary regressed' });
+    const line = eventLine({
+      event: 'rollback.completed',
+      occurredAt: '2026-01-01T09:08:07.000Z',
+      subject: { kind: 'model', id: 'ipo' },
+      actor: 'alice',
+      reason: 'canary regressed',
+    });
     expect(line).toMatch(/^09:08:07 {2}rollback\.completed +model ipo +alice: canary regressed$/);
   });
 
@@ -87,7 +116,19 @@ describe('the npm start terminal', () => {
     await display.tick();
     expect(out[0]).toBe('  run run-1  validate\n');
     const epochs = out.filter((l) => l.includes(' epoch '));
-    expect(epochs.map((l) => /epoch (\d+)\/20/.exec(l)?.[1])).toEqual(['1', '2', '4', '6', '8', '10', '12', '14', '16', '18', '20']);
+    expect(epochs.map((l) => /epoch (\d+)\/20/.exec(l)?.[1])).toEqual([
+      '1',
+      '2',
+      '4',
+      '6',
+      '8',
+      '10',
+      '12',
+      '14',
+      '16',
+      '18',
+      '20',
+    ]);
     expect(epochs[1]).toMatch(/loss 0\.5000 {2}val 1\.0000 {2}ETA ≤ 18s\n$/);
     expect(epochs.at(-1)).toMatch(/ETA ≤ 0s\n$/);
     expect(out.at(-1)).toBe('  run run-1  evaluate\n');
@@ -123,8 +164,17 @@ describe('a busy port', () => {
     const first = await startTestPlatform();
     try {
       const port = new URL(first.platform.url).port;
-      const second = startPlatform(loadConfig({ ...first.env, PORT: port }), { scheduler: false, watchLanding: false, logger: memoryLogger() });
-      await expect(second).rejects.toMatchObject({ code: 'PLATFORM.PORT_IN_USE', message: expect.stringMatching(new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use .*set PORT to a free port$`)) as unknown });
+      const second = startPlatform(loadConfig({ ...first.env, PORT: port }), {
+        scheduler: false,
+        watchLanding: false,
+        logger: memoryLogger(),
+      });
+      await expect(second).rejects.toMatchObject({
+        code: 'PLATFORM.PORT_IN_USE',
+        message: expect.stringMatching(
+          new RegExp(`^port ${port} on 127\\.0\\.0\\.1 is already in use .*set PORT to a free port$`),
+        ) as unknown,
+      });
       // The first platform still answers.
       expect((await fetch(`${first.platform.url}/api/status`, { headers: first.auth() })).status).toBe(200);
     } finally {

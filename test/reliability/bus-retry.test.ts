@@ -10,7 +10,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteEventBus } from '../../shared/adapters/local/sqlite.event-bus.js';
 import { FUNCTION_NAMES, FUNCTION_TOPICS } from '../../shared/domain/topics.js';
 import { COLLECTIONS, type VersionDoc } from '../../shared/domain/state.js';
-import { createHarness, evaluation, inFlightRun, landed, ledgerEntries, MODEL_ID, type Harness } from '../support/service-harness.js';
+import {
+  createHarness,
+  evaluation,
+  inFlightRun,
+  landed,
+  ledgerEntries,
+  MODEL_ID,
+  type Harness,
+} from '../support/service-harness.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -22,7 +30,10 @@ describe('transient failures on the embedded bus', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ipo-bus-retry-'));
-    bus = new SqliteEventBus({ path: join(dir, 'bus.db'), defaults: { maxDeliveryAttempts: MAX_ATTEMPTS, minBackoffMs: 1, maxBackoffMs: 4 } });
+    bus = new SqliteEventBus({
+      path: join(dir, 'bus.db'),
+      defaults: { maxDeliveryAttempts: MAX_ATTEMPTS, minBackoffMs: 1, maxBackoffMs: 4 },
+    });
     h = createHarness({ forwardTo: bus });
     deliveries = 0;
     for (const fn of FUNCTION_NAMES) {
@@ -48,11 +59,19 @@ describe('transient failures on the embedded bus', () => {
     expect(deliveries).toBe(MAX_ATTEMPTS);
     expect(h.datasets.calls).toBe(MAX_ATTEMPTS);
     const dead = bus.deadLetters('data-landed');
-    expect(dead).toEqual([expect.objectContaining({ deadLetterTopic: 'data-landed-dead-letter', attempts: MAX_ATTEMPTS, data: landed('gs://landing/q1.csv') })]);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        deadLetterTopic: 'data-landed-dead-letter',
+        attempts: MAX_ATTEMPTS,
+        data: landed('gs://landing/q1.csv'),
+      }),
+    ]);
     expect(dead[0].reason).toMatch(/DATA\.UNAVAILABLE: injected outage reading gs:\/\/landing\/q1\.csv/);
     expect(await h.store.query(COLLECTIONS.runs)).toEqual([]);
     expect(await ledgerEntries(h.store)).toEqual([]);
-    expect(h.logger.entries.filter((e) => e.severity === 'ERROR' && e.message.includes('will be redelivered'))).toHaveLength(MAX_ATTEMPTS);
+    expect(
+      h.logger.entries.filter((e) => e.severity === 'ERROR' && e.message.includes('will be redelivered')),
+    ).toHaveLength(MAX_ATTEMPTS);
   });
 
   it('recovers when the dependency comes back before the last attempt: one run, no dead letter', async () => {
@@ -66,12 +85,19 @@ describe('transient failures on the embedded bus', () => {
   });
 
   it('a poison message is acknowledged on its first delivery, recorded, and never retried', async () => {
-    await bus.publish({ topic: 'promotions', data: { type: 'promotion.command', action: 'launch-rocket', actor: 'operator@local' } });
+    await bus.publish({
+      topic: 'promotions',
+      data: { type: 'promotion.command', action: 'launch-rocket', actor: 'operator@local' },
+    });
     await bus.whenIdle();
     expect(deliveries).toBe(1);
     expect(bus.deadLetters()).toEqual([]);
     expect(bus.stats('on-promotion--promotions')).toMatchObject({ acked: 1, pending: 0, inflight: 0, dead: 0 });
-    expect(await ledgerEntries(h.store, 'rejected')).toEqual([expect.objectContaining({ outcome: expect.objectContaining({ code: 'CONTRACT.INVALID', message: expect.stringContaining('action') }) })]);
+    expect(await ledgerEntries(h.store, 'rejected')).toEqual([
+      expect.objectContaining({
+        outcome: expect.objectContaining({ code: 'CONTRACT.INVALID', message: expect.stringContaining('action') }),
+      }),
+    ]);
   });
 
   it('a failed endpoint apply after commit is redelivered and converges: first model serving at 100%', async () => {
@@ -81,8 +107,16 @@ describe('transient failures on the embedded bus', () => {
     const runId = await inFlightRun(h.store);
     h.inspector.byRun.set(runId, evaluation());
     await bus.publish({
-      topic: 'pipeline-events', attributes: { idempotencyKey: `${runId}#succeeded` },
-      data: { type: 'pipeline.completed', runId, modelId: MODEL_ID, pipelineJobId: runId, state: 'succeeded', finishedAt: '2024-06-01T00:00:00Z' },
+      topic: 'pipeline-events',
+      attributes: { idempotencyKey: `${runId}#succeeded` },
+      data: {
+        type: 'pipeline.completed',
+        runId,
+        modelId: MODEL_ID,
+        pipelineJobId: runId,
+        state: 'succeeded',
+        finishedAt: '2024-06-01T00:00:00Z',
+      },
     });
     await bus.whenIdle();
     expect((await h.store.get<VersionDoc>(COLLECTIONS.versions(MODEL_ID), '1.0.0'))?.state).toBe('production');
@@ -112,7 +146,11 @@ describe('transient failures on the embedded bus', () => {
 
   it('a message dead-lettered after its decision committed (its outbox could not be sent) replays to one effect', async () => {
     for (let i = 0; i < MAX_ATTEMPTS; i += 1) h.bus.failOnce((m) => m.topic === 'lifecycle-events');
-    await bus.publish({ topic: 'data-landed', data: landed('gs://landing/q1.csv'), attributes: { idempotencyKey: 'land-q1' } });
+    await bus.publish({
+      topic: 'data-landed',
+      data: landed('gs://landing/q1.csv'),
+      attributes: { idempotencyKey: 'land-q1' },
+    });
     await bus.whenIdle();
     expect(await h.store.query(COLLECTIONS.runs)).toHaveLength(1); // committed on the first attempt
     expect(h.bus.on('lifecycle-events')).toHaveLength(0);

@@ -13,10 +13,26 @@ import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-s
 import { COLLECTIONS, type DeploymentDoc, type RunDoc, type VersionDoc } from '../../shared/domain/state.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import { processOnce, type Processed } from '../../shared/services/processing.js';
-import { announceSkippedEmulatorTests, hasGcloud, startFirestoreEmulator, type Emulator } from '../support/emulators.js';
 import {
-  ENDPOINT_ID, MODEL_ID, command, createHarness, inFlightRun, landAndTrain, landed, ledgerEntries, ledgerEntry, redeliverUntilAcked, snapshot,
-  type Harness, type HarnessOptions,
+  announceSkippedEmulatorTests,
+  hasGcloud,
+  startFirestoreEmulator,
+  type Emulator,
+} from '../support/emulators.js';
+import {
+  ENDPOINT_ID,
+  MODEL_ID,
+  command,
+  createHarness,
+  inFlightRun,
+  landAndTrain,
+  landed,
+  ledgerEntries,
+  ledgerEntry,
+  redeliverUntilAcked,
+  snapshot,
+  type Harness,
+  type HarnessOptions,
 } from '../support/service-harness.js';
 
 announceSkippedEmulatorTests('Firestore emulator reliability');
@@ -92,7 +108,10 @@ describe.each(BACKENDS)('$name', (backend) => {
       await landAndTrain(h, 'gs://landing/q1.csv');
       const before = h.bus.published.length;
       for (const messageId of ['publisher-try-1', 'publisher-try-2']) {
-        await h.deliver('promotions', command('set-traffic', { traffic: { '1.0.0': 100 } }), { messageId, attributes: { idempotencyKey: 'op-42' } });
+        await h.deliver('promotions', command('set-traffic', { traffic: { '1.0.0': 100 } }), {
+          messageId,
+          attributes: { idempotencyKey: 'op-42' },
+        });
       }
       expect(await h.store.get(COLLECTIONS.deployments, ENDPOINT_ID)).toMatchObject({ revision: 2 });
       expect(h.bus.published.slice(before)).toHaveLength(1);
@@ -105,8 +124,18 @@ describe.each(BACKENDS)('$name', (backend) => {
       await h.deliver('data-landed', landed('gs://landing/q1.csv'));
       const runId = await inFlightRun(h.store);
       h.bus.failOnce((m) => m.topic === 'promotions');
-      const completion = h.cloudEvent('pipeline-events', { type: 'pipeline.completed', runId, modelId: MODEL_ID, pipelineJobId: runId, state: 'succeeded', finishedAt: '2024-06-01T00:00:00Z' });
-      await expect(h.handlers['on-eval-complete'](completion)).rejects.toMatchObject({ code: 'BUS.UNAVAILABLE', retryable: true });
+      const completion = h.cloudEvent('pipeline-events', {
+        type: 'pipeline.completed',
+        runId,
+        modelId: MODEL_ID,
+        pipelineJobId: runId,
+        state: 'succeeded',
+        finishedAt: '2024-06-01T00:00:00Z',
+      });
+      await expect(h.handlers['on-eval-complete'](completion)).rejects.toMatchObject({
+        code: 'BUS.UNAVAILABLE',
+        retryable: true,
+      });
       expect(h.bus.on('promotions')).toHaveLength(0);
       expect((await h.store.get<VersionDoc>(COLLECTIONS.versions(MODEL_ID), '1.0.0'))?.state).toBe('approved'); // committed
       expect((await ledgerEntry(h.store, `pipeline-events:${runId}#succeeded`))?.pending).toBe(true);
@@ -117,7 +146,10 @@ describe.each(BACKENDS)('$name', (backend) => {
       expect(duplicatesPublished()).toEqual([]);
       expect((await ledgerEntry(h.store, `pipeline-events:${runId}#succeeded`))?.pending).toBe(false);
       await h.pump();
-      expect(await h.store.get(COLLECTIONS.deployments, ENDPOINT_ID)).toMatchObject({ split: { '1.0.0': 100 }, revision: 1 });
+      expect(await h.store.get(COLLECTIONS.deployments, ENDPOINT_ID)).toMatchObject({
+        split: { '1.0.0': 100 },
+        revision: 1,
+      });
     });
 
     it('an effect executor that fails once after commit: redelivery launches the pipeline exactly once', async () => {
@@ -138,7 +170,9 @@ describe.each(BACKENDS)('$name', (backend) => {
     it('with no redelivery, the reconciler re-drives the stale outbox', async () => {
       open();
       h.bus.failOnce();
-      await expect(h.deliver('data-landed', landed('gs://landing/q1.csv'))).rejects.toMatchObject({ code: 'BUS.UNAVAILABLE' });
+      await expect(h.deliver('data-landed', landed('gs://landing/q1.csv'))).rejects.toMatchObject({
+        code: 'BUS.UNAVAILABLE',
+      });
       expect(h.bus.published).toHaveLength(0);
       await h.deliver('pipeline-events', { type: 'system.reconcile' }, { attributes: { idempotencyKey: 'tick-1' } });
       expect(h.bus.on('lifecycle-events')).toHaveLength(0); // not stale yet: a redelivery may still come
@@ -187,17 +221,36 @@ describe.each(BACKENDS)('$name', (backend) => {
       ['bad base64', { rawData: undefined, base64: 'not base64 at all!' }],
       ['schema-invalid JSON', { rawData: JSON.stringify({ type: 'data.landed', dataUri: 42 }) }],
       ['an unknown type', { rawData: JSON.stringify({ type: 'data.vanished' }) }],
-    ])('poison (%s): acknowledged, recorded as rejected with its reason, never retried, nothing else changed', async (_name, poison) => {
-      open();
-      await h.deliver('data-landed', landed('gs://landing/q1.csv'));
-      const before = { state: await snapshot(h.store), published: h.bus.published.length, launches: h.launcher.calls };
-      const event = h.cloudEvent('data-landed', undefined, { rawData: poison.rawData ?? '' });
-      if ('base64' in poison) (event.data as { message: { data: string } }).message.data = poison.base64;
-      await expect(h.handlers['on-new-data'](event)).resolves.toBeUndefined();
-      expect({ state: await snapshot(h.store), published: h.bus.published.length, launches: h.launcher.calls }).toEqual(before);
-      const rejected = await ledgerEntries(h.store, 'rejected');
-      expect(rejected).toEqual([expect.objectContaining({ messageId: event.id, outcome: expect.objectContaining({ code: 'CONTRACT.INVALID', message: expect.stringMatching(/message\.data|dataUri|type/) }) })]);
-    });
+    ])(
+      'poison (%s): acknowledged, recorded as rejected with its reason, never retried, nothing else changed',
+      async (_name, poison) => {
+        open();
+        await h.deliver('data-landed', landed('gs://landing/q1.csv'));
+        const before = {
+          state: await snapshot(h.store),
+          published: h.bus.published.length,
+          launches: h.launcher.calls,
+        };
+        const event = h.cloudEvent('data-landed', undefined, { rawData: poison.rawData ?? '' });
+        if ('base64' in poison) (event.data as { message: { data: string } }).message.data = poison.base64;
+        await expect(h.handlers['on-new-data'](event)).resolves.toBeUndefined();
+        expect({
+          state: await snapshot(h.store),
+          published: h.bus.published.length,
+          launches: h.launcher.calls,
+        }).toEqual(before);
+        const rejected = await ledgerEntries(h.store, 'rejected');
+        expect(rejected).toEqual([
+          expect.objectContaining({
+            messageId: event.id,
+            outcome: expect.objectContaining({
+              code: 'CONTRACT.INVALID',
+              message: expect.stringMatching(/message\.data|dataUri|type/),
+            }),
+          }),
+        ]);
+      },
+    );
 
     it('concurrent promotion commands on one deployment serialize: traffic sums to 100, one revision per applied command', async () => {
       open();
@@ -208,12 +261,19 @@ describe.each(BACKENDS)('$name', (backend) => {
       expect(start.split).toEqual({ '1.0.0': 90, '1.1.0': 10 });
 
       const commands = [
-        ...Array.from({ length: 8 }, (_, k) => command('set-traffic', { traffic: { '1.0.0': 80 - k * 5, '1.1.0': 20 + k * 5 }, idempotencyKey: `traffic-${k}` })),
+        ...Array.from({ length: 8 }, (_, k) =>
+          command('set-traffic', {
+            traffic: { '1.0.0': 80 - k * 5, '1.1.0': 20 + k * 5 },
+            idempotencyKey: `traffic-${k}`,
+          }),
+        ),
         command('promote', { version: '1.1.0', idempotencyKey: 'promote-1.1.0' }),
       ];
       await Promise.all(commands.map((c) => redeliverUntilAcked(() => h.deliver('promotions', c))));
 
-      const applied = (await ledgerEntries(h.store, 'applied')).filter((e) => commands.some((c) => e.key === `promotions:${String(c.idempotencyKey)}`));
+      const applied = (await ledgerEntries(h.store, 'applied')).filter((e) =>
+        commands.some((c) => e.key === `promotions:${String(c.idempotencyKey)}`),
+      );
       const end = (await h.store.get<DeploymentDoc>(COLLECTIONS.deployments, ENDPOINT_ID)) as DeploymentDoc;
       expect(end.revision - start.revision).toBe(applied.length);
       expect(applied.map((e) => e.key)).toContain('promotions:promote-1.1.0');
@@ -242,11 +302,15 @@ describe.each(BACKENDS)('$name', (backend) => {
 
 /** One processOnce on a shared counter document, publishing one lifecycle message. */
 function bump(h: Harness, key: string): Promise<Processed> {
-  return processOnce(h.deps, { handler: 'test', dedupeKey: key, messageId: key, topic: 'lifecycle-events', correlationId: key }, async (tx) => {
-    const doc = await tx.get<{ count: number; keys: string[] }>(COLLECTIONS.models, 'counter-model');
-    tx.set(COLLECTIONS.models, 'counter-model', { count: (doc?.count ?? 0) + 1, keys: [...(doc?.keys ?? []), key] });
-    return { outcome: { kind: 'counted', key }, messages: [{ topic: 'lifecycle-events', data: { key } }] };
-  });
+  return processOnce(
+    h.deps,
+    { handler: 'test', dedupeKey: key, messageId: key, topic: 'lifecycle-events', correlationId: key },
+    async (tx) => {
+      const doc = await tx.get<{ count: number; keys: string[] }>(COLLECTIONS.models, 'counter-model');
+      tx.set(COLLECTIONS.models, 'counter-model', { count: (doc?.count ?? 0) + 1, keys: [...(doc?.keys ?? []), key] });
+      return { outcome: { kind: 'counted', key }, messages: [{ topic: 'lifecycle-events', data: { key } }] };
+    },
+  );
 }
 
 /** Retry while the failure is retryable, as the platform redelivers; returns the last result. */

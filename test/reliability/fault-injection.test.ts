@@ -18,7 +18,13 @@ import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store
 import { TransientError } from '../../shared/domain/errors.js';
 import { silentLogger } from '../../shared/logging.js';
 import type { Doc } from '../../shared/ports/state-store.js';
-import { LEDGER, processOnce, reconcileOutboxes, type Effect, type ProcessingDeps } from '../../shared/services/processing.js';
+import {
+  LEDGER,
+  processOnce,
+  reconcileOutboxes,
+  type Effect,
+  type ProcessingDeps,
+} from '../../shared/services/processing.js';
 import { FaultyStore, until } from './support/backends.js';
 
 const SEED = Number(process.env.FAULT_SEED ?? 20261126);
@@ -101,15 +107,25 @@ describe('fault injection on the embedded stack', () => {
     const keys = Array.from({ length: COMMANDS }, (_, i) => `cmd-${i}`);
     for (const key of keys) {
       const r = random();
-      plans.set(key, { slowMs: r < 0.03 ? LEASE.leaseMs * 1.5 : r < 0.3 ? Math.floor(random() * 20) : 0, failTimes: random() < 0.1 ? 1 + Math.floor(random() * 2) : 0, crashed: false, crashPending: false });
+      plans.set(key, {
+        slowMs: r < 0.03 ? LEASE.leaseMs * 1.5 : r < 0.3 ? Math.floor(random() * 20) : 0,
+        failTimes: random() < 0.1 ? 1 + Math.floor(random() * 2) : 0,
+        crashed: false,
+        crashPending: false,
+      });
     }
-    for (const key of keys.filter(() => random() < 0.03)) Object.assign(plans.get(key) as Plan, { crashed: true, crashPending: true });
+    for (const key of keys.filter(() => random() < 0.03))
+      Object.assign(plans.get(key) as Plan, { crashed: true, crashPending: true });
     let aborted = 0;
     let takeovers = 0;
 
     const open = (): Stack => {
       const path = join(dir, 'state.db');
-      const bus = new SqliteEventBus({ path, closeTimeoutMs: 50, defaults: { minBackoffMs: 5, maxBackoffMs: 50, maxDeliveryAttempts: 5, ackDeadlineMs: 5_000 } });
+      const bus = new SqliteEventBus({
+        path,
+        closeTimeoutMs: 50,
+        defaults: { minBackoffMs: 5, maxBackoffMs: 50, maxDeliveryAttempts: 5, ackDeadlineMs: 5_000 },
+      });
       const store = new FaultyStore(new SqliteStateStore({ path, bus }));
       store.failCommitsWhere(() => random() < 0.04, Number.POSITIVE_INFINITY);
       const effects = {
@@ -133,8 +149,18 @@ describe('fault injection on the embedded stack', () => {
         key: (JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8')) as { key: string }).key,
         idempotencyKey: event.data.message.attributes.idempotencyKey ?? event.data.message.messageId,
       });
-      const identity = (hop: string, idempotencyKey: string, messageId: string) => ({ handler: hop, dedupeKey: `${hop}:${idempotencyKey}`, messageId, topic: hop, correlationId: idempotencyKey });
-      const increment = async (tx: { get: (c: string, id: string) => Promise<Doc | undefined>; set: (c: string, id: string, d: Doc) => void }, collection: string, key: string): Promise<void> => {
+      const identity = (hop: string, idempotencyKey: string, messageId: string) => ({
+        handler: hop,
+        dedupeKey: `${hop}:${idempotencyKey}`,
+        messageId,
+        topic: hop,
+        correlationId: idempotencyKey,
+      });
+      const increment = async (
+        tx: { get: (c: string, id: string) => Promise<Doc | undefined>; set: (c: string, id: string, d: Doc) => void },
+        collection: string,
+        key: string,
+      ): Promise<void> => {
         const doc = await tx.get(collection, key);
         tx.set(collection, key, { n: Number(doc?.n ?? 0) + 1 });
       };
@@ -142,7 +168,11 @@ describe('fault injection on the embedded stack', () => {
         const { key, idempotencyKey } = payload(event);
         await processOnce(deps(key), identity('hop-1', idempotencyKey, event.id), async (tx) => {
           await increment(tx, 'hop1', key);
-          return { outcome: { key }, effects: [{ type: 'external', payload: { key } }], messages: [{ topic: 'retrain-requests', data: { key } }] };
+          return {
+            outcome: { key },
+            effects: [{ type: 'external', payload: { key } }],
+            messages: [{ topic: 'retrain-requests', data: { key } }],
+          };
         });
       });
       bus.subscribe('retrain-requests', 'hop-2', async (event) => {
@@ -153,7 +183,9 @@ describe('fault injection on the embedded stack', () => {
         });
       });
       // The scheduled reconciler, ticking fast: it takes over outboxes whose driver vanished once their lease lapsed.
-      const reconcile = { deps: { store, bus, effects, logger: silentLogger, clock: () => new Date(), outboxLease: LEASE } };
+      const reconcile = {
+        deps: { store, bus, effects, logger: silentLogger, clock: () => new Date(), outboxLease: LEASE },
+      };
       let ticking = true;
       const tick = async (): Promise<void> => {
         while (ticking) {
@@ -164,7 +196,8 @@ describe('fault injection on the embedded stack', () => {
       };
       const ticker = tick();
       return {
-        bus, store,
+        bus,
+        store,
         async close() {
           ticking = false;
           await ticker;
@@ -183,7 +216,11 @@ describe('fault injection on the embedded stack', () => {
       [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
     }
     const publish = (stack: Stack, batch: string[]): Promise<string[]> =>
-      Promise.all(batch.map((key) => stack.bus.publish({ topic: 'data-landed', data: { key }, attributes: { idempotencyKey: key } })));
+      Promise.all(
+        batch.map((key) =>
+          stack.bus.publish({ topic: 'data-landed', data: { key }, attributes: { idempotencyKey: key } }),
+        ),
+      );
 
     let stack = open();
     const half = Math.floor(deliveries.length / 2);
@@ -201,26 +238,34 @@ describe('fault injection on the embedded stack', () => {
       return pending.length === 0 && (await counts('hop2')).size === COMMANDS;
     };
     let replayed = 0;
-    await until(async () => {
-      // A message that exhausted its attempts under the injected failures is replayed, as an operator would.
-      const queue = stack.bus.deadLetterQueue();
-      if ((await queue.list()).length > 0) replayed += (await queue.replay({ all: true })).replayed;
-      return complete();
-    }, 'every command to complete', 120_000);
+    await until(
+      async () => {
+        // A message that exhausted its attempts under the injected failures is replayed, as an operator would.
+        const queue = stack.bus.deadLetterQueue();
+        if ((await queue.list()).length > 0) replayed += (await queue.replay({ all: true })).replayed;
+        return complete();
+      },
+      'every command to complete',
+      120_000,
+    );
     await stack.close();
     stack = open();
 
     const hop1 = await counts('hop1');
     const hop2 = await counts('hop2');
     const effects = hop1.size + hop2.size + external.applied.size;
-    const duplicates = [hop1, hop2].reduce((n, m) => n + [...m.values()].reduce((d, c) => d + Math.max(0, c - 1), 0), 0) + external.overlaps;
+    const duplicates =
+      [hop1, hop2].reduce((n, m) => n + [...m.values()].reduce((d, c) => d + Math.max(0, c - 1), 0), 0) +
+      external.overlaps;
     const lost = COMMANDS * 3 - effects;
     const crashed = [...plans.values()].filter((p) => p.crashed).length;
     await stack.close();
-    console.info(`fault-injection: sent ${COMMANDS}, effects ${effects}, duplicates ${duplicates}, lost ${lost}`
-      + ` (3 effects per command; ${deliveries.length} deliveries published incl. ${deliveries.length - COMMANDS} duplicates, reordered;`
-      + ` ${external.failures} effect failures and ${aborted} store commits aborted on purpose; ${crashed} drivers crashed mid-effect,`
-      + ` ${takeovers} outboxes taken over by the reconciler; 1 restart; ${external.calls} effect executions, ${external.repeats} repeats absorbed by idempotency; ${replayed} dead letters replayed; seed ${SEED})`);
+    console.info(
+      `fault-injection: sent ${COMMANDS}, effects ${effects}, duplicates ${duplicates}, lost ${lost}` +
+        ` (3 effects per command; ${deliveries.length} deliveries published incl. ${deliveries.length - COMMANDS} duplicates, reordered;` +
+        ` ${external.failures} effect failures and ${aborted} store commits aborted on purpose; ${crashed} drivers crashed mid-effect,` +
+        ` ${takeovers} outboxes taken over by the reconciler; 1 restart; ${external.calls} effect executions, ${external.repeats} repeats absorbed by idempotency; ${replayed} dead letters replayed; seed ${SEED})`,
+    );
     expect({ duplicates, lost, overlaps: external.overlaps }).toEqual({ duplicates: 0, lost: 0, overlaps: 0 });
     expect(effects).toBe(COMMANDS * 3);
     expect(aborted).toBeGreaterThan(0);

@@ -10,7 +10,15 @@ import { SqliteEventBus } from '../../shared/adapters/local/sqlite.event-bus.js'
 import { memoryLogger } from '../../shared/logging.js';
 import type { Topic } from '../../shared/domain/topics.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
-import { LEDGER, ledgerId, processOnce, reconcileOutboxes, type Decision, type LedgerEntry, type ProcessingDeps } from '../../shared/services/processing.js';
+import {
+  LEDGER,
+  ledgerId,
+  processOnce,
+  reconcileOutboxes,
+  type Decision,
+  type LedgerEntry,
+  type ProcessingDeps,
+} from '../../shared/services/processing.js';
 import { announceSkippedEmulatorTests } from '../support/emulators.js';
 import { testClock, type TestClock } from '../support/service-harness.js';
 import { BACKENDS, FaultyStore, gate, until, type Opened } from './support/backends.js';
@@ -18,7 +26,13 @@ import { BACKENDS, FaultyStore, gate, until, type Opened } from './support/backe
 announceSkippedEmulatorTests('Firestore emulator outbox lease');
 
 const LEASE = { leaseMs: 60_000, renewEveryMs: 10 };
-const identity = (key: string) => ({ handler: 'test', dedupeKey: key, messageId: key, topic: 'promotions', correlationId: key });
+const identity = (key: string) => ({
+  handler: 'test',
+  dedupeKey: key,
+  messageId: key,
+  topic: 'promotions',
+  correlationId: key,
+});
 /** Whether the store publishes inside its transactions (the bus shares its database). */
 const inline = (o: Opened): boolean => o.bus instanceof SqliteEventBus;
 const lifecycle = (step: string): { topic: Topic; data: unknown } => ({ topic: 'lifecycle-events', data: { step } });
@@ -32,7 +46,11 @@ describe.each(BACKENDS)('$name', (backend) => {
     let applied: Set<string>;
     let slow: ReturnType<typeof gate> | undefined;
 
-    const open = (): { o: Opened; store: FaultyStore; deps: (overrides?: Partial<ProcessingDeps>) => ProcessingDeps } => {
+    const open = (): {
+      o: Opened;
+      store: FaultyStore;
+      deps: (overrides?: Partial<ProcessingDeps>) => ProcessingDeps;
+    } => {
       const o = backend.open();
       opened.push(o);
       const store = new FaultyStore(o.store);
@@ -49,12 +67,29 @@ describe.each(BACKENDS)('$name', (backend) => {
           applied.add(String(effect.payload.key));
         },
       };
-      return { o, store, deps: (overrides = {}) => ({ store, bus: o.bus, effects, logger: memoryLogger(), clock: clock.now, outboxLease: LEASE, ...overrides }) };
+      return {
+        o,
+        store,
+        deps: (overrides = {}) => ({
+          store,
+          bus: o.bus,
+          effects,
+          logger: memoryLogger(),
+          clock: clock.now,
+          outboxLease: LEASE,
+          ...overrides,
+        }),
+      };
     };
-    const deployThenTell = (key: string): (() => Promise<Decision>) => async () => ({
-      outcome: { key }, effects: [{ type: 'deploy', payload: { key } }], messages: [lifecycle(`${key}-a`), lifecycle(`${key}-b`)],
-    });
-    const entry = (store: StateStore, key: string): Promise<LedgerEntry | undefined> => store.get<LedgerEntry>(LEDGER, ledgerId(key));
+    const deployThenTell =
+      (key: string): (() => Promise<Decision>) =>
+      async () => ({
+        outcome: { key },
+        effects: [{ type: 'deploy', payload: { key } }],
+        messages: [lifecycle(`${key}-a`), lifecycle(`${key}-b`)],
+      });
+    const entry = (store: StateStore, key: string): Promise<LedgerEntry | undefined> =>
+      store.get<LedgerEntry>(LEDGER, ledgerId(key));
 
     beforeAll(() => backend.start(), 120_000);
     afterEach(async () => {
@@ -71,7 +106,10 @@ describe.each(BACKENDS)('$name', (backend) => {
       const first = (await entry(store, 'deploy-1'))?.leaseUntil ?? 0;
       store.failCommitsWhere((w) => w.docs.some((d) => d.collection === LEDGER), 1); // one renewal fails
       clock.advanceMinutes(0.9);
-      await until(async () => ((await entry(store, 'deploy-1'))?.leaseUntil ?? 0) > first, 'a renewal after the failed one');
+      await until(
+        async () => ((await entry(store, 'deploy-1'))?.leaseUntil ?? 0) > first,
+        'a renewal after the failed one',
+      );
       expect(store.injected).toBe(1);
       clock.advanceMinutes(0.9); // 108 s after the claim: the original 60 s lease would have lapsed
       const competitor = await reconcileOutboxes(deps(), 0);
@@ -89,7 +127,11 @@ describe.each(BACKENDS)('$name', (backend) => {
       const g = gate();
       slow = g;
       // The stale driver: its heartbeat never renews (a frozen process, a store it cannot reach).
-      const stale = processOnce(deps({ outboxLease: { leaseMs: 60_000, renewEveryMs: 3_600_000 } }), identity('deploy-2'), deployThenTell('deploy-2'));
+      const stale = processOnce(
+        deps({ outboxLease: { leaseMs: 60_000, renewEveryMs: 3_600_000 } }),
+        identity('deploy-2'),
+        deployThenTell('deploy-2'),
+      );
       await g.reached;
       clock.advanceMinutes(2);
       const takeover = deps();
@@ -107,8 +149,15 @@ describe.each(BACKENDS)('$name', (backend) => {
     it('a failure at mark-done repeats only that item, with the same idempotency key; the consumer applies it once', async () => {
       const { o, store, deps } = open();
       // Fail the commit that records the first message as done (on the shared database, also its publish).
-      store.failCommitsWhere((w) => w.docs.some((d) => d.collection === LEDGER && (d.data as LedgerEntry | undefined)?.outbox?.[1]?.doneAt !== undefined));
-      await expect(processOnce(deps(), identity('deploy-3'), deployThenTell('deploy-3'))).rejects.toMatchObject({ code: 'STATE.UNAVAILABLE', retryable: true });
+      store.failCommitsWhere((w) =>
+        w.docs.some(
+          (d) => d.collection === LEDGER && (d.data as LedgerEntry | undefined)?.outbox?.[1]?.doneAt !== undefined,
+        ),
+      );
+      await expect(processOnce(deps(), identity('deploy-3'), deployThenTell('deploy-3'))).rejects.toMatchObject({
+        code: 'STATE.UNAVAILABLE',
+        retryable: true,
+      });
       expect(await entry(store, 'deploy-3')).toMatchObject({ pending: true });
       expect((await entry(store, 'deploy-3'))?.leaseOwner).toBeUndefined(); // released: the redelivery need not wait
       await processOnce(deps(), identity('deploy-3'), deployThenTell('deploy-3')); // the redelivery

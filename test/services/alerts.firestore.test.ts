@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-store.js';
-import { announceSkippedEmulatorTests, hasGcloud, startFirestoreEmulator, type Emulator } from '../support/emulators.js';
+import {
+  announceSkippedEmulatorTests,
+  hasGcloud,
+  startFirestoreEmulator,
+  type Emulator,
+} from '../support/emulators.js';
 import { describeAlertScenarios } from './alert-scenarios.js';
 
 announceSkippedEmulatorTests('Firestore emulator');
@@ -14,8 +19,12 @@ describe.skipIf(!hasGcloud())('on the Firestore emulator', () => {
   }, 120_000);
   afterAll(async () => emulator?.stop(), 60_000);
 
-  describeAlertScenarios('firestore emulator', async () => {
-    const store = new FirestoreStateStore({ projectId: `demo-${randomUUID().slice(0, 8)}` });
-    return { store, cleanup: () => store.close() };
-  }, 3);
+  describeAlertScenarios(
+    'firestore emulator',
+    async () => {
+      const store = new FirestoreStateStore({ projectId: `demo-${randomUUID().slice(0, 8)}` });
+      return { store, cleanup: () => store.close() };
+    },
+    3,
+  );
 });

@@ -9,7 +9,16 @@ import { buildPubSubCloudEvent } from '../../shared/domain/envelopes/pubsub-clou
 import { COLLECTIONS, type ModelDoc, type RunDoc } from '../../shared/domain/state.js';
 import { PermanentError } from '../../shared/domain/errors.js';
 import {
-  MODEL_ID, PROJECT, createHarness, inFlightRun, landAndTrain, landed, ledgerEntries, nextMessageId, testClock, type Harness,
+  MODEL_ID,
+  PROJECT,
+  createHarness,
+  inFlightRun,
+  landAndTrain,
+  landed,
+  ledgerEntries,
+  nextMessageId,
+  testClock,
+  type Harness,
 } from '../support/service-harness.js';
 import type { StoreFactory } from './alert-scenarios.js';
 
@@ -19,11 +28,20 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
     const harness = async (): Promise<{ h: Harness; done: () => Promise<void> }> => {
       const { store, cleanup } = await factory();
       const h = createHarness({ store, clock: testClock('2024-06-01T00:00:00.000Z') });
-      return { h, done: async () => { await h.close(); await cleanup(); } };
+      return {
+        h,
+        done: async () => {
+          await h.close();
+          await cleanup();
+        },
+      };
     };
-    const model = async (h: Harness): Promise<ModelDoc> => (await h.store.get<ModelDoc>(COLLECTIONS.models, MODEL_ID)) as ModelDoc;
-    const run = async (h: Harness, runId: string): Promise<RunDoc> => (await h.store.get<RunDoc>(COLLECTIONS.runs, runId)) as RunDoc;
-    const rejections = async (h: Harness): Promise<(string | undefined)[]> => (await ledgerEntries(h.store, 'rejected')).map((e) => e.outcome.code as string | undefined);
+    const model = async (h: Harness): Promise<ModelDoc> =>
+      (await h.store.get<ModelDoc>(COLLECTIONS.models, MODEL_ID)) as ModelDoc;
+    const run = async (h: Harness, runId: string): Promise<RunDoc> =>
+      (await h.store.get<RunDoc>(COLLECTIONS.runs, runId)) as RunDoc;
+    const rejections = async (h: Harness): Promise<(string | undefined)[]> =>
+      (await ledgerEntries(h.store, 'rejected')).map((e) => e.outcome.code as string | undefined);
 
     it('a keyless landing is deduplicated on content: the same file twice is one run, an overwritten file is new data', async () => {
       const { h, done } = await harness();
@@ -51,12 +69,20 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       expect(h.datasets.calls).toBe(1); // ...which is not data: never inspected, never the last dataset
       expect((await model(h)).lastDataUri).toBe(uri);
       h.clock.advanceMinutes(60 * 24 * 40); // the champion goes stale: a scheduled retrain starts
-      await h.deliver('retrain-requests', { type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'ops@example.com' });
+      await h.deliver('retrain-requests', {
+        type: 'retrain.requested',
+        modelId: MODEL_ID,
+        reason: 'manual',
+        requestedBy: 'ops@example.com',
+      });
       expect(h.launcher.launches).toHaveLength(2);
       expect(h.launcher.launches[1]).toMatchObject({ dataUri: uri, contractUri: 'gs://landing/ipo.contract.json' });
       // A landing naming its own contract replaces the model's.
       await h.complete(h.launcher.launches[1].runId, 'failed', 'boom');
-      await h.deliver('data-landed', landed('gs://landing/ipo2.csv', { contractUri: 'gs://contracts/v2.json', idempotencyKey: 'k2' }));
+      await h.deliver(
+        'data-landed',
+        landed('gs://landing/ipo2.csv', { contractUri: 'gs://contracts/v2.json', idempotencyKey: 'k2' }),
+      );
       expect((await model(h)).contractUri).toBe('gs://contracts/v2.json');
       await done();
     });
@@ -73,12 +99,18 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await done();
     });
 
-    it('junk never becomes the model\'s last dataset', async () => {
+    it("junk never becomes the model's last dataset", async () => {
       const { h, done } = await harness();
       await landAndTrain(h, 'gs://landing/good.csv');
       const before = await model(h);
-      h.datasets.refuse.set('gs://landing/photo.csv', new PermanentError('DATA.NOT_CSV', 'dataUri: gs://landing/photo.csv is not UTF-8 text'));
-      h.datasets.refuse.set('gs://landing/empty.csv', new PermanentError('DATA.EMPTY', 'dataUri: gs://landing/empty.csv has no data rows'));
+      h.datasets.refuse.set(
+        'gs://landing/photo.csv',
+        new PermanentError('DATA.NOT_CSV', 'dataUri: gs://landing/photo.csv is not UTF-8 text'),
+      );
+      h.datasets.refuse.set(
+        'gs://landing/empty.csv',
+        new PermanentError('DATA.EMPTY', 'dataUri: gs://landing/empty.csv has no data rows'),
+      );
       await h.deliver('data-landed', landed('gs://landing/photo.csv'));
       await h.deliver('data-landed', landed('gs://landing/empty.csv'));
       const after = await model(h);
@@ -95,7 +127,10 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await h.deliver('data-landed', landed('gs://landing/huge.csv', { sizeBytes: 1001 }));
       expect(h.datasets.calls).toBe(0);
       const [refused] = await ledgerEntries(h.store, 'rejected');
-      expect(refused.outcome).toMatchObject({ code: 'DATA.TOO_LARGE', message: expect.stringContaining('1001 bytes, over the size guard of 1000 bytes') });
+      expect(refused.outcome).toMatchObject({
+        code: 'DATA.TOO_LARGE',
+        message: expect.stringContaining('1001 bytes, over the size guard of 1000 bytes'),
+      });
       await h.deliver('data-landed', landed('gs://landing/ok.csv', { sizeBytes: 1000 }));
       expect(h.launcher.launches).toHaveLength(1);
       await done();
@@ -108,14 +143,20 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       const cancel = { type: 'run.cancel', modelId: MODEL_ID, actor: 'alice@example.com', reason: 'wrong file' };
       await h.deliver('retrain-requests', cancel);
       expect(h.launcher.jobs.get(runId)?.state).toBe('cancelled');
-      expect(await run(h, runId)).toMatchObject({ cancelRequested: { actor: 'alice@example.com', reason: 'wrong file' } });
+      expect(await run(h, runId)).toMatchObject({
+        cancelRequested: { actor: 'alice@example.com', reason: 'wrong file' },
+      });
       await h.deliver('retrain-requests', { ...cancel, idempotencyKey: 'again' });
       await h.complete(runId, 'cancelled');
       expect(await run(h, runId)).toMatchObject({ state: 'cancelled' });
       expect((await model(h)).inFlightRunId).toBeNull();
       await h.deliver('retrain-requests', { ...cancel, idempotencyKey: 'late' });
       await h.deliver('retrain-requests', { ...cancel, runId: 'run-nope', idempotencyKey: 'unknown' });
-      expect((await rejections(h)).sort()).toEqual(['RUN.ALREADY_CANCELLING', 'RUN.NOTHING_TO_CANCEL', 'RUN.NOT_FOUND']);
+      expect((await rejections(h)).sort()).toEqual([
+        'RUN.ALREADY_CANCELLING',
+        'RUN.NOTHING_TO_CANCEL',
+        'RUN.NOT_FOUND',
+      ]);
       const events = h.bus.on('lifecycle-events').map((m) => (m.data as { event: string }).event);
       expect(events).toEqual(expect.arrayContaining(['run.cancel-requested', 'run.cancelled']));
       expect(events).not.toContain('run.failed');
@@ -150,7 +191,14 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
       await train('{"layers":1}');
       const applied = h.serving.applied.length;
       h.clock.advanceMinutes(24 * 60);
-      const retrain = (key: string) => h.deliver('retrain-requests', { type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'ops@example.com', idempotencyKey: key });
+      const retrain = (key: string) =>
+        h.deliver('retrain-requests', {
+          type: 'retrain.requested',
+          modelId: MODEL_ID,
+          reason: 'manual',
+          requestedBy: 'ops@example.com',
+          idempotencyKey: key,
+        });
       await retrain('same');
       const same = await train('{"layers":1}');
       expect(await run(h, same)).toMatchObject({ state: 'evaluated', identicalTo: '1.0.0' });
@@ -168,14 +216,22 @@ export function describeDataScenarios(name: string, factory: StoreFactory): void
     it('events older than the TTL are discarded with an audit entry; younger ones are handled', async () => {
       const { h, done } = await harness();
       h.deps.settings.eventTtlHours = 24;
-      const old = (hoursAgo: number, key: string) => buildPubSubCloudEvent({
-        project: PROJECT, topic: 'data-landed', messageId: nextMessageId(), publishTime: new Date(h.clock.now().getTime() - hoursAgo * 3_600_000).toISOString(),
-        data: JSON.stringify(landed(`gs://landing/${key}.csv`, { idempotencyKey: key })), attributes: {},
-      });
+      const old = (hoursAgo: number, key: string) =>
+        buildPubSubCloudEvent({
+          project: PROJECT,
+          topic: 'data-landed',
+          messageId: nextMessageId(),
+          publishTime: new Date(h.clock.now().getTime() - hoursAgo * 3_600_000).toISOString(),
+          data: JSON.stringify(landed(`gs://landing/${key}.csv`, { idempotencyKey: key })),
+          attributes: {},
+        });
       await h.handlers['on-new-data'](old(25, 'stale'));
       expect(h.launcher.launches).toHaveLength(0);
       const [expired] = await ledgerEntries(h.store, 'rejected');
-      expect(expired.outcome).toMatchObject({ code: 'EVENT.EXPIRED', message: expect.stringContaining('older than the event TTL of 24 h') });
+      expect(expired.outcome).toMatchObject({
+        code: 'EVENT.EXPIRED',
+        message: expect.stringContaining('older than the event TTL of 24 h'),
+      });
       const audit = await h.store.query<{ reason?: string; event?: string }>('audit');
       expect(audit.some((a) => JSON.stringify(a.data).includes('EVENT.EXPIRED'))).toBe(true);
       await h.handlers['on-new-data'](old(23, 'fresh'));

@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { FirestoreStateStore } from '../../shared/adapters/gcp/firestore.state-store.js';
-import { announceSkippedEmulatorTests, hasGcloud, startFirestoreEmulator, type Emulator } from '../support/emulators.js';
+import {
+  announceSkippedEmulatorTests,
+  hasGcloud,
+  startFirestoreEmulator,
+  type Emulator,
+} from '../support/emulators.js';
 import { describeDataScenarios } from './data-scenarios.js';
 
 announceSkippedEmulatorTests('Firestore emulator');

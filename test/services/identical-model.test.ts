@@ -15,8 +15,13 @@ const dir = mkdtempSync(path.join(tmpdir(), 'ipo-identical-'));
 const store = new FsArtifactStore(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const request = (runId: string, data: string) => ({
-  runId, modelId: 'm', correlationId: 'c', dataUri: store.uri(data), artifactUri: store.uri(`runs/${runId}`),
-  hyperparameters: { epochs: 3, batchSize: 128, learningRate: 0.003, patience: 2 }, seed: 42,
+  runId,
+  modelId: 'm',
+  correlationId: 'c',
+  dataUri: store.uri(data),
+  artifactUri: store.uri(`runs/${runId}`),
+  hyperparameters: { epochs: 3, batchSize: 128, learningRate: 0.003, patience: 2 },
+  seed: 42,
 });
 const digest = (runId: string) => modelDigest({ artifacts: store }, store.uri(`runs/${runId}`));
 

@@ -4,10 +4,27 @@
  * to the last known-good, coalescing, failed-run retries, drift rollback, alert debounce, approvals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { COLLECTIONS, type AlertDoc, type DeploymentDoc, type ModelDoc, type RunDoc, type VersionDoc } from '../../shared/domain/state.js';
+import {
+  COLLECTIONS,
+  type AlertDoc,
+  type DeploymentDoc,
+  type ModelDoc,
+  type RunDoc,
+  type VersionDoc,
+} from '../../shared/domain/state.js';
 import { fixture } from '../fixtures/envelopes/load.js';
 import {
-  ENDPOINT_ID, MODEL_ID, command, createHarness, evaluation, inFlightRun, landAndTrain, landed, ledgerEntries, type Harness, type HarnessOptions,
+  ENDPOINT_ID,
+  MODEL_ID,
+  command,
+  createHarness,
+  evaluation,
+  inFlightRun,
+  landAndTrain,
+  landed,
+  ledgerEntries,
+  type Harness,
+  type HarnessOptions,
 } from '../support/service-harness.js';
 
 let h: Harness;
@@ -15,10 +32,13 @@ const open = (options: HarnessOptions = {}): Harness => (h = createHarness(optio
 afterEach(async () => h.close());
 
 const model = async (): Promise<ModelDoc> => (await h.store.get<ModelDoc>(COLLECTIONS.models, MODEL_ID)) as ModelDoc;
-const version = async (v: string): Promise<VersionDoc> => (await h.store.get<VersionDoc>(COLLECTIONS.versions(MODEL_ID), v)) as VersionDoc;
+const version = async (v: string): Promise<VersionDoc> =>
+  (await h.store.get<VersionDoc>(COLLECTIONS.versions(MODEL_ID), v)) as VersionDoc;
 const run = async (id: string): Promise<RunDoc> => (await h.store.get<RunDoc>(COLLECTIONS.runs, id)) as RunDoc;
-const deployment = async (): Promise<DeploymentDoc> => (await h.store.get<DeploymentDoc>(COLLECTIONS.deployments, ENDPOINT_ID)) as DeploymentDoc;
-const lifecycleEvents = (): string[] => h.bus.on('lifecycle-events').map((m) => String((m.data as { event: string }).event));
+const deployment = async (): Promise<DeploymentDoc> =>
+  (await h.store.get<DeploymentDoc>(COLLECTIONS.deployments, ENDPOINT_ID)) as DeploymentDoc;
+const lifecycleEvents = (): string[] =>
+  h.bus.on('lifecycle-events').map((m) => String((m.data as { event: string }).event));
 const laterHours = (hours: number): void => h.clock.advanceMinutes(hours * 60);
 
 describe('lifecycle on the embedded stack', () => {
@@ -27,8 +47,15 @@ describe('lifecycle on the embedded stack', () => {
     h.datasets.rows.set('gs://landing/q1.csv', 1200);
     await h.deliver('data-landed', landed('gs://landing/q1.csv'));
     const runId = await inFlightRun(h.store);
-    expect(h.launcher.launches).toEqual([expect.objectContaining({ runId, dataUri: 'gs://landing/q1.csv', modelId: MODEL_ID })]);
-    expect(await run(runId)).toMatchObject({ state: 'submitted', reasons: ['new-data'], attempt: 1, pipelineJobId: runId });
+    expect(h.launcher.launches).toEqual([
+      expect.objectContaining({ runId, dataUri: 'gs://landing/q1.csv', modelId: MODEL_ID }),
+    ]);
+    expect(await run(runId)).toMatchObject({
+      state: 'submitted',
+      reasons: ['new-data'],
+      attempt: 1,
+      pipelineJobId: runId,
+    });
     expect(lifecycleEvents()).toEqual(['run.requested']);
     expect(await model()).toMatchObject({ lastDataUri: 'gs://landing/q1.csv', lastDataRows: 1200 });
   });
@@ -37,7 +64,12 @@ describe('lifecycle on the embedded stack', () => {
     open();
     const runId = await landAndTrain(h, 'gs://landing/q1.csv');
     const v1 = await version('1.0.0');
-    expect(v1).toMatchObject({ state: 'production', runId, gate: { verdict: 'blessed', reasons: [] }, approvals: [{ actor: 'automation' }] });
+    expect(v1).toMatchObject({
+      state: 'production',
+      runId,
+      gate: { verdict: 'blessed', reasons: [] },
+      approvals: [{ actor: 'automation' }],
+    });
     expect(v1.stateHistory.map((s) => s.to)).toEqual(['registered', 'blessed', 'approved', 'production']);
     expect(v1.lineage).toMatchObject({ runId, datasetFingerprint: 'fp-q1', dataUri: 'gs://landing/q1.csv' });
     expect(await deployment()).toMatchObject({ split: { '1.0.0': 100 }, revision: 1 });
@@ -47,7 +79,15 @@ describe('lifecycle on the embedded stack', () => {
     expect(m.championHistory).toEqual([expect.objectContaining({ version: '1.0.0', actor: 'automation' })]);
     expect(m.inFlightRunId).toBeNull();
     expect(await run(runId)).toMatchObject({ state: 'evaluated', version: '1.0.0' });
-    expect(lifecycleEvents()).toEqual(expect.arrayContaining(['version.registered', 'version.blessed', 'version.approved', 'version.promoted', 'traffic.changed']));
+    expect(lifecycleEvents()).toEqual(
+      expect.arrayContaining([
+        'version.registered',
+        'version.blessed',
+        'version.approved',
+        'version.promoted',
+        'traffic.changed',
+      ]),
+    );
   });
 
   it('a second run on a new dataset fingerprint -> 1.1.0 canary at the policy percent -> promote: two champion entries', async () => {
@@ -65,7 +105,11 @@ describe('lifecycle on the embedded stack', () => {
     const history = (await model()).championHistory;
     expect(history.map((e) => e.version)).toEqual(['1.0.0', '1.1.0']);
     expect(history[0].to).toBe(history[1].from);
-    expect(h.serving.applied.map((a) => a.split)).toEqual([{ '1.0.0': 100 }, { '1.0.0': 80, '1.1.0': 20 }, { '1.1.0': 100 }]);
+    expect(h.serving.applied.map((a) => a.split)).toEqual([
+      { '1.0.0': 100 },
+      { '1.0.0': 80, '1.1.0': 20 },
+      { '1.1.0': 100 },
+    ]);
   });
 
   it('a run that fails the gate -> version rejected with its reasons and evidence, nothing deployed', async () => {
@@ -76,13 +120,21 @@ describe('lifecycle on the embedded stack', () => {
     expect(v.gate.verdict).toBe('rejected');
     expect(v.gate.reasons.join(' ')).toMatch(/r2/i);
     expect(v.gate.reasons.join(' ')).toMatch(/mape/i);
-    expect(v.gate.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'value-threshold', metric: 'r2', observed: 0.55, passed: false })]));
+    expect(v.gate.evidence).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'value-threshold', metric: 'r2', observed: 0.55, passed: false }),
+      ]),
+    );
     expect(h.bus.on('promotions')).toEqual([]);
     expect(await h.store.get(COLLECTIONS.deployments, ENDPOINT_ID)).toBeUndefined();
     expect((await model()).championVersion).toBeUndefined();
-    const audit = await h.store.query(COLLECTIONS.audit, { where: [{ field: 'action', op: '==', value: 'version.rejected' }] });
+    const audit = await h.store.query(COLLECTIONS.audit, {
+      where: [{ field: 'action', op: '==', value: 'version.rejected' }],
+    });
     expect(audit).toHaveLength(1);
-    expect(audit[0].data.evidence).toMatchObject({ checks: expect.arrayContaining([expect.objectContaining({ metric: 'mape', passed: false })]) });
+    expect(audit[0].data.evidence).toMatchObject({
+      checks: expect.arrayContaining([expect.objectContaining({ metric: 'mape', passed: false })]),
+    });
   });
 
   it('rolling back the production version restores the last known-good: 100% to it, champion history appended', async () => {
@@ -92,7 +144,10 @@ describe('lifecycle on the embedded stack', () => {
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
     await h.deliver('promotions', command('promote', { version: '1.1.0' }));
     laterHours(1);
-    await h.deliver('promotions', command('rollback', { version: '1.1.0', reason: 'valuations off by 40% on new listings' }));
+    await h.deliver(
+      'promotions',
+      command('rollback', { version: '1.1.0', reason: 'valuations off by 40% on new listings' }),
+    );
     expect(await deployment()).toMatchObject({ split: { '1.0.0': 100 }, revision: 4 });
     expect((await version('1.1.0')).state).toBe('rolled_back');
     expect((await version('1.0.0')).state).toBe('production');
@@ -106,17 +161,29 @@ describe('lifecycle on the embedded stack', () => {
     open();
     await h.deliver('data-landed', landed('gs://landing/q1.csv'));
     const first = await inFlightRun(h.store);
-    await h.deliver('retrain-requests', { type: 'retrain.requested', modelId: MODEL_ID, reason: 'manual', requestedBy: 'operator@local' });
+    await h.deliver('retrain-requests', {
+      type: 'retrain.requested',
+      modelId: MODEL_ID,
+      reason: 'manual',
+      requestedBy: 'operator@local',
+    });
     await h.deliver('data-landed', landed('gs://landing/q1b.csv'));
     expect(h.launcher.launches).toHaveLength(1);
-    expect((await run(first)).followUp).toMatchObject({ reasons: ['manual', 'new-data'], dataUri: 'gs://landing/q1b.csv' });
+    expect((await run(first)).followUp).toMatchObject({
+      reasons: ['manual', 'new-data'],
+      dataUri: 'gs://landing/q1b.csv',
+    });
     expect(lifecycleEvents().filter((e) => e === 'run.coalesced')).toHaveLength(2);
 
     await h.complete(first, 'succeeded');
     const followUp = await inFlightRun(h.store);
     expect(followUp).not.toBe(first);
     expect(h.launcher.launches.map((l) => l.runId)).toEqual([first, followUp]);
-    expect(await run(followUp)).toMatchObject({ state: 'submitted', reasons: ['manual', 'new-data'], dataUri: 'gs://landing/q1b.csv' });
+    expect(await run(followUp)).toMatchObject({
+      state: 'submitted',
+      reasons: ['manual', 'new-data'],
+      dataUri: 'gs://landing/q1b.csv',
+    });
   });
 
   it('a failed run schedules a retry with backoff; the reconciler launches it when due; the champion is untouched', async () => {
@@ -157,7 +224,9 @@ describe('lifecycle on the embedded stack', () => {
     const m = await model();
     expect(m.inFlightRunId).toBeNull();
     expect(m.championVersion).toBe('1.0.0');
-    expect(lifecycleEvents().filter((e) => e.startsWith('run.'))).toEqual(expect.arrayContaining(['run.retry-scheduled', 'run.failed']));
+    expect(lifecycleEvents().filter((e) => e.startsWith('run.'))).toEqual(
+      expect.arrayContaining(['run.retry-scheduled', 'run.failed']),
+    );
   });
 
   it('a performance alert while a canary is live -> rollback command -> canary rolled back, champion at 100%', async () => {
@@ -167,8 +236,19 @@ describe('lifecycle on the embedded stack', () => {
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
     expect((await version('1.1.0')).state).toBe('canary');
 
-    await h.deliver('drift-alerts', { type: 'drift.detected', modelId: MODEL_ID, signal: 'performance', source: 'monitor', summary: 'R² on labelled traffic fell to 0.41', evidence: { r2: 0.41 } });
-    expect(h.bus.on('promotions').at(-1)?.data).toMatchObject({ action: 'rollback', version: '1.1.0', actor: 'automation' });
+    await h.deliver('drift-alerts', {
+      type: 'drift.detected',
+      modelId: MODEL_ID,
+      signal: 'performance',
+      source: 'monitor',
+      summary: 'R² on labelled traffic fell to 0.41',
+      evidence: { r2: 0.41 },
+    });
+    expect(h.bus.on('promotions').at(-1)?.data).toMatchObject({
+      action: 'rollback',
+      version: '1.1.0',
+      actor: 'automation',
+    });
     await h.pump();
     expect((await version('1.1.0')).state).toBe('rolled_back');
     expect(await deployment()).toMatchObject({ split: { '1.0.0': 100 } });
@@ -181,7 +261,15 @@ describe('lifecycle on the embedded stack', () => {
     await landAndTrain(h, 'gs://landing/q1.csv');
     laterHours(2);
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
-    const drift = (extra: Record<string, unknown>) => ({ type: 'drift.detected', modelId: MODEL_ID, signal: 'drift', source: 'monitor', summary: 'PSI 0.31 on offer_price', evidence: { psi: 0.31 }, ...extra });
+    const drift = (extra: Record<string, unknown>) => ({
+      type: 'drift.detected',
+      modelId: MODEL_ID,
+      signal: 'drift',
+      source: 'monitor',
+      summary: 'PSI 0.31 on offer_price',
+      evidence: { psi: 0.31 },
+      ...extra,
+    });
 
     await h.deliver('drift-alerts', drift({}));
     expect(h.bus.on('retrain-requests')).toHaveLength(1);
@@ -212,7 +300,10 @@ describe('lifecycle on the embedded stack', () => {
     expect(h.bus.on('retrain-requests')).toHaveLength(1);
     expect(h.bus.on('retrain-requests')[0].data).toMatchObject({ reason: 'drift', requestedBy: 'on-drift-alert' });
     const alerts = (await h.store.query<AlertDoc>(COLLECTIONS.alerts)).map((a) => a.data);
-    expect(alerts.map((a) => [a.state, a.decision]).sort()).toEqual([['closed', 'resolve'], ['open', 'debounced']]);
+    expect(alerts.map((a) => [a.state, a.decision]).sort()).toEqual([
+      ['closed', 'resolve'],
+      ['open', 'debounced'],
+    ]);
 
     laterHours(1);
     const third = structuredClone(openIncident) as { incident: { incident_id: string } };
@@ -231,7 +322,9 @@ describe('lifecycle on the embedded stack', () => {
     await h.deliver('promotions', command('approve', { version: '1.0.0', actor: 'intern@example.com' }));
     expect((await version('1.0.0')).state).toBe('blessed');
     const refused = await ledgerEntries(h.store, 'rejected');
-    expect(refused).toEqual([expect.objectContaining({ outcome: expect.objectContaining({ code: 'PROMOTION.UNAUTHORIZED' }) })]);
+    expect(refused).toEqual([
+      expect.objectContaining({ outcome: expect.objectContaining({ code: 'PROMOTION.UNAUTHORIZED' }) }),
+    ]);
 
     await h.deliver('promotions', command('approve', { version: '1.0.0', actor: 'operator@local' }));
     await h.pump();

@@ -16,7 +16,7 @@ it('monitor-triggered retrain on the embedded stack: scheduled check -> drift fi
   const retrains: unknown[] = [];
   bus.subscribe('drift-alerts', 'on-drift-alert--drift-alerts', (event) => onDriftAlert(async () => deps)(event));
   bus.subscribe('retrain-requests', 'test-retrain-capture', async (event) => {
-    retrains.push(JSON.parse(Buffer.from(event.data.message.data, "base64").toString('utf8')));
+    retrains.push(JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8')));
   });
   const tick = { type: 'monitor.scheduled-check', modelId: MODEL_ID, scheduledTime: NOW.toISOString() };
   await bus.publish({ topic: 'drift-alerts', data: tick, attributes: { idempotencyKey: 'tick-2024-06-01T12' } });
@@ -25,8 +25,15 @@ it('monitor-triggered retrain on the embedded stack: scheduled check -> drift fi
   await bus.whenIdle();
   // Concurrent redelivery may re-publish the outbox (at-least-once); the command key is what makes it one retrain.
   expect(new Set(retrains.map((r) => (r as { idempotencyKey: string }).idempotencyKey)).size).toBe(1);
-  expect(retrains[0]).toMatchObject({ type: 'retrain.requested', modelId: MODEL_ID, reason: 'drift', requestedBy: 'on-drift-alert' });
+  expect(retrains[0]).toMatchObject({
+    type: 'retrain.requested',
+    modelId: MODEL_ID,
+    reason: 'drift',
+    requestedBy: 'on-drift-alert',
+  });
   expect(JSON.stringify(retrains[0])).toMatch(/market_cap/);
   const alerts = await store.query<AlertDoc>(COLLECTIONS.alerts);
-  expect(alerts.map((a) => [a.data.signal, a.data.source, a.data.action])).toEqual([['drift', 'monitor', 'retrain requested']]);
+  expect(alerts.map((a) => [a.data.signal, a.data.source, a.data.action])).toEqual([
+    ['drift', 'monitor', 'retrain requested'],
+  ]);
 });

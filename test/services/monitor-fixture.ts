@@ -11,7 +11,12 @@ import { createLocalStack, type LocalStack } from '../../shared/composition/loca
 import { defaultPolicy, type ModelPolicyInput } from '../../shared/domain/lifecycle/index.js';
 import { COLLECTIONS, type ModelDoc, type VersionDoc } from '../../shared/domain/state.js';
 import { silentLogger } from '../../shared/logging.js';
-import { categoricalDistribution, numericDistribution, type BaselineDistributions, type Distribution } from '../../shared/ml/baseline-distributions.js';
+import {
+  categoricalDistribution,
+  numericDistribution,
+  type BaselineDistributions,
+  type Distribution,
+} from '../../shared/ml/baseline-distributions.js';
 import { parseCsv } from '../../shared/ml/csv.js';
 import { DEFAULT_CONTRACT } from '../../shared/ml/default-contract.js';
 import { computeFeatures } from '../../shared/ml/features.js';
@@ -56,7 +61,10 @@ export interface MonitorFixture {
 }
 
 /** Build the stack, the version's artifacts and the model state. */
-export async function monitorFixture(policy: ModelPolicyInput = {}, clock: () => Date = () => NOW): Promise<MonitorFixture> {
+export async function monitorFixture(
+  policy: ModelPolicyInput = {},
+  clock: () => Date = () => NOW,
+): Promise<MonitorFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'ipo-monitor-'));
   const stack = await createLocalStack(loadConfig({ IPO_DATA_DIR: dir }), { logger: silentLogger, clock, policy });
   const { artifacts, store } = stack;
@@ -72,31 +80,78 @@ export async function monitorFixture(policy: ModelPolicyInput = {}, clock: () =>
   const train = split.train;
   const baseline: BaselineDistributions = {
     rows: train.length,
-    columns: Object.fromEntries(contract.columns.flatMap((c): [string, Distribution][] => (c.type === 'numeric' ? [[c.name, numericDistribution(pick(frame.numeric[c.name], train))]]
-      : c.type === 'categorical' ? [[c.name, categoricalDistribution(train.map((r) => frame.text[c.name][r]))]] : []))),
-    features: Object.fromEntries(pre.inputs.map((t) => [t.name, t.kind === 'numeric' ? numericDistribution(pick(features.numeric[t.name], train))
-      : categoricalDistribution(train.map((r) => categoryOf(t, features, r)))])),
+    columns: Object.fromEntries(
+      contract.columns.flatMap((c): [string, Distribution][] =>
+        c.type === 'numeric'
+          ? [[c.name, numericDistribution(pick(frame.numeric[c.name], train))]]
+          : c.type === 'categorical'
+            ? [[c.name, categoricalDistribution(train.map((r) => frame.text[c.name][r]))]]
+            : [],
+      ),
+    ),
+    features: Object.fromEntries(
+      pre.inputs.map((t) => [
+        t.name,
+        t.kind === 'numeric'
+          ? numericDistribution(pick(features.numeric[t.name], train))
+          : categoricalDistribution(train.map((r) => categoryOf(t, features, r))),
+      ]),
+    ),
     prediction: numericDistribution(Float64Array.from(train, (r) => standInPredict(rows[r]))),
   };
   const artifactUri = artifacts.uri('runs/run-1');
   await artifacts.write(`${artifactUri}/baseline.json`, JSON.stringify(baseline));
   await artifacts.write(`${artifactUri}/preprocessing.json`, JSON.stringify(pre));
-  await artifacts.write(`${artifactUri}/lineage.json`, JSON.stringify({ dataset: { uri: dataUri }, split: split.rule }));
+  await artifacts.write(
+    `${artifactUri}/lineage.json`,
+    JSON.stringify({ dataset: { uri: dataUri }, split: split.rule }),
+  );
   const at = NOW.toISOString();
   await store.createIfAbsent(COLLECTIONS.models, MODEL_ID, {
-    modelId: MODEL_ID, policy: defaultPolicy(policy), championVersion: '1.0.0', championHistory: [], endpointId: `${MODEL_ID}-endpoint`, createdAt: at, updatedAt: at,
-    champion: { version: '1.0.0', artifactUri, rows: train.length, dataSnapshotAt: at, trainedAt: at, contractHash: '', datasetFingerprint: '' },
+    modelId: MODEL_ID,
+    policy: defaultPolicy(policy),
+    championVersion: '1.0.0',
+    championHistory: [],
+    endpointId: `${MODEL_ID}-endpoint`,
+    createdAt: at,
+    updatedAt: at,
+    champion: {
+      version: '1.0.0',
+      artifactUri,
+      rows: train.length,
+      dataSnapshotAt: at,
+      trainedAt: at,
+      contractHash: '',
+      datasetFingerprint: '',
+    },
   } satisfies ModelDoc);
   await store.createIfAbsent(COLLECTIONS.versions(MODEL_ID), '1.0.0', version('1.0.0', 'production', artifactUri));
-  return { stack, artifactUri, async close() { await stack.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    stack,
+    artifactUri,
+    async close() {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A version document in a given state. */
 export function version(v: string, state: string, artifactUri: string, enteredAt = NOW.toISOString()): VersionDoc {
   const metrics = { r2: 0.9, mse: 1, mae: 1, rmse: 1, mape: 10, overfitting: 1 };
   return {
-    modelId: MODEL_ID, version: v, state, runId: `run-${v}`, artifactUri, metrics, gate: { verdict: 'blessed', reasons: [], evidence: [] }, lineage: {},
-    approvals: [], stateHistory: [{ to: state, at: enteredAt, actor: 'test', reason: 'fixture' }], createdAt: enteredAt, updatedAt: enteredAt,
+    modelId: MODEL_ID,
+    version: v,
+    state,
+    runId: `run-${v}`,
+    artifactUri,
+    metrics,
+    gate: { verdict: 'blessed', reasons: [], evidence: [] },
+    lineage: {},
+    approvals: [],
+    stateHistory: [{ to: state, at: enteredAt, actor: 'test', reason: 'fixture' }],
+    createdAt: enteredAt,
+    updatedAt: enteredAt,
   };
 }
 
@@ -104,19 +159,34 @@ export function version(v: string, state: string, artifactUri: string, enteredAt
  * Serving traffic: one request per company carrying its history in periods 2017Q2..2020Q1 (the
  * model's training periods, so only the distribution differs), each instance logged as `{id}:{i}`.
  */
-export function servingRecords(options: SampleDataOptions, versionOf: (requestId: string) => string = () => '1.0.0', at = NOW): PredictionRecord[] {
-  const rows = panelRows(options).filter((r) => String(r.fiscal_quarter) >= '2017Q2' && String(r.fiscal_quarter) <= '2020Q1');
+export function servingRecords(
+  options: SampleDataOptions,
+  versionOf: (requestId: string) => string = () => '1.0.0',
+  at = NOW,
+): PredictionRecord[] {
+  const rows = panelRows(options).filter(
+    (r) => String(r.fiscal_quarter) >= '2017Q2' && String(r.fiscal_quarter) <= '2020Q1',
+  );
   const byCompany = new Map<string, Record<string, RawCell>[]>();
   for (const r of rows) byCompany.set(String(r.company_id), [...(byCompany.get(String(r.company_id)) ?? []), r]);
   const out: PredictionRecord[] = [];
   let k = 0;
   for (const [company, history] of byCompany) {
     const requestId = `req-${company}`;
-    const predictedAt = new Date(at.getTime() - 3_600_000 + (k++) * 1000).toISOString();
-    history.forEach((row, i) => out.push({
-      requestId: `${requestId}:${i}`, modelId: MODEL_ID, version: versionOf(requestId), endpointId: `${MODEL_ID}-endpoint`,
-      features: row, prediction: standInPredict(row), predictedAt, latencyMs: 5, marketCondition: String(row.fiscal_quarter) >= '2019Q1' ? 'late-cycle' : 'expansion',
-    }));
+    const predictedAt = new Date(at.getTime() - 3_600_000 + k++ * 1000).toISOString();
+    history.forEach((row, i) =>
+      out.push({
+        requestId: `${requestId}:${i}`,
+        modelId: MODEL_ID,
+        version: versionOf(requestId),
+        endpointId: `${MODEL_ID}-endpoint`,
+        features: row,
+        prediction: standInPredict(row),
+        predictedAt,
+        latencyMs: 5,
+        marketCondition: String(row.fiscal_quarter) >= '2019Q1' ? 'late-cycle' : 'expansion',
+      }),
+    );
   }
   return out;
 }

@@ -16,7 +16,13 @@ async function model(f: MonitorFixture): Promise<ModelDoc> {
   return (await f.stack.store.get<ModelDoc>(COLLECTIONS.models, MODEL_ID)) as ModelDoc;
 }
 
-const identity = (key: string) => ({ handler: 'on-drift-alert', dedupeKey: key, messageId: key, topic: 'drift-alerts', correlationId: `c-${key}` });
+const identity = (key: string) => ({
+  handler: 'on-drift-alert',
+  dedupeKey: key,
+  messageId: key,
+  topic: 'drift-alerts',
+  correlationId: `c-${key}`,
+});
 
 describe('scheduled monitor', () => {
   it('finds no drift or skew on a fresh sample of the training distribution and writes the metrics', async () => {
@@ -28,7 +34,14 @@ describe('scheduled monitor', () => {
     const [share] = await fx.stack.metrics.read(MODEL_ID, 'drift_share', since);
     expect(share.value).toBeLessThan(0.3);
     const features = await fx.stack.metrics.read(MODEL_ID, 'feature_drift', since);
-    expect(features.map((p) => p.labels.feature).sort()).toEqual(['market_cap', 'net_income', 'revenue', 'sector', 'total_debt', 'total_equity']);
+    expect(features.map((p) => p.labels.feature).sort()).toEqual([
+      'market_cap',
+      'net_income',
+      'revenue',
+      'sector',
+      'total_debt',
+      'total_equity',
+    ]);
     expect(features.find((p) => p.labels.feature === 'revenue')?.labels.method).toBe('psi');
     expect((await fx.stack.metrics.read(MODEL_ID, 'skew_share', since))[0].value).toBeLessThan(0.3);
     expect(await fx.stack.metrics.read(MODEL_ID, 'prediction_drift', since)).toHaveLength(1);
@@ -41,16 +54,33 @@ describe('scheduled monitor', () => {
     const drift = findings.find((f) => f.signal === 'drift');
     expect(drift?.summary).toMatch(/market_cap/);
     expect(drift?.summary).toMatch(/sector/);
-    const columns = drift?.evidence.features as { feature: string; drifted: boolean; method: string; threshold: number }[];
-    expect(columns.filter((c) => c.drifted).map((c) => c.feature).sort()).toEqual(['market_cap', 'sector']);
+    const columns = drift?.evidence.features as {
+      feature: string;
+      drifted: boolean;
+      method: string;
+      threshold: number;
+    }[];
+    expect(
+      columns
+        .filter((c) => c.drifted)
+        .map((c) => c.feature)
+        .sort(),
+    ).toEqual(['market_cap', 'sector']);
     expect(columns.find((c) => c.feature === 'market_cap')).toMatchObject({ method: 'psi', threshold: 0.2 });
-    expect(drift?.evidence).toMatchObject({ driftShare: 0.3, window: { predictions: 3000, reference: 'training-csv' } });
+    expect(drift?.evidence).toMatchObject({
+      driftShare: 0.3,
+      window: { predictions: 3000, reference: 'training-csv' },
+    });
   });
 
   it('reports skew when serving sends single rows without the history the sequential features need', async () => {
     fx = await monitorFixture(POLICY);
     // Each instance alone in its request: growth, rolling and change features cannot be computed.
-    const single = servingRecords({ seed: 2 }).map((r, i) => ({ ...r, requestId: `single-${i}`, predictedAt: new Date(NOW.getTime() - i).toISOString() }));
+    const single = servingRecords({ seed: 2 }).map((r, i) => ({
+      ...r,
+      requestId: `single-${i}`,
+      predictedAt: new Date(NOW.getTime() - i).toISOString(),
+    }));
     await fx.stack.predictionLog.record(single);
     const findings = await measure(fx.stack.deps, await model(fx));
     const skew = findings.find((f) => f.signal === 'skew');
@@ -62,10 +92,17 @@ describe('scheduled monitor', () => {
     fx = await monitorFixture(POLICY);
     const records = servingRecords({ seed: 2 });
     await fx.stack.predictionLog.record(records);
-    const actual = new Map(panelRows({ seed: 2 }).map((r) => [`${String(r.company_id)}#${String(r.fiscal_quarter)}`, Number(r.enterprise_value)]));
+    const actual = new Map(
+      panelRows({ seed: 2 }).map((r) => [
+        `${String(r.company_id)}#${String(r.fiscal_quarter)}`,
+        Number(r.enterprise_value),
+      ]),
+    );
     const actuals = records.flatMap((r) => {
       const v = actual.get(`${String(r.features.company_id)}#${String(r.features.fiscal_quarter)}`);
-      return v !== undefined && Number.isFinite(v) && v > 0 ? [{ requestId: r.requestId, modelId: MODEL_ID, actualValue: v, observedAt: NOW.toISOString() }] : [];
+      return v !== undefined && Number.isFinite(v) && v > 0
+        ? [{ requestId: r.requestId, modelId: MODEL_ID, actualValue: v, observedAt: NOW.toISOString() }]
+        : [];
     });
     await fx.stack.predictionLog.recordActuals(actuals);
     await measure(fx.stack.deps, await model(fx));
@@ -97,7 +134,9 @@ describe('scheduled monitor', () => {
     fx = await monitorFixture(POLICY);
     await fx.stack.predictionLog.record(servingRecords({ seed: 2, regimeShift: true }));
     const result = await runScheduledCheck(fx.stack.deps, identity('tick-1'), MODEL_ID);
-    expect(result.outcome.findings).toEqual(expect.arrayContaining([expect.objectContaining({ signal: 'drift', kind: 'request-retrain' })]));
+    expect(result.outcome.findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ signal: 'drift', kind: 'request-retrain' })]),
+    );
     const alerts = await fx.stack.store.query<AlertDoc>(COLLECTIONS.alerts);
     const drift = alerts.find((a) => a.data.signal === 'drift');
     expect(drift?.data.action).toBe('retrain requested');
@@ -114,14 +153,27 @@ describe('scheduled monitor', () => {
     await runScheduledCheck(fx.stack.deps, identity('tick-1'), MODEL_ID);
     now = new Date(NOW.getTime() + 5 * 60_000);
     await runScheduledCheck(fx.stack.deps, identity('tick-2'), MODEL_ID);
-    const driftAlerts = async () => (await fx!.stack.store.query<AlertDoc>(COLLECTIONS.alerts)).map((a) => a.data).filter((a) => a.signal === 'drift');
+    const driftAlerts = async () =>
+      (await fx!.stack.store.query<AlertDoc>(COLLECTIONS.alerts))
+        .map((a) => a.data)
+        .filter((a) => a.signal === 'drift');
     expect(await driftAlerts()).toEqual([expect.objectContaining({ state: 'open', occurrences: 2 })]);
     // Fresh traffic from the training distribution fills the window: the drift is gone.
     now = new Date(NOW.getTime() + 3 * 3_600_000);
-    await fx.stack.predictionLog.record(servingRecords({ seed: 2 }, undefined, now).map((r) => ({ ...r, requestId: `clean-${r.requestId}` })));
+    await fx.stack.predictionLog.record(
+      servingRecords({ seed: 2 }, undefined, now).map((r) => ({ ...r, requestId: `clean-${r.requestId}` })),
+    );
     const result = await runScheduledCheck(fx.stack.deps, identity('tick-3'), MODEL_ID);
-    expect(result.outcome.findings).toEqual(expect.arrayContaining([expect.objectContaining({ signal: 'drift', kind: 'resolve' })]));
-    expect(await driftAlerts()).toEqual([expect.objectContaining({ state: 'closed', occurrences: 3, closeReason: 'no drift found by the scheduled check' })]);
+    expect(result.outcome.findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ signal: 'drift', kind: 'resolve' })]),
+    );
+    expect(await driftAlerts()).toEqual([
+      expect.objectContaining({
+        state: 'closed',
+        occurrences: 3,
+        closeReason: 'no drift found by the scheduled check',
+      }),
+    ]);
     expect(Object.keys((await model(fx)).openAlerts ?? {})).not.toContain('monitor:drift:any');
   });
 

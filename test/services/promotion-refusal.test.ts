@@ -9,7 +9,16 @@ import { COLLECTIONS, type VersionDoc } from '../../shared/domain/state.js';
 import { promoteSplit } from '../../shared/domain/lifecycle/index.js';
 import type { PromotionCtx } from '../../shared/services/promotion-state.js';
 import { storedViolations } from '../support/lifecycle-state.js';
-import { ENDPOINT_ID, MODEL_ID, command, createHarness, landAndTrain, ledgerEntries, snapshot, type Harness } from '../support/service-harness.js';
+import {
+  ENDPOINT_ID,
+  MODEL_ID,
+  command,
+  createHarness,
+  landAndTrain,
+  ledgerEntries,
+  snapshot,
+  type Harness,
+} from '../support/service-harness.js';
 
 const buggy = vi.hoisted(() => ({ on: false }));
 
@@ -44,7 +53,14 @@ describe('lifecycle invariants are checked before commit', () => {
     h.clock.advanceMinutes(120);
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000); // 1.1.0 canary beside 1.0.0
     const canary = (await h.store.get(COLLECTIONS.versions(MODEL_ID), '1.1.0')) as VersionDoc;
-    await h.store.transaction(async (tx) => tx.set(COLLECTIONS.versions(MODEL_ID), '1.2.0', { ...canary, version: '1.2.0', state: 'approved', stateHistory: [] }));
+    await h.store.transaction(async (tx) =>
+      tx.set(COLLECTIONS.versions(MODEL_ID), '1.2.0', {
+        ...canary,
+        version: '1.2.0',
+        state: 'approved',
+        stateHistory: [],
+      }),
+    );
     const before = await snapshot(h.store);
     const applied = h.serving.applied.length;
 
@@ -52,7 +68,9 @@ describe('lifecycle invariants are checked before commit', () => {
     await h.deliver('promotions', command('promote', { version: '1.2.0' }));
     const [refused] = await ledgerEntries(h.store, 'rejected');
     expect(refused.outcome).toMatchObject({ code: 'LIFECYCLE.INVARIANT_VIOLATED' });
-    expect(String(refused.outcome.message)).toMatch(/1\.1\.0 is canary but receives no traffic \(live-versions-serve\)/);
+    expect(String(refused.outcome.message)).toMatch(
+      /1\.1\.0 is canary but receives no traffic \(live-versions-serve\)/,
+    );
     expect(await snapshot(h.store)).toEqual(before);
     expect(h.serving.applied).toHaveLength(applied);
 
@@ -69,7 +87,9 @@ describe('lifecycle invariants are checked before commit', () => {
     await landAndTrain(h, 'gs://landing/q2.csv', { fingerprint: 'fp-q2' }, 2000);
     // What the old promote left behind: 1.1.0 still canary, but the split gives it nothing.
     const dep = (await h.store.get(COLLECTIONS.deployments, ENDPOINT_ID)) as Record<string, unknown>;
-    await h.store.transaction(async (tx) => tx.set(COLLECTIONS.deployments, ENDPOINT_ID, { ...dep, split: { '1.0.0': 100 }, artifacts: {} }));
+    await h.store.transaction(async (tx) =>
+      tx.set(COLLECTIONS.deployments, ENDPOINT_ID, { ...dep, split: { '1.0.0': 100 }, artifacts: {} }),
+    );
     expect((await storedViolations(h.store)).map((v) => v.invariant)).toEqual(['live-versions-serve']);
     await h.deliver('promotions', command('rollback', { reason: 'orphan canary' }));
     expect(await storedViolations(h.store)).toEqual([]);

@@ -19,13 +19,25 @@ const START_TIMEOUT_MS = 30_000;
 export const TINY_PANEL = { companies: 40, quarters: 12, seed: 11 } as const;
 
 /** Train a small real model under `artifactUri` (data written next to it); resolves with the panel's rows as records. */
-export async function trainTinyModel(store: ArtifactStore, dataUri: string, artifactUri: string): Promise<Record<string, string>[]> {
+export async function trainTinyModel(
+  store: ArtifactStore,
+  dataUri: string,
+  artifactUri: string,
+): Promise<Record<string, string>[]> {
   const csv = generateSampleCsv(TINY_PANEL);
   await store.write(dataUri, csv);
-  await runPipeline({
-    runId: 'serving-test', modelId: 'ipo-valuation', correlationId: 'c', dataUri, artifactUri, seed: 3,
-    hyperparameters: { epochs: 4, batchSize: 128, learningRate: 0.003, patience: 2 },
-  }, { store });
+  await runPipeline(
+    {
+      runId: 'serving-test',
+      modelId: 'ipo-valuation',
+      correlationId: 'c',
+      dataUri,
+      artifactUri,
+      seed: 3,
+      hyperparameters: { epochs: 4, batchSize: 128, learningRate: 0.003, patience: 2 },
+    },
+    { store },
+  );
   const table = parseCsv(csv);
   return table.rows.map((r) => Object.fromEntries(table.header.map((h, j) => [h, r[j]])));
 }
@@ -48,7 +60,9 @@ export interface ContainerProcess {
 /** Spawn the container with `env` over the current environment; resolves once it listens (or rejects if it exits first). */
 export async function spawnContainer(env: Record<string, string>): Promise<ContainerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'shared/composition/serving.ts'], {
-    cwd: root, env: { ...process.env, AIP_HTTP_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    env: { ...process.env, AIP_HTTP_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
   let stderr = '';
@@ -65,11 +79,19 @@ export async function spawnContainer(env: Record<string, string>): Promise<Conta
         if (typeof line.port === 'number') resolve(line.port);
       }
     });
-    void exited.then((code) => reject(new Error(`container exited (${code}) before listening: ${stderr}${lines.map((l) => l.message).join('\n')}`)));
+    void exited.then((code) =>
+      reject(
+        new Error(`container exited (${code}) before listening: ${stderr}${lines.map((l) => l.message).join('\n')}`),
+      ),
+    );
     // The port comes from the INFO start line: a LOG_LEVEL above INFO would hide it.
     setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`container did not report its port within ${START_TIMEOUT_MS} ms (LOG_LEVEL must allow INFO): ${stderr}`));
+      reject(
+        new Error(
+          `container did not report its port within ${START_TIMEOUT_MS} ms (LOG_LEVEL must allow INFO): ${stderr}`,
+        ),
+      );
     }, START_TIMEOUT_MS).unref();
   });
   const process_: ContainerProcess = { child, url: '', lines, stderr: () => stderr, exited };

@@ -5,26 +5,45 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.js';
 import { silentLogger } from '../../shared/logging.js';
 import type { PredictionRecord } from '../../shared/ports/prediction-log.js';
-import { createContainerServer, type ContainerModel, type ContainerServer } from '../../shared/serving/container-server.js';
+import {
+  createContainerServer,
+  type ContainerModel,
+  type ContainerServer,
+} from '../../shared/serving/container-server.js';
 import type { Explanation, Instance } from '../../shared/serving/vertex-protocol.js';
 
-const ROUTES = { health: '/v1/endpoints/e1/deployedModels/d1', predict: '/v1/endpoints/e1/deployedModels/d1:predict', explain: '/v1/endpoints/e1/deployedModels/d1:explain' };
+const ROUTES = {
+  health: '/v1/endpoints/e1/deployedModels/d1',
+  predict: '/v1/endpoints/e1/deployedModels/d1:predict',
+  explain: '/v1/endpoints/e1/deployedModels/d1:explain',
+};
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 
 /** Predicts revenue * 2; like the real model, a row without revenue is PREDICT.INPUT_INVALID naming it. */
 const doubler: ContainerModel = {
   family: 'stub',
   predict(rows) {
-    const issues = rows.flatMap((r, i) => (r.revenue === undefined ? [{ path: `instances[${i}].revenue`, message: 'is required' }] : []));
+    const issues = rows.flatMap((r, i) =>
+      r.revenue === undefined ? [{ path: `instances[${i}].revenue`, message: 'is required' }] : [],
+    );
     if (issues.length > 0) throw new ValidationError('prediction rows', issues, 'PREDICT.INPUT_INVALID');
     return rows.map((r) => Number(r.revenue) * 2);
   },
 };
 const explaining = {
   ...doubler,
-  explain: (rows: readonly Instance[]): Explanation[] => rows.map((r) => ({
-    attributions: [{ baselineOutputValue: 0, instanceOutputValue: Number(r.revenue) * 2, featureAttributions: { revenue: Number(r.revenue) * 2 }, outputIndex: [-1], approximationError: 0 }],
-  })),
+  explain: (rows: readonly Instance[]): Explanation[] =>
+    rows.map((r) => ({
+      attributions: [
+        {
+          baselineOutputValue: 0,
+          instanceOutputValue: Number(r.revenue) * 2,
+          featureAttributions: { revenue: Number(r.revenue) * 2 },
+          outputIndex: [-1],
+          approximationError: 0,
+        },
+      ],
+    })),
 };
 
 let server: Server | undefined;
@@ -37,8 +56,15 @@ async function start(): Promise<{ base: string; container: ContainerServer; logg
   const logged: PredictionRecord[] = [];
   let n = 0;
   const container = createContainerServer({
-    routes: ROUTES, modelId: 'ipo-valuation', version: '1.2.0', endpointId: 'e1', deployedModelId: 'd1',
-    log: { add: (rows) => void logged.push(...rows) }, logger: silentLogger, clock: () => NOW, newRequestId: () => `gen-${(n += 1)}`,
+    routes: ROUTES,
+    modelId: 'ipo-valuation',
+    version: '1.2.0',
+    endpointId: 'e1',
+    deployedModelId: 'd1',
+    log: { add: (rows) => void logged.push(...rows) },
+    logger: silentLogger,
+    clock: () => NOW,
+    newRequestId: () => `gen-${(n += 1)}`,
   });
   server = createServer((req, res) => container.handle(req, res));
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -47,62 +73,125 @@ async function start(): Promise<{ base: string; container: ContainerServer; logg
 
 async function call(base: string, path: string, body?: unknown, init: RequestInit = {}) {
   const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }), ...init,
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...init,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
-const errorOf = (r: { body: Record<string, unknown> }) => r.body.error as { code: number; status: string; message: string; details: { path: string; message: string }[] };
+const errorOf = (r: { body: Record<string, unknown> }) =>
+  r.body.error as { code: number; status: string; message: string; details: { path: string; message: string }[] };
 
 describe('serving container server', () => {
   it('reports LOADING, READY, STOPPING and FAILED on the health route, and serves only once a model is loaded', async () => {
     const { base, container } = await start();
-    expect(await call(base, ROUTES.health)).toMatchObject({ status: 503, body: { status: 'LOADING', version: '1.2.0' } });
+    expect(await call(base, ROUTES.health)).toMatchObject({
+      status: 503,
+      body: { status: 'LOADING', version: '1.2.0' },
+    });
     const early = await call(base, ROUTES.predict, { instances: [{ revenue: 1 }] });
     expect(early.status).toBe(503);
-    expect(errorOf(early)).toMatchObject({ status: 'UNAVAILABLE', message: 'the model is still loading; retry shortly' });
+    expect(errorOf(early)).toMatchObject({
+      status: 'UNAVAILABLE',
+      message: 'the model is still loading; retry shortly',
+    });
     container.ready(doubler);
-    expect(await call(base, ROUTES.health)).toEqual(expect.objectContaining({
-      status: 200, body: { status: 'READY', modelId: 'ipo-valuation', version: '1.2.0', deployedModelId: 'd1', family: 'stub' },
-    }));
+    expect(await call(base, ROUTES.health)).toEqual(
+      expect.objectContaining({
+        status: 200,
+        body: { status: 'READY', modelId: 'ipo-valuation', version: '1.2.0', deployedModelId: 'd1', family: 'stub' },
+      }),
+    );
     container.stopping();
     container.ready(doubler);
     expect(await call(base, ROUTES.health)).toMatchObject({ status: 503, body: { status: 'STOPPING' } });
     // Requests already routed to a stopping replica are still answered.
     expect((await call(base, ROUTES.predict, { instances: [{ revenue: 1 }] })).status).toBe(200);
     container.failed(new Error('no artifact at gs://b/x/model/model.json'));
-    expect(await call(base, ROUTES.health)).toMatchObject({ status: 503, body: { status: 'FAILED', error: 'no artifact at gs://b/x/model/model.json' } });
+    expect(await call(base, ROUTES.health)).toMatchObject({
+      status: 503,
+      body: { status: 'FAILED', error: 'no artifact at gs://b/x/model/model.json' },
+    });
   });
 
   it('predicts in Vertex AI shape and queues one row per instance with version, endpoint, features and request ids', async () => {
     const { base, container, logged } = await start();
     container.ready(doubler);
-    const res = await call(base, ROUTES.predict, { instances: [{ revenue: 2, market_condition: 'bull' }, { revenue: 5 }] }, { headers: { 'content-type': 'application/json', 'x-request-id': 'abc' } });
+    const res = await call(
+      base,
+      ROUTES.predict,
+      { instances: [{ revenue: 2, market_condition: 'bull' }, { revenue: 5 }] },
+      { headers: { 'content-type': 'application/json', 'x-request-id': 'abc' } },
+    );
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ predictions: [4, 10], deployedModelId: 'd1', metadata: { requestId: 'abc', requestIds: ['abc:0', 'abc:1'], modelVersion: '1.2.0' } });
+    expect(res.body).toEqual({
+      predictions: [4, 10],
+      deployedModelId: 'd1',
+      metadata: { requestId: 'abc', requestIds: ['abc:0', 'abc:1'], modelVersion: '1.2.0' },
+    });
     expect(res.headers.get('x-request-id')).toBe('abc');
     expect(logged.map(({ latencyMs, ...r }) => (expect(latencyMs).toBeGreaterThanOrEqual(0), r))).toEqual([
-      { requestId: 'abc:0', modelId: 'ipo-valuation', version: '1.2.0', endpointId: 'e1', features: { revenue: 2, market_condition: 'bull' }, prediction: 4, predictedAt: NOW.toISOString(), marketCondition: 'bull' },
-      { requestId: 'abc:1', modelId: 'ipo-valuation', version: '1.2.0', endpointId: 'e1', features: { revenue: 5 }, prediction: 10, predictedAt: NOW.toISOString() },
+      {
+        requestId: 'abc:0',
+        modelId: 'ipo-valuation',
+        version: '1.2.0',
+        endpointId: 'e1',
+        features: { revenue: 2, market_condition: 'bull' },
+        prediction: 4,
+        predictedAt: NOW.toISOString(),
+        marketCondition: 'bull',
+      },
+      {
+        requestId: 'abc:1',
+        modelId: 'ipo-valuation',
+        version: '1.2.0',
+        endpointId: 'e1',
+        features: { revenue: 5 },
+        prediction: 10,
+        predictedAt: NOW.toISOString(),
+      },
     ]);
-    const generated = await call(base, ROUTES.predict, { instances: [{ revenue: 1 }], parameters: { requestId: 'mine' } });
+    const generated = await call(base, ROUTES.predict, {
+      instances: [{ revenue: 1 }],
+      parameters: { requestId: 'mine' },
+    });
     expect(generated.body.metadata).toEqual({ requestId: 'mine', requestIds: ['mine'], modelVersion: '1.2.0' });
     const plain = await call(base, ROUTES.predict, { instances: [{ revenue: 1 }] });
     expect((plain.body.metadata as { requestId: string }).requestId).toBe('gen-1');
   });
 
   it.each([
-    ['a missing required field (the model\'s validation)', { instances: [{ revenue: 1 }, { sector: 'x' }] }, 'instances[1].revenue', /instances\[1\]\.revenue: is required/],
+    [
+      "a missing required field (the model's validation)",
+      { instances: [{ revenue: 1 }, { sector: 'x' }] },
+      'instances[1].revenue',
+      /instances\[1\]\.revenue: is required/,
+    ],
     ['an empty body', {}, 'instances', /instances: must be an array of objects/],
-    ['instances that are not objects', { instances: [3] }, 'instances[0]', /must be an object of feature values, got number/],
-    ['parameters that are not an object', { instances: [{ revenue: 1 }], parameters: [1] }, 'parameters', /must be an object when given/],
+    [
+      'instances that are not objects',
+      { instances: [3] },
+      'instances[0]',
+      /must be an object of feature values, got number/,
+    ],
+    [
+      'parameters that are not an object',
+      { instances: [{ revenue: 1 }], parameters: [1] },
+      'parameters',
+      /must be an object when given/,
+    ],
     ['invalid JSON', '{"instances":', '', /not valid JSON/],
   ])('answers 400 naming the field for %s, logging nothing', async (_name, body, path, message) => {
     const { base, container, logged } = await start();
     container.ready(doubler);
     const res = await call(base, ROUTES.predict, body);
     expect(res.status).toBe(400);
-    expect(errorOf(res)).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
+    expect(errorOf(res)).toMatchObject({
+      code: 400,
+      status: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(message),
+    });
     expect(errorOf(res).details[0].path).toBe(path);
     expect(logged).toEqual([]);
   });
@@ -122,8 +211,19 @@ describe('serving container server', () => {
     const res = await call(base, ROUTES.explain, { instances: [{ revenue: 1 }, { revenue: 3 }] });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      deployedModelId: 'd1', predictions: [2, 6],
-      explanations: [2, 6].map((v) => ({ attributions: [{ baselineOutputValue: 0, instanceOutputValue: v, featureAttributions: { revenue: v }, outputIndex: [-1], approximationError: 0 }] })),
+      deployedModelId: 'd1',
+      predictions: [2, 6],
+      explanations: [2, 6].map((v) => ({
+        attributions: [
+          {
+            baselineOutputValue: 0,
+            instanceOutputValue: v,
+            featureAttributions: { revenue: v },
+            outputIndex: [-1],
+            approximationError: 0,
+          },
+        ],
+      })),
     });
     expect(logged).toEqual([]);
     const invalid = await call(base, ROUTES.explain, { instances: [{}] });
@@ -135,7 +235,10 @@ describe('serving container server', () => {
     container.ready(doubler);
     const res = await call(base, ROUTES.explain, { instances: [{ revenue: 1 }] });
     expect(res.status).toBe(501);
-    expect(errorOf(res)).toMatchObject({ status: 'UNIMPLEMENTED', message: 'model ipo-valuation@1.2.0 (stub) does not provide explanations (feature attributions); use :predict' });
+    expect(errorOf(res)).toMatchObject({
+      status: 'UNIMPLEMENTED',
+      message: 'model ipo-valuation@1.2.0 (stub) does not provide explanations (feature attributions); use :predict',
+    });
   });
 
   it('answers 404 naming its routes, 405 with Allow for the wrong method, and 413 past 1.5 MB', async () => {

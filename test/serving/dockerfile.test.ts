@@ -12,10 +12,16 @@ import { SERVING_OPTIONS } from '../../shared/serving/config.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dockerfile = readFileSync(`${root}docker/serving.Dockerfile`, 'utf8');
 const instructions = dockerfile.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-const args = (keyword: string) => instructions.filter((l) => l.startsWith(`${keyword} `)).map((l) => l.slice(keyword.length + 1).trim());
+const args = (keyword: string) =>
+  instructions.filter((l) => l.startsWith(`${keyword} `)).map((l) => l.slice(keyword.length + 1).trim());
 const stages = dockerfile.split(/^FROM /m).slice(1);
-const buildConfig = JSON.parse(readFileSync(`${root}tsconfig.build.json`, 'utf8')) as { include: string[]; compilerOptions?: { outDir?: string } };
-const baseConfig = JSON.parse(readFileSync(`${root}tsconfig.json`, 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
+const buildConfig = JSON.parse(readFileSync(`${root}tsconfig.build.json`, 'utf8')) as {
+  include: string[];
+  compilerOptions?: { outDir?: string };
+};
+const baseConfig = JSON.parse(readFileSync(`${root}tsconfig.json`, 'utf8')) as {
+  compilerOptions: { outDir: string; rootDir: string };
+};
 
 describe('docker/serving.Dockerfile', () => {
   it('runs the compiled composition root: the CMD script is the tsc output of shared/composition/serving.ts', () => {
@@ -56,7 +62,9 @@ describe('docker/serving.Dockerfile', () => {
   });
 
   it('keeps local dependencies and outputs out of the build context', () => {
-    const ignored = readFileSync(`${root}.dockerignore`, 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(`${root}.dockerignore`, 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
   });
 });

@@ -23,7 +23,16 @@ export type ViewportName = keyof typeof VIEWPORTS;
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -59,5 +68,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Say once, loudly, that browser tests were skipped (CI logs must not hide it). */
 export function announceSkipped(count: number): void {
   if (hasChromium) return;
-  console.warn(`\n${'!'.repeat(72)}\nSKIPPED: ${count} browser tests (chromium not installed at ${CHROMIUM_PATH}; apt-get install -y chromium)\n${'!'.repeat(72)}\n`);
+  console.warn(
+    `\n${'!'.repeat(72)}\nSKIPPED: ${count} browser tests (chromium not installed at ${CHROMIUM_PATH}; apt-get install -y chromium)\n${'!'.repeat(72)}\n`,
+  );
 }

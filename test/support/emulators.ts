@@ -47,7 +47,6 @@ const FIRESTORE: EmulatorSpec = {
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
-
 /** Why the emulator suites are skipped, for the SKIPPED line. */
 export function skipReason(): string {
   return process.env.IPO_SKIP_EMULATORS === '1' ? 'IPO_SKIP_EMULATORS=1' : 'gcloud not found';
@@ -76,7 +75,12 @@ function countSkipped(task: RunnerTask): number {
  * loaded after close and after the call. It checks that adapters keep the SDK off the cold-start
  * path, and needs no emulator (the SDK points at a closed port).
  */
-export async function sdkModulesLoaded(adapterFile: string, className: string, sdk: string, use: string): Promise<{ afterClose: number; afterUse: number }> {
+export async function sdkModulesLoaded(
+  adapterFile: string,
+  className: string,
+  sdk: string,
+  use: string,
+): Promise<{ afterClose: number; afterUse: number }> {
   const adapter = fileURLToPath(new URL(`../../shared/adapters/gcp/${adapterFile}`, import.meta.url));
   const script = `
     import { createRequire } from 'node:module';
@@ -90,10 +94,14 @@ export async function sdkModulesLoaded(adapterFile: string, className: string, s
     for (let i = 0; i < 200 && loaded() === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
     console.log(JSON.stringify({ afterClose, afterUse: loaded() }));
     process.exit(0);`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, PUBSUB_EMULATOR_HOST: '127.0.0.1:9', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9' },
-    timeout: 60_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      env: { ...process.env, PUBSUB_EMULATOR_HOST: '127.0.0.1:9', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9' },
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { afterClose: number; afterUse: number };
 }
 
@@ -106,8 +114,6 @@ export function startPubSubEmulator(): Promise<Emulator> {
 export function startFirestoreEmulator(): Promise<Emulator> {
   return startEmulator(FIRESTORE);
 }
-
-
 
 async function startEmulator(spec: EmulatorSpec): Promise<Emulator> {
   const port = await freePort();
@@ -139,7 +145,10 @@ async function startEmulator(spec: EmulatorSpec): Promise<Emulator> {
   }
 
   // No credentials are needed; skipping the GCE metadata probe silences MetadataLookupWarning.
-  const restoreEnv = setEnv({ [spec.envVar]: host, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION ?? 'none' });
+  const restoreEnv = setEnv({
+    [spec.envVar]: host,
+    METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION ?? 'none',
+  });
   return {
     host,
     port,

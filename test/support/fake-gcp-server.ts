@@ -55,7 +55,8 @@ export function staticAuthClient(): OAuth2Client {
 export async function startFakeGcpServer(): Promise<FakeGcpServer> {
   const routes: { method: string; path: string | RegExp; responder: Responder }[] = [];
   const requests: RecordedRequest[] = [];
-  const matches = (pattern: string | RegExp, path: string): boolean => (typeof pattern === 'string' ? pattern === path : pattern.test(path));
+  const matches = (pattern: string | RegExp, path: string): boolean =>
+    typeof pattern === 'string' ? pattern === path : pattern.test(path);
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -64,13 +65,20 @@ export async function startFakeGcpServer(): Promise<FakeGcpServer> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const text = Buffer.concat(chunks).toString('utf8');
       const recorded: RecordedRequest = {
-        method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, body: parseBody(text),
+        method: req.method ?? 'GET',
+        path: decodeURIComponent(url.pathname),
+        query: url.searchParams,
+        headers: req.headers,
+        body: parseBody(text),
       };
       requests.push(recorded);
       const route = [...routes].reverse().find((r) => r.method === recorded.method && matches(r.path, recorded.path));
-      const answer = route === undefined
-        ? googleError(404, 'NOT_FOUND', `fake server has no route for ${recorded.method} ${recorded.path}`)
-        : typeof route.responder === 'function' ? route.responder(recorded) : route.responder;
+      const answer =
+        route === undefined
+          ? googleError(404, 'NOT_FOUND', `fake server has no route for ${recorded.method} ${recorded.path}`)
+          : typeof route.responder === 'function'
+            ? route.responder(recorded)
+            : route.responder;
       const body = JSON.stringify(answer.body ?? {});
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(body);
     });
@@ -83,10 +91,11 @@ export async function startFakeGcpServer(): Promise<FakeGcpServer> {
     requests,
     on: (method, path, responder) => void routes.push({ method, path, responder }),
     calls: (method, path) => requests.filter((r) => r.method === method && matches(path, r.path)),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -46,9 +46,17 @@ function crc32c(bytes: Buffer): string {
   return out.toString('base64');
 }
 
-const meta = (bucket: string, name: string, data: Buffer) => ({ kind: 'storage#object', bucket, name, size: String(data.length), crc32c: crc32c(data) });
-const json = (res: ServerResponse, status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-const notFound = (res: ServerResponse, what: string): void => json(res, 404, { error: { code: 404, message: `No such object: ${what}` } });
+const meta = (bucket: string, name: string, data: Buffer) => ({
+  kind: 'storage#object',
+  bucket,
+  name,
+  size: String(data.length),
+  crc32c: crc32c(data),
+});
+const json = (res: ServerResponse, status: number, body: unknown): void =>
+  void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const notFound = (res: ServerResponse, what: string): void =>
+  json(res, 404, { error: { code: 404, message: `No such object: ${what}` } });
 
 /** The media part of a `multipart/related` upload (metadata part first, media second). */
 function mediaPart(body: Buffer, contentType: string): Buffer {
@@ -62,7 +70,10 @@ function mediaPart(body: Buffer, contentType: string): Buffer {
 export async function startFakeGcs(): Promise<FakeGcs> {
   let held: (() => void)[] | undefined;
   const fake: FakeGcs = {
-    url: '', objects: new Map(), requests: [], failWith: undefined,
+    url: '',
+    objects: new Map(),
+    requests: [],
+    failWith: undefined,
     hold: () => void (held ??= []),
     release: () => {
       const waiting = held ?? [];
@@ -75,18 +86,20 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       fake.failWith = undefined;
       fake.release();
     },
-    close: () => new Promise<void>((resolve) => {
-      fake.release();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        fake.release();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   function handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     fake.requests.push({ method, path: url.pathname, query: url.searchParams });
-    if (fake.failWith !== undefined) return json(res, fake.failWith, { error: { code: fake.failWith, message: `forced ${fake.failWith}` } });
+    if (fake.failWith !== undefined)
+      return json(res, fake.failWith, { error: { code: fake.failWith, message: `forced ${fake.failWith}` } });
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = UPLOAD.exec(url.pathname)) && url.searchParams.get('uploadType') === 'multipart') {
       const name = url.searchParams.get('name') ?? '';
@@ -99,17 +112,28 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       const data = fake.objects.get(`${m[1]}/${name}`);
       if (!data) return notFound(res, `${m[1]}/${name}`);
       if (url.searchParams.get('alt') !== 'media') return json(res, 200, meta(m[1], name, data));
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-goog-hash': `crc32c=${crc32c(data)}`, 'x-goog-stored-content-encoding': 'identity' });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'x-goog-hash': `crc32c=${crc32c(data)}`,
+        'x-goog-stored-content-encoding': 'identity',
+      });
       return void res.end(data);
     }
     if (method === 'GET' && (m = LIST.exec(url.pathname))) {
       const bucket = m[1];
       const prefix = url.searchParams.get('prefix') ?? '';
-      const names = [...fake.objects.keys()].filter((k) => k.startsWith(`${bucket}/${prefix}`)).map((k) => k.slice(bucket.length + 1)).sort();
+      const names = [...fake.objects.keys()]
+        .filter((k) => k.startsWith(`${bucket}/${prefix}`))
+        .map((k) => k.slice(bucket.length + 1))
+        .sort();
       const from = Number(url.searchParams.get('pageToken') ?? 0);
       const page = names.slice(from, from + PAGE_SIZE);
       const next = from + PAGE_SIZE < names.length ? { nextPageToken: String(from + PAGE_SIZE) } : {};
-      return json(res, 200, { kind: 'storage#objects', items: page.map((n) => meta(bucket, n, fake.objects.get(`${bucket}/${n}`) ?? Buffer.alloc(0))), ...next });
+      return json(res, 200, {
+        kind: 'storage#objects',
+        items: page.map((n) => meta(bucket, n, fake.objects.get(`${bucket}/${n}`) ?? Buffer.alloc(0))),
+        ...next,
+      });
     }
     json(res, 400, { error: { code: 400, message: `fake GCS has no route for ${method} ${url.pathname}` } });
   }

@@ -34,7 +34,10 @@ export interface PushSink {
  * Register `handler` as a cloudEvent function with functions-framework and serve it with the
  * framework's own middleware (`getTestServer`), so raw push bodies are converted exactly as in production.
  */
-export async function startPushSink(functionName: string, handler: (event: functions.CloudEvent<unknown>) => void | Promise<void>): Promise<PushSink> {
+export async function startPushSink(
+  functionName: string,
+  handler: (event: functions.CloudEvent<unknown>) => void | Promise<void>,
+): Promise<PushSink> {
   functions.cloudEvent(functionName, handler);
   const server: Server = getTestServer(functionName);
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,11 @@
  * experiment) and checking the lifecycle invariants on it, for the regression and property tests.
  */
 import { expect } from 'vitest';
-import { lifecycleViolations, type LifecycleSnapshot, type LifecycleViolation } from '../../shared/domain/lifecycle/index.js';
+import {
+  lifecycleViolations,
+  type LifecycleSnapshot,
+  type LifecycleViolation,
+} from '../../shared/domain/lifecycle/index.js';
 import { COLLECTIONS, type DeploymentDoc, type ModelDoc, type VersionDoc } from '../../shared/domain/state.js';
 import type { StateStore } from '../../shared/ports/state-store.js';
 import { ENDPOINT_ID, MODEL_ID } from './service-harness.js';
@@ -13,7 +17,9 @@ export async function storedSnapshot(store: StateStore, modelId = MODEL_ID): Pro
   const model = await store.get<ModelDoc>(COLLECTIONS.models, modelId);
   const versions = await store.query<VersionDoc>(COLLECTIONS.versions(modelId));
   const deployment = await store.get<DeploymentDoc>(COLLECTIONS.deployments, model?.endpointId ?? ENDPOINT_ID);
-  const experiments = await store.query<{ experimentId: string; candidate: string; status: string; modelId: string }>(COLLECTIONS.experiments);
+  const experiments = await store.query<{ experimentId: string; candidate: string; status: string; modelId: string }>(
+    COLLECTIONS.experiments,
+  );
   return {
     ...(model?.championVersion ? { championVersion: model.championVersion } : {}),
     versions: versions.map((v) => ({ version: v.data.version, state: v.data.state })),

@@ -8,7 +8,12 @@ import { FUNCTION_NAMES, FUNCTION_TOPICS, type FunctionName, type Topic } from '
 import { buildPubSubCloudEvent } from '../../shared/domain/envelopes/index.js';
 import { COLLECTIONS, type MetricSet } from '../../shared/domain/state.js';
 import { PermanentError, TransientError } from '../../shared/domain/errors.js';
-import { defaultPolicy, SIGNATURE_ATTRIBUTE, signCommand, type ModelPolicyInput } from '../../shared/domain/lifecycle/index.js';
+import {
+  defaultPolicy,
+  SIGNATURE_ATTRIBUTE,
+  signCommand,
+  type ModelPolicyInput,
+} from '../../shared/domain/lifecycle/index.js';
 import { memoryLogger } from '../../shared/logging.js';
 import { SqliteStateStore } from '../../shared/adapters/local/sqlite.state-store.js';
 import type { EventBus, OutgoingMessage } from '../../shared/ports/event-bus.js';
@@ -40,7 +45,11 @@ export const PROJECT = 'test-project';
 export const TEST_SIGNING_KEY = 'test-command-signing-key-0123456789abcdef';
 
 /** Attributes of a genuine control-plane command: `signature` made with the harness's key. */
-export function signedAttributes(topic: Topic, payload: Record<string, unknown>, key = TEST_SIGNING_KEY): Record<string, string> {
+export function signedAttributes(
+  topic: Topic,
+  payload: Record<string, unknown>,
+  key = TEST_SIGNING_KEY,
+): Record<string, string> {
   return { [SIGNATURE_ATTRIBUTE]: signCommand(key, topic, payload) };
 }
 
@@ -160,8 +169,10 @@ export function evaluation(spec: EvaluationSpec = {}): RunEvaluation {
     baselineMetrics: metrics(0.5, 25),
     validationPassed: spec.validationPassed ?? true,
     lineage: {
-      contractHash: spec.contractHash ?? 'contract-1', datasetFingerprint: spec.fingerprint ?? 'fp-q1',
-      rows: spec.rows ?? 1000, dataSnapshotAt: spec.snapshotAt ?? '2024-03-31T00:00:00.000Z',
+      contractHash: spec.contractHash ?? 'contract-1',
+      datasetFingerprint: spec.fingerprint ?? 'fp-q1',
+      rows: spec.rows ?? 1000,
+      dataSnapshotAt: spec.snapshotAt ?? '2024-03-31T00:00:00.000Z',
     },
   };
 }
@@ -263,8 +274,12 @@ export class FakeDatasets implements DatasetInspector {
     const sidecar = this.sidecars.get(uri);
     const fresh = options.baselineUri === undefined ? undefined : this.newRows.get(uri);
     return {
-      uri, rowCount: this.rows.get(uri) ?? 1000, bytes: 1024, sha256: this.sha256.get(uri) ?? `sha-of-${uri}`,
-      ...(sidecar ? { contractUri: sidecar } : {}), ...(fresh !== undefined ? { newRows: fresh } : {}),
+      uri,
+      rowCount: this.rows.get(uri) ?? 1000,
+      bytes: 1024,
+      sha256: this.sha256.get(uri) ?? `sha-of-${uri}`,
+      ...(sidecar ? { contractUri: sidecar } : {}),
+      ...(fresh !== undefined ? { newRows: fresh } : {}),
     };
   }
 }
@@ -275,7 +290,8 @@ function fakePredictionLog(labelled: LabelledPrediction[]): PredictionLog {
     record: async () => undefined,
     recordActuals: async () => ({ matched: 0, unknownRequestIds: [] }),
     recent: async () => [],
-    labelled: async (_modelId, window) => (window?.version === undefined ? labelled : labelled.filter((p) => p.version === window.version)),
+    labelled: async (_modelId, window) =>
+      window?.version === undefined ? labelled : labelled.filter((p) => p.version === window.version),
     armSummaries: async () => [],
     requestRate: async () => [],
   };
@@ -370,22 +386,44 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const labelled: LabelledPrediction[] = [];
   const logger = memoryLogger();
   const base = {
-    store, bus, logger, clock: clock.now, launcher, datasets, inspector, serving,
-    predictionLog: fakePredictionLog(labelled), metrics: fakeMetrics([]), artifacts: fakeArtifacts(),
-    settings: { modelId: MODEL_ID, endpointId: ENDPOINT_ID, artifactRoot: 'mem:///runs', defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }), commandSigningKey: TEST_SIGNING_KEY },
+    store,
+    bus,
+    logger,
+    clock: clock.now,
+    launcher,
+    datasets,
+    inspector,
+    serving,
+    predictionLog: fakePredictionLog(labelled),
+    metrics: fakeMetrics([]),
+    artifacts: fakeArtifacts(),
+    settings: {
+      modelId: MODEL_ID,
+      endpointId: ENDPOINT_ID,
+      artifactRoot: 'mem:///runs',
+      defaultPolicy: defaultPolicy({ autoApprove: true, ...options.policy }),
+      commandSigningKey: TEST_SIGNING_KEY,
+    },
   };
   const deps: ServiceDeps = { ...base, effects: createEffectExecutors(base) };
   const getDeps = async (): Promise<ServiceDeps> => deps;
   const handlers: Record<FunctionName, CloudEventHandler> = {
-    'on-new-data': onNewData(getDeps), 'on-eval-complete': onEvalComplete(getDeps),
-    'on-promotion': onPromotion(getDeps), 'on-drift-alert': onDriftAlert(getDeps),
+    'on-new-data': onNewData(getDeps),
+    'on-eval-complete': onEvalComplete(getDeps),
+    'on-promotion': onPromotion(getDeps),
+    'on-drift-alert': onDriftAlert(getDeps),
   };
   let delivered = 0;
 
-  const cloudEvent = (topic: Topic, payload: unknown, d: Delivery = {}): Record<string, unknown> => buildPubSubCloudEvent({
-    project: PROJECT, topic, messageId: d.messageId ?? nextMessageId(), publishTime: clock.now().toISOString(),
-    data: d.rawData ?? JSON.stringify(payload), attributes: d.attributes ?? {},
-  });
+  const cloudEvent = (topic: Topic, payload: unknown, d: Delivery = {}): Record<string, unknown> =>
+    buildPubSubCloudEvent({
+      project: PROJECT,
+      topic,
+      messageId: d.messageId ?? nextMessageId(),
+      publishTime: clock.now().toISOString(),
+      data: d.rawData ?? JSON.stringify(payload),
+      attributes: d.attributes ?? {},
+    });
   const deliver = async (topic: Topic, payload: unknown, d: Delivery = {}): Promise<void> => {
     const fn = consumerOf(topic);
     if (fn === undefined) throw new Error(`no function consumes ${topic}`);
@@ -393,7 +431,20 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   };
 
   return {
-    deps, store, bus, clock, launcher, inspector, serving, datasets, labelled, logger, getDeps, handlers, cloudEvent, deliver,
+    deps,
+    store,
+    bus,
+    clock,
+    launcher,
+    inspector,
+    serving,
+    datasets,
+    labelled,
+    logger,
+    getDeps,
+    handlers,
+    cloudEvent,
+    deliver,
     async pump() {
       let count = 0;
       while (delivered < bus.published.length) {
@@ -405,9 +456,20 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       }
       return count;
     },
-    complete: (runId, state, error) => deliver('pipeline-events', {
-      type: 'pipeline.completed', runId, modelId: MODEL_ID, pipelineJobId: runId, state, finishedAt: clock.now().toISOString(), ...(error ? { error } : {}),
-    }, { attributes: { idempotencyKey: `${runId}#${state}` } }),
+    complete: (runId, state, error) =>
+      deliver(
+        'pipeline-events',
+        {
+          type: 'pipeline.completed',
+          runId,
+          modelId: MODEL_ID,
+          pipelineJobId: runId,
+          state,
+          finishedAt: clock.now().toISOString(),
+          ...(error ? { error } : {}),
+        },
+        { attributes: { idempotencyKey: `${runId}#${state}` } },
+      ),
     async close() {
       if (ownStore) await store.close();
     },
@@ -416,11 +478,22 @@ export function createHarness(options: HarnessOptions = {}): Harness {
 
 /** Collections a lifecycle touches (besides the ledger and the audit log), by path. */
 export function stateCollections(modelId = MODEL_ID): string[] {
-  return [COLLECTIONS.models, COLLECTIONS.versions(modelId), COLLECTIONS.runs, COLLECTIONS.deployments, COLLECTIONS.experiments, COLLECTIONS.alerts, COLLECTIONS.datasets];
+  return [
+    COLLECTIONS.models,
+    COLLECTIONS.versions(modelId),
+    COLLECTIONS.runs,
+    COLLECTIONS.deployments,
+    COLLECTIONS.experiments,
+    COLLECTIONS.alerts,
+    COLLECTIONS.datasets,
+  ];
 }
 
 /** Every document of the given collections, by collection then id (a comparable snapshot). */
-export async function snapshot(store: StateStore, collections = stateCollections()): Promise<Record<string, Record<string, Doc>>> {
+export async function snapshot(
+  store: StateStore,
+  collections = stateCollections(),
+): Promise<Record<string, Record<string, Doc>>> {
   const out: Record<string, Record<string, Doc>> = {};
   for (const c of collections) {
     const docs = await store.query(c);
@@ -436,7 +509,10 @@ export function ledgerEntry(store: StateStore, dedupeKey: string): Promise<Ledge
 
 /** Ledger entries of one status. */
 export async function ledgerEntries(store: StateStore, status?: 'applied' | 'rejected'): Promise<LedgerEntry[]> {
-  const found = await store.query<LedgerEntry>(LEDGER, status ? { where: [{ field: 'status', op: '==', value: status }] } : {});
+  const found = await store.query<LedgerEntry>(
+    LEDGER,
+    status ? { where: [{ field: 'status', op: '==', value: status }] } : {},
+  );
   return found.map((f) => f.data);
 }
 
@@ -447,7 +523,7 @@ export async function redeliverUntilAcked(fn: () => Promise<void>, attempts = 30
       await fn();
       return i;
     } catch (err) {
-      if (i >= attempts || (err instanceof PermanentError)) throw err;
+      if (i >= attempts || err instanceof PermanentError) throw err;
     }
   }
 }
@@ -473,7 +549,12 @@ export async function inFlightRun(store: StateStore, modelId = MODEL_ID): Promis
  * Land data, let the run succeed with `spec`, and pump the follow-up commands: returns the run id.
  * With the default policy (autoApprove) the first version ends in production, later ones in canary.
  */
-export async function landAndTrain(h: Harness, dataUri: string, spec: EvaluationSpec = {}, rows = spec.rows ?? 1000): Promise<string> {
+export async function landAndTrain(
+  h: Harness,
+  dataUri: string,
+  spec: EvaluationSpec = {},
+  rows = spec.rows ?? 1000,
+): Promise<string> {
   h.datasets.rows.set(dataUri, rows);
   await h.deliver('data-landed', landed(dataUri));
   const runId = await inFlightRun(h.store);

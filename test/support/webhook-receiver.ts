@@ -22,7 +22,9 @@ export interface WebhookReceiver {
 }
 
 /** Start a receiver on a free loopback port. */
-export async function startWebhookReceiver(script: Script = () => ({ status: 200, body: 'ok' })): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  script: Script = () => ({ status: 200, body: 'ok' }),
+): Promise<WebhookReceiver> {
   const received: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const hanging: ServerResponse[] = [];
@@ -32,7 +34,11 @@ export async function startWebhookReceiver(script: Script = () => ({ status: 200
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
-      try { body = JSON.parse(text) as unknown; } catch { /* kept as text */ }
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        /* kept as text */
+      }
       const n = received.length;
       received.push({ path: req.url ?? '/', headers: req.headers, body });
       for (const w of waiters.filter((x) => received.length >= x.count)) w.resolve();
@@ -45,8 +51,10 @@ export async function startWebhookReceiver(script: Script = () => ({ status: 200
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/services/T000/B000/secret-part`, received,
-    waitFor: (count) => (received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
+    url: `http://127.0.0.1:${port}/services/T000/B000/secret-part`,
+    received,
+    waitFor: (count) =>
+      received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

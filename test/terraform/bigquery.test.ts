@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  BIGQUERY_TABLES, BIGQUERY_TABLE_IDS, bigQuerySchemaJson, type ActualRow, type JsonValue, type MetricRow, type PredictionRow,
+  BIGQUERY_TABLES,
+  BIGQUERY_TABLE_IDS,
+  bigQuerySchemaJson,
+  type ActualRow,
+  type JsonValue,
+  type MetricRow,
+  type PredictionRow,
 } from '../../shared/domain/bigquery-schemas.js';
 import { TERRAFORM_DIR, resource } from './hcl.js';
 import { loadDeployment, type Deployment } from './fixture.js';
@@ -13,7 +19,7 @@ beforeAll(async () => {
 });
 
 describe('BigQuery tables match shared/domain/bigquery-schemas.ts', () => {
-  it('declares exactly the code\'s tables with its partitioning and clustering', () => {
+  it("declares exactly the code's tables with its partitioning and clustering", () => {
     const tables = d.root.locals.bigquery_tables as Record<string, { partition_field: string; clustering: string[] }>;
     expect(Object.keys(tables).sort()).toEqual([...BIGQUERY_TABLE_IDS].sort());
     for (const id of BIGQUERY_TABLE_IDS) {
@@ -34,7 +40,9 @@ describe('BigQuery tables match shared/domain/bigquery-schemas.ts', () => {
 
   it('partitions and clusters on columns that exist and are required', () => {
     for (const id of BIGQUERY_TABLE_IDS) {
-      const fields = new Map<string, { type: string; mode: string }>(BIGQUERY_TABLES[id].fields.map((f) => [f.name, f]));
+      const fields = new Map<string, { type: string; mode: string }>(
+        BIGQUERY_TABLES[id].fields.map((f) => [f.name, f]),
+      );
       expect(fields.get(BIGQUERY_TABLES[id].partitionField), id).toMatchObject({ type: 'TIMESTAMP', mode: 'REQUIRED' });
       for (const c of BIGQUERY_TABLES[id].clustering) expect(fields.get(c)?.mode, `${id}.${c}`).toBe('REQUIRED');
     }
@@ -49,12 +57,20 @@ describe('BigQuery tables match shared/domain/bigquery-schemas.ts', () => {
     expectTypeOf<ActualRow['observed_at']>().toEqualTypeOf<string>();
     expectTypeOf<MetricRow['labels']>().toEqualTypeOf<JsonValue>();
     const row: PredictionRow = {
-      request_id: 'r1', model_id: 'ipo-valuation', model_version: '1.0.0', endpoint_id: '1', features: { sector: 'tech' },
-      prediction: 1.5, predicted_at: '2026-01-01T00:00:00Z', latency_ms: 3,
+      request_id: 'r1',
+      model_id: 'ipo-valuation',
+      model_version: '1.0.0',
+      endpoint_id: '1',
+      features: { sector: 'tech' },
+      prediction: 1.5,
+      predicted_at: '2026-01-01T00:00:00Z',
+      latency_ms: 3,
     };
     expect(Object.keys(row).sort()).toEqual(PREDICTION_COLUMNS_WITHOUT_OPTIONAL);
   });
 });
 
 const PREDICTION_COLUMNS_WITHOUT_OPTIONAL = BIGQUERY_TABLES.prediction_log.fields
-  .filter((f) => f.mode === 'REQUIRED').map((f) => f.name).sort();
+  .filter((f) => f.mode === 'REQUIRED')
+  .map((f) => f.name)
+  .sort();

@@ -29,14 +29,20 @@ describe('layout and conventions', () => {
       expect(Object.keys(mod.variables).length).toBeGreaterThan(5);
       for (const [name, v] of Object.entries(mod.variables)) {
         expect(typeof v.type === 'string' && v.type.length > 0, `${mod.dir}: variable ${name} has no type`).toBe(true);
-        expect(typeof v.description === 'string' && v.description.length > 10, `${mod.dir}: variable ${name} has no description`).toBe(true);
+        expect(
+          typeof v.description === 'string' && v.description.length > 10,
+          `${mod.dir}: variable ${name} has no description`,
+        ).toBe(true);
       }
-      for (const [name, o] of Object.entries(mod.outputs)) expect(typeof o.description, `output ${name}`).toBe('string');
+      for (const [name, o] of Object.entries(mod.outputs))
+        expect(typeof o.description, `output ${name}`).toBe('string');
     }
   });
 
   it('pins google and google-beta (and every provider) to a bounded range', () => {
-    const required = d.root.terraform.flatMap((t) => (t.required_providers ?? []) as Record<string, { version: string }>[]);
+    const required = d.root.terraform.flatMap(
+      (t) => (t.required_providers ?? []) as Record<string, { version: string }>[],
+    );
     const providers = Object.assign({}, ...required) as Record<string, { version: string }>;
     expect(Object.keys(providers)).toEqual(expect.arrayContaining(['google', 'google-beta']));
     for (const [name, p] of Object.entries(providers)) expect(p.version, name).toMatch(/^>=\s*[\d.]+,\s*<\s*[\d.]+$/);
@@ -58,7 +64,11 @@ describe('layout and conventions', () => {
       google_service_account: ['iam', 'iamcredentials'],
     };
     for (const [prefix, services] of Object.entries(needs)) {
-      if (!d.root.resources.some((r) => r.type.startsWith(prefix)) && !d.eventFunction.resources.some((r) => r.type.startsWith(prefix))) continue;
+      if (
+        !d.root.resources.some((r) => r.type.startsWith(prefix)) &&
+        !d.eventFunction.resources.some((r) => r.type.startsWith(prefix))
+      )
+        continue;
       for (const s of services) expect(apis, `${prefix}* needs ${s}`).toContain(`"${s}.googleapis.com"`);
     }
   });
@@ -67,7 +77,8 @@ describe('layout and conventions', () => {
     const example = readFileSync(join(TERRAFORM_DIR, 'terraform.tfvars.example'), 'utf8');
     const set = [...example.matchAll(/^([a-z_]+)\s*=/gm)].map((m) => m[1]);
     for (const name of set) expect(Object.keys(d.root.variables), name).toContain(name);
-    for (const [name, v] of Object.entries(d.root.variables)) if (v.default === undefined) expect(set, name).toContain(name);
+    for (const [name, v] of Object.entries(d.root.variables))
+      if (v.default === undefined) expect(set, name).toContain(name);
   });
 
   it.skipIf(!terraformOnPath)('is formatted (terraform fmt -check -recursive)', () => {

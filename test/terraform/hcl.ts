@@ -48,17 +48,32 @@ function first(value: unknown): Body {
 
 /** Parse every .tf file directly in `dir` (not sub-directories) into one module. */
 export async function loadModule(dir: string): Promise<TfModule> {
-  const mod: TfModule = { dir, files: {}, resources: [], modules: {}, variables: {}, outputs: {}, locals: {}, terraform: [] };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+  const mod: TfModule = {
+    dir,
+    files: {},
+    resources: [],
+    modules: {},
+    variables: {},
+    outputs: {},
+    locals: {},
+    terraform: [],
+  };
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     mod.files[file] = text;
     const json = (await parse(file, text)) as Record<string, unknown>;
     for (const [type, byName] of Object.entries((json.resource ?? {}) as Record<string, Record<string, unknown>>)) {
-      for (const [name, blocks] of Object.entries(byName)) mod.resources.push({ type, name, file, body: first(blocks) });
+      for (const [name, blocks] of Object.entries(byName))
+        mod.resources.push({ type, name, file, body: first(blocks) });
     }
-    for (const [name, blocks] of Object.entries((json.module ?? {}) as Record<string, unknown>)) mod.modules[name] = first(blocks);
-    for (const [name, blocks] of Object.entries((json.variable ?? {}) as Record<string, unknown>)) mod.variables[name] = first(blocks);
-    for (const [name, blocks] of Object.entries((json.output ?? {}) as Record<string, unknown>)) mod.outputs[name] = first(blocks);
+    for (const [name, blocks] of Object.entries((json.module ?? {}) as Record<string, unknown>))
+      mod.modules[name] = first(blocks);
+    for (const [name, blocks] of Object.entries((json.variable ?? {}) as Record<string, unknown>))
+      mod.variables[name] = first(blocks);
+    for (const [name, blocks] of Object.entries((json.output ?? {}) as Record<string, unknown>))
+      mod.outputs[name] = first(blocks);
     for (const block of (json.locals ?? []) as Body[]) Object.assign(mod.locals, block);
     for (const block of (json.terraform ?? []) as Body[]) mod.terraform.push(block);
   }
@@ -141,10 +156,13 @@ function resolveExpr(expr: string, locals: Record<string, unknown>, inputs: Inpu
   if (call) {
     const args = splitTopLevel(call[2]).map((a) => resolveExpr(a, locals, inputs));
     if (call[1] === 'toset') return args[0];
-    return Object.assign({}, ...args.map((a) => {
-      if (!isRecord(a)) throw new Error(`merge() argument is not a map: ${JSON.stringify(a)}`);
-      return a;
-    }));
+    return Object.assign(
+      {},
+      ...args.map((a) => {
+        if (!isRecord(a)) throw new Error(`merge() argument is not a map: ${JSON.stringify(a)}`);
+        return a;
+      }),
+    );
   }
   const ref = /^(local|var)\.([a-z_][a-z0-9_]*)(?:\["([^"]+)"\])?$/.exec(expr);
   if (ref) {

@@ -68,7 +68,12 @@ describe('createArchive', () => {
 
   it('packs the compiled functions and shared code with the package manifests, nothing else', () => {
     const { zip, files, md5 } = createArchive(project());
-    expect(files).toEqual(['dist/functions/index.js', 'dist/shared/domain/topics.js', 'package-lock.json', 'package.json']);
+    expect(files).toEqual([
+      'dist/functions/index.js',
+      'dist/shared/domain/topics.js',
+      'package-lock.json',
+      'package.json',
+    ]);
     expect(readZip(zip).map((e) => e.name)).toEqual(files);
     expect(md5).toMatch(/^[0-9a-f]{32}$/);
   });

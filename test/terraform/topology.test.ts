@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DRIFT_WEBHOOK_ENTRY_POINT, FUNCTION_NAMES, FUNCTION_PUBLISHES, FUNCTION_TOPICS, TOPICS, deadLetterTopic, entryPointOf,
+  DRIFT_WEBHOOK_ENTRY_POINT,
+  FUNCTION_NAMES,
+  FUNCTION_PUBLISHES,
+  FUNCTION_TOPICS,
+  TOPICS,
+  deadLetterTopic,
+  entryPointOf,
 } from '../../shared/domain/topics.js';
 import { OPTIONS, requiredGcpEnv } from '../../shared/config.js';
 import { block, dynamicBlock, instances, render, resolve, resource, resourcesOf } from './hcl.js';
@@ -17,7 +23,8 @@ const knownEnv = new Set(Object.values(OPTIONS).map((o) => o.env));
 /** Names of every google_pubsub_topic instance the root module declares. */
 function declaredTopicNames(): string[] {
   return resourcesOf(d.root, 'google_pubsub_topic').flatMap((t) =>
-    instances(t.body, d.root.locals).map((i) => render(t.body.name, i)));
+    instances(t.body, d.root.locals).map((i) => render(t.body.name, i)),
+  );
 }
 
 describe('topics: one source of truth with shared/domain/topics.ts', () => {
@@ -33,7 +40,11 @@ describe('topics: one source of truth with shared/domain/topics.ts', () => {
 
   it('gives every dead-letter topic a subscription so dead-lettered messages are kept', () => {
     const sub = resource(d.root, 'google_pubsub_subscription', 'dead_letter');
-    expect(instances(sub.body, d.root.locals).map((i) => i.key).sort()).toEqual(consumedTopics);
+    expect(
+      instances(sub.body, d.root.locals)
+        .map((i) => i.key)
+        .sort(),
+    ).toEqual(consumedTopics);
     expect(sub.body.topic).toBe('${google_pubsub_topic.dead_letter[each.value].id}');
     expect(block(sub.body, 'expiration_policy')).toEqual({ ttl: '' });
     expect(resource(d.root, 'google_pubsub_topic', 'dead_letter').body.for_each).toBe(sub.body.for_each);
@@ -53,7 +64,10 @@ describe('functions', () => {
       expect(triggers, fn).toBeGreaterThan(0);
     }
     expect(d.functions['on-new-data'].storage_trigger).toEqual({ bucket: '${google_storage_bucket.landing.name}' });
-    const trigger = dynamicBlock(resource(d.eventFunction, 'google_cloudfunctions2_function', 'this').body, 'event_trigger');
+    const trigger = dynamicBlock(
+      resource(d.eventFunction, 'google_cloudfunctions2_function', 'this').body,
+      'event_trigger',
+    );
     expect(trigger?.content).toMatchObject({
       event_type: 'google.cloud.storage.object.v1.finalized',
       retry_policy: 'RETRY_POLICY_RETRY',
@@ -65,7 +79,12 @@ describe('functions', () => {
     const fnBody = resource(d.eventFunction, 'google_cloudfunctions2_function', 'this').body;
     expect(block(fnBody, 'service_config')?.service_account_email).toBe('${google_service_account.runtime.email}');
     const accountIds = FUNCTION_NAMES.map((fn) =>
-      render(resource(d.eventFunction, 'google_service_account', 'runtime').body.account_id, { key: '', value: undefined }, d.functions[fn]));
+      render(
+        resource(d.eventFunction, 'google_service_account', 'runtime').body.account_id,
+        { key: '', value: undefined },
+        d.functions[fn],
+      ),
+    );
     expect(new Set(accountIds).size).toBe(FUNCTION_NAMES.length);
     for (const id of accountIds) expect(id).toMatch(/^[a-z][a-z0-9-]{5,29}$/);
   });
@@ -77,7 +96,8 @@ describe('functions', () => {
       const env = resolve(d.functions[fn].environment, d.root.locals) as Record<string, unknown>;
       const keys = Object.keys(env);
       expect(keys, fn).toEqual(expect.arrayContaining(requiredGcpEnv(fn)));
-      for (const key of keys) expect(knownEnv.has(key), `${fn}: ${key} is not an option in shared/config.ts`).toBe(true);
+      for (const key of keys)
+        expect(knownEnv.has(key), `${fn}: ${key} is not an option in shared/config.ts`).toBe(true);
       expect(env.IPO_BACKEND, fn).toBe('gcp');
     }
   });
@@ -109,9 +129,14 @@ describe('functions', () => {
     const service = block(hook, 'service_config') ?? {};
     expect(service.service_account_email).toBe('${module.on_drift_alert.service_account_email}');
     expect(service.environment_variables).toBe(d.functions['on-drift-alert'].environment);
-    const secretEnv = resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals) as Record<string, unknown>;
+    const secretEnv = resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(secretEnv).sort()).toEqual(['COMMAND_SIGNING_KEY', 'WEBHOOK_TOKEN']);
-    expect(dynamicBlock(service, 'secret_environment_variables')?.forEach).toBe(d.functions['on-drift-alert'].secret_environment);
+    expect(dynamicBlock(service, 'secret_environment_variables')?.forEach).toBe(
+      d.functions['on-drift-alert'].secret_environment,
+    );
   });
 });
 
@@ -120,16 +145,25 @@ describe('subscriptions', () => {
 
   it('creates one push subscription per (function, consumed topic) pair', () => {
     const names = FUNCTION_NAMES.flatMap((fn) =>
-      instances(subscriptionBody(), d.root.locals, d.functions[fn]).map((i) => render(subscriptionBody().name, i, d.functions[fn])));
+      instances(subscriptionBody(), d.root.locals, d.functions[fn]).map((i) =>
+        render(subscriptionBody().name, i, d.functions[fn]),
+      ),
+    );
     const expected = FUNCTION_NAMES.flatMap((fn) => FUNCTION_TOPICS[fn].map((t) => `${fn}--${t}`));
     expect(names.sort()).toEqual(expected.sort());
   });
 
   it('gives every consumer subscription a retry policy and the dead-letter topic of its topic', () => {
-    for (const sub of [...resourcesOf(d.eventFunction, 'google_pubsub_subscription'), ...resourcesOf(d.root, 'google_pubsub_subscription')]) {
+    for (const sub of [
+      ...resourcesOf(d.eventFunction, 'google_pubsub_subscription'),
+      ...resourcesOf(d.root, 'google_pubsub_subscription'),
+    ]) {
       if (sub.name === 'dead_letter') continue;
       const label = `${sub.type}.${sub.name}`;
-      expect(block(sub.body, 'retry_policy'), label).toMatchObject({ minimum_backoff: expect.any(String), maximum_backoff: expect.any(String) });
+      expect(block(sub.body, 'retry_policy'), label).toMatchObject({
+        minimum_backoff: expect.any(String),
+        maximum_backoff: expect.any(String),
+      });
       expect(block(sub.body, 'dead_letter_policy'), label).toMatchObject({
         dead_letter_topic: '${var.dead_letter_topic_ids[each.value]}',
         max_delivery_attempts: expect.any(String),
@@ -140,13 +174,18 @@ describe('subscriptions', () => {
       expect(d.functions[fn].dead_letter_topic_ids, fn).toBe('${local.dead_letter_topic_ids}');
       expect(d.functions[fn].topic_ids, fn).toBe('${local.topic_ids}');
     }
-    expect(d.root.files['functions.tf']).toContain('dead_letter_topic_ids = { for name, topic in google_pubsub_topic.dead_letter : name => topic.id }');
+    expect(d.root.files['functions.tf']).toContain(
+      'dead_letter_topic_ids = { for name, topic in google_pubsub_topic.dead_letter : name => topic.id }',
+    );
   });
 
   it('pushes with an OIDC token of the trigger identity to a projects/P/topics/T path', () => {
     const push = block(subscriptionBody(), 'push_config') ?? {};
     expect(push.push_endpoint).toBe('${local.uri}/${var.topic_ids[each.value]}');
-    expect(block(push, 'oidc_token')).toEqual({ service_account_email: '${google_service_account.trigger.email}', audience: '${local.uri}' });
+    expect(block(push, 'oidc_token')).toEqual({
+      service_account_email: '${google_service_account.trigger.email}',
+      audience: '${local.uri}',
+    });
     expect(resource(d.eventFunction, 'google_cloud_run_service_iam_member', 'trigger_invoker').body).toMatchObject({
       role: 'roles/run.invoker',
       member: 'serviceAccount:${google_service_account.trigger.email}',
@@ -156,8 +195,15 @@ describe('subscriptions', () => {
 
   it('lets the Pub/Sub service agent dead-letter: publisher on dead-letter topics, subscriber on subscriptions', () => {
     const pub = resource(d.root, 'google_pubsub_topic_iam_member', 'pubsub_agent_dead_letter_publisher').body;
-    expect(instances(pub, d.root.locals).map((i) => i.key).sort()).toEqual(consumedTopics);
-    expect(pub).toMatchObject({ role: 'roles/pubsub.publisher', topic: '${google_pubsub_topic.dead_letter[each.value].id}' });
+    expect(
+      instances(pub, d.root.locals)
+        .map((i) => i.key)
+        .sort(),
+    ).toEqual(consumedTopics);
+    expect(pub).toMatchObject({
+      role: 'roles/pubsub.publisher',
+      topic: '${google_pubsub_topic.dead_letter[each.value].id}',
+    });
     const sub = resource(d.eventFunction, 'google_pubsub_subscription_iam_member', 'pubsub_agent_subscriber').body;
     expect(sub).toMatchObject({ for_each: '${google_pubsub_subscription.push}', role: 'roles/pubsub.subscriber' });
     expect(sub.member).toBe('serviceAccount:${var.pubsub_service_agent_email}');
@@ -165,14 +211,19 @@ describe('subscriptions', () => {
 });
 
 describe('producers outside the code', () => {
-  it('schedules retrain, monitor check and reconcile with the consumers\' exact payloads', () => {
+  it("schedules retrain, monitor check and reconcile with the consumers' exact payloads", () => {
     const jobs = d.root.locals.scheduler_jobs as Record<string, { topic: string; payload: unknown }>;
-    expect(Object.fromEntries(Object.entries(jobs).map(([k, v]) => [k, { topic: v.topic, payload: v.payload }]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(jobs).map(([k, v]) => [k, { topic: v.topic, payload: v.payload }])),
+    ).toEqual({
       'scheduled-retrain': {
         topic: 'retrain-requests',
         payload: { type: 'retrain.requested', modelId: 'ipo-valuation', reason: 'schedule', requestedBy: 'scheduler' },
       },
-      'monitor-check': { topic: 'drift-alerts', payload: { type: 'monitor.scheduled-check', modelId: 'ipo-valuation' } },
+      'monitor-check': {
+        topic: 'drift-alerts',
+        payload: { type: 'monitor.scheduled-check', modelId: 'ipo-valuation' },
+      },
       reconcile: { topic: 'pipeline-events', payload: { type: 'system.reconcile' } },
     });
     const job = resource(d.root, 'google_cloud_scheduler_job', 'job').body;
@@ -207,15 +258,19 @@ describe('producers outside the code', () => {
   it('alerts on the model endpoint through a token-auth webhook whose token is the function secret', () => {
     const channel = resource(d.root, 'google_monitoring_notification_channel', 'drift_webhook').body;
     expect(channel.type).toBe('webhook_tokenauth');
-    expect((channel.labels as Record<string, string>).url)
-      .toBe('${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?token=${random_password.drift_webhook_token.result}');
-    expect(resource(d.root, 'google_secret_manager_secret_version', 'drift_webhook_token').body.secret_data)
-      .toBe('${random_password.drift_webhook_token.result}');
+    expect((channel.labels as Record<string, string>).url).toBe(
+      '${google_cloudfunctions2_function.drift_webhook.service_config[0].uri}?token=${random_password.drift_webhook_token.result}',
+    );
+    expect(resource(d.root, 'google_secret_manager_secret_version', 'drift_webhook_token').body.secret_data).toBe(
+      '${random_password.drift_webhook_token.result}',
+    );
     expect(resolve(d.functions['on-drift-alert'].secret_environment, d.root.locals)).toMatchObject({
       WEBHOOK_TOKEN: { secret: '${google_secret_manager_secret.drift_webhook_token.secret_id}', version: 'latest' },
     });
-    expect((resolve(d.functions['on-drift-alert'].environment, d.root.locals) as Record<string, string>).WEBHOOK_TOKEN_SECRET)
-      .toBe('${google_secret_manager_secret.drift_webhook_token.id}/versions/latest');
+    expect(
+      (resolve(d.functions['on-drift-alert'].environment, d.root.locals) as Record<string, string>)
+        .WEBHOOK_TOKEN_SECRET,
+    ).toBe('${google_secret_manager_secret.drift_webhook_token.id}/versions/latest');
     const policy = resource(d.root, 'google_monitoring_alert_policy', 'model_serving').body;
     expect(policy.notification_channels).toEqual(['${google_monitoring_notification_channel.drift_webhook.id}']);
     expect(JSON.stringify(policy.conditions)).toContain('resource.labels.endpoint_id');

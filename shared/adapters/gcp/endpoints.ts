@@ -23,7 +23,10 @@ export function parseApiEndpoint(url: string | undefined): ApiEndpoint | undefin
   const parsed = new URL(url);
   const protocol = parsed.protocol === 'http:' ? 'http' : 'https';
   return {
-    url: url.replace(/\/+$/, ''), host: parsed.hostname, protocol, local: protocol === 'http',
+    url: url.replace(/\/+$/, ''),
+    host: parsed.hostname,
+    protocol,
+    local: protocol === 'http',
     port: parsed.port === '' ? (protocol === 'http' ? 80 : 443) : Number(parsed.port),
   };
 }
@@ -55,15 +58,21 @@ export async function gaxOptions(endpoint: ApiEndpoint | undefined): Promise<Gax
 }
 
 /** Options of the REST clients (BigQuery, Secret Manager) for an endpoint. */
-export async function restOptions(endpoint: ApiEndpoint | undefined): Promise<{ apiEndpoint?: string; authClient?: object }> {
+export async function restOptions(
+  endpoint: ApiEndpoint | undefined,
+): Promise<{ apiEndpoint?: string; authClient?: object }> {
   if (endpoint === undefined) return {};
-  return endpoint.local ? { apiEndpoint: endpoint.url, authClient: await placeholderAuthClient() } : { apiEndpoint: endpoint.url };
+  return endpoint.local
+    ? { apiEndpoint: endpoint.url, authClient: await placeholderAuthClient() }
+    : { apiEndpoint: endpoint.url };
 }
 
 /** Options of the Cloud Storage client: custom endpoints skip auth unless told otherwise, so https keeps it. */
 export function storageOptions(endpoint: ApiEndpoint | undefined): Record<string, unknown> {
   if (endpoint === undefined) return {};
-  return endpoint.local ? { apiEndpoint: endpoint.url } : { apiEndpoint: endpoint.url, useAuthWithCustomEndpoint: true };
+  return endpoint.local
+    ? { apiEndpoint: endpoint.url }
+    : { apiEndpoint: endpoint.url, useAuthWithCustomEndpoint: true };
 }
 
 /** What the REST adapters call: an auth client's `request` (google-auth-library, gaxios underneath). */
@@ -79,7 +88,9 @@ export interface RestRequester {
 export async function restRequester(authClient?: object): Promise<RestRequester> {
   if (authClient !== undefined) return authClient as RestRequester;
   const { GoogleAuth } = await import('google-auth-library');
-  return (await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient()) as unknown as RestRequester;
+  return (await new GoogleAuth({
+    scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+  }).getClient()) as unknown as RestRequester;
 }
 
 /** The HTTP status of a failed REST call (gaxios error), if the server answered. */

@@ -15,7 +15,15 @@
  */
 import type { DocumentReference, Firestore, Query, Transaction as FsTransaction } from '@google-cloud/firestore';
 import { AppError, PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
-import { WHERE_OPS, type Doc, type Found, type QueryOptions, type StateStore, type Transaction, type Where } from '../../ports/state-store.js';
+import {
+  WHERE_OPS,
+  type Doc,
+  type Found,
+  type QueryOptions,
+  type StateStore,
+  type Transaction,
+  type Where,
+} from '../../ports/state-store.js';
 import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
 
 /** Options of the Firestore state store. */
@@ -49,8 +57,12 @@ export class FirestoreStateStore implements StateStore {
     this.maxAttempts = options.maxAttempts;
     this.db = lazy(async () => {
       const { Firestore } = await import('@google-cloud/firestore');
-      return new Firestore({ projectId: options.projectId, databaseId: options.databaseId, ignoreUndefinedProperties: true,
-        ...(options.preferRest ? { preferRest: true } : {}), ...(options.authClient ? { authClient: options.authClient as never } : {}),
+      return new Firestore({
+        projectId: options.projectId,
+        databaseId: options.databaseId,
+        ignoreUndefinedProperties: true,
+        ...(options.preferRest ? { preferRest: true } : {}),
+        ...(options.authClient ? { authClient: options.authClient as never } : {}),
       });
     });
   }
@@ -86,7 +98,9 @@ export class FirestoreStateStore implements StateStore {
    */
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
     const db = await this.open();
-    return guard(() => db.runTransaction((t) => fn(new FirestoreTransaction(db, t)), { maxAttempts: this.maxAttempts }));
+    return guard(() =>
+      db.runTransaction((t) => fn(new FirestoreTransaction(db, t)), { maxAttempts: this.maxAttempts }),
+    );
   }
 
   /** Terminate the client if it was ever created; later calls fail with STATE.CLOSED. */
@@ -149,12 +163,19 @@ function readAfterWrite(): PermanentError {
 
 function docRef(db: Firestore, collection: string, id: string): DocumentReference {
   if (id === '' || id.includes('/')) {
-    throw new PermanentError('STATE.INVALID_KEY', `document id "${id}" is invalid: it must be non-empty and contain no '/'`, { collection, id });
+    throw new PermanentError(
+      'STATE.INVALID_KEY',
+      `document id "${id}" is invalid: it must be non-empty and contain no '/'`,
+      { collection, id },
+    );
   }
   try {
     return db.collection(collection).doc(id);
   } catch (err) {
-    throw new PermanentError('STATE.INVALID_KEY', `collection "${collection}" is invalid: ${errorMessage(err)}`, { collection, id });
+    throw new PermanentError('STATE.INVALID_KEY', `collection "${collection}" is invalid: ${errorMessage(err)}`, {
+      collection,
+      id,
+    });
   }
 }
 
@@ -173,18 +194,22 @@ function buildQuery(db: Firestore, collection: string, options: QueryOptions): Q
     return limit === undefined ? query : query.limit(limit);
   } catch (err) {
     // The SDK validates paths and operands synchronously with plain Errors.
-    throw new PermanentError('STATE.INVALID_QUERY', `query on "${collection}" is invalid: ${errorMessage(err)}`, { collection });
+    throw new PermanentError('STATE.INVALID_QUERY', `query on "${collection}" is invalid: ${errorMessage(err)}`, {
+      collection,
+    });
   }
 }
 
 function checkWhere({ field, op, value }: Where): void {
-  const invalid = (why: string): PermanentError => new PermanentError('STATE.INVALID_QUERY', `where ${field} ${String(op)}: ${why}`);
+  const invalid = (why: string): PermanentError =>
+    new PermanentError('STATE.INVALID_QUERY', `where ${field} ${String(op)}: ${why}`);
   if (!(WHERE_OPS as readonly string[]).includes(op)) throw invalid(`operator is not one of ${WHERE_OPS.join(' ')}`);
   if (field === '' || field.split('.').some((s) => s === '')) throw invalid('field path must be dot-separated names');
   if (value === undefined) throw invalid('value is undefined');
   if (op === 'in' && (!Array.isArray(value) || value.length === 0)) throw invalid('value must be a non-empty array');
   const rangeOperand = typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean';
-  if (['<', '<=', '>', '>='].includes(op) && !rangeOperand) throw invalid('range comparisons need a number, string or boolean');
+  if (['<', '<=', '>', '>='].includes(op) && !rangeOperand)
+    throw invalid('range comparisons need a number, string or boolean');
 }
 
 function snapshotData<T extends Doc>(snap: { exists: boolean; data(): unknown }): T | undefined {

@@ -22,7 +22,10 @@ export class GcsArtifactStore implements ArtifactStore {
   private storage?: Promise<Storage>;
 
   /** `options` go to the Storage client (e.g. `apiEndpoint` for a fake server in tests). */
-  constructor(private readonly root: string, private readonly options: Record<string, unknown> = {}) {
+  constructor(
+    private readonly root: string,
+    private readonly options: Record<string, unknown> = {},
+  ) {
     parseGsUri(root);
   }
 
@@ -42,7 +45,9 @@ export class GcsArtifactStore implements ArtifactStore {
   }
 
   async write(uri: string, bytes: Uint8Array | string): Promise<void> {
-    await wrap(uri, async () => (await this.file(uri)).save(typeof bytes === 'string' ? bytes : Buffer.from(bytes), { resumable: false }));
+    await wrap(uri, async () =>
+      (await this.file(uri)).save(typeof bytes === 'string' ? bytes : Buffer.from(bytes), { resumable: false }),
+    );
   }
 
   async read(uri: string): Promise<Uint8Array> {
@@ -71,7 +76,8 @@ async function wrap<T>(uri: string, fn: () => Promise<T>): Promise<T> {
     const code = codeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     if (code === 404) throw new PermanentError('ARTIFACT.NOT_FOUND', `no artifact at ${uri}`, { uri });
-    if (code === undefined || code === 429 || code >= 500) throw new TransientError('ARTIFACT.UNAVAILABLE', `Cloud Storage failed for ${uri}: ${message}`, { uri, code });
+    if (code === undefined || code === 429 || code >= 500)
+      throw new TransientError('ARTIFACT.UNAVAILABLE', `Cloud Storage failed for ${uri}: ${message}`, { uri, code });
     throw new PermanentError('ARTIFACT.REJECTED', `Cloud Storage rejected ${uri}: ${message}`, { uri, code });
   }
 }

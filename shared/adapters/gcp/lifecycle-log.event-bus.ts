@@ -21,10 +21,18 @@ export function lifecycleLoggingBus(bus: EventBus, logger: Logger): EventBus {
       const event = attentionEvent(message);
       if (event !== undefined) {
         const data = message.data as Record<string, unknown>;
-        logger.log(event === 'approval-needed' ? 'INFO' : 'WARNING', `${event}: ${String(data.modelId)} ${describe(data.subject)}: ${String(data.reason ?? '')}`, {
-          lifecycleEvent: event, modelId: data.modelId, subject: data.subject, actor: data.actor, messageId: id,
-          ...(typeof data.correlationId === 'string' ? { correlationId: data.correlationId } : {}),
-        });
+        logger.log(
+          event === 'approval-needed' ? 'INFO' : 'WARNING',
+          `${event}: ${String(data.modelId)} ${describe(data.subject)}: ${String(data.reason ?? '')}`,
+          {
+            lifecycleEvent: event,
+            modelId: data.modelId,
+            subject: data.subject,
+            actor: data.actor,
+            messageId: id,
+            ...(typeof data.correlationId === 'string' ? { correlationId: data.correlationId } : {}),
+          },
+        );
       }
       return id;
     },
@@ -33,7 +41,8 @@ export function lifecycleLoggingBus(bus: EventBus, logger: Logger): EventBus {
 }
 
 function attentionEvent(message: OutgoingMessage): AttentionEvent | undefined {
-  if (message.topic !== 'lifecycle-events' || typeof message.data !== 'object' || message.data === null) return undefined;
+  if (message.topic !== 'lifecycle-events' || typeof message.data !== 'object' || message.data === null)
+    return undefined;
   const event = (message.data as { event?: unknown }).event;
   return ATTENTION_EVENTS.find((e) => e === event);
 }

@@ -36,7 +36,10 @@ const LABEL_KEY = /^[a-z][a-z0-9_]{0,99}$/;
 const BASE_LABELS = ['model_id', 'version'];
 
 type TimeSeries = protos.google.monitoring.v3.ITimeSeries;
-interface ProtoTime { seconds: number; nanos: number }
+interface ProtoTime {
+  seconds: number;
+  nanos: number;
+}
 
 /** Metrics sink on Cloud Monitoring custom metrics. */
 export class MonitoringMetricsSink implements MetricsSink {
@@ -51,7 +54,10 @@ export class MonitoringMetricsSink implements MetricsSink {
     this.clock = options.clock ?? (() => new Date());
     this.client = lazy(async () => {
       const { MetricServiceClient } = await import('@google-cloud/monitoring');
-      return new MetricServiceClient({ ...options.client, fallback: options.fallback ?? false } as ConstructorParameters<typeof v3.MetricServiceClient>[0]);
+      return new MetricServiceClient({
+        ...options.client,
+        fallback: options.fallback ?? false,
+      } as ConstructorParameters<typeof v3.MetricServiceClient>[0]);
     });
   }
 
@@ -63,24 +69,35 @@ export class MonitoringMetricsSink implements MetricsSink {
     const client = await this.client.get();
     await this.ensureDescriptors(client, points);
     for (const batch of rounds(points)) {
-      await call('write time series', () => client.createTimeSeries({ name: this.project, timeSeries: batch.map((p) => this.series(p)) }));
+      await call('write time series', () =>
+        client.createTimeSeries({ name: this.project, timeSeries: batch.map((p) => this.series(p)) }),
+      );
     }
   }
 
   /** Points of one metric for a model since a time, oldest first (`listTimeSeries`, full view). */
   async read(modelId: string, metric: MetricName, since: string): Promise<MetricPoint[]> {
     const client = await this.client.get();
-    const [series] = await call('list time series', () => client.listTimeSeries({
-      name: this.project,
-      filter: `metric.type = "${METRIC_TYPE_PREFIX}${metric}" AND metric.labels.model_id = "${modelId.replace(/"/g, '\\"')}"`,
-      interval: { startTime: protoTime(since), endTime: protoTime(this.clock().toISOString()) },
-      view: 'FULL',
-    }));
+    const [series] = await call('list time series', () =>
+      client.listTimeSeries({
+        name: this.project,
+        filter: `metric.type = "${METRIC_TYPE_PREFIX}${metric}" AND metric.labels.model_id = "${modelId.replace(/"/g, '\\"')}"`,
+        interval: { startTime: protoTime(since), endTime: protoTime(this.clock().toISOString()) },
+        view: 'FULL',
+      }),
+    );
     const out: MetricPoint[] = [];
     for (const s of series) {
       const { model_id: _m, version = '', ...labels } = (s.metric?.labels ?? {}) as Record<string, string>;
       for (const p of s.points ?? []) {
-        out.push({ modelId, version, metric, labels, value: Number(p.value?.doubleValue ?? p.value?.int64Value ?? 0), at: isoTime(p.interval?.endTime) });
+        out.push({
+          modelId,
+          version,
+          metric,
+          labels,
+          value: Number(p.value?.doubleValue ?? p.value?.int64Value ?? 0),
+          at: isoTime(p.interval?.endTime),
+        });
       }
     }
     return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -117,7 +134,8 @@ export class MonitoringMetricsSink implements MetricsSink {
     return {
       metric: { type: METRIC_TYPE_PREFIX + p.metric, labels: { ...p.labels, model_id: p.modelId, version: p.version } },
       resource: { type: 'global', labels: { project_id: this.options.projectId } },
-      metricKind: 'GAUGE', valueType: 'DOUBLE',
+      metricKind: 'GAUGE',
+      valueType: 'DOUBLE',
       points: [{ interval: { endTime: protoTime(p.at) }, value: { doubleValue: p.value } }],
     };
   }
@@ -144,20 +162,29 @@ function seriesKey(p: MetricPoint): string {
 
 function descriptor(metric: MetricName, labelKeys: string[]) {
   return {
-    type: METRIC_TYPE_PREFIX + metric, metricKind: 'GAUGE' as const, valueType: 'DOUBLE' as const,
-    displayName: `ipo-mlops ${metric}`, description: `ipo-mlops monitoring metric ${metric}`,
+    type: METRIC_TYPE_PREFIX + metric,
+    metricKind: 'GAUGE' as const,
+    valueType: 'DOUBLE' as const,
+    displayName: `ipo-mlops ${metric}`,
+    description: `ipo-mlops monitoring metric ${metric}`,
     labels: labelKeys.sort().map((key) => ({ key, valueType: 'STRING' as const })),
   };
 }
 
 function pointIssues(p: MetricPoint, at: string): Issue[] {
   const issues: Issue[] = [];
-  if (!METRIC_NAMES.includes(p.metric)) issues.push({ path: `${at}.metric`, message: `must be one of ${METRIC_NAMES.join(', ')}` });
+  if (!METRIC_NAMES.includes(p.metric))
+    issues.push({ path: `${at}.metric`, message: `must be one of ${METRIC_NAMES.join(', ')}` });
   if (!Number.isFinite(p.value)) issues.push({ path: `${at}.value`, message: 'must be a finite number' });
   if (Number.isNaN(Date.parse(p.at))) issues.push({ path: `${at}.at`, message: 'must be an ISO time' });
   for (const [key, value] of Object.entries(p.labels)) {
-    if (!LABEL_KEY.test(key) || BASE_LABELS.includes(key)) issues.push({ path: `${at}.labels.${key}`, message: 'label keys are lower_snake_case and not model_id or version' });
-    if (typeof value !== 'string') issues.push({ path: `${at}.labels.${key}`, message: 'label values must be strings' });
+    if (!LABEL_KEY.test(key) || BASE_LABELS.includes(key))
+      issues.push({
+        path: `${at}.labels.${key}`,
+        message: 'label keys are lower_snake_case and not model_id or version',
+      });
+    if (typeof value !== 'string')
+      issues.push({ path: `${at}.labels.${key}`, message: 'label values must be strings' });
   }
   return issues;
 }
@@ -167,14 +194,24 @@ function protoTime(iso: string): ProtoTime {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
 }
 
-function isoTime(t: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | string | null | undefined): string {
+function isoTime(
+  t: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | string | null | undefined,
+): string {
   if (typeof t === 'string') return new Date(t).toISOString();
   return new Date(Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6)).toISOString();
 }
 
 const HTTP_TO_GRPC: Record<number, number> = {
-  400: GRPC.INVALID_ARGUMENT, 401: GRPC.UNAUTHENTICATED, 403: GRPC.PERMISSION_DENIED, 404: GRPC.NOT_FOUND, 409: GRPC.ABORTED,
-  429: GRPC.RESOURCE_EXHAUSTED, 499: GRPC.CANCELLED, 500: GRPC.INTERNAL, 503: GRPC.UNAVAILABLE, 504: GRPC.DEADLINE_EXCEEDED,
+  400: GRPC.INVALID_ARGUMENT,
+  401: GRPC.UNAUTHENTICATED,
+  403: GRPC.PERMISSION_DENIED,
+  404: GRPC.NOT_FOUND,
+  409: GRPC.ABORTED,
+  429: GRPC.RESOURCE_EXHAUSTED,
+  499: GRPC.CANCELLED,
+  500: GRPC.INTERNAL,
+  503: GRPC.UNAVAILABLE,
+  504: GRPC.DEADLINE_EXCEEDED,
 };
 
 /**
@@ -196,7 +233,19 @@ export function googleStatusCode(err: unknown): number | undefined {
 
 /** Whether a gRPC status code is worth retrying (unknown failures, e.g. network errors, are). */
 export function isRetryableStatus(code: number | undefined): boolean {
-  return code === undefined || ([GRPC.UNKNOWN, GRPC.UNAVAILABLE, GRPC.DEADLINE_EXCEEDED, GRPC.RESOURCE_EXHAUSTED, GRPC.INTERNAL, GRPC.ABORTED] as number[]).includes(code);
+  return (
+    code === undefined ||
+    (
+      [
+        GRPC.UNKNOWN,
+        GRPC.UNAVAILABLE,
+        GRPC.DEADLINE_EXCEEDED,
+        GRPC.RESOURCE_EXHAUSTED,
+        GRPC.INTERNAL,
+        GRPC.ABORTED,
+      ] as number[]
+    ).includes(code)
+  );
 }
 
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -206,6 +255,8 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const code = googleStatusCode(err);
     const retryable = isRetryableStatus(code);
     const message = `Cloud Monitoring: ${what} failed: ${errorMessage(err)}`;
-    throw retryable ? new TransientError('METRICS.UNAVAILABLE', message, { grpcCode: code }) : new PermanentError('METRICS.REJECTED', message, { grpcCode: code });
+    throw retryable
+      ? new TransientError('METRICS.UNAVAILABLE', message, { grpcCode: code })
+      : new PermanentError('METRICS.REJECTED', message, { grpcCode: code });
   }
 }

@@ -11,7 +11,13 @@
 import type { PubSub, protos, v1 } from '@google-cloud/pubsub';
 import { errorMessage } from '../../domain/errors.js';
 import { FUNCTION_TOPICS, type Topic } from '../../domain/topics.js';
-import { selects, type DeadLetter, type DeadLetters, type DeadLetterSelector, type ReplayResult } from '../../ports/dead-letters.js';
+import {
+  selects,
+  type DeadLetter,
+  type DeadLetters,
+  type DeadLetterSelector,
+  type ReplayResult,
+} from '../../ports/dead-letters.js';
 import { GRPC, grpcCode, lazy, type Lazy } from './lazy.js';
 
 /** Options of {@link PubSubDeadLetters}. */
@@ -47,7 +53,13 @@ export class PubSubDeadLetters implements DeadLetters {
       const { PubSub, v1 } = await import('@google-cloud/pubsub');
       const pubsub = new PubSub({ projectId: options.projectId });
       const config = await pubsub.getClientConfig(); // the emulator's address when PUBSUB_EMULATOR_HOST is set
-      return { pubsub, subscriber: new v1.SubscriberClient({ ...config, port: config.port === undefined ? undefined : Number(config.port) }) };
+      return {
+        pubsub,
+        subscriber: new v1.SubscriberClient({
+          ...config,
+          port: config.port === undefined ? undefined : Number(config.port),
+        }),
+      };
     });
   }
 
@@ -65,14 +77,20 @@ export class PubSubDeadLetters implements DeadLetters {
     const { pubsub, subscriber } = await this.clients.get();
     const result: ReplayResult = { replayed: 0, skipped: [] };
     for (const id of selector.ids ?? []) {
-      if (!chosen.some((p) => p.letter.id === id)) result.skipped.push({ id, reason: 'no such dead letter (already replayed?)' });
+      if (!chosen.some((p) => p.letter.id === id))
+        result.skipped.push({ id, reason: 'no such dead letter (already replayed?)' });
     }
     for (const p of chosen) {
       const { topic, attributes, orderingKey } = p.letter;
       try {
-        await pubsub.topic(topic, orderingKey === undefined ? {} : { messageOrdering: true }).publishMessage({ data: p.raw, attributes, ...(orderingKey === undefined ? {} : { orderingKey }) });
+        await pubsub
+          .topic(topic, orderingKey === undefined ? {} : { messageOrdering: true })
+          .publishMessage({ data: p.raw, attributes, ...(orderingKey === undefined ? {} : { orderingKey }) });
       } catch (err) {
-        result.skipped.push({ id: p.letter.id, reason: `republishing to ${topic} failed, it stays a dead letter: ${errorMessage(err)}` });
+        result.skipped.push({
+          id: p.letter.id,
+          reason: `republishing to ${topic} failed, it stays a dead letter: ${errorMessage(err)}`,
+        });
         await this.handBack([p]);
         continue;
       }
@@ -80,7 +98,10 @@ export class PubSubDeadLetters implements DeadLetters {
       try {
         await subscriber.acknowledge({ subscription: p.subscription, ackIds: [p.ackId] });
       } catch (err) {
-        result.skipped.push({ id: p.letter.id, reason: `republished, but not acknowledged (${errorMessage(err)}): it will be listed again; replaying it again is deduplicated by its idempotencyKey` });
+        result.skipped.push({
+          id: p.letter.id,
+          reason: `republished, but not acknowledged (${errorMessage(err)}): it will be listed again; replaying it again is deduplicated by its idempotencyKey`,
+        });
       }
     }
     return result;
@@ -98,27 +119,32 @@ export class PubSubDeadLetters implements DeadLetters {
   /** Pull every message waiting on the topics' dead-letter subscriptions, holding them (not acknowledged). */
   private async pullAll(topics: readonly Topic[]): Promise<Pulled[]> {
     const { subscriber } = await this.clients.get();
-    const perTopic = await Promise.all(topics.map(async (topic) => {
-      const subscription = subscriber.subscriptionPath(this.options.projectId, `${topic}-dead-letter`);
-      const seen = new Map<string, Pulled>();
-      // Stop when a pull brings nothing new (empty, or only messages whose deadline lapsed and came back).
-      for (let round = 0; round < 100; round += 1) {
-        const received = await this.pull(subscriber, subscription);
-        const fresh = received.filter((r) => !seen.has(r.message?.messageId ?? ''));
-        for (const r of fresh) {
-          const p = toPulled(r, topic, subscription);
-          if (p) seen.set(p.letter.id, p);
+    const perTopic = await Promise.all(
+      topics.map(async (topic) => {
+        const subscription = subscriber.subscriptionPath(this.options.projectId, `${topic}-dead-letter`);
+        const seen = new Map<string, Pulled>();
+        // Stop when a pull brings nothing new (empty, or only messages whose deadline lapsed and came back).
+        for (let round = 0; round < 100; round += 1) {
+          const received = await this.pull(subscriber, subscription);
+          const fresh = received.filter((r) => !seen.has(r.message?.messageId ?? ''));
+          for (const r of fresh) {
+            const p = toPulled(r, topic, subscription);
+            if (p) seen.set(p.letter.id, p);
+          }
+          if (fresh.length === 0) break;
         }
-        if (fresh.length === 0) break;
-      }
-      return [...seen.values()];
-    }));
+        return [...seen.values()];
+      }),
+    );
     return perTopic.flat();
   }
 
   private async pull(subscriber: v1.SubscriberClient, subscription: string): Promise<ReceivedMessage[]> {
     try {
-      const [response] = await subscriber.pull({ subscription, maxMessages: 500 }, { timeout: this.options.pullWaitMs ?? 3000, maxRetries: 0 });
+      const [response] = await subscriber.pull(
+        { subscription, maxMessages: 500 },
+        { timeout: this.options.pullWaitMs ?? 3000, maxRetries: 0 },
+      );
       return response.receivedMessages ?? [];
     } catch (err) {
       // A pull that waited its whole deadline found nothing; a missing subscription has nothing either.
@@ -132,7 +158,8 @@ export class PubSubDeadLetters implements DeadLetters {
     if (pulled.length === 0) return;
     const { subscriber } = await this.clients.get();
     const bySubscription = new Map<string, string[]>();
-    for (const p of pulled) bySubscription.set(p.subscription, [...(bySubscription.get(p.subscription) ?? []), p.ackId]);
+    for (const p of pulled)
+      bySubscription.set(p.subscription, [...(bySubscription.get(p.subscription) ?? []), p.ackId]);
     for (const [subscription, ackIds] of bySubscription) {
       for (let i = 0; i < ackIds.length; i += 1000) {
         await subscriber.modifyAckDeadline({ subscription, ackIds: ackIds.slice(i, i + 1000), ackDeadlineSeconds: 0 });
@@ -151,15 +178,23 @@ function toPulled(r: ReceivedMessage, topic: Topic, subscription: string): Pulle
   const attributes = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(ADDED_PREFIX)));
   const deadAt = timestamp(m.publishTime);
   const letter: DeadLetter = {
-    id: m.messageId, topic, subscription: all.CloudPubSubDeadLetterSourceSubscription ?? '', messageId: m.messageId,
-    data: parseData(raw), attributes, publishTime: all.CloudPubSubDeadLetterSourceTopicPublishTime ?? deadAt,
-    attempts: Number(all.CloudPubSubDeadLetterSourceDeliveryCount ?? 0), deadAt,
+    id: m.messageId,
+    topic,
+    subscription: all.CloudPubSubDeadLetterSourceSubscription ?? '',
+    messageId: m.messageId,
+    data: parseData(raw),
+    attributes,
+    publishTime: all.CloudPubSubDeadLetterSourceTopicPublishTime ?? deadAt,
+    attempts: Number(all.CloudPubSubDeadLetterSourceDeliveryCount ?? 0),
+    deadAt,
   };
   if (m.orderingKey) letter.orderingKey = m.orderingKey;
   return { ackId: r.ackId, subscription, letter, raw };
 }
 
-function timestamp(t: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
+function timestamp(
+  t: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null | undefined,
+): string {
   if (!t) return new Date(0).toISOString();
   return new Date(Number(String(t.seconds ?? 0)) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 }

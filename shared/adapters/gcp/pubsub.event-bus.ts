@@ -71,12 +71,17 @@ function validate(message: OutgoingMessage): Buffer {
   const { topic } = message;
   if (!isTopic(topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(topic)}" is not a known topic`);
   for (const [k, v] of Object.entries(message.attributes ?? {})) {
-    if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`, { topic });
+    if (typeof v !== 'string')
+      throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`, { topic });
   }
   try {
     return Buffer.from(JSON.stringify(message.data ?? null));
   } catch (err) {
-    throw new PermanentError('BUS.INVALID_MESSAGE', `data for ${topic} is not JSON-serialisable: ${errorMessage(err)}`, { topic });
+    throw new PermanentError(
+      'BUS.INVALID_MESSAGE',
+      `data for ${topic} is not JSON-serialisable: ${errorMessage(err)}`,
+      { topic },
+    );
   }
 }
 

@@ -28,7 +28,8 @@ export class SecretManagerReader {
     const url = `${this.options.apiEndpoint ?? 'https://secretmanager.googleapis.com'}/v1/${version}:access`;
     let response: AccessResponse;
     try {
-      response = (await (await restRequester(this.options.authClient)).request<AccessResponse>({ url, method: 'GET' })).data;
+      response = (await (await restRequester(this.options.authClient)).request<AccessResponse>({ url, method: 'GET' }))
+        .data;
     } catch (err) {
       throw mapError(err, version);
     }
@@ -40,15 +41,23 @@ export class SecretManagerReader {
     if (data.length === 0) throw new PermanentError('CONFIG.SECRET_EMPTY', `secret ${version} is empty`);
     return data.toString('utf8');
   }
-
 }
 
 function mapError(err: unknown, version: string): Error {
   const code = httpStatusOf(err);
   const message = `Secret Manager: reading ${version} failed: ${errorMessage(err)}`;
-  if (code === 404) return new PermanentError('CONFIG.SECRET_NOT_FOUND', `${message} (does the secret have this version?)`, { version });
-  if (code === 401 || code === 403) return new PermanentError('CONFIG.SECRET_FORBIDDEN', `${message} (grant roles/secretmanager.secretAccessor on the secret)`, { version });
-  if (code !== undefined && code >= 400 && code < 500 && code !== 429) return new PermanentError('CONFIG.SECRET_REJECTED', message, { version, code });
+  if (code === 404)
+    return new PermanentError('CONFIG.SECRET_NOT_FOUND', `${message} (does the secret have this version?)`, {
+      version,
+    });
+  if (code === 401 || code === 403)
+    return new PermanentError(
+      'CONFIG.SECRET_FORBIDDEN',
+      `${message} (grant roles/secretmanager.secretAccessor on the secret)`,
+      { version },
+    );
+  if (code !== undefined && code >= 400 && code < 500 && code !== 429)
+    return new PermanentError('CONFIG.SECRET_REJECTED', message, { version, code });
   return new TransientError('CONFIG.SECRET_UNAVAILABLE', message, { version, ...(code === undefined ? {} : { code }) });
 }
 

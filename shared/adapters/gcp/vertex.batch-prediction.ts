@@ -64,11 +64,29 @@ export interface BatchPredictionJob {
 }
 
 // JobState enum names and numbers (REST returns either, depending on the client's enum encoding).
-const JOB_STATES = ['JOB_STATE_UNSPECIFIED', 'JOB_STATE_QUEUED', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING', 'JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED',
-  'JOB_STATE_CANCELLING', 'JOB_STATE_CANCELLED', 'JOB_STATE_PAUSED', 'JOB_STATE_EXPIRED', 'JOB_STATE_UPDATING', 'JOB_STATE_PARTIALLY_SUCCEEDED'];
+const JOB_STATES = [
+  'JOB_STATE_UNSPECIFIED',
+  'JOB_STATE_QUEUED',
+  'JOB_STATE_PENDING',
+  'JOB_STATE_RUNNING',
+  'JOB_STATE_SUCCEEDED',
+  'JOB_STATE_FAILED',
+  'JOB_STATE_CANCELLING',
+  'JOB_STATE_CANCELLED',
+  'JOB_STATE_PAUSED',
+  'JOB_STATE_EXPIRED',
+  'JOB_STATE_UPDATING',
+  'JOB_STATE_PARTIALLY_SUCCEEDED',
+];
 const MAPPED: Record<string, BatchState> = {
-  JOB_STATE_RUNNING: 'running', JOB_STATE_CANCELLING: 'running', JOB_STATE_UPDATING: 'running', JOB_STATE_SUCCEEDED: 'succeeded',
-  JOB_STATE_PARTIALLY_SUCCEEDED: 'succeeded', JOB_STATE_FAILED: 'failed', JOB_STATE_EXPIRED: 'failed', JOB_STATE_CANCELLED: 'cancelled',
+  JOB_STATE_RUNNING: 'running',
+  JOB_STATE_CANCELLING: 'running',
+  JOB_STATE_UPDATING: 'running',
+  JOB_STATE_SUCCEEDED: 'succeeded',
+  JOB_STATE_PARTIALLY_SUCCEEDED: 'succeeded',
+  JOB_STATE_FAILED: 'failed',
+  JOB_STATE_EXPIRED: 'failed',
+  JOB_STATE_CANCELLED: 'cancelled',
 };
 
 /** Map a Vertex JobState (enum name or number) to ours. */
@@ -86,34 +104,58 @@ export class VertexBatchPrediction {
     this.parent = `projects/${options.projectId}/locations/${options.location}`;
     this.jobs = lazy(async () => {
       const { v1: vertex } = await import('@google-cloud/aiplatform');
-      return new vertex.JobServiceClient({ apiEndpoint: `${options.location}-aiplatform.googleapis.com`, ...options.client } as ConstructorParameters<typeof vertex.JobServiceClient>[0]);
+      return new vertex.JobServiceClient({
+        apiEndpoint: `${options.location}-aiplatform.googleapis.com`,
+        ...options.client,
+      } as ConstructorParameters<typeof vertex.JobServiceClient>[0]);
     });
   }
 
   /** Start a job (or find the one an identical earlier request started). */
   async submit(request: BatchPredictionRequest): Promise<BatchPredictionJob> {
     const format = validate(request);
-    const key = request.requestKey ?? createHash('sha256').update(JSON.stringify([request.modelId, request.version, request.inputUri, request.outputUriPrefix])).digest('hex').slice(0, 32);
+    const key =
+      request.requestKey ??
+      createHash('sha256')
+        .update(JSON.stringify([request.modelId, request.version, request.inputUri, request.outputUriPrefix]))
+        .digest('hex')
+        .slice(0, 32);
     const client = await this.jobs.get();
-    const [existing] = await call('list batch prediction jobs', () => client.listBatchPredictionJobs({ parent: this.parent, filter: `labels.request-key="${key}"`, pageSize: 10 }, { autoPaginate: false }));
+    const [existing] = await call('list batch prediction jobs', () =>
+      client.listBatchPredictionJobs(
+        { parent: this.parent, filter: `labels.request-key="${key}"`, pageSize: 10 },
+        { autoPaginate: false },
+      ),
+    );
     const reusable = existing.find((j) => mapJobState(j.state) !== 'failed' && mapJobState(j.state) !== 'cancelled');
     if (reusable) return { ...toJob(reusable), alreadyExisted: true };
     const model = `${this.parent}/models/${registryId(request.modelId)}@${versionAlias(request.version)}`;
-    const [created] = await call(`create batch prediction for ${request.modelId}@${request.version}`, () => client.createBatchPredictionJob({
-      parent: this.parent,
-      batchPredictionJob: {
-        displayName: `${request.modelId}@${request.version} batch ${key.slice(0, 8)}`.slice(0, 128),
-        model,
-        inputConfig: { instancesFormat: format, gcsSource: { uris: [request.inputUri] } },
-        instanceConfig: { instanceType: 'object' },
-        outputConfig: { predictionsFormat: 'jsonl', gcsDestination: { outputUriPrefix: request.outputUriPrefix } },
-        dedicatedResources: {
-          machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' }, startingReplicaCount: 1, maxReplicaCount: request.maxReplicas ?? 2,
-        },
-        labels: { 'model-id': registryId(request.modelId), 'model-version': versionAlias(request.version), 'request-key': key },
-        ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
-      },
-    }), model);
+    const [created] = await call(
+      `create batch prediction for ${request.modelId}@${request.version}`,
+      () =>
+        client.createBatchPredictionJob({
+          parent: this.parent,
+          batchPredictionJob: {
+            displayName: `${request.modelId}@${request.version} batch ${key.slice(0, 8)}`.slice(0, 128),
+            model,
+            inputConfig: { instancesFormat: format, gcsSource: { uris: [request.inputUri] } },
+            instanceConfig: { instanceType: 'object' },
+            outputConfig: { predictionsFormat: 'jsonl', gcsDestination: { outputUriPrefix: request.outputUriPrefix } },
+            dedicatedResources: {
+              machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' },
+              startingReplicaCount: 1,
+              maxReplicaCount: request.maxReplicas ?? 2,
+            },
+            labels: {
+              'model-id': registryId(request.modelId),
+              'model-version': versionAlias(request.version),
+              'request-key': key,
+            },
+            ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
+          },
+        }),
+      model,
+    );
     return { ...toJob(created), alreadyExisted: false };
   }
 
@@ -134,11 +176,15 @@ export class VertexBatchPrediction {
 function validate(request: BatchPredictionRequest): 'csv' | 'jsonl' {
   const issues: Issue[] = [];
   const format = /\.csv$/i.test(request.inputUri) ? 'csv' : /\.jsonl$/i.test(request.inputUri) ? 'jsonl' : undefined;
-  if (!request.inputUri.startsWith('gs://') || format === undefined) issues.push({ path: 'inputUri', message: `must be a gs:// .csv or .jsonl file, got ${request.inputUri}` });
-  if (!/^gs:\/\/[^/]+/.test(request.outputUriPrefix)) issues.push({ path: 'outputUriPrefix', message: `must be a gs:// prefix, got ${request.outputUriPrefix}` });
-  if (request.maxReplicas !== undefined && !(Number.isInteger(request.maxReplicas) && request.maxReplicas >= 1)) issues.push({ path: 'maxReplicas', message: 'must be a positive integer' });
+  if (!request.inputUri.startsWith('gs://') || format === undefined)
+    issues.push({ path: 'inputUri', message: `must be a gs:// .csv or .jsonl file, got ${request.inputUri}` });
+  if (!/^gs:\/\/[^/]+/.test(request.outputUriPrefix))
+    issues.push({ path: 'outputUriPrefix', message: `must be a gs:// prefix, got ${request.outputUriPrefix}` });
+  if (request.maxReplicas !== undefined && !(Number.isInteger(request.maxReplicas) && request.maxReplicas >= 1))
+    issues.push({ path: 'maxReplicas', message: 'must be a positive integer' });
   if (request.version.trim() === '') issues.push({ path: 'version', message: 'must name a registered version' });
-  if (issues.length > 0 || format === undefined) throw new ValidationError('batch prediction request', issues, 'PREDICT.BATCH_INVALID');
+  if (issues.length > 0 || format === undefined)
+    throw new ValidationError('batch prediction request', issues, 'PREDICT.BATCH_INVALID');
   return format;
 }
 
@@ -146,10 +192,13 @@ function toJob(job: Job): BatchPredictionJob {
   const stats = job.completionStats;
   const output = job.outputInfo?.gcsOutputDirectory ?? undefined;
   return {
-    name: job.name ?? '', state: mapJobState(job.state),
+    name: job.name ?? '',
+    state: mapJobState(job.state),
     ...(output ? { outputDirectory: output } : {}),
     ...(job.error?.message ? { error: job.error.message } : {}),
-    ...(stats ? { counts: { succeeded: Number(stats.successfulCount ?? 0), failed: Number(stats.failedCount ?? 0) } } : {}),
+    ...(stats
+      ? { counts: { succeeded: Number(stats.successfulCount ?? 0), failed: Number(stats.failedCount ?? 0) } }
+      : {}),
   };
 }
 
@@ -160,8 +209,14 @@ async function call<T>(what: string, fn: () => Promise<T>, model?: string): Prom
     const code = googleStatusCode(err);
     const message = `Vertex AI: ${what} failed: ${errorMessage(err)}`;
     if (code === GRPC.NOT_FOUND && model !== undefined) {
-      throw new PermanentError('PREDICT.MODEL_NOT_REGISTERED', `${model} is not in the Vertex Model Registry: a version is uploaded when it is first deployed (canary or promote)`, { model });
+      throw new PermanentError(
+        'PREDICT.MODEL_NOT_REGISTERED',
+        `${model} is not in the Vertex Model Registry: a version is uploaded when it is first deployed (canary or promote)`,
+        { model },
+      );
     }
-    throw isRetryableStatus(code) ? new TransientError('PREDICT.VERTEX_UNAVAILABLE', message, { grpcCode: code }) : new PermanentError('PREDICT.VERTEX_REJECTED', message, { grpcCode: code });
+    throw isRetryableStatus(code)
+      ? new TransientError('PREDICT.VERTEX_UNAVAILABLE', message, { grpcCode: code })
+      : new PermanentError('PREDICT.VERTEX_REJECTED', message, { grpcCode: code });
   }
 }

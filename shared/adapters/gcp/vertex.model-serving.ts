@@ -22,7 +22,10 @@ import { googleStatusCode, isRetryableStatus, type GcpClientOptions } from './mo
 type IDeployedModel = protos.google.cloud.aiplatform.v1.IDeployedModel;
 
 /** A replica range of one deployed version. */
-export interface Replicas { min: number; max: number }
+export interface Replicas {
+  min: number;
+  max: number;
+}
 
 /** Options of {@link VertexModelServing}. */
 export interface VertexModelServingOptions {
@@ -43,9 +46,19 @@ export interface VertexModelServingOptions {
   client?: GcpClientOptions;
 }
 
-interface Clients { models: v1.ModelServiceClient; endpoints: v1.EndpointServiceClient }
-interface Ours { id: string; version: string; replicas: Replicas }
-interface Step { what: string; undo?: () => Promise<unknown> }
+interface Clients {
+  models: v1.ModelServiceClient;
+  endpoints: v1.EndpointServiceClient;
+}
+interface Ours {
+  id: string;
+  version: string;
+  replicas: Replicas;
+}
+interface Step {
+  what: string;
+  undo?: () => Promise<unknown>;
+}
 
 /** Model serving on a Vertex AI endpoint. */
 export class VertexModelServing implements ModelServing {
@@ -56,7 +69,11 @@ export class VertexModelServing implements ModelServing {
     this.parent = `projects/${options.projectId}/locations/${options.location}`;
     this.clients = lazy(async () => {
       const { v1: vertex } = await import('@google-cloud/aiplatform');
-      const opts = { apiEndpoint: `${options.location}-aiplatform.googleapis.com`, ...options.client, fallback: options.fallback ?? false } as ConstructorParameters<typeof vertex.EndpointServiceClient>[0];
+      const opts = {
+        apiEndpoint: `${options.location}-aiplatform.googleapis.com`,
+        ...options.client,
+        fallback: options.fallback ?? false,
+      } as ConstructorParameters<typeof vertex.EndpointServiceClient>[0];
       return { models: new vertex.ModelServiceClient(opts), endpoints: new vertex.EndpointServiceClient(opts) };
     });
   }
@@ -66,16 +83,21 @@ export class VertexModelServing implements ModelServing {
     const target = integerSplit(desired.split);
     const { endpoints } = await this.clients.get();
     const endpoint = this.endpointName(desired.endpointId);
-    const wantReplicas = (version: string): Replicas => desired.replicas?.[version] ?? this.defaultReplicas(target, version);
+    const wantReplicas = (version: string): Replicas =>
+      desired.replicas?.[version] ?? this.defaultReplicas(target, version);
     const [live] = await call('read endpoint', () => endpoints.getEndpoint({ name: endpoint }));
     const ours = deployedVersions(live.deployedModels ?? [], desired.modelId);
     const before = { ...(live.trafficSplit ?? {}) } as Record<string, number>;
     const toDeploy = Object.keys(target).filter((v) => !ours.has(v));
-    const toResize = [...ours.values()].filter((d) => target[d.version] !== undefined && !sameReplicas(d.replicas, wantReplicas(d.version)));
+    const toResize = [...ours.values()].filter(
+      (d) => target[d.version] !== undefined && !sameReplicas(d.replicas, wantReplicas(d.version)),
+    );
     const retired = [...ours.values()].filter((d) => target[d.version] === undefined);
     const ids = new Map([...ours.values()].map((d) => [d.version, d.id]));
-    const split = (): Record<string, number> => Object.fromEntries(Object.entries(target).map(([v, pct]) => [ids.get(v) as string, pct]));
-    if (toDeploy.length === 0 && toResize.length === 0 && retired.length === 0 && sameSplit(before, split())) return { changed: false };
+    const split = (): Record<string, number> =>
+      Object.fromEntries(Object.entries(target).map(([v, pct]) => [ids.get(v) as string, pct]));
+    if (toDeploy.length === 0 && toResize.length === 0 && retired.length === 0 && sameSplit(before, split()))
+      return { changed: false };
 
     const steps: Step[] = [];
     let current = before;
@@ -83,7 +105,14 @@ export class VertexModelServing implements ModelServing {
       for (const version of toDeploy) {
         const model = await this.modelVersion(desired.modelId, version, desired.artifacts[version]);
         const previous = current;
-        const { id, split: after } = await this.deploy(endpoint, desired.modelId, version, model, wantReplicas(version), previous);
+        const { id, split: after } = await this.deploy(
+          endpoint,
+          desired.modelId,
+          version,
+          model,
+          wantReplicas(version),
+          previous,
+        );
         ids.set(version, id);
         current = after;
         steps.push({ what: `deploy ${version}`, undo: () => this.undeploy(endpoint, id, previous) });
@@ -99,9 +128,13 @@ export class VertexModelServing implements ModelServing {
       throw await compensate(steps, err);
     }
     const failed: string[] = [];
-    for (const d of retired) await this.undeploy(endpoint, d.id).catch((err: unknown) => failed.push(`${d.version}: ${errorMessage(err)}`));
+    for (const d of retired)
+      await this.undeploy(endpoint, d.id).catch((err: unknown) => failed.push(`${d.version}: ${errorMessage(err)}`));
     if (failed.length > 0) {
-      throw new TransientError('SERVING.CLEANUP_INCOMPLETE', `traffic split applied, but undeploying retired versions failed (apply again): ${failed.join('; ')}`);
+      throw new TransientError(
+        'SERVING.CLEANUP_INCOMPLETE',
+        `traffic split applied, but undeploying retired versions failed (apply again): ${failed.join('; ')}`,
+      );
     }
     return { changed: true };
   }
@@ -110,7 +143,9 @@ export class VertexModelServing implements ModelServing {
   async currentSplit(endpointId: string): Promise<Record<string, number>> {
     const { endpoints } = await this.clients.get();
     const [live] = await call('read endpoint', () => endpoints.getEndpoint({ name: this.endpointName(endpointId) }));
-    const byId = new Map((live.deployedModels ?? []).map((d) => [d.id ?? '', parseDisplayName(d.displayName)?.version]));
+    const byId = new Map(
+      (live.deployedModels ?? []).map((d) => [d.id ?? '', parseDisplayName(d.displayName)?.version]),
+    );
     const out: Record<string, number> = {};
     for (const [id, pct] of Object.entries(live.trafficSplit ?? {})) {
       const version = byId.get(id);
@@ -143,40 +178,67 @@ export class VertexModelServing implements ModelServing {
     const modelName = `${this.parent}/models/${registryId(modelId)}`;
     const existing = await optional(() => models.getModel({ name: `${modelName}@${versionAlias(version)}` }));
     if (existing) return `${existing.name ?? modelName}@${existing.versionId ?? versionAlias(version)}`;
-    if (!artifactUri) throw new PermanentError('SERVING.INVALID_DEPLOYMENT', `version ${version} has traffic but no artifact URI`);
+    if (!artifactUri)
+      throw new PermanentError('SERVING.INVALID_DEPLOYMENT', `version ${version} has traffic but no artifact URI`);
     const parentExists = (await optional(() => models.getModel({ name: modelName }))) !== undefined;
-    const [operation] = await call(`upload ${version}`, () => models.uploadModel({
-      parent: this.parent,
-      ...(parentExists ? { parentModel: modelName } : { modelId: registryId(modelId) }),
-      model: {
-        displayName: modelId, artifactUri, versionAliases: [versionAlias(version)], labels: { semver: versionAlias(version) },
-        containerSpec: {
-          imageUri: this.options.servingImage ?? `${this.options.location}-docker.pkg.dev/${this.options.projectId}/ipo-mlops/serving:latest`,
-          // The container logs each prediction with the semver that served it (shared/serving/config.ts).
-          env: Object.entries({ ...this.options.containerEnv, IPO_MODEL_ID: modelId, IPO_MODEL_VERSION: version, GCP_PROJECT: this.options.projectId })
-            .map(([name, value]) => ({ name, value })),
+    const [operation] = await call(`upload ${version}`, () =>
+      models.uploadModel({
+        parent: this.parent,
+        ...(parentExists ? { parentModel: modelName } : { modelId: registryId(modelId) }),
+        model: {
+          displayName: modelId,
+          artifactUri,
+          versionAliases: [versionAlias(version)],
+          labels: { semver: versionAlias(version) },
+          containerSpec: {
+            imageUri:
+              this.options.servingImage ??
+              `${this.options.location}-docker.pkg.dev/${this.options.projectId}/ipo-mlops/serving:latest`,
+            // The container logs each prediction with the semver that served it (shared/serving/config.ts).
+            env: Object.entries({
+              ...this.options.containerEnv,
+              IPO_MODEL_ID: modelId,
+              IPO_MODEL_VERSION: version,
+              GCP_PROJECT: this.options.projectId,
+            }).map(([name, value]) => ({ name, value })),
+          },
         },
-      },
-    }));
+      }),
+    );
     const [uploaded] = await call(`upload ${version}`, () => operation.promise());
     return `${uploaded.model ?? modelName}@${uploaded.modelVersionId ?? versionAlias(version)}`;
   }
 
   /** Deploy one version; resolves with its deployed model id and the split the endpoint now has. */
   private async deploy(
-    endpoint: string, modelId: string, version: string, model: string, replicas: Replicas, split: Record<string, number>,
+    endpoint: string,
+    modelId: string,
+    version: string,
+    model: string,
+    replicas: Replicas,
+    split: Record<string, number>,
   ): Promise<{ id: string; split: Record<string, number> }> {
     const { endpoints } = await this.clients.get();
     // Deploy at 0% next to the live split ("0" is the model being deployed); an empty endpoint must give it 100%.
-    const trafficSplit: Record<string, number> = Object.values(split).some((pct) => Number(pct) > 0) ? { ...split, 0: 0 } : { 0: 100 };
-    const [operation] = await call(`deploy ${version}`, () => endpoints.deployModel({
-      endpoint, trafficSplit,
-      deployedModel: {
-        model, displayName: `${modelId}@${version}`,
-        ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
-        dedicatedResources: { machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' }, minReplicaCount: replicas.min, maxReplicaCount: replicas.max },
-      },
-    }));
+    const trafficSplit: Record<string, number> = Object.values(split).some((pct) => Number(pct) > 0)
+      ? { ...split, 0: 0 }
+      : { 0: 100 };
+    const [operation] = await call(`deploy ${version}`, () =>
+      endpoints.deployModel({
+        endpoint,
+        trafficSplit,
+        deployedModel: {
+          model,
+          displayName: `${modelId}@${version}`,
+          ...(this.options.serviceAccount ? { serviceAccount: this.options.serviceAccount } : {}),
+          dedicatedResources: {
+            machineSpec: { machineType: this.options.machineType ?? 'n1-standard-2' },
+            minReplicaCount: replicas.min,
+            maxReplicaCount: replicas.max,
+          },
+        },
+      }),
+    );
     const [response] = await call(`deploy ${version}`, () => operation.promise());
     const id = response.deployedModel?.id;
     if (!id) throw new TransientError('SERVING.VERTEX_FAILED', `deploying ${version} returned no deployed model id`);
@@ -186,21 +248,35 @@ export class VertexModelServing implements ModelServing {
 
   private async resize(endpoint: string, deployedModelId: string, replicas: Replicas): Promise<void> {
     const { endpoints } = await this.clients.get();
-    const [operation] = await call('resize', () => endpoints.mutateDeployedModel({
-      endpoint,
-      deployedModel: { id: deployedModelId, dedicatedResources: { minReplicaCount: replicas.min, maxReplicaCount: replicas.max } },
-      updateMask: { paths: ['dedicated_resources.min_replica_count', 'dedicated_resources.max_replica_count'] },
-    }));
+    const [operation] = await call('resize', () =>
+      endpoints.mutateDeployedModel({
+        endpoint,
+        deployedModel: {
+          id: deployedModelId,
+          dedicatedResources: { minReplicaCount: replicas.min, maxReplicaCount: replicas.max },
+        },
+        updateMask: { paths: ['dedicated_resources.min_replica_count', 'dedicated_resources.max_replica_count'] },
+      }),
+    );
     await call('resize', () => operation.promise());
   }
 
   private async setSplit(endpoint: string, trafficSplit: Record<string, number>): Promise<void> {
     const { endpoints } = await this.clients.get();
-    await call('update traffic split', () => endpoints.updateEndpoint({ endpoint: { name: endpoint, trafficSplit }, updateMask: { paths: ['traffic_split'] } }));
+    await call('update traffic split', () =>
+      endpoints.updateEndpoint({
+        endpoint: { name: endpoint, trafficSplit },
+        updateMask: { paths: ['traffic_split'] },
+      }),
+    );
   }
 
   /** Undeploy; `trafficSplit` (when it has traffic) replaces the endpoint's split in the same call. */
-  private async undeploy(endpoint: string, deployedModelId: string, trafficSplit: Record<string, number> = {}): Promise<void> {
+  private async undeploy(
+    endpoint: string,
+    deployedModelId: string,
+    trafficSplit: Record<string, number> = {},
+  ): Promise<void> {
     const { endpoints } = await this.clients.get();
     const split = Object.values(trafficSplit).some((pct) => Number(pct) > 0) ? { trafficSplit } : {};
     const [operation] = await call('undeploy', () => endpoints.undeployModel({ endpoint, deployedModelId, ...split }));
@@ -219,7 +295,11 @@ async function compensate(steps: Step[], err: unknown): Promise<unknown> {
     }
   }
   if (failedUndos.length === 0 || !(err instanceof Error)) return err;
-  return new TransientError('SERVING.COMPENSATION_INCOMPLETE', `${err.message}; compensation failed: ${failedUndos.join('; ')}`, { cause: err.message });
+  return new TransientError(
+    'SERVING.COMPENSATION_INCOMPLETE',
+    `${err.message}; compensation failed: ${failedUndos.join('; ')}`,
+    { cause: err.message },
+  );
 }
 
 /** The semver as a Model Registry alias / label value: `1.2.3-rc.1` -> `v1-2-3-rc-1`. */
@@ -234,11 +314,13 @@ export function versionAlias(version: string): string {
 export function integerSplit(split: Record<string, number>): Record<string, number> {
   const issues: Issue[] = [];
   const live = Object.entries(split).filter(([version, pct]) => {
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) issues.push({ path: `split.${version}`, message: `must be a percentage in [0, 100], got ${pct}` });
+    if (!Number.isFinite(pct) || pct < 0 || pct > 100)
+      issues.push({ path: `split.${version}`, message: `must be a percentage in [0, 100], got ${pct}` });
     return Number.isFinite(pct) && pct > 0;
   });
   const total = live.reduce((sum, [, pct]) => sum + pct, 0);
-  if (live.length > 0 && Math.abs(total - 100) > 1e-6) issues.push({ path: 'split', message: `percentages must sum to 100, got ${total}` });
+  if (live.length > 0 && Math.abs(total - 100) > 1e-6)
+    issues.push({ path: 'split', message: `percentages must sum to 100, got ${total}` });
   if (issues.length > 0) throw new ValidationError('deployment', issues, 'SERVING.INVALID_DEPLOYMENT');
   const floors = live.map(([version, pct]) => ({ version, whole: Math.floor(pct), rest: pct - Math.floor(pct) }));
   let missing = live.length === 0 ? 0 : 100 - floors.reduce((sum, f) => sum + f.whole, 0);
@@ -256,7 +338,11 @@ function deployedVersions(deployed: IDeployedModel[], modelId: string): Map<stri
     const parsed = parseDisplayName(d.displayName);
     if (parsed?.modelId !== modelId || !d.id) continue;
     const r = d.dedicatedResources;
-    out.set(parsed.version, { id: d.id, version: parsed.version, replicas: { min: Number(r?.minReplicaCount ?? 1), max: Number(r?.maxReplicaCount ?? 1) } });
+    out.set(parsed.version, {
+      id: d.id,
+      version: parsed.version,
+      replicas: { min: Number(r?.minReplicaCount ?? 1), max: Number(r?.maxReplicaCount ?? 1) },
+    });
   }
   return out;
 }
@@ -268,7 +354,13 @@ function parseDisplayName(name: string | null | undefined): { modelId: string; v
 
 /** The Model Registry id of a model id (lower-case letters, digits, `-`, `_`; starts with a letter). */
 export function registryId(modelId: string): string {
-  return modelId.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 63) || 'model';
+  return (
+    modelId
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-')
+      .replace(/^[^a-z]+/, '')
+      .slice(0, 63) || 'model'
+  );
 }
 
 function sameReplicas(a: Replicas, b: Replicas): boolean {
@@ -276,7 +368,12 @@ function sameReplicas(a: Replicas, b: Replicas): boolean {
 }
 
 function sameSplit(a: Record<string, number>, b: Record<string, number>): boolean {
-  const live = (s: Record<string, number>) => Object.entries(s).filter(([, v]) => Number(v) > 0).map(([k, v]) => `${k}=${Number(v)}`).sort().join(',');
+  const live = (s: Record<string, number>) =>
+    Object.entries(s)
+      .filter(([, v]) => Number(v) > 0)
+      .map(([k, v]) => `${k}=${Number(v)}`)
+      .sort()
+      .join(',');
   return live(a) === live(b);
 }
 
@@ -301,5 +398,7 @@ function mapError(err: unknown, what: string): Error {
   if (err instanceof PermanentError || err instanceof TransientError) return err;
   const code = googleStatusCode(err);
   const message = `Vertex AI: ${what} failed: ${errorMessage(err)}`;
-  return isRetryableStatus(code) ? new TransientError('SERVING.VERTEX_UNAVAILABLE', message, { grpcCode: code }) : new PermanentError('SERVING.VERTEX_REJECTED', message, { grpcCode: code });
+  return isRetryableStatus(code)
+    ? new TransientError('SERVING.VERTEX_UNAVAILABLE', message, { grpcCode: code })
+    : new PermanentError('SERVING.VERTEX_REJECTED', message, { grpcCode: code });
 }

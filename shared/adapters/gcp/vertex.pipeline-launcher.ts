@@ -6,7 +6,12 @@
  * costs seconds and ~100 MB there. Launch and cancel use the client.
  */
 import { PermanentError, TransientError, errorMessage } from '../../domain/errors.js';
-import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
+import type {
+  PipelineLaunchRequest,
+  PipelineLauncher,
+  PipelineState,
+  PipelineStatus,
+} from '../../ports/pipeline-launcher.js';
 import { buildPipelineSpec } from '../../ml/pipeline-spec.js';
 import { httpStatusOf, restRequester, type GaxEndpointOptions, type RestRequester } from './endpoints.js';
 import { lazy, type Lazy } from './lazy.js';
@@ -56,7 +61,17 @@ const STATES: Record<string, PipelineState> = {
   PIPELINE_STATE_FAILED: 'failed',
   PIPELINE_STATE_CANCELLED: 'cancelled',
 };
-const STATE_NAMES = ['PIPELINE_STATE_UNSPECIFIED', 'PIPELINE_STATE_QUEUED', 'PIPELINE_STATE_PENDING', 'PIPELINE_STATE_RUNNING', 'PIPELINE_STATE_SUCCEEDED', 'PIPELINE_STATE_FAILED', 'PIPELINE_STATE_CANCELLING', 'PIPELINE_STATE_CANCELLED', 'PIPELINE_STATE_PAUSED'];
+const STATE_NAMES = [
+  'PIPELINE_STATE_UNSPECIFIED',
+  'PIPELINE_STATE_QUEUED',
+  'PIPELINE_STATE_PENDING',
+  'PIPELINE_STATE_RUNNING',
+  'PIPELINE_STATE_SUCCEEDED',
+  'PIPELINE_STATE_FAILED',
+  'PIPELINE_STATE_CANCELLING',
+  'PIPELINE_STATE_CANCELLED',
+  'PIPELINE_STATE_PAUSED',
+];
 
 /** Map a Vertex PipelineState (enum name or number) to ours. */
 export function mapPipelineState(state: unknown): PipelineState {
@@ -75,7 +90,10 @@ const codeOf = (err: unknown): number | undefined => {
 
 /** Label values: lowercase letters, digits, `-` and `_`, at most 63 characters. */
 function labelValue(v: string): string {
-  return v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
+  return v
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-')
+    .slice(0, 63);
 }
 
 /** A PipelineJob as the REST API returns it (the fields read here). */
@@ -101,15 +119,23 @@ export class VertexPipelineLauncher implements PipelineLauncher {
   }
 
   private async pipelines(): Promise<Client> {
-    this.client ??= import('@google-cloud/aiplatform').then((m) => new m.v1.PipelineServiceClient({
-      apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`, ...this.options.clientOptions,
-    } as ConstructorParameters<AiPlatform['v1']['PipelineServiceClient']>[0]));
+    this.client ??= import('@google-cloud/aiplatform').then(
+      (m) =>
+        new m.v1.PipelineServiceClient({
+          apiEndpoint: `${this.options.location}-aiplatform.googleapis.com`,
+          ...this.options.clientOptions,
+        } as ConstructorParameters<AiPlatform['v1']['PipelineServiceClient']>[0]),
+    );
     return this.client;
   }
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
     const image = this.options.trainerImage;
-    if (image === undefined) throw new PermanentError('CONFIG.NOT_A_LAUNCHER', `run ${request.runId}: this function has no TRAINER_IMAGE, so it cannot launch pipelines (on-new-data and on-eval-complete do)`);
+    if (image === undefined)
+      throw new PermanentError(
+        'CONFIG.NOT_A_LAUNCHER',
+        `run ${request.runId}: this function has no TRAINER_IMAGE, so it cannot launch pipelines (on-new-data and on-eval-complete do)`,
+      );
     const client = await this.pipelines();
     const parameterValues = {
       run_id: request.runId,
@@ -122,7 +148,10 @@ export class VertexPipelineLauncher implements PipelineLauncher {
       hyperparameters: JSON.stringify(request.hyperparameters),
     };
     const labels = Object.fromEntries(
-      Object.entries({ 'model-id': request.modelId, 'run-id': request.runId, ...request.labels }).map(([k, v]) => [labelValue(k), labelValue(v)]),
+      Object.entries({ 'model-id': request.modelId, 'run-id': request.runId, ...request.labels }).map(([k, v]) => [
+        labelValue(k),
+        labelValue(v),
+      ]),
     );
     try {
       await client.createPipelineJob({
@@ -150,18 +179,25 @@ export class VertexPipelineLauncher implements PipelineLauncher {
     const url = `${this.restRoot}/v1/${this.parent}/pipelineJobs/${encodeURIComponent(jobId)}`;
     let job: RestPipelineJob;
     try {
-      job = (await (await this.rest.get()).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS })).data;
+      job = (await (await this.rest.get()).request<RestPipelineJob>({ url, method: 'GET', timeout: STATUS_TIMEOUT_MS }))
+        .data;
     } catch (err) {
       const status = httpStatusOf(err);
       if (status === 404) return undefined;
       const message = `Vertex AI pipeline status failed: ${errorMessage(err)}`;
       // No answer at all (connection refused, timeout) is an outage too.
-      if (status === undefined || RETRYABLE.has(status)) throw new TransientError('PIPELINE.UNAVAILABLE', message, { httpStatus: status });
+      if (status === undefined || RETRYABLE.has(status))
+        throw new TransientError('PIPELINE.UNAVAILABLE', message, { httpStatus: status });
       throw new PermanentError('PIPELINE.REJECTED', message, { httpStatus: status });
     }
     const artifact = job.runtimeConfig?.parameterValues?.artifact_uri;
     const error = job.error?.message;
-    return { jobId, state: mapPipelineState(job.state), ...(typeof artifact === 'string' && artifact !== '' ? { artifactUri: artifact } : {}), ...(error ? { error } : {}) };
+    return {
+      jobId,
+      state: mapPipelineState(job.state),
+      ...(typeof artifact === 'string' && artifact !== '' ? { artifactUri: artifact } : {}),
+      ...(error ? { error } : {}),
+    };
   }
 
   /** The REST root: the configured override, else the regional endpoint. */
@@ -191,5 +227,7 @@ export class VertexPipelineLauncher implements PipelineLauncher {
 function toAppError(err: unknown, op: string): Error {
   const code = codeOf(err);
   const message = `Vertex AI pipeline ${op} failed: ${err instanceof Error ? err.message : String(err)}`;
-  return code !== undefined && RETRYABLE.has(code) ? new TransientError('PIPELINE.UNAVAILABLE', message, { grpcCode: code }) : new PermanentError('PIPELINE.REJECTED', message, { grpcCode: code });
+  return code !== undefined && RETRYABLE.has(code)
+    ? new TransientError('PIPELINE.UNAVAILABLE', message, { grpcCode: code })
+    : new PermanentError('PIPELINE.REJECTED', message, { grpcCode: code });
 }

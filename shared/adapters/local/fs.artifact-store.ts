@@ -50,7 +50,8 @@ export class FsArtifactStore implements ArtifactStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new PermanentError('ARTIFACT.NOT_FOUND', `no artifact at ${uri}`, { uri });
-      if (code === 'EISDIR') throw new PermanentError('ARTIFACT.NOT_A_FILE', `${uri} is a directory, not an artifact`, { uri });
+      if (code === 'EISDIR')
+        throw new PermanentError('ARTIFACT.NOT_A_FILE', `${uri} is a directory, not an artifact`, { uri });
       throw err;
     }
   }
@@ -89,7 +90,11 @@ export class FsArtifactStore implements ArtifactStore {
   private async confine(uri: string): Promise<string> {
     const file = toPath(uri);
     if (!(await this.isInside(file))) {
-      throw new PermanentError('ARTIFACT.OUTSIDE_ROOT', `${uri} is outside the artifact store's folders (${this.roots.join(', ')})`, { uri });
+      throw new PermanentError(
+        'ARTIFACT.OUTSIDE_ROOT',
+        `${uri} is outside the artifact store's folders (${this.roots.join(', ')})`,
+        { uri },
+      );
     }
     return file;
   }
@@ -142,12 +147,17 @@ async function isLink(file: string): Promise<boolean> {
 }
 
 function toPath(uri: string): string {
-  if (!uri.startsWith('file://')) throw new PermanentError('ARTIFACT.BAD_URI', `expected a file:// URI, got ${uri}`, { uri });
+  if (!uri.startsWith('file://'))
+    throw new PermanentError('ARTIFACT.BAD_URI', `expected a file:// URI, got ${uri}`, { uri });
   let file: string;
   try {
     file = fileURLToPath(uri);
   } catch {
-    throw new PermanentError('ARTIFACT.BAD_URI', `${uri} is not a valid file:// URI (it must name an absolute local path)`, { uri });
+    throw new PermanentError(
+      'ARTIFACT.BAD_URI',
+      `${uri} is not a valid file:// URI (it must name an absolute local path)`,
+      { uri },
+    );
   }
   return path.resolve(file);
 }

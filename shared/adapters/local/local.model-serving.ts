@@ -33,8 +33,14 @@ export interface ServedPrediction {
   deployedModelId: string;
 }
 
-interface Loaded { artifactUri: string; predictor: Predictor }
-interface EndpointState { split: Record<string, number>; models: Map<string, Loaded> }
+interface Loaded {
+  artifactUri: string;
+  predictor: Predictor;
+}
+interface EndpointState {
+  split: Record<string, number>;
+  models: Map<string, Loaded>;
+}
 
 /** Serving on in-process predictors, with deterministic weighted routing by request id. */
 export class LocalModelServing implements ModelServing {
@@ -91,13 +97,21 @@ export class LocalModelServing implements ModelServing {
   }
 
   /** Predict with the version the request id routes to; throws SERVING.NO_DEPLOYMENT when none is live. */
-  async predict(endpointId: string, instances: Record<string, unknown>[], requestId: string): Promise<ServedPrediction> {
+  async predict(
+    endpointId: string,
+    instances: Record<string, unknown>[],
+    requestId: string,
+  ): Promise<ServedPrediction> {
     const { version, predictor } = this.routed(endpointId, requestId);
     return { predictions: await predictWith(version, predictor, instances), deployedModelId: version };
   }
 
   /** Explain with the version the request id routes to; SERVING.EXPLAIN_UNSUPPORTED when its model cannot. */
-  async explain(endpointId: string, instances: Record<string, unknown>[], requestId: string): Promise<ServedPrediction & { explanations: Explanation[] }> {
+  async explain(
+    endpointId: string,
+    instances: Record<string, unknown>[],
+    requestId: string,
+  ): Promise<ServedPrediction & { explanations: Explanation[] }> {
     const { version, predictor } = this.routed(endpointId, requestId);
     if (!canExplain(predictor)) throw explainUnsupported(`version ${version}`);
     const explanations = await explainRows(predictor, instances);
@@ -109,16 +123,25 @@ export class LocalModelServing implements ModelServing {
     const version = state === undefined ? undefined : pickVersion(state.split, requestId);
     const loaded = version === undefined ? undefined : state?.models.get(version);
     if (version === undefined || loaded === undefined) {
-      throw new PermanentError('SERVING.NO_DEPLOYMENT', `no model version is deployed on endpoint ${endpointId}`, { endpointId });
+      throw new PermanentError('SERVING.NO_DEPLOYMENT', `no model version is deployed on endpoint ${endpointId}`, {
+        endpointId,
+      });
     }
     return { version, predictor: loaded.predictor };
   }
 }
 
-async function predictWith(version: string, predictor: Predictor, instances: Record<string, unknown>[]): Promise<number[]> {
+async function predictWith(
+  version: string,
+  predictor: Predictor,
+  instances: Record<string, unknown>[],
+): Promise<number[]> {
   const predictions = await predictor.predict(instances);
   if (predictions.length !== instances.length) {
-    throw new PermanentError('SERVING.PREDICTOR_FAILED', `version ${version} returned ${predictions.length} predictions for ${instances.length} instances`);
+    throw new PermanentError(
+      'SERVING.PREDICTOR_FAILED',
+      `version ${version} returned ${predictions.length} predictions for ${instances.length} instances`,
+    );
   }
   return predictions;
 }
@@ -130,7 +153,9 @@ const VERSION_ORDER = new Intl.Collator('en', { numeric: true });
  * versions, in a fixed order, own consecutive ranges proportional to their share.
  */
 export function pickVersion(split: Record<string, number>, requestId: string): string | undefined {
-  const versions = Object.keys(split).filter((v) => split[v] > 0).sort(VERSION_ORDER.compare);
+  const versions = Object.keys(split)
+    .filter((v) => split[v] > 0)
+    .sort(VERSION_ORDER.compare);
   const total = versions.reduce((sum, v) => sum + split[v], 0);
   if (versions.length === 0 || total <= 0) return undefined;
   let point = (fnv1a(requestId) / 2 ** 32) * total;
@@ -160,18 +185,23 @@ function validateDesired(desired: DesiredDeployment): Record<string, number> {
   const issues: Issue[] = [];
   const live: Record<string, number> = {};
   for (const [version, pct] of Object.entries(desired.split)) {
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) issues.push({ path: `split.${version}`, message: `must be a percentage in [0, 100], got ${pct}` });
+    if (!Number.isFinite(pct) || pct < 0 || pct > 100)
+      issues.push({ path: `split.${version}`, message: `must be a percentage in [0, 100], got ${pct}` });
     else if (pct > 0) live[version] = pct;
-    if (pct > 0 && !desired.artifacts[version]) issues.push({ path: `artifacts.${version}`, message: 'a version with traffic needs an artifact URI' });
+    if (pct > 0 && !desired.artifacts[version])
+      issues.push({ path: `artifacts.${version}`, message: 'a version with traffic needs an artifact URI' });
   }
   const total = Object.values(live).reduce((a, b) => a + b, 0);
-  if (Object.keys(live).length > 0 && Math.abs(total - 100) > 1e-6) issues.push({ path: 'split', message: `percentages must sum to 100, got ${total}` });
+  if (Object.keys(live).length > 0 && Math.abs(total - 100) > 1e-6)
+    issues.push({ path: 'split', message: `percentages must sum to 100, got ${total}` });
   if (issues.length > 0) throw new ValidationError('deployment', issues, 'SERVING.INVALID_DEPLOYMENT');
   return live;
 }
 
 function isLive(state: EndpointState, split: Record<string, number>, artifacts: Record<string, string>): boolean {
   const versions = Object.keys(split);
-  return versions.length === Object.keys(state.split).length
-    && versions.every((v) => state.split[v] === split[v] && state.models.get(v)?.artifactUri === artifacts[v]);
+  return (
+    versions.length === Object.keys(state.split).length &&
+    versions.every((v) => state.split[v] === split[v] && state.models.get(v)?.artifactUri === artifacts[v])
+  );
 }

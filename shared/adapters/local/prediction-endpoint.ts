@@ -18,7 +18,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { PredictionLog, PredictionRecord } from '../../ports/prediction-log.js';
 import { recordActuals } from '../../serving/actuals-ingestion.js';
-import { REQUEST_ID_HEADER, readJsonBody, requestIdOf, sendError, sendFailure, sendJson } from '../../serving/http-json.js';
+import {
+  REQUEST_ID_HEADER,
+  readJsonBody,
+  requestIdOf,
+  sendError,
+  sendFailure,
+  sendJson,
+} from '../../serving/http-json.js';
 import { explainResponse, parseInstancesRequest, predictResponse } from '../../serving/vertex-protocol.js';
 import type { LocalModelServing } from './local.model-serving.js';
 
@@ -54,8 +61,14 @@ export function createPredictionHandler(options: PredictionHandlerOptions): Rout
     const latencyMs = performance.now() - started;
     const body = predictResponse(served.predictions, served.deployedModelId, requestId, served.deployedModelId);
     const rows: PredictionRecord[] = instances.map((features, i) => ({
-      requestId: body.metadata.requestIds[i], modelId: options.modelId, version: served.deployedModelId,
-      endpointId, features, prediction: served.predictions[i], predictedAt, latencyMs,
+      requestId: body.metadata.requestIds[i],
+      modelId: options.modelId,
+      version: served.deployedModelId,
+      endpointId,
+      features,
+      prediction: served.predictions[i],
+      predictedAt,
+      latencyMs,
       ...(typeof features.market_condition === 'string' ? { marketCondition: features.market_condition } : {}),
     }));
     // Logged before answering: a prediction that cannot be joined with its actual later is not served.
@@ -68,17 +81,26 @@ export function createPredictionHandler(options: PredictionHandlerOptions): Rout
     const requestId = requestIdOf(req, bodyId, options.newRequestId);
     if (!options.serving.explain) return sendError(res, 501, 'this endpoint does not serve explanations');
     const served = await options.serving.explain(endpointId, instances, requestId);
-    sendJson(res, 200, explainResponse(served.explanations, served.predictions, served.deployedModelId), { [REQUEST_ID_HEADER]: requestId });
+    sendJson(res, 200, explainResponse(served.explanations, served.predictions, served.deployedModelId), {
+      [REQUEST_ID_HEADER]: requestId,
+    });
   }
 
   async function actuals(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    sendJson(res, 200, await recordActuals(await readJsonBody(req), { log: options.log, modelId: options.modelId, clock }));
+    sendJson(
+      res,
+      200,
+      await recordActuals(await readJsonBody(req), { log: options.log, modelId: options.modelId, clock }),
+    );
   }
 
   return async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const match = ENDPOINT_PATH.exec(path);
-    const ours = match !== null && decodeURIComponent(match[1]) === options.projectId && decodeURIComponent(match[2]) === options.location;
+    const ours =
+      match !== null &&
+      decodeURIComponent(match[1]) === options.projectId &&
+      decodeURIComponent(match[2]) === options.location;
     if (!ours && path !== '/v1/actuals') return false;
     if (req.method !== 'POST') {
       sendError(res, 405, `${req.method ?? 'this method'} is not allowed on ${path}; use POST`, [], { allow: 'POST' });
@@ -87,7 +109,11 @@ export function createPredictionHandler(options: PredictionHandlerOptions): Rout
     try {
       if (!match) await actuals(req, res);
       else if (decodeURIComponent(match[3]) !== options.endpointId) {
-        sendError(res, 404, `endpoint ${decodeURIComponent(match[3])} not found (this server serves ${options.endpointId})`);
+        sendError(
+          res,
+          404,
+          `endpoint ${decodeURIComponent(match[3])} not found (this server serves ${options.endpointId})`,
+        );
       } else await (match[4] === 'predict' ? predict : explain)(req, res, options.endpointId);
     } catch (err) {
       sendFailure(res, err);

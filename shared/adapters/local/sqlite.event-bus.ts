@@ -67,7 +67,8 @@ export class SqliteEventBus implements EventBus {
     this.tables = new BusTables(this.db, Date.now() * 1000);
     if (options.importFrom !== undefined) importLegacyBus(this.db, options.importFrom);
     if (options.recoverInFlight ?? true) this.tables.recoverInFlight();
-    if (options.backgroundCheckpoint === true && fileKey(options.path) !== undefined) this.checkpointer = startCheckpointer(this.db, options.path);
+    if (options.backgroundCheckpoint === true && fileKey(options.path) !== undefined)
+      this.checkpointer = startCheckpointer(this.db, options.path);
     this.dispatcher = new Dispatcher(this.db, this.tables, {
       pollIntervalMs: options.pollIntervalMs ?? 100,
       defaults: options.defaults ?? {},
@@ -111,7 +112,12 @@ export class SqliteEventBus implements EventBus {
    * Create the subscription if needed (durably) and attach `handler` in this process. Messages
    * already waiting for the subscription are delivered. Returns a function that detaches the handler.
    */
-  subscribe(topic: Topic, subscriptionName: string, handler: PubSubHandler, options: SubscribeOptions = {}): () => void {
+  subscribe(
+    topic: Topic,
+    subscriptionName: string,
+    handler: PubSubHandler,
+    options: SubscribeOptions = {},
+  ): () => void {
     this.assertOpen();
     this.ensureSubscription(topic, subscriptionName);
     return this.dispatcher.attach(topic, subscriptionName, handler, options);
@@ -122,7 +128,10 @@ export class SqliteEventBus implements EventBus {
     this.assertOpen();
     if (!isTopic(topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(topic)}" is not a known topic`);
     if (!/^[A-Za-z][\w.~+%-]{2,254}$/.test(subscriptionName)) {
-      throw new PermanentError('BUS.INVALID_SUBSCRIPTION', `subscription name "${subscriptionName}" is invalid (Pub/Sub naming rules)`);
+      throw new PermanentError(
+        'BUS.INVALID_SUBSCRIPTION',
+        `subscription name "${subscriptionName}" is invalid (Pub/Sub naming rules)`,
+      );
     }
     this.tables.ensureSubscription(subscriptionName, topic, Date.now());
   }
@@ -149,10 +158,14 @@ export class SqliteEventBus implements EventBus {
 
   /** The dead letters as the DeadLetters port: list them, and replay them to their subscriptions. */
   deadLetterQueue(): DeadLetters {
-    this.queue ??= new SqliteDeadLetters(this.db, (topics) => this.dispatcher.wakeTopics(topics), () => {
-      this.assertOpen();
-      this.dispatcher.flush();
-    });
+    this.queue ??= new SqliteDeadLetters(
+      this.db,
+      (topics) => this.dispatcher.wakeTopics(topics),
+      () => {
+        this.assertOpen();
+        this.dispatcher.flush();
+      },
+    );
     return this.queue;
   }
 
@@ -177,13 +190,19 @@ export class SqliteEventBus implements EventBus {
 
 /** Check a message (known topic, string attributes, JSON data) and serialise it for the tables. */
 function prepare(message: OutgoingMessage): NewMessage {
-  if (!isTopic(message.topic)) throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(message.topic)}" is not a known topic`);
+  if (!isTopic(message.topic))
+    throw new PermanentError('BUS.UNKNOWN_TOPIC', `topic "${String(message.topic)}" is not a known topic`);
   const data = serialise(message);
   const attributes = message.attributes ?? {};
   for (const [k, v] of Object.entries(attributes)) {
     if (typeof v !== 'string') throw new PermanentError('BUS.INVALID_MESSAGE', `attribute ${k} must be a string`);
   }
-  return { topic: message.topic, data, attributes: JSON.stringify(attributes), orderingKey: message.orderingKey ?? null };
+  return {
+    topic: message.topic,
+    data,
+    attributes: JSON.stringify(attributes),
+    orderingKey: message.orderingKey ?? null,
+  };
 }
 
 /** JSON text of a message's data; BigInt, cycles and `undefined` are permanent errors. */
@@ -192,8 +211,12 @@ function serialise(message: OutgoingMessage): string {
   try {
     data = JSON.stringify(message.data);
   } catch (err) {
-    throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable: ${errorMessage(err)}`);
+    throw new PermanentError(
+      'BUS.INVALID_MESSAGE',
+      `message data for ${message.topic} is not JSON-serialisable: ${errorMessage(err)}`,
+    );
   }
-  if (data === undefined) throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable`);
+  if (data === undefined)
+    throw new PermanentError('BUS.INVALID_MESSAGE', `message data for ${message.topic} is not JSON-serialisable`);
   return data;
 }

@@ -67,7 +67,9 @@ export class SqliteStateStore implements StateStore {
 
   async query<T extends Doc = Doc>(collection: string, options?: QueryOptions): Promise<Found<T>[]> {
     this.assertOpen();
-    return this.statements.query(buildQuery(collection, options)).map((row) => ({ id: row.id, data: JSON.parse(row.data) as T }));
+    return this.statements
+      .query(buildQuery(collection, options))
+      .map((row) => ({ id: row.id, data: JSON.parse(row.data) as T }));
   }
 
   async createIfAbsent(collection: string, id: string, data: Doc): Promise<boolean> {
@@ -91,7 +93,10 @@ export class SqliteStateStore implements StateStore {
           await sleep(Math.random() * 2 ** Math.min(attempt, 6));
         }
       }
-      throw new TransientError('STATE.CONTENTION', `transaction gave up after ${this.maxAttempts} attempts: documents it read kept changing`);
+      throw new TransientError(
+        'STATE.CONTENTION',
+        `transaction gave up after ${this.maxAttempts} attempts: documents it read kept changing`,
+      );
     });
   }
 

@@ -10,7 +10,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PipelineLaunchRequest, PipelineLauncher, PipelineState, PipelineStatus } from '../../ports/pipeline-launcher.js';
+import type {
+  PipelineLaunchRequest,
+  PipelineLauncher,
+  PipelineState,
+  PipelineStatus,
+} from '../../ports/pipeline-launcher.js';
 import type { PipelineProgress } from '../../ml/pipeline.js';
 import { TransientError } from '../../domain/errors.js';
 import { cancelled, failed, type PipelineCompletion } from '../../ml/pipeline-result.js';
@@ -26,7 +31,8 @@ export interface WorkerInput {
 }
 
 /** What the worker posts back. */
-export type WorkerMessage = { type: 'progress'; event: PipelineProgress } | { type: 'completion'; completion: PipelineCompletion };
+export type WorkerMessage =
+  { type: 'progress'; event: PipelineProgress } | { type: 'completion'; completion: PipelineCompletion };
 
 /** Options of the runner. */
 export interface WorkerPipelineRunnerOptions {
@@ -59,10 +65,15 @@ interface Run {
 // Node 20 does not apply `--import tsx` to a worker's entry module, so the worker registers tsx itself.
 const isTs = import.meta.url.endsWith('.ts');
 // Resolved by path rather than `new URL(literal, import.meta.url)`, which bundlers rewrite.
-const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), isTs ? 'pipeline.worker.ts' : 'pipeline.worker.js');
+const workerPath = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  isTs ? 'pipeline.worker.ts' : 'pipeline.worker.js',
+);
 // createRequire, not import.meta.resolve: the latter is missing under vitest's module runner.
 // The package's CommonJS build of this API resolves its hooks wrongly, so load the ESM build next to it.
-const tsxApi = isTs ? pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href : '';
+const tsxApi = isTs
+  ? pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs')).href
+  : '';
 
 /** A PipelineLauncher that runs pipelines in worker threads. */
 export class WorkerPipelineRunner implements PipelineLauncher {
@@ -75,7 +86,11 @@ export class WorkerPipelineRunner implements PipelineLauncher {
   constructor(private readonly options: WorkerPipelineRunnerOptions) {}
 
   async launch(request: PipelineLaunchRequest): Promise<{ jobId: string; alreadyExisted: boolean }> {
-    if (this.closing) throw new TransientError('PIPELINE.UNAVAILABLE', `the local pipeline runner is stopping; run ${request.runId} is launched on the next start`);
+    if (this.closing)
+      throw new TransientError(
+        'PIPELINE.UNAVAILABLE',
+        `the local pipeline runner is stopping; run ${request.runId} is launched on the next start`,
+      );
     if (this.runs.has(request.runId)) return { jobId: request.runId, alreadyExisted: true };
     let resolve!: (c: PipelineCompletion) => void;
     let reject!: (err: unknown) => void;
@@ -91,7 +106,12 @@ export class WorkerPipelineRunner implements PipelineLauncher {
   async status(jobId: string): Promise<PipelineStatus | undefined> {
     const run = this.runs.get(jobId);
     if (!run) return undefined;
-    return { jobId, state: run.state, artifactUri: run.request.artifactUri, ...(run.error ? { error: run.error } : {}) };
+    return {
+      jobId,
+      state: run.state,
+      artifactUri: run.request.artifactUri,
+      ...(run.error ? { error: run.error } : {}),
+    };
   }
 
   /** Resolve when the run ends (after `onComplete` has been called). */
@@ -125,8 +145,12 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     this.closing = true;
     this.queue.length = 0;
     await Promise.all([...this.runs.values()].flatMap((r) => (r.worker ? [r.worker.terminate()] : [])));
-    const interrupted = new TransientError('PIPELINE.INTERRUPTED', 'the local pipeline runner stopped before the run finished');
-    for (const run of this.runs.values()) if (run.state === 'queued' || run.state === 'running') run.reject(interrupted);
+    const interrupted = new TransientError(
+      'PIPELINE.INTERRUPTED',
+      'the local pipeline runner stopped before the run finished',
+    );
+    for (const run of this.runs.values())
+      if (run.state === 'queued' || run.state === 'running') run.reject(interrupted);
     await Promise.all([...this.callbacks]);
   }
 
@@ -141,9 +165,17 @@ export class WorkerPipelineRunner implements PipelineLauncher {
     this.active++;
     run.state = 'running';
     const startedAt = new Date();
-    const input: WorkerInput = { request: run.request, storeRoots: this.options.storeRoots, backend: this.options.backend, codeVersion: this.options.codeVersion };
+    const input: WorkerInput = {
+      request: run.request,
+      storeRoots: this.options.storeRoots,
+      backend: this.options.backend,
+      codeVersion: this.options.codeVersion,
+    };
     const worker = isTs
-      ? new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerPath).href)}); }).catch((e) => { console.error(e); process.exit(1); });`, { eval: true, workerData: input })
+      ? new Worker(
+          `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(workerPath).href)}); }).catch((e) => { console.error(e); process.exit(1); });`,
+          { eval: true, workerData: input },
+        )
       : new Worker(workerPath, { workerData: input });
     run.worker = worker;
     let done = false;
@@ -165,7 +197,13 @@ export class WorkerPipelineRunner implements PipelineLauncher {
       else finish(m.completion);
     });
     worker.on('error', (err) => finish(failed(run.request, err, startedAt)));
-    worker.on('exit', (code) => finish(run.cancelRequested ? cancelled(run.request, startedAt) : failed(run.request, new Error(`pipeline worker exited with code ${code} before finishing`), startedAt)));
+    worker.on('exit', (code) =>
+      finish(
+        run.cancelRequested
+          ? cancelled(run.request, startedAt)
+          : failed(run.request, new Error(`pipeline worker exited with code ${code} before finishing`), startedAt),
+      ),
+    );
   }
 
   /** A run cancelled before it started: report its completion as the worker path would. */

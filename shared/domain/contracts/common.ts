@@ -26,7 +26,10 @@ export const modelIdField = modelIdSchema.default(DEFAULT_MODEL_ID).describe('Mo
 export const semverSchema = z.string().regex(SEMVER_PATTERN, 'must be a semantic version like "1.4.0"');
 
 /** An ISO-8601 datetime with `Z` or an offset. */
-export const isoDatetimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 datetime like "2024-01-31T12:00:00Z"' });
+export const isoDatetimeSchema = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO-8601 datetime like "2024-01-31T12:00:00Z"',
+});
 
 /** A data location. */
 export const dataUriSchema = z.string().regex(DATA_URI_PATTERN, 'must be a gs://bucket/path or file:// URI');
@@ -40,7 +43,10 @@ export const jsonObjectSchema = z.record(z.string(), z.unknown());
 /** The optional keys an operator may set on a command; the decoder always fills them. */
 export const commandKeyFields = {
   idempotencyKey: nonEmpty.max(500).optional().describe('Dedupe key; derived from the message identity when omitted'),
-  correlationId: nonEmpty.max(500).optional().describe('Correlation id for logs and audit; defaults to the idempotency key'),
+  correlationId: nonEmpty
+    .max(500)
+    .optional()
+    .describe('Correlation id for logs and audit; defaults to the idempotency key'),
 };
 
 /** The keys every decoded command carries. */

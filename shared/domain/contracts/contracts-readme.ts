@@ -18,15 +18,27 @@ export function renderContractsReadme(): string {
   const parts = [HEADER, '| topic | published by | consumed by | dedupe key | schema |', '|---|---|---|---|---|'];
   for (const topic of TOPICS) {
     const d = TOPIC_DOCS[topic];
-    parts.push(`| \`${topic}\` | ${d.publishers} | ${d.consumer} | ${d.dedupe} | [${topic}.schema.json](./${topic}.schema.json) |`);
+    parts.push(
+      `| \`${topic}\` | ${d.publishers} | ${d.consumer} | ${d.dedupe} | [${topic}.schema.json](./${topic}.schema.json) |`,
+    );
   }
   for (const topic of TOPICS) {
     const d = TOPIC_DOCS[topic];
-    parts.push('', `## \`${topic}\``, '', `Shapes: ${Object.keys(TOPIC_SHAPES[topic]).map((s) => `\`${s}\``).join(', ')}.`);
+    parts.push(
+      '',
+      `## \`${topic}\``,
+      '',
+      `Shapes: ${Object.keys(TOPIC_SHAPES[topic])
+        .map((s) => `\`${s}\``)
+        .join(', ')}.`,
+    );
     for (const example of d.examples) {
       const json = JSON.stringify(example);
       parts.push('', '```json', JSON.stringify(example, null, 2), '```', '', '```sh');
-      parts.push(`gcloud pubsub topics publish ${topic} --message='${json}' --attribute=idempotencyKey=$(uuidgen)`, '```');
+      parts.push(
+        `gcloud pubsub topics publish ${topic} --message='${json}' --attribute=idempotencyKey=$(uuidgen)`,
+        '```',
+      );
     }
   }
   return `${parts.join('\n')}\n`;

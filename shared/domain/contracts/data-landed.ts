@@ -16,8 +16,19 @@ export const dataLandedInputSchema = z
     rowCount: z.number().int().min(0).optional(),
     snapshotAt: isoDatetimeSchema.optional(),
     source: z.enum(DATA_SOURCES).default('operator'),
-    contractUri: nonEmpty.optional().describe('Data contract to validate the snapshot against (default: the sidecar NAME.contract.json next to NAME.csv, else the model\'s contract)'),
-    sizeBytes: z.number().int().min(0).optional().describe('Size of the snapshot when the announcer knows it (Storage finalize): over IPO_MAX_DATASET_BYTES it is refused before it is read'),
+    contractUri: nonEmpty
+      .optional()
+      .describe(
+        "Data contract to validate the snapshot against (default: the sidecar NAME.contract.json next to NAME.csv, else the model's contract)",
+      ),
+    sizeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Size of the snapshot when the announcer knows it (Storage finalize): over IPO_MAX_DATASET_BYTES it is refused before it is read',
+      ),
     ...commandKeyFields,
   })
   .meta({ title: 'data.landed', description: 'A new data snapshot landed; may start a training run.' });

@@ -3,7 +3,15 @@
  * Monitoring incident (Pub/Sub channel) and a Vertex model-monitoring anomaly.
  */
 import { z } from 'zod';
-import { commandKeyFields, isoDatetimeSchema, jsonObjectSchema, modelIdField, nonEmpty, semverSchema, type WithKeys } from './common.js';
+import {
+  commandKeyFields,
+  isoDatetimeSchema,
+  jsonObjectSchema,
+  modelIdField,
+  nonEmpty,
+  semverSchema,
+  type WithKeys,
+} from './common.js';
 import type { MonitoringIncident } from './monitoring-incident.js';
 import type { VertexAnomaly } from './vertex-anomaly.js';
 

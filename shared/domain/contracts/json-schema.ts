@@ -11,7 +11,10 @@ export function schemaFileName(topic: Topic): string {
 
 /** The JSON Schema (input side: what a publisher may send) of one topic. */
 export function topicJsonSchema(topic: Topic): Record<string, unknown> {
-  const schema = z.toJSONSchema(topicInputSchema(topic), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(topicInputSchema(topic), { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, title: _title, description, ...rest } = schema;
   const shapes = `Accepted shapes: ${Object.keys(TOPIC_SHAPES[topic]).join(', ')}.`;
   return {

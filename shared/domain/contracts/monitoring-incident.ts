@@ -41,7 +41,10 @@ export const monitoringNotificationSchema = z
     incident: monitoringIncidentSchema,
     version: z.string().regex(/^1\.\d+$/, 'must be a 1.x notification schema version (expected "1.2")'),
   })
-  .meta({ title: 'Cloud Monitoring incident (schema 1.2)', description: 'Sent by a Pub/Sub notification channel or the webhook.' });
+  .meta({
+    title: 'Cloud Monitoring incident (schema 1.2)',
+    description: 'Sent by a Pub/Sub notification channel or the webhook.',
+  });
 
 /** The parsed notification body. */
 export type MonitoringNotification = z.output<typeof monitoringNotificationSchema>;

@@ -28,7 +28,10 @@ export const pipelineCompletedInputSchema = z
     artifactUri: nonEmpty.optional(),
     error: z.string().optional(),
     errorCode: z.string().optional().describe('Error code of a failed run, e.g. DATA.INVALID'),
-    retryable: z.boolean().optional().describe('false when retrying cannot help (invalid data); absent means retry with backoff'),
+    retryable: z
+      .boolean()
+      .optional()
+      .describe('false when retrying cannot help (invalid data); absent means retry with backoff'),
     finishedAt: isoDatetimeSchema,
     ...commandKeyFields,
   })
@@ -36,7 +39,11 @@ export const pipelineCompletedInputSchema = z
 
 /** The scheduler's "reconcile stale runs and outboxes" tick. */
 export const systemReconcileInputSchema = z
-  .strictObject({ type: z.literal('system.reconcile'), scheduledTime: isoDatetimeSchema.optional(), ...commandKeyFields })
+  .strictObject({
+    type: z.literal('system.reconcile'),
+    scheduledTime: isoDatetimeSchema.optional(),
+    ...commandKeyFields,
+  })
   .meta({ title: 'system.reconcile', description: 'Re-drive stale outboxes and poll runs stuck in running.' });
 
 /** A Vertex AI `pipeline_job_events` LogEntry (extra fields tolerated). */
@@ -51,13 +58,19 @@ export const vertexPipelineLogEntrySchema = z
       }),
     }),
     jsonPayload: z.looseObject({
-      state: z.enum(Object.keys(VERTEX_PIPELINE_STATES) as [string, ...string[]], 'must be a terminal PIPELINE_STATE_*'),
+      state: z.enum(
+        Object.keys(VERTEX_PIPELINE_STATES) as [string, ...string[]],
+        'must be a terminal PIPELINE_STATE_*',
+      ),
     }),
     logName: z.string().optional(),
     insertId: z.string().optional(),
     timestamp: z.string().optional(),
   })
-  .meta({ title: 'Vertex AI PipelineJobLogEntry', description: 'Forwarded by a log sink on terminal pipeline states.' });
+  .meta({
+    title: 'Vertex AI PipelineJobLogEntry',
+    description: 'Forwarded by a log sink on terminal pipeline states.',
+  });
 
 /** A decoded local-runner completion. */
 export type PipelineCompleted = WithKeys<z.output<typeof pipelineCompletedInputSchema>>;

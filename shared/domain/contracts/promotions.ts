@@ -9,7 +9,15 @@ export const PROMOTIONS_MESSAGE_TYPES = ['promotion.command', 'policy.update'] a
 export type PromotionsMessageType = (typeof PROMOTIONS_MESSAGE_TYPES)[number];
 
 /** Every promotion action. */
-export const PROMOTION_ACTIONS = ['approve', 'reject', 'canary', 'promote', 'rollback', 'set-traffic', 'retire'] as const;
+export const PROMOTION_ACTIONS = [
+  'approve',
+  'reject',
+  'canary',
+  'promote',
+  'rollback',
+  'set-traffic',
+  'retire',
+] as const;
 /** A promotion action. */
 export type PromotionAction = (typeof PROMOTION_ACTIONS)[number];
 
@@ -18,7 +26,11 @@ const common = {
   modelId: modelIdField,
   actor: nonEmpty.describe('Who issues the command (user or function)'),
   reason: nonEmpty.optional(),
-  requestedBy: nonEmpty.optional().describe('Who asked for this version (adds to the requester recorded on the version; four-eyes never trusts its absence)'),
+  requestedBy: nonEmpty
+    .optional()
+    .describe(
+      'Who asked for this version (adds to the requester recorded on the version; four-eyes never trusts its absence)',
+    ),
   ...commandKeyFields,
 };
 
@@ -31,16 +43,26 @@ export const trafficSplitSchema = z
   });
 
 const variant = <A extends PromotionAction, S extends z.ZodRawShape>(action: A, shape: S, description: string) =>
-  z.strictObject({ ...common, action: z.literal(action), ...shape }).meta({ title: `promotion ${action}`, description });
+  z
+    .strictObject({ ...common, action: z.literal(action), ...shape })
+    .meta({ title: `promotion ${action}`, description });
 
 /** What a publisher sends on `promotions`, discriminated on `action`. */
 export const promotionInputSchema = z
   .discriminatedUnion('action', [
     variant('approve', { version: semverSchema }, 'Approve a blessed version for deployment.'),
     variant('reject', { version: semverSchema, reason: nonEmpty }, 'Reject a version.'),
-    variant('canary', { version: semverSchema, percent: z.number().int().min(1).max(99).optional() }, 'Deploy a version as canary.'),
+    variant(
+      'canary',
+      { version: semverSchema, percent: z.number().int().min(1).max(99).optional() },
+      'Deploy a version as canary.',
+    ),
     variant('promote', { version: semverSchema }, 'Make a version the champion (100% traffic).'),
-    variant('rollback', { version: semverSchema.optional(), reason: nonEmpty }, 'Return traffic to the last known-good version.'),
+    variant(
+      'rollback',
+      { version: semverSchema.optional(), reason: nonEmpty },
+      'Return traffic to the last known-good version.',
+    ),
     variant('set-traffic', { traffic: trafficSplitSchema }, 'Set the traffic split explicitly.'),
     variant('retire', { version: semverSchema }, 'Undeploy and retire a version.'),
   ])
@@ -59,11 +81,17 @@ export const policyUpdateInputSchema = z
     actor: nonEmpty.describe('Who changes the policy (must be on the approver list)'),
     policy: policyPatchSchema
       .refine((p) => Object.keys(p).length > 0, { message: 'must change at least one field' })
-      .describe('The fields to change, merged field by field onto the current policy (objects merge, arrays replace; null resets a field to its default)'),
+      .describe(
+        'The fields to change, merged field by field onto the current policy (objects merge, arrays replace; null resets a field to its default)',
+      ),
     reason: nonEmpty.optional(),
     ...commandKeyFields,
   })
-  .meta({ title: 'policy.update', description: 'Change fields of a model policy: gate thresholds and scale, approvers, canary percent, experiment, retrain, drift settings.' });
+  .meta({
+    title: 'policy.update',
+    description:
+      'Change fields of a model policy: gate thresholds and scale, approvers, canary percent, experiment, retrain, drift settings.',
+  });
 
 /** The JSON a publisher sends to update a policy. */
 export type PolicyUpdateInput = z.input<typeof policyUpdateInputSchema>;
@@ -71,7 +99,10 @@ export type PolicyUpdateInput = z.input<typeof policyUpdateInputSchema>;
 export type PolicyUpdateCommand = WithKeys<z.output<typeof policyUpdateInputSchema>>;
 
 /** Every shape the `promotions` topic accepts, by message type. */
-export const PROMOTIONS_SHAPES = { 'promotion.command': promotionInputSchema, 'policy.update': policyUpdateInputSchema } as const satisfies Record<PromotionsMessageType, z.ZodType>;
+export const PROMOTIONS_SHAPES = {
+  'promotion.command': promotionInputSchema,
+  'policy.update': policyUpdateInputSchema,
+} as const satisfies Record<PromotionsMessageType, z.ZodType>;
 
 /** A decoded `promotions` message: a promotion command or a policy update. */
 export type PromotionsMessage = PromotionCommand | PolicyUpdateCommand;

@@ -1,6 +1,14 @@
 /** Contract of the `retrain-requests` topic: somebody or something asks for a new training run. */
 import { z } from 'zod';
-import { commandKeyFields, dataUriSchema, isoDatetimeSchema, jsonObjectSchema, modelIdField, nonEmpty, type WithKeys } from './common.js';
+import {
+  commandKeyFields,
+  dataUriSchema,
+  isoDatetimeSchema,
+  jsonObjectSchema,
+  modelIdField,
+  nonEmpty,
+  type WithKeys,
+} from './common.js';
 
 /** Why a retrain was requested. */
 export const RETRAIN_REASONS = ['schedule', 'new-data', 'drift', 'performance', 'freshness', 'manual'] as const;
@@ -26,12 +34,15 @@ export const runCancelInputSchema = z
   .strictObject({
     type: z.literal('run.cancel'),
     modelId: modelIdField,
-    runId: nonEmpty.max(200).optional().describe('The run to cancel; defaults to the model\'s run in flight'),
+    runId: nonEmpty.max(200).optional().describe("The run to cancel; defaults to the model's run in flight"),
     actor: nonEmpty.max(200).describe('Who cancels it'),
     reason: nonEmpty.max(2000).optional(),
     ...commandKeyFields,
   })
-  .meta({ title: 'run.cancel', description: 'Cancel a training run in flight; it ends cancelled when the pipeline reports back.' });
+  .meta({
+    title: 'run.cancel',
+    description: 'Cancel a training run in flight; it ends cancelled when the pipeline reports back.',
+  });
 
 /** The JSON a publisher sends on `retrain-requests`. */
 export type RetrainRequestInput = z.input<typeof retrainRequestInputSchema>;

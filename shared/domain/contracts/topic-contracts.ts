@@ -2,10 +2,20 @@
 import { z } from 'zod';
 import type { Topic } from '../topics.js';
 import { dataLandedInputSchema, type DataLanded } from './data-landed.js';
-import { alertCommandInputSchema, driftDetectedInputSchema, scheduledCheckInputSchema, type DriftAlert } from './drift-alerts.js';
+import {
+  alertCommandInputSchema,
+  driftDetectedInputSchema,
+  scheduledCheckInputSchema,
+  type DriftAlert,
+} from './drift-alerts.js';
 import { lifecycleEventSchema, type LifecycleEvent } from './lifecycle-events.js';
 import { monitoringNotificationSchema } from './monitoring-incident.js';
-import { pipelineCompletedInputSchema, systemReconcileInputSchema, vertexPipelineLogEntrySchema, type PipelineEvent } from './pipeline-events.js';
+import {
+  pipelineCompletedInputSchema,
+  systemReconcileInputSchema,
+  vertexPipelineLogEntrySchema,
+  type PipelineEvent,
+} from './pipeline-events.js';
 import { PROMOTIONS_SHAPES, type PromotionsMessage } from './promotions.js';
 import { retrainRequestInputSchema, runCancelInputSchema, type RetrainTopicMessage } from './retrain-requests.js';
 import { vertexAnomalyLogEntrySchema } from './vertex-anomaly.js';

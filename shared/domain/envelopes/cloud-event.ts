@@ -17,17 +17,22 @@ export const STORAGE_OBJECT_FINALIZED = 'google.cloud.storage.object.v1.finalize
 
 /** Decode a CloudEvent into an InboundMessage or StorageObjectEvent; throws ValidationError listing every problem. */
 export function decodeCloudEvent(ce: unknown): InboundMessage | StorageObjectEvent {
-  if (!isJsonObject(ce)) throw new ValidationError('CloudEvent', [{ path: '', message: `must be an object (got ${describe(ce)})` }]);
+  if (!isJsonObject(ce))
+    throw new ValidationError('CloudEvent', [{ path: '', message: `must be an object (got ${describe(ce)})` }]);
   const issues: Issue[] = [];
   for (const attr of ['type', 'source', 'id'] as const) {
-    if (typeof ce[attr] !== 'string' || ce[attr] === '') issues.push({ path: attr, message: 'required CloudEvent attribute' });
+    if (typeof ce[attr] !== 'string' || ce[attr] === '')
+      issues.push({ path: attr, message: 'required CloudEvent attribute' });
   }
   if (issues.length > 0) throw new ValidationError('CloudEvent', issues);
   const type = ce.type as string;
   if (type === PUBSUB_MESSAGE_PUBLISHED) return decodePubSubCloudEvent(ce);
   if (type === STORAGE_OBJECT_FINALIZED) return decodeStorageCloudEvent(ce);
   throw new ValidationError('CloudEvent', [
-    { path: 'type', message: `unsupported CloudEvent type ${quoteInput(type)}; expected ${PUBSUB_MESSAGE_PUBLISHED} or ${STORAGE_OBJECT_FINALIZED}` },
+    {
+      path: 'type',
+      message: `unsupported CloudEvent type ${quoteInput(type)}; expected ${PUBSUB_MESSAGE_PUBLISHED} or ${STORAGE_OBJECT_FINALIZED}`,
+    },
   ]);
 }
 
@@ -35,9 +40,15 @@ function decodePubSubCloudEvent(ce: Record<string, unknown>): InboundMessage {
   const issues: Issue[] = [];
   const data = asJsonObject(ce.data, 'data', issues);
   const topic = topicFromResourcePath(ce.source as string);
-  const msg = data === undefined
-    ? undefined
-    : readPubSubMessage(data.message, topic, { messageId: ce.id as string, publishTime: optionalString(ce.time) }, issues);
+  const msg =
+    data === undefined
+      ? undefined
+      : readPubSubMessage(
+          data.message,
+          topic,
+          { messageId: ce.id as string, publishTime: optionalString(ce.time) },
+          issues,
+        );
   if (msg === undefined || issues.length > 0) throw new ValidationError('Pub/Sub CloudEvent', issues);
   return msg;
 }

@@ -1,6 +1,13 @@
 /** Decoders of the single-shape topics: data-landed, retrain-requests, promotions, lifecycle-events. */
 import {
-  dataLandedInputSchema, lifecycleEventSchema, policyUpdateInputSchema, promotionInputSchema, retrainRequestInputSchema, runCancelInputSchema, type PolicyUpdateCommand, type PromotionCommand,
+  dataLandedInputSchema,
+  lifecycleEventSchema,
+  policyUpdateInputSchema,
+  promotionInputSchema,
+  retrainRequestInputSchema,
+  runCancelInputSchema,
+  type PolicyUpdateCommand,
+  type PromotionCommand,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { attribute, commandKeys, parseOrThrow, scheduledTimeOf } from './keys.js';

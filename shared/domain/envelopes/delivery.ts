@@ -27,9 +27,18 @@ export function decodeInbound(inbound: Inbound, topicHint?: Topic): DecodedTopic
  */
 export function asDecodeError(err: unknown, what = 'message'): ValidationError {
   if (err instanceof ValidationError) return err;
-  if (err instanceof AppError) return new ValidationError(what, [{ path: '', message: err.message }], err.retryable ? 'CONTRACT.UNDECODABLE' : err.code);
+  if (err instanceof AppError)
+    return new ValidationError(
+      what,
+      [{ path: '', message: err.message }],
+      err.retryable ? 'CONTRACT.UNDECODABLE' : err.code,
+    );
   const kind = err instanceof Error ? err.name : typeof err;
-  return new ValidationError(what, [{ path: '', message: `could not be decoded (${kind}); treated as poison` }], 'CONTRACT.UNDECODABLE');
+  return new ValidationError(
+    what,
+    [{ path: '', message: `could not be decoded (${kind}); treated as poison` }],
+    'CONTRACT.UNDECODABLE',
+  );
 }
 
 /** Decode a CloudEvent all the way; every decoding failure becomes `rejected` (see {@link asDecodeError}). */

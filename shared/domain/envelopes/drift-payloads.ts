@@ -1,6 +1,11 @@
 /** Decoders of the operator/monitor shapes of `drift-alerts` and the Vertex anomaly log entry. */
 import {
-  DEFAULT_MODEL_ID, alertCommandInputSchema, driftDetectedInputSchema, scheduledCheckInputSchema, vertexAnomalyLogEntrySchema, type VertexAnomaly,
+  DEFAULT_MODEL_ID,
+  alertCommandInputSchema,
+  driftDetectedInputSchema,
+  scheduledCheckInputSchema,
+  vertexAnomalyLogEntrySchema,
+  type VertexAnomaly,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { commandKeys, factKeys, parseOrThrow, scheduledTimeOf } from './keys.js';
@@ -37,7 +42,11 @@ export function decodeVertexAnomaly(json: unknown, meta: MessageMeta): Decoded {
     type: 'vertex.anomaly',
     insertId: entry.insertId,
     objective: j.anomalyObjective,
-    features: j.featureAnomalies.map((f) => ({ name: f.featureDisplayName, deviation: f.deviation, threshold: f.threshold })),
+    features: j.featureAnomalies.map((f) => ({
+      name: f.featureDisplayName,
+      deviation: f.deviation,
+      threshold: f.threshold,
+    })),
     deployedModelId: j.deployedModelId,
     modelId: DEFAULT_MODEL_ID,
     startTime: j.startTime,

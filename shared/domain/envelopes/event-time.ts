@@ -34,7 +34,12 @@ export function eventTimeOf(message: DecodedTopicMessage, sentAt: string | undef
 export type EventAge = { kind: 'fresh' } | { kind: 'expired'; eventTime: string; ageHours: number };
 
 /** Whether a message is older than `ttlHours` at `now` (exempt topics and undated events are always fresh). */
-export function judgeEventAge(message: DecodedTopicMessage, sentAt: string | undefined, ttlHours: number, now: Date): EventAge {
+export function judgeEventAge(
+  message: DecodedTopicMessage,
+  sentAt: string | undefined,
+  ttlHours: number,
+  now: Date,
+): EventAge {
   if (TTL_EXEMPT_TOPICS.includes(message.topic)) return { kind: 'fresh' };
   const eventTime = eventTimeOf(message, sentAt);
   if (eventTime === undefined) return { kind: 'fresh' };

@@ -36,7 +36,10 @@ export function decodeBase64(value: unknown, path: string, issues: Issue[]): Buf
     return undefined;
   }
   if (value.length > MAX_BASE64_CHARS) {
-    issues.push({ path, message: `too large: more than ${MAX_MESSAGE_BYTES} bytes once decoded (the Pub/Sub maximum)` });
+    issues.push({
+      path,
+      message: `too large: more than ${MAX_MESSAGE_BYTES} bytes once decoded (the Pub/Sub maximum)`,
+    });
     return undefined;
   }
   if (!isCanonicalBase64(value)) {

@@ -11,7 +11,11 @@ export function attribute(meta: MessageMeta, name: string): string | undefined {
 }
 
 /** Fill `idempotencyKey` (payload, then attribute, then `natural`) and `correlationId` (defaults to the key). */
-export function commandKeys(payload: { idempotencyKey?: string; correlationId?: string }, meta: MessageMeta, natural: string): CommandKeys {
+export function commandKeys(
+  payload: { idempotencyKey?: string; correlationId?: string },
+  meta: MessageMeta,
+  natural: string,
+): CommandKeys {
   const idempotencyKey = payload.idempotencyKey ?? attribute(meta, 'idempotencyKey') ?? natural;
   const correlationId = payload.correlationId ?? attribute(meta, 'correlationId') ?? idempotencyKey;
   return { idempotencyKey, correlationId };

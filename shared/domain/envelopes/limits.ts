@@ -52,7 +52,9 @@ export function checkDepth(value: unknown, path: string, issues: Issue[]): boole
 export function jsonSyntaxProblem(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const position = /position (\d+)/.exec(message)?.[1];
-  if (/Unexpected end|Unterminated/i.test(message)) return `unexpected end of input${position ? ` at position ${position}` : ''}`;
-  if (/control character/i.test(message)) return `a control character inside a string${position ? ` at position ${position}` : ''}`;
+  if (/Unexpected end|Unterminated/i.test(message))
+    return `unexpected end of input${position ? ` at position ${position}` : ''}`;
+  if (/control character/i.test(message))
+    return `a control character inside a string${position ? ` at position ${position}` : ''}`;
   return `syntax error${position ? ` at position ${position}` : ''}`;
 }

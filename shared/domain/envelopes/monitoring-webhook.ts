@@ -1,7 +1,11 @@
 /** Cloud Monitoring incidents (schema 1.2), as webhook body or Pub/Sub channel data, -> `monitoring.incident`. */
 import { ValidationError, type Issue } from '../errors.js';
 import {
-  DEFAULT_MODEL_ID, MODEL_ID_PATTERN, monitoringNotificationSchema, type MonitoringIncident, type MonitoringNotification,
+  DEFAULT_MODEL_ID,
+  MODEL_ID_PATTERN,
+  monitoringNotificationSchema,
+  type MonitoringIncident,
+  type MonitoringNotification,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
 import { asJsonObject } from './json-value.js';
@@ -54,7 +58,8 @@ function modelIdOf(body: MonitoringNotification): string {
   ];
   for (const [path, value] of candidates) {
     if (value === undefined || value === '') continue;
-    if (!MODEL_ID_PATTERN.test(value)) throw new ValidationError(WHAT, [{ path, message: 'must be a lower-case slug like "ipo-valuation"' }]);
+    if (!MODEL_ID_PATTERN.test(value))
+      throw new ValidationError(WHAT, [{ path, message: 'must be a lower-case slug like "ipo-valuation"' }]);
     return value;
   }
   return DEFAULT_MODEL_ID;

@@ -1,6 +1,9 @@
 /** Decoders of `pipeline-events` shapes: local-runner completion, Vertex log entry, reconcile tick. */
 import {
-  pipelineCompletedInputSchema, systemReconcileInputSchema, VERTEX_PIPELINE_STATES, vertexPipelineLogEntrySchema,
+  pipelineCompletedInputSchema,
+  systemReconcileInputSchema,
+  VERTEX_PIPELINE_STATES,
+  vertexPipelineLogEntrySchema,
   type PipelineJobState,
 } from '../contracts/index.js';
 import type { DecodedTopicMessage, MessageMeta } from './decoded.js';
@@ -39,7 +42,8 @@ export function decodeVertexPipelineLogEntry(json: unknown, meta: MessageMeta): 
     state: VERTEX_PIPELINE_STATES[entry.jsonPayload.state],
   };
   if (labels.location) payload.location = labels.location;
-  const project = labels.resource_container?.replace(/^projects\//, '') ?? /^projects\/([^/]+)\//.exec(entry.logName ?? '')?.[1];
+  const project =
+    labels.resource_container?.replace(/^projects\//, '') ?? /^projects\/([^/]+)\//.exec(entry.logName ?? '')?.[1];
   if (project) payload.project = project;
   return { topic: 'pipeline-events', payload, ...factKeys(meta, `${payload.pipelineJobId}#${payload.state}`) };
 }

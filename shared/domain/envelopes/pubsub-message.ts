@@ -22,16 +22,20 @@ export function readPubSubMessage(
     return undefined;
   }
   const before = issues.length;
-  const data = message.data === undefined || message.data === null || message.data === ''
-    ? Buffer.alloc(0)
-    : decodeBase64(message.data, 'message.data', issues);
+  const data =
+    message.data === undefined || message.data === null || message.data === ''
+      ? Buffer.alloc(0)
+      : decodeBase64(message.data, 'message.data', issues);
   const attributes = readAttributes(message.attributes, issues);
   const messageId = firstString(message, 'messageId', 'message_id') ?? fallbacks.messageId;
-  if (messageId === undefined) issues.push({ path: 'message.messageId', message: 'required (messageId or message_id)' });
+  if (messageId === undefined)
+    issues.push({ path: 'message.messageId', message: 'required (messageId or message_id)' });
   const publishTime = firstString(message, 'publishTime', 'publish_time') ?? fallbacks.publishTime;
-  if (publishTime === undefined) issues.push({ path: 'message.publishTime', message: 'required (publishTime or publish_time)' });
+  if (publishTime === undefined)
+    issues.push({ path: 'message.publishTime', message: 'required (publishTime or publish_time)' });
   const orderingKey = firstString(message, 'orderingKey', 'ordering_key');
-  if (issues.length > before || data === undefined || messageId === undefined || publishTime === undefined) return undefined;
+  if (issues.length > before || data === undefined || messageId === undefined || publishTime === undefined)
+    return undefined;
   const out: InboundMessage = { kind: 'pubsub', topic, messageId, publishTime, attributes, data };
   if (orderingKey !== undefined) out.orderingKey = orderingKey;
   return out;

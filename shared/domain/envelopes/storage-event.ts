@@ -5,7 +5,10 @@ import type { StorageObjectEvent } from '../inbound.js';
 import type { DecodedTopicMessage } from './decoded.js';
 
 /** A count GCS sends as a string (e.g. `"352"`). */
-const uintString = z.union([z.string().regex(/^\d+$/, 'must be a non-negative integer string'), z.number().int().min(0)]);
+const uintString = z.union([
+  z.string().regex(/^\d+$/, 'must be a non-negative integer string'),
+  z.number().int().min(0),
+]);
 
 /** The fields of a StorageObjectData we use (extra fields tolerated). */
 export const storageObjectDataSchema = z.looseObject({
@@ -19,7 +22,10 @@ export const storageObjectDataSchema = z.looseObject({
 });
 
 /** Build the normalised event from validated object data. */
-export function toStorageObjectEvent(eventId: string, data: z.output<typeof storageObjectDataSchema>): StorageObjectEvent {
+export function toStorageObjectEvent(
+  eventId: string,
+  data: z.output<typeof storageObjectDataSchema>,
+): StorageObjectEvent {
   const evt: StorageObjectEvent = {
     kind: 'storage',
     eventId,
@@ -35,7 +41,10 @@ export function toStorageObjectEvent(eventId: string, data: z.output<typeof stor
 }
 
 /** A finalized object as a `data.landed` message, keyed `bucket/name#generation` (overwrites are new data). */
-export function decodeStorageAsDataLanded(evt: StorageObjectEvent, modelId = DEFAULT_MODEL_ID): DecodedTopicMessage<'data-landed'> {
+export function decodeStorageAsDataLanded(
+  evt: StorageObjectEvent,
+  modelId = DEFAULT_MODEL_ID,
+): DecodedTopicMessage<'data-landed'> {
   const key = `${evt.bucket}/${evt.name}#${evt.generation}`;
   const payload: DataLanded = {
     type: 'data.landed',

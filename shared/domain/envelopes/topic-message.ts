@@ -10,7 +10,8 @@ import { decodeTopicPayload } from './topic-payload.js';
 export function decodeTopicMessage(msg: InboundMessage, topicHint?: Topic): DecodedTopicMessage {
   const topic = msg.topic ?? topicHint;
   const issues: Issue[] = [];
-  if (topic === undefined) issues.push({ path: 'topic', message: 'unknown: not in the CloudEvent source or push URL, and no hint given' });
+  if (topic === undefined)
+    issues.push({ path: 'topic', message: 'unknown: not in the CloudEvent source or push URL, and no hint given' });
   const json = parseJsonText(msg.data, 'message.data', issues);
   if (topic === undefined || issues.length > 0) throw new ValidationError(`Pub/Sub message ${msg.messageId}`, issues);
   return decodeTopicPayload(topic, json, { messageId: msg.messageId, attributes: msg.attributes });

@@ -16,12 +16,29 @@ export interface ValidatedCommand<T extends Topic = Topic> {
 }
 
 /** Validate operator JSON for `topic`; a missing idempotencyKey comes from `idFactory`. Throws ValidationError. */
-export function validateCommand<T extends Topic>(topic: T, json: unknown, idFactory: () => string): ValidatedCommand<T> {
-  const given = isJsonObject(json) && typeof json.idempotencyKey === 'string' && json.idempotencyKey !== '' ? json.idempotencyKey : undefined;
+export function validateCommand<T extends Topic>(
+  topic: T,
+  json: unknown,
+  idFactory: () => string,
+): ValidatedCommand<T> {
+  const given =
+    isJsonObject(json) && typeof json.idempotencyKey === 'string' && json.idempotencyKey !== ''
+      ? json.idempotencyKey
+      : undefined;
   const key = given ?? idFactory();
-  const corr = isJsonObject(json) && typeof json.correlationId === 'string' && json.correlationId !== '' ? json.correlationId : key;
+  const corr =
+    isJsonObject(json) && typeof json.correlationId === 'string' && json.correlationId !== ''
+      ? json.correlationId
+      : key;
   const attributes = { idempotencyKey: key, correlationId: corr };
   const decoded = decodeTopicPayload(topic, json, { messageId: key, attributes });
-  const payload = isForeignShape(topic, json) ? (json as Record<string, unknown>) : ({ ...decoded.payload } as Record<string, unknown>);
-  return { topic, payload, attributes: { idempotencyKey: decoded.idempotencyKey, correlationId: decoded.correlationId }, decoded };
+  const payload = isForeignShape(topic, json)
+    ? (json as Record<string, unknown>)
+    : ({ ...decoded.payload } as Record<string, unknown>);
+  return {
+    topic,
+    payload,
+    attributes: { idempotencyKey: decoded.idempotencyKey, correlationId: decoded.correlationId },
+    decoded,
+  };
 }

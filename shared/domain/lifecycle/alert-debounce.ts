@@ -70,7 +70,9 @@ export const CANARY_SIGNALS: readonly DriftSignal[] = ['drift', 'skew', 'perform
 export function decideAlert(input: AlertDecisionInput): AlertDecision {
   const { alert, recentAlerts, liveCanary, policy, now } = input;
   if (alert.state === 'closed') return { kind: 'resolve' };
-  const aboutCanary = liveCanary !== undefined && (alert.version === liveCanary.version || (alert.version === undefined && alert.signal === 'performance'));
+  const aboutCanary =
+    liveCanary !== undefined &&
+    (alert.version === liveCanary.version || (alert.version === undefined && alert.signal === 'performance'));
   if (aboutCanary && CANARY_SIGNALS.includes(alert.signal)) {
     return { kind: 'rollback-canary', version: liveCanary.version };
   }

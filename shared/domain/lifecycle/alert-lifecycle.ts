@@ -15,7 +15,12 @@ export const ALERT_SOURCES = ['cloud-monitoring', 'vertex-anomaly', 'monitor', '
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 /** The slot on the model an open alert occupies: its source, signal and the version it names. Incidents use their own id. */
-export function alertSlot(source: AlertSource, signal: DriftSignal, version: string | undefined, incidentId?: string): string {
+export function alertSlot(
+  source: AlertSource,
+  signal: DriftSignal,
+  version: string | undefined,
+  incidentId?: string,
+): string {
   return incidentId !== undefined ? `${source}:${incidentId}` : `${source}:${signal}:${version ?? 'any'}`;
 }
 
@@ -42,7 +47,12 @@ export type AlertObservation =
  * Classify an observation. An open alert that has not been seen for `quietMinutes` is over: the next
  * occurrence opens a new one (sources like Vertex anomalies never send a "closed").
  */
-export function observeAlert(existing: ExistingAlert | undefined, observed: AlertState, now: Instant, quietMinutes: number): AlertObservation {
+export function observeAlert(
+  existing: ExistingAlert | undefined,
+  observed: AlertState,
+  now: Instant,
+  quietMinutes: number,
+): AlertObservation {
   if (existing === undefined) return observed === 'open' ? { kind: 'open' } : { kind: 'already-closed' };
   if (existing.state === 'closed') return observed === 'open' ? { kind: 'late-open' } : { kind: 'already-closed' };
   if (observed === 'closed') return { kind: 'close' };
@@ -51,9 +61,13 @@ export function observeAlert(existing: ExistingAlert | undefined, observed: Aler
 }
 
 /** Why an operator's alert command is refused (undefined: it applies). */
-export function refuseAlertCommand(action: AlertCommandAction, alert: { state: AlertState; acknowledged?: { actor: string } }): string | undefined {
+export function refuseAlertCommand(
+  action: AlertCommandAction,
+  alert: { state: AlertState; acknowledged?: { actor: string } },
+): string | undefined {
   if (alert.state === 'closed') return `it is already closed`;
-  if (action === 'ack' && alert.acknowledged !== undefined) return `it was already acknowledged by ${alert.acknowledged.actor}`;
+  if (action === 'ack' && alert.acknowledged !== undefined)
+    return `it was already acknowledged by ${alert.acknowledged.actor}`;
   return undefined;
 }
 
@@ -75,9 +89,16 @@ export function boundedEvidence(evidence: Record<string, unknown>): Record<strin
   const kept: Record<string, unknown> = {};
   const omitted: string[] = [];
   for (const [key, value] of Object.entries(evidence)) {
-    const small = value === null || typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 200);
+    const small =
+      value === null ||
+      typeof value === 'number' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'string' && value.length <= 200);
     if (small && key.length <= 100 && Object.keys(kept).length < 100) kept[key] = value;
     else omitted.push(key.slice(0, 100));
   }
-  return { ...kept, truncated: { originalBytes: bytes, omittedFields: omitted.slice(0, 100), omittedCount: omitted.length } };
+  return {
+    ...kept,
+    truncated: { originalBytes: bytes, omittedFields: omitted.slice(0, 100), omittedCount: omitted.length },
+  };
 }

@@ -42,14 +42,20 @@ export interface ApprovalOk {
 /** The requesters recorded on a version's lineage (`requestedBy`: a name or a list), plus those a command names. */
 export function requestersOf(lineage: Readonly<Record<string, unknown>>, named?: string): string[] {
   const recorded = lineage.requestedBy;
-  const list = typeof recorded === 'string' ? [recorded] : Array.isArray(recorded) ? recorded.filter((r): r is string => typeof r === 'string') : [];
+  const list =
+    typeof recorded === 'string'
+      ? [recorded]
+      : Array.isArray(recorded)
+        ? recorded.filter((r): r is string => typeof r === 'string')
+        : [];
   return [...new Set([...list, ...(named === undefined ? [] : [named])].map((r) => r.trim()).filter((r) => r !== ''))];
 }
 
 /** Throw `PROMOTION.UNAUTHORIZED` unless `actor` is non-empty and on the approver list; `what` names the attempted change. */
 export function checkApprover(actor: string, policy: ModelPolicy, what: string): string {
   const who = actor.trim();
-  if (who === '') throw new PermanentError('PROMOTION.UNAUTHORIZED', `actor: ${what} needs an actor; none was given`, { what });
+  if (who === '')
+    throw new PermanentError('PROMOTION.UNAUTHORIZED', `actor: ${what} needs an actor; none was given`, { what });
   if (!policy.approvers.includes(who)) {
     throw new PermanentError(
       'PROMOTION.UNAUTHORIZED',
@@ -67,7 +73,8 @@ export function checkApprover(actor: string, policy: ModelPolicy, what: string):
 export function checkApproval(input: ApprovalCheckInput): ApprovalOk {
   const { action, actor, requesters, policy, existingApprovals } = input;
   const who = actor.trim();
-  if (who === '') throw new PermanentError('PROMOTION.UNAUTHORIZED', `actor: ${action} needs an actor; none was given`, { action });
+  if (who === '')
+    throw new PermanentError('PROMOTION.UNAUTHORIZED', `actor: ${action} needs an actor; none was given`, { action });
   if (GUARDED_ACTIONS.includes(action)) checkApprover(who, policy, action);
   if (!policy.requireDistinctApprover || !FOUR_EYES_ACTIONS.includes(action)) return { kind: 'ok' };
   if (requesters.length === 0) {
@@ -79,17 +86,29 @@ export function checkApproval(input: ApprovalCheckInput): ApprovalOk {
   }
   if (action === 'approve') {
     if (requesters.includes(who)) {
-      throw sameApprover(action, who, `${who} requested this version (${requesters.join(', ')}); the policy requires an approver other than the requester`);
+      throw sameApprover(
+        action,
+        who,
+        `${who} requested this version (${requesters.join(', ')}); the policy requires an approver other than the requester`,
+      );
     }
     if (existingApprovals.some((a) => a.actor === who)) {
-      throw sameApprover(action, who, `${who} has already approved this version; a second approval must come from someone else`);
+      throw sameApprover(
+        action,
+        who,
+        `${who} has already approved this version; a second approval must come from someone else`,
+      );
     }
     return { kind: 'ok' };
   }
   // promote: someone other than the requesters must have approved, or be the one promoting.
   const independent = !requesters.includes(who) || existingApprovals.some((a) => !requesters.includes(a.actor));
   if (!independent) {
-    throw sameApprover(action, who, `${who} requested this version and no one else has approved it; the policy requires a distinct approver`);
+    throw sameApprover(
+      action,
+      who,
+      `${who} requested this version and no one else has approved it; the policy requires a distinct approver`,
+    );
   }
   return { kind: 'ok' };
 }

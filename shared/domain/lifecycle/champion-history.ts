@@ -38,7 +38,16 @@ export function appendChampion(history: readonly ChampionEntry[], entry: NewCham
     );
   }
   const closed = history.map((e) => (e === open ? { ...e, to: entry.at } : e));
-  return [...closed, { version: entry.version, from: entry.at, actor: entry.actor, reason: entry.reason, evidence: entry.evidence ?? {} }];
+  return [
+    ...closed,
+    {
+      version: entry.version,
+      from: entry.at,
+      actor: entry.actor,
+      reason: entry.reason,
+      evidence: entry.evidence ?? {},
+    },
+  ];
 }
 
 /** Close the open entry at `at` (production retired with no successor); unchanged when nothing is open. */
@@ -46,13 +55,20 @@ export function closeChampion(history: readonly ChampionEntry[], at: string): Ch
   const open = currentChampion(history);
   if (open === undefined) return [...history];
   if (toMillis(at, 'at') < toMillis(open.from, 'history.from')) {
-    throw new PermanentError('HISTORY.OUT_OF_ORDER', `Cannot close ${open.version} at ${at}: it became champion at ${open.from}`, { at });
+    throw new PermanentError(
+      'HISTORY.OUT_OF_ORDER',
+      `Cannot close ${open.version} at ${at}: it became champion at ${open.from}`,
+      { at },
+    );
   }
   return history.map((e) => (e === open ? { ...e, to: at } : e));
 }
 
 /** The most recent champion whose version is not excluded (e.g. the bad version and earlier rolled-back ones). */
-export function lastKnownGood(history: readonly ChampionEntry[], excluding: string | readonly string[]): string | undefined {
+export function lastKnownGood(
+  history: readonly ChampionEntry[],
+  excluding: string | readonly string[],
+): string | undefined {
   const skip = typeof excluding === 'string' ? [excluding] : excluding;
   for (let i = history.length - 1; i >= 0; i -= 1) {
     if (!skip.includes(history[i].version)) return history[i].version;

@@ -20,7 +20,9 @@ export const MIN_SIGNING_KEY_LENGTH = 32;
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -28,11 +30,18 @@ export function canonicalJson(value: unknown): string {
 
 /** The hex HMAC-SHA256 signature of a command payload on a topic. */
 export function signCommand(key: string, topic: string, payload: unknown): string {
-  return createHmac('sha256', key).update(`${topic}\n${canonicalJson(payload)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${topic}\n${canonicalJson(payload)}`)
+    .digest('hex');
 }
 
 /** Whether `signature` is the valid signature of `payload` on `topic` (constant-time; false for a missing or too short key). */
-export function verifyCommandSignature(key: string, topic: string, payload: unknown, signature: string | undefined): boolean {
+export function verifyCommandSignature(
+  key: string,
+  topic: string,
+  payload: unknown,
+  signature: string | undefined,
+): boolean {
   if (signature === undefined || key.length < MIN_SIGNING_KEY_LENGTH) return false;
   const expected = Buffer.from(signCommand(key, topic, payload), 'hex');
   const given = Buffer.from(signature, 'hex');

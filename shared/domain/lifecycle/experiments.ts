@@ -55,17 +55,38 @@ export function experimentId(modelId: string, candidate: string): string {
 }
 
 /** A new running experiment of `candidate` against the champion `control`, configured from the policy. */
-export function newExperiment(input: { modelId: string; control: string; candidate: string; startedAt: string; policy: ModelPolicy }): ExperimentDoc {
+export function newExperiment(input: {
+  modelId: string;
+  control: string;
+  candidate: string;
+  startedAt: string;
+  policy: ModelPolicy;
+}): ExperimentDoc {
   const { modelId, control, candidate, startedAt, policy } = input;
   return {
-    experimentId: experimentId(modelId, candidate), modelId, kind: 'canary', control, candidate, status: 'running', startedAt,
+    experimentId: experimentId(modelId, candidate),
+    modelId,
+    kind: 'canary',
+    control,
+    candidate,
+    status: 'running',
+    startedAt,
     deadline: new Date(Date.parse(startedAt) + policy.experiment.maxDurationHours * 3_600_000).toISOString(),
-    minSamplesPerArm: policy.experiment.minSamplesPerArm, extensions: 0, config: policy.experiment, createdAt: startedAt, updatedAt: startedAt,
+    minSamplesPerArm: policy.experiment.minSamplesPerArm,
+    extensions: 0,
+    config: policy.experiment,
+    createdAt: startedAt,
+    updatedAt: startedAt,
   };
 }
 
 /** A running experiment aborted because its candidate left canary (`cause`), with the reason. */
-export function abortExperiment(doc: ExperimentDoc, cause: ExperimentAbortCause, reason: string, at: string): ExperimentDoc {
+export function abortExperiment(
+  doc: ExperimentDoc,
+  cause: ExperimentAbortCause,
+  reason: string,
+  at: string,
+): ExperimentDoc {
   return { ...doc, status: 'aborted', abortCause: cause, reasons: [reason], abortedAt: at, updatedAt: at };
 }
 
@@ -73,7 +94,13 @@ export function abortExperiment(doc: ExperimentDoc, cause: ExperimentAbortCause,
 export type ExperimentStep =
   | { kind: 'wait'; reasons: string[] }
   | { kind: 'extend'; reasons: string[]; evidence: Record<string, unknown> }
-  | { kind: 'conclude'; outcome: ExperimentOutcome; action: ExperimentAction; reasons: string[]; evidence: Record<string, unknown> };
+  | {
+      kind: 'conclude';
+      outcome: ExperimentOutcome;
+      action: ExperimentAction;
+      reasons: string[];
+      evidence: Record<string, unknown>;
+    };
 
 /** What `judgeExperiment` needs besides the analysis. */
 export interface JudgeInput {
@@ -86,7 +113,8 @@ export interface JudgeInput {
   candidate: number;
 }
 
-const HOLD = 'not enough labelled predictions to judge the canary: it keeps its traffic until an operator promotes or rolls it back';
+const HOLD =
+  'not enough labelled predictions to judge the canary: it keeps its traffic until an operator promotes or rolls it back';
 
 /**
  * Turn an analysis into a step. A significant result or a breached guardrail concludes at once; an
@@ -100,17 +128,34 @@ export function judgeExperiment(input: JudgeInput): ExperimentStep {
   const counts = `control has ${input.control} and candidate ${input.candidate} labelled predictions`;
   if (decision === undefined) {
     return deadlineReached
-      ? { kind: 'conclude', outcome: 'inconclusive', action: 'hold', reasons: [counts, 'deadline passed', HOLD], evidence: { control: input.control, candidate: input.candidate } }
+      ? {
+          kind: 'conclude',
+          outcome: 'inconclusive',
+          action: 'hold',
+          reasons: [counts, 'deadline passed', HOLD],
+          evidence: { control: input.control, candidate: input.candidate },
+        }
       : { kind: 'wait', reasons: [counts] };
   }
   const evidence = decision.evidence as unknown as Record<string, unknown>;
-  if (decision.kind === 'promote' || decision.kind === 'rollback') return { kind: 'conclude', outcome: decision.kind, action: decision.kind, reasons: decision.reasons, evidence };
-  const enough = decision.evidence.control.count >= decision.evidence.minSamplesPerArm && decision.evidence.candidate.count >= decision.evidence.minSamplesPerArm;
+  if (decision.kind === 'promote' || decision.kind === 'rollback')
+    return { kind: 'conclude', outcome: decision.kind, action: decision.kind, reasons: decision.reasons, evidence };
+  const enough =
+    decision.evidence.control.count >= decision.evidence.minSamplesPerArm &&
+    decision.evidence.candidate.count >= decision.evidence.minSamplesPerArm;
   if (decision.next === 'extend') {
     const reached = input.control >= input.minSamplesPerArm && input.candidate >= input.minSamplesPerArm;
-    return reached ? { kind: 'extend', reasons: decision.reasons, evidence } : { kind: 'wait', reasons: decision.reasons };
+    return reached
+      ? { kind: 'extend', reasons: decision.reasons, evidence }
+      : { kind: 'wait', reasons: decision.reasons };
   }
   return enough
     ? { kind: 'conclude', outcome: 'inconclusive', action: 'rollback', reasons: decision.reasons, evidence }
-    : { kind: 'conclude', outcome: 'inconclusive', action: 'hold', reasons: [...decision.reasons, 'deadline passed', HOLD], evidence };
+    : {
+        kind: 'conclude',
+        outcome: 'inconclusive',
+        action: 'hold',
+        reasons: [...decision.reasons, 'deadline passed', HOLD],
+        evidence,
+      };
 }

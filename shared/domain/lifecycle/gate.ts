@@ -6,10 +6,23 @@
  * log-target model trains on); MAPE, directional accuracy and overfitting are scale-free.
  */
 import type { MetricSet } from '../state.js';
-import { METRIC_DIRECTION, type ChangeThreshold, type GateMetric, type GateScale, type ModelPolicy, type ValueThreshold } from './policy.js';
+import {
+  METRIC_DIRECTION,
+  type ChangeThreshold,
+  type GateMetric,
+  type GateScale,
+  type ModelPolicy,
+  type ValueThreshold,
+} from './policy.js';
 
 /** The kinds of gate check. */
-export const GATE_CHECKS = ['value-threshold', 'change-threshold', 'beats-baseline', 'validation', 'servability'] as const;
+export const GATE_CHECKS = [
+  'value-threshold',
+  'change-threshold',
+  'beats-baseline',
+  'validation',
+  'servability',
+] as const;
 /** A gate check kind. */
 export type GateCheck = (typeof GATE_CHECKS)[number];
 
@@ -54,8 +67,7 @@ export interface GateInput {
 
 /** The gate's verdict. */
 export type GateVerdict =
-  | { kind: 'blessed'; evidence: GateEvidence[] }
-  | { kind: 'rejected'; reasons: string[]; evidence: GateEvidence[] };
+  { kind: 'blessed'; evidence: GateEvidence[] } | { kind: 'rejected'; reasons: string[]; evidence: GateEvidence[] };
 
 const NO_BASELINE = 'no baseline (first run)';
 
@@ -65,10 +77,19 @@ export function evaluateGate(input: GateInput): GateVerdict {
   const on = (metrics: MetricSet): Reader => reader(metrics, policy.gate.scale);
   const evidence: GateEvidence[] = [
     ...policy.gate.valueThresholds.flatMap((t) => valueChecks(on(input.candidate), t)),
-    ...policy.gate.changeThresholds.flatMap((t) => changeChecks(on(input.candidate), input.champion && on(input.champion), t)),
+    ...policy.gate.changeThresholds.flatMap((t) =>
+      changeChecks(on(input.candidate), input.champion && on(input.champion), t),
+    ),
   ];
-  if (policy.gate.mustBeatBaseline) evidence.push(beatsBaseline(on(input.candidate), on(input.baselineModel), policy.gate.baselineMetric));
-  evidence.push({ check: 'validation', observed: input.validationPassed, threshold: true, comparator: '==', passed: input.validationPassed });
+  if (policy.gate.mustBeatBaseline)
+    evidence.push(beatsBaseline(on(input.candidate), on(input.baselineModel), policy.gate.baselineMetric));
+  evidence.push({
+    check: 'validation',
+    observed: input.validationPassed,
+    threshold: true,
+    comparator: '==',
+    passed: input.validationPassed,
+  });
   evidence.push({
     check: 'servability',
     observed: input.servability.ok,
@@ -93,20 +114,27 @@ function finite(value: unknown): number | undefined {
 }
 
 function reader(metrics: MetricSet, scale: GateScale): Reader {
-  const logScale = typeof metrics.logScale === 'object' && metrics.logScale !== null ? (metrics.logScale as Record<string, unknown>) : undefined;
+  const logScale =
+    typeof metrics.logScale === 'object' && metrics.logScale !== null
+      ? (metrics.logScale as Record<string, unknown>)
+      : undefined;
   const onLog = (metric: GateMetric): boolean => scale === 'log' && SCALE_DEPENDENT_METRICS.includes(metric);
   return {
     value: (metric) => finite(onLog(metric) ? logScale?.[metric] : metrics[metric]),
     scaleOf: (metric) => (onLog(metric) ? 'log' : 'target'),
-    missing: (metric) => (onLog(metric) && logScale === undefined
-      ? 'has no log-scale metrics (metrics.logScale): the model does not train on a log target; judge it with policy.gate.scale "target"'
-      : 'metric missing or not a finite number'),
+    missing: (metric) =>
+      onLog(metric) && logScale === undefined
+        ? 'has no log-scale metrics (metrics.logScale): the model does not train on a log target; judge it with policy.gate.scale "target"'
+        : 'metric missing or not a finite number',
   };
 }
 
 function valueChecks(candidate: Reader, t: ValueThreshold): GateEvidence[] {
   const observed = candidate.value(t.metric) ?? null;
-  const bounds: [number | undefined, '>=' | '<='][] = [[t.lower, '>='], [t.upper, '<=']];
+  const bounds: [number | undefined, '>=' | '<='][] = [
+    [t.lower, '>='],
+    [t.upper, '<='],
+  ];
   return bounds
     .filter((b): b is [number, '>=' | '<='] => b[0] !== undefined)
     .map(([threshold, comparator]) => ({
@@ -123,23 +151,47 @@ function valueChecks(candidate: Reader, t: ValueThreshold): GateEvidence[] {
 
 function changeChecks(candidate: Reader, champion: Reader | undefined, t: ChangeThreshold): GateEvidence[] {
   const comparator: Comparator = t.direction === 'higher' ? '>=' : '<=';
-  const bounds: ['absolute' | 'relative', number | undefined][] = [['absolute', t.absolute], ['relative', t.relative]];
+  const bounds: ['absolute' | 'relative', number | undefined][] = [
+    ['absolute', t.absolute],
+    ['relative', t.relative],
+  ];
   return bounds
     .filter((b): b is ['absolute' | 'relative', number] => b[1] !== undefined)
     .map(([change, threshold]) => {
-      const base = { check: 'change-threshold' as const, metric: t.metric, scale: candidate.scaleOf(t.metric), threshold, comparator, change };
+      const base = {
+        check: 'change-threshold' as const,
+        metric: t.metric,
+        scale: candidate.scaleOf(t.metric),
+        threshold,
+        comparator,
+        change,
+      };
       if (champion === undefined) return { ...base, observed: null, passed: true, skipped: true, note: NO_BASELINE };
       const cand = candidate.value(t.metric);
       const ref = champion.value(t.metric);
       if (cand === undefined || ref === undefined) {
-        const note = cand === undefined ? `candidate ${candidate.missing(t.metric)}` : `champion ${champion.missing(t.metric)}`;
+        const note =
+          cand === undefined ? `candidate ${candidate.missing(t.metric)}` : `champion ${champion.missing(t.metric)}`;
         return { ...base, observed: null, ...(ref === undefined ? {} : { reference: ref }), passed: false, note };
       }
       if (change === 'relative' && ref === 0) {
-        return { ...base, observed: null, reference: ref, passed: true, skipped: true, note: 'champion value is 0: relative change undefined' };
+        return {
+          ...base,
+          observed: null,
+          reference: ref,
+          passed: true,
+          skipped: true,
+          note: 'champion value is 0: relative change undefined',
+        };
       }
       const observed = change === 'absolute' ? cand - ref : (cand - ref) / Math.abs(ref);
-      return { ...base, observed, reference: ref, passed: compare(observed, comparator, threshold), note: `candidate ${cand} vs champion ${ref}` };
+      return {
+        ...base,
+        observed,
+        reference: ref,
+        passed: compare(observed, comparator, threshold),
+        note: `candidate ${cand} vs champion ${ref}`,
+      };
     });
 }
 
@@ -147,11 +199,27 @@ function beatsBaseline(candidate: Reader, baseline: Reader, metric: GateMetric):
   const comparator: Comparator = METRIC_DIRECTION[metric] === 'higher' ? '>' : '<';
   const cand = candidate.value(metric) ?? null;
   const ref = baseline.value(metric);
-  const base = { check: 'beats-baseline' as const, metric, scale: candidate.scaleOf(metric), observed: cand, threshold: ref ?? null, comparator };
+  const base = {
+    check: 'beats-baseline' as const,
+    metric,
+    scale: candidate.scaleOf(metric),
+    observed: cand,
+    threshold: ref ?? null,
+    comparator,
+  };
   if (cand === null || ref === undefined) {
-    return { ...base, passed: false, note: cand === null ? `candidate ${candidate.missing(metric)}` : `baseline ${baseline.missing(metric)}` };
+    return {
+      ...base,
+      passed: false,
+      note: cand === null ? `candidate ${candidate.missing(metric)}` : `baseline ${baseline.missing(metric)}`,
+    };
   }
-  return { ...base, reference: ref, passed: compare(cand, comparator, ref), note: 'candidate must be strictly better than the ridge baseline' };
+  return {
+    ...base,
+    reference: ref,
+    passed: compare(cand, comparator, ref),
+    note: 'candidate must be strictly better than the ridge baseline',
+  };
 }
 
 /** Inclusive bounds tolerate float noise, so 0.82 - 0.84 passes a `>= -0.02` change threshold. */
@@ -159,11 +227,16 @@ const EPSILON = 1e-9;
 
 function compare(observed: number, comparator: Comparator, threshold: number): boolean {
   switch (comparator) {
-    case '>=': return observed >= threshold - EPSILON;
-    case '<=': return observed <= threshold + EPSILON;
-    case '>': return observed > threshold;
-    case '<': return observed < threshold;
-    case '==': return observed === threshold;
+    case '>=':
+      return observed >= threshold - EPSILON;
+    case '<=':
+      return observed <= threshold + EPSILON;
+    case '>':
+      return observed > threshold;
+    case '<':
+      return observed < threshold;
+    case '==':
+      return observed === threshold;
   }
 }
 

@@ -44,7 +44,8 @@ export interface LifecycleViolation {
 /** Every violated invariant (empty when the snapshot is consistent). */
 export function lifecycleViolations(s: LifecycleSnapshot): LifecycleViolation[] {
   const out: LifecycleViolation[] = [];
-  const add = (invariant: LifecycleInvariant, subject: string, message: string): void => void out.push({ invariant, subject, message });
+  const add = (invariant: LifecycleInvariant, subject: string, message: string): void =>
+    void out.push({ invariant, subject, message });
   const stateOf = new Map(s.versions.map((v) => [v.version, v.state]));
   const inState = (state: string): string[] => s.versions.filter((v) => v.state === state).map((v) => v.version);
   const production = inState('production');
@@ -52,37 +53,53 @@ export function lifecycleViolations(s: LifecycleSnapshot): LifecycleViolation[] 
   const entries = Object.entries(s.split);
 
   for (const [version, pct] of entries) {
-    if (!Number.isInteger(pct) || pct < 1 || pct > 100) add('split-sums-to-100', version, `share ${pct} is not a whole percent in 1..100`);
+    if (!Number.isInteger(pct) || pct < 1 || pct > 100)
+      add('split-sums-to-100', version, `share ${pct} is not a whole percent in 1..100`);
     const state = stateOf.get(version);
-    if (!(SERVING_STATES as readonly string[]).includes(state ?? '')) add('only-live-versions-serve', version, `receives ${pct}% but is ${state ?? 'unknown'}`);
+    if (!(SERVING_STATES as readonly string[]).includes(state ?? ''))
+      add('only-live-versions-serve', version, `receives ${pct}% but is ${state ?? 'unknown'}`);
   }
   const sum = entries.reduce((a, [, p]) => a + p, 0);
   if (entries.length > 0 && sum !== 100) add('split-sums-to-100', 'split', `shares sum to ${sum}, not 100`);
-  if (entries.length === 0 && s.championVersion !== undefined) add('split-sums-to-100', 'split', `champion ${s.championVersion} is set but nothing receives traffic`);
+  if (entries.length === 0 && s.championVersion !== undefined)
+    add('split-sums-to-100', 'split', `champion ${s.championVersion} is set but nothing receives traffic`);
   for (const version of [...production, ...canaries]) {
-    if (!((s.split[version] ?? 0) > 0)) add('live-versions-serve', version, `is ${stateOf.get(version)} but receives no traffic`);
+    if (!((s.split[version] ?? 0) > 0))
+      add('live-versions-serve', version, `is ${stateOf.get(version)} but receives no traffic`);
   }
 
   if (s.championVersion !== undefined && stateOf.get(s.championVersion) !== 'production') {
-    add('champion-is-production', s.championVersion, `is the champion but is ${stateOf.get(s.championVersion) ?? 'unknown'}`);
+    add(
+      'champion-is-production',
+      s.championVersion,
+      `is the champion but is ${stateOf.get(s.championVersion) ?? 'unknown'}`,
+    );
   }
   for (const version of production.filter((v) => v !== s.championVersion)) {
     add('champion-is-production', version, `is in production but the champion is ${s.championVersion ?? 'none'}`);
   }
 
   if (canaries.length > 1) add('one-canary-beside-champion', canaries.join(','), `${canaries.length} canaries at once`);
-  if (canaries.length > 0 && s.championVersion === undefined) add('one-canary-beside-champion', canaries.join(','), 'canary without a champion');
+  if (canaries.length > 0 && s.championVersion === undefined)
+    add('one-canary-beside-champion', canaries.join(','), 'canary without a champion');
 
   for (const e of s.experiments ?? []) {
     if (e.status === 'running' && stateOf.get(e.candidate) !== 'canary') {
-      add('experiment-follows-canary', e.experimentId, `is running but its candidate ${e.candidate} is ${stateOf.get(e.candidate) ?? 'unknown'}`);
+      add(
+        'experiment-follows-canary',
+        e.experimentId,
+        `is running but its candidate ${e.candidate} is ${stateOf.get(e.candidate) ?? 'unknown'}`,
+      );
     }
   }
   return out;
 }
 
 /** The violations in `after` that `before` did not already have (what a command would introduce). */
-export function newViolations(before: readonly LifecycleViolation[], after: readonly LifecycleViolation[]): LifecycleViolation[] {
+export function newViolations(
+  before: readonly LifecycleViolation[],
+  after: readonly LifecycleViolation[],
+): LifecycleViolation[] {
   const seen = new Set(before.map((v) => `${v.invariant}|${v.subject}`));
   return after.filter((v) => !seen.has(`${v.invariant}|${v.subject}`));
 }

@@ -9,7 +9,13 @@ import { modelPolicySchema, parsePolicy, type ModelPolicy, type ModelPolicyInput
 
 /** A patch of `T`: any field may be left out, replaced, or reset to its default with `null`. */
 export type DeepPatch<T> = {
-  [K in keyof T]?: (NonNullable<T[K]> extends readonly unknown[] ? T[K] : NonNullable<T[K]> extends object ? DeepPatch<NonNullable<T[K]>> : T[K]) | null;
+  [K in keyof T]?:
+    | (NonNullable<T[K]> extends readonly unknown[]
+        ? T[K]
+        : NonNullable<T[K]> extends object
+          ? DeepPatch<NonNullable<T[K]>>
+          : T[K])
+    | null;
 };
 
 /** A policy patch as an operator writes it. */
@@ -21,7 +27,9 @@ function patchOf(schema: z.ZodType): z.ZodType {
   if (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
   if (inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
   if (!(inner instanceof z.ZodObject)) return inner;
-  const shape = Object.fromEntries(Object.entries(inner.shape as Record<string, z.ZodType>).map(([k, v]) => [k, patchOf(v).nullable().optional()]));
+  const shape = Object.fromEntries(
+    Object.entries(inner.shape as Record<string, z.ZodType>).map(([k, v]) => [k, patchOf(v).nullable().optional()]),
+  );
   return z.strictObject(shape);
 }
 
@@ -38,8 +46,7 @@ export interface PolicyChange {
 
 /** The result of applying a patch, as a discriminated union. */
 export type PolicyUpdate =
-  | { kind: 'updated'; policy: ModelPolicy; changes: PolicyChange[] }
-  | { kind: 'unchanged'; policy: ModelPolicy };
+  { kind: 'updated'; policy: ModelPolicy; changes: PolicyChange[] } | { kind: 'unchanged'; policy: ModelPolicy };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,7 +69,8 @@ export function diffPolicy(before: ModelPolicy, after: ModelPolicy): PolicyChang
   const changes: PolicyChange[] = [];
   const walk = (a: unknown, b: unknown, path: string): void => {
     if (isPlainObject(a) && isPlainObject(b)) {
-      for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[key], b[key], path === '' ? key : `${path}.${key}`);
+      for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        walk(a[key], b[key], path === '' ? key : `${path}.${key}`);
     } else if (JSON.stringify(a) !== JSON.stringify(b)) {
       changes.push({ path, before: a ?? null, after: b ?? null });
     }

@@ -36,7 +36,9 @@ const minutes = z.number().finite().nonnegative();
 export const valueThresholdSchema = z
   .strictObject({ metric: metricSchema, lower: z.number().finite().optional(), upper: z.number().finite().optional() })
   .refine((t) => t.lower !== undefined || t.upper !== undefined, { message: 'set lower, upper or both' })
-  .refine((t) => t.lower === undefined || t.upper === undefined || t.lower <= t.upper, { message: 'lower must not exceed upper' });
+  .refine((t) => t.lower === undefined || t.upper === undefined || t.lower <= t.upper, {
+    message: 'lower must not exceed upper',
+  });
 /** A value threshold. */
 export type ValueThreshold = z.output<typeof valueThresholdSchema>;
 
@@ -193,7 +195,11 @@ export function parsePolicy(json: unknown): ModelPolicy {
     try {
       value = JSON.parse(json) as unknown;
     } catch (err) {
-      throw new ValidationError('Model policy', [{ path: '', message: `not valid JSON (${(err as Error).message})` }], 'POLICY.INVALID');
+      throw new ValidationError(
+        'Model policy',
+        [{ path: '', message: `not valid JSON (${(err as Error).message})` }],
+        'POLICY.INVALID',
+      );
     }
   }
   const result = modelPolicySchema.safeParse(value ?? {});

@@ -57,7 +57,8 @@ const BYPASS_COOLDOWN: readonly RetrainReason[] = ['manual'];
 export function isChampionStale(model: RetrainModelFacts, policy: ModelPolicy, now: Instant): boolean {
   const snapshot = model.championDataSnapshotAt ?? model.championTrainedAt;
   if (snapshot === undefined || model.latestDataAt === undefined) return false;
-  const newerDataExists = toMillis(model.latestDataAt, 'model.latestDataAt') > toMillis(snapshot, 'model.championDataSnapshotAt');
+  const newerDataExists =
+    toMillis(model.latestDataAt, 'model.latestDataAt') > toMillis(snapshot, 'model.championDataSnapshotAt');
   return newerDataExists && minutesBetween(snapshot, now) > policy.retrain.freshnessDays * 24 * 60;
 }
 
@@ -75,9 +76,10 @@ export function decideRetrain(input: RetrainDecisionInput): RetrainDecision {
       const base = model.championRows === undefined ? '' : ` (champion trained on ${model.championRows} rows)`;
       return {
         kind: 'skip',
-        reason: reason === 'freshness'
-          ? `champion data is not older than ${policy.retrain.freshnessDays} days, or no newer data exists`
-          : `${newRows} new rows since the champion's snapshot${base}; need ${policy.retrain.minNewRows}, and the champion is not stale`,
+        reason:
+          reason === 'freshness'
+            ? `champion data is not older than ${policy.retrain.freshnessDays} days, or no newer data exists`
+            : `${newRows} new rows since the champion's snapshot${base}; need ${policy.retrain.minNewRows}, and the champion is not stale`,
       };
     }
   }
@@ -85,7 +87,12 @@ export function decideRetrain(input: RetrainDecisionInput): RetrainDecision {
   const reasons: RetrainReason[] = stale && reason !== 'freshness' ? [reason, 'freshness'] : [reason];
   if (inFlightRun !== undefined) {
     const merged = [...new Set([...inFlightRun.pendingReasons, ...reasons])];
-    return { kind: 'coalesce', runId: inFlightRun.runId, reasons: merged, note: `run ${inFlightRun.runId} is in flight; queued for its follow-up` };
+    return {
+      kind: 'coalesce',
+      runId: inFlightRun.runId,
+      reasons: merged,
+      note: `run ${inFlightRun.runId} is in flight; queued for its follow-up`,
+    };
   }
 
   if (model.lastRunFinishedAt !== undefined && !BYPASS_COOLDOWN.includes(reason)) {
@@ -112,8 +119,7 @@ export interface RunFailureInput {
 
 /** Retry the run at `retryAt`, or give up (the champion stays untouched either way). */
 export type RunFailureDecision =
-  | { kind: 'retry'; attempt: number; retryAt: string; delayMinutes: number }
-  | { kind: 'give-up'; reason: string };
+  { kind: 'retry'; attempt: number; retryAt: string; delayMinutes: number } | { kind: 'give-up'; reason: string };
 
 /** Decide whether a failed run is retried and when (backoff list, last entry repeats). */
 export function decideRunFailure(input: RunFailureInput): RunFailureDecision {

@@ -40,7 +40,11 @@ export function isSemver(value: string): boolean {
 export function parseSemver(value: string): SemVer {
   const m = SEMVER.exec(value);
   if (m === null) {
-    throw new PermanentError('VERSION.INVALID', `'${value}' is not a semantic version (expected MAJOR.MINOR.PATCH, e.g. 1.2.0)`, { value });
+    throw new PermanentError(
+      'VERSION.INVALID',
+      `'${value}' is not a semantic version (expected MAJOR.MINOR.PATCH, e.g. 1.2.0)`,
+      { value },
+    );
   }
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
 }
@@ -86,7 +90,10 @@ export function nextVersion(
   const highestMajor = Math.max(...all.map((v) => v.major));
   if (bump === 'major') return formatSemver({ major: highestMajor + 1, minor: 0, patch: 0 });
   const line = bump === 'initial' ? highestMajor : parseSemver((champion as ChampionVersionFacts).version).major;
-  const top = all.filter((v) => v.major === line).sort(compareSemver).at(-1) as SemVer;
+  const top = all
+    .filter((v) => v.major === line)
+    .sort(compareSemver)
+    .at(-1) as SemVer;
   if (bump === 'patch') return formatSemver({ major: line, minor: top.minor, patch: top.patch + 1 });
   return formatSemver({ major: line, minor: top.minor + 1, patch: 0 });
 }

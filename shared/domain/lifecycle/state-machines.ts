@@ -5,13 +5,28 @@
 import { PermanentError } from '../errors.js';
 
 /** States of a training run (`runs/{runId}`). A retry is a new run (`retryOf`), so `failed` is final. */
-export const RUN_STATES = ['requested', 'submitted', 'running', 'succeeded', 'failed', 'cancelled', 'evaluated'] as const;
+export const RUN_STATES = [
+  'requested',
+  'submitted',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'evaluated',
+] as const;
 /** A run state. */
 export type RunState = (typeof RUN_STATES)[number];
 
 /** States of a model version (`models/{modelId}/versions/{semver}`). */
 export const VERSION_STATES = [
-  'registered', 'blessed', 'rejected', 'approved', 'canary', 'production', 'rolled_back', 'retired',
+  'registered',
+  'blessed',
+  'rejected',
+  'approved',
+  'canary',
+  'production',
+  'rolled_back',
+  'retired',
 ] as const;
 /** A version state. */
 export type VersionState = (typeof VERSION_STATES)[number];
@@ -95,7 +110,12 @@ export function isTerminal<M extends MachineName>(machine: M, state: StateOf<M>)
 }
 
 /** Throw `LIFECYCLE.ILLEGAL_TRANSITION` (permanent) unless `from -> to` is legal; `id` names the entity in the message. */
-export function assertTransition<M extends MachineName>(machine: M, from: StateOf<M>, to: StateOf<M>, id?: string): void {
+export function assertTransition<M extends MachineName>(
+  machine: M,
+  from: StateOf<M>,
+  to: StateOf<M>,
+  id?: string,
+): void {
   if (canTransition(machine, from, to)) return;
   const entity = id === undefined ? machine : `${machine} ${id}`;
   const allowed = isState(machine, from) ? nextStates(machine, from) : [];

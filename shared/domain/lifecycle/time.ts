@@ -8,7 +8,9 @@ export type Instant = string | Date;
 export function toMillis(value: Instant, field = 'time'): number {
   const ms = value instanceof Date ? value.getTime() : Date.parse(value);
   if (!Number.isFinite(ms)) {
-    throw new PermanentError('LIFECYCLE.INVALID_TIME', `${field} is not a valid ISO-8601 time: ${String(value)}`, { field });
+    throw new PermanentError('LIFECYCLE.INVALID_TIME', `${field} is not a valid ISO-8601 time: ${String(value)}`, {
+      field,
+    });
   }
   return ms;
 }

@@ -29,7 +29,9 @@ export function assertSplit(split: TrafficSplit): void {
 
 /** A split containing only versions with traffic, keyed in ascending version order. */
 export function normalizeSplit(split: TrafficSplit): TrafficSplit {
-  const versions = Object.keys(split).filter((v) => split[v] > 0).sort(byVersion);
+  const versions = Object.keys(split)
+    .filter((v) => split[v] > 0)
+    .sort(byVersion);
   return Object.fromEntries(versions.map((v) => [v, split[v]]));
 }
 
@@ -39,7 +41,11 @@ export function normalizeSplit(split: TrafficSplit): TrafficSplit {
  */
 export function canarySplit(current: TrafficSplit, candidate: string, percent: number): TrafficSplit {
   if (!Number.isInteger(percent) || percent < 1 || percent > 99) {
-    throw new ValidationError('Canary', [{ path: 'percent', message: `must be a whole number from 1 to 99, got ${percent}` }], 'TRAFFIC.INVALID');
+    throw new ValidationError(
+      'Canary',
+      [{ path: 'percent', message: `must be a whole number from 1 to 99, got ${percent}` }],
+      'TRAFFIC.INVALID',
+    );
   }
   const others = Object.fromEntries(Object.entries(current).filter(([v, p]) => v !== candidate && p > 0));
   if (Object.keys(others).length === 0) return { [candidate]: 100 };
@@ -52,15 +58,26 @@ export function promoteSplit(version: string): TrafficSplit {
 }
 
 /** Take `badVersion` out of the split and give its share to `lastKnownGood`; throws when there is nowhere to go. */
-export function rollbackSplit(current: TrafficSplit, badVersion: string, lastKnownGood: string | undefined): TrafficSplit {
+export function rollbackSplit(
+  current: TrafficSplit,
+  badVersion: string,
+  lastKnownGood: string | undefined,
+): TrafficSplit {
   const share = current[badVersion] ?? 0;
   if (share <= 0) {
-    throw new PermanentError('TRAFFIC.NOT_SERVING', `Cannot roll back ${badVersion}: it receives no traffic`, { version: badVersion, split: current });
+    throw new PermanentError('TRAFFIC.NOT_SERVING', `Cannot roll back ${badVersion}: it receives no traffic`, {
+      version: badVersion,
+      split: current,
+    });
   }
   if (lastKnownGood === undefined || lastKnownGood === badVersion) {
-    throw new PermanentError('PROMOTION.NO_LAST_KNOWN_GOOD', `Cannot roll back ${badVersion}: no last known-good version to return traffic to`, {
-      version: badVersion,
-    });
+    throw new PermanentError(
+      'PROMOTION.NO_LAST_KNOWN_GOOD',
+      `Cannot roll back ${badVersion}: no last known-good version to return traffic to`,
+      {
+        version: badVersion,
+      },
+    );
   }
   const rest = Object.fromEntries(Object.entries(current).filter(([v]) => v !== badVersion));
   return normalizeSplit({ ...rest, [lastKnownGood]: (rest[lastKnownGood] ?? 0) + share });
@@ -83,18 +100,29 @@ export function setTraffic(requested: Readonly<Record<string, unknown>>, live: L
   const split: Record<string, number> = {};
   const serving = [...(live.champion === undefined ? [] : [live.champion]), ...live.canaries];
   for (const [version, value] of Object.entries(requested)) {
-    if (!serving.includes(version)) issues.push({ path: `traffic.${version}`, message: `does not serve (serving: ${serving.join(', ') || 'none'}); canary a version before giving it traffic` });
+    if (!serving.includes(version))
+      issues.push({
+        path: `traffic.${version}`,
+        message: `does not serve (serving: ${serving.join(', ') || 'none'}); canary a version before giving it traffic`,
+      });
     if (typeof value !== 'number') issues.push({ path: `traffic.${version}`, message: 'must be a number' });
     else split[version] = value;
   }
   issues.push(...splitIssues(split));
   // A version left out gets 0; a value that is not a number was reported above.
-  const keeps = (v: string): boolean => (v in requested ? typeof requested[v] !== 'number' || (requested[v] as number) >= 1 : false);
+  const keeps = (v: string): boolean =>
+    v in requested ? typeof requested[v] !== 'number' || (requested[v] as number) >= 1 : false;
   if (live.champion !== undefined && !keeps(live.champion)) {
-    issues.push({ path: `traffic.${live.champion}`, message: `the champion keeps at least 1%; to give a canary all traffic, promote it` });
+    issues.push({
+      path: `traffic.${live.champion}`,
+      message: `the champion keeps at least 1%; to give a canary all traffic, promote it`,
+    });
   }
   for (const canary of live.canaries.filter((c) => !keeps(c))) {
-    issues.push({ path: `traffic.${canary}`, message: `canary ${canary} keeps at least 1%; to take it out, roll it back` });
+    issues.push({
+      path: `traffic.${canary}`,
+      message: `canary ${canary} keeps at least 1%; to take it out, roll it back`,
+    });
   }
   if (issues.length > 0) throw new ValidationError('Traffic split', issues, 'TRAFFIC.INVALID');
   return normalizeSplit(split);
@@ -113,7 +141,8 @@ function splitIssues(split: TrafficSplit): Issue[] {
   const issues: Issue[] = [];
   for (const [version, p] of Object.entries(split)) {
     if (!Number.isInteger(p)) issues.push({ path: `traffic.${version}`, message: `must be a whole percent, got ${p}` });
-    else if (p < 0 || p > 100) issues.push({ path: `traffic.${version}`, message: `must be between 0 and 100, got ${p}` });
+    else if (p < 0 || p > 100)
+      issues.push({ path: `traffic.${version}`, message: `must be between 0 and 100, got ${p}` });
   }
   const sum = splitSum(split);
   if (Object.keys(split).length === 0) issues.push({ path: 'traffic', message: 'must name at least one version' });
@@ -127,7 +156,9 @@ function scaleTo(shares: TrafficSplit, total: number): Record<string, number> {
   const exact = Object.entries(shares).map(([v, p]) => ({ v, p, x: (p * total) / sum }));
   const out: Record<string, number> = Object.fromEntries(exact.map((e) => [e.v, Math.floor(e.x)]));
   let left = total - Object.values(out).reduce((a, b) => a + b, 0);
-  const order = [...exact].sort((a, b) => (b.x - Math.floor(b.x)) - (a.x - Math.floor(a.x)) || b.p - a.p || byVersion(a.v, b.v));
+  const order = [...exact].sort(
+    (a, b) => b.x - Math.floor(b.x) - (a.x - Math.floor(a.x)) || b.p - a.p || byVersion(a.v, b.v),
+  );
   for (const e of order) {
     if (left <= 0) break;
     out[e.v] += 1;

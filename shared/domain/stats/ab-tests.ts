@@ -46,7 +46,8 @@ export function summarize(values: ArrayLike<number | null>): SampleSummary {
  */
 export function welchTTestFromSummary(a: SampleSummary, b: SampleSummary): WelchResult {
   requireNonEmpty({ a: a.n, b: b.n }, 'Welch t-test input', 2);
-  if (!(a.variance >= 0) || !(b.variance >= 0)) invalid('Welch t-test input', a.variance >= 0 ? 'b.variance' : 'a.variance', 'must be >= 0');
+  if (!(a.variance >= 0) || !(b.variance >= 0))
+    invalid('Welch t-test input', a.variance >= 0 ? 'b.variance' : 'a.variance', 'must be >= 0');
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
   const diff = a.mean - b.mean;

@@ -32,7 +32,8 @@ export interface ArmSummary {
  */
 export function summarizeArm(pairs: ArmPairs, what = 'arm'): { summary: ArmSummary; absErrors: Float64Array } {
   const { predicted, actual } = pairs;
-  if (predicted.length !== actual.length) invalid('arm input', `${what}.actual`, `length ${actual.length} differs from predicted (${predicted.length})`);
+  if (predicted.length !== actual.length)
+    invalid('arm input', `${what}.actual`, `length ${actual.length} differs from predicted (${predicted.length})`);
   const errors = new ErrorAccumulator();
   const abs = new Float64Array(predicted.length);
   const p: number[] = [];
@@ -49,6 +50,13 @@ export function summarizeArm(pairs: ArmPairs, what = 'arm'): { summary: ArmSumma
   if (n === 0) invalid('arm input', what, 'has no complete (predicted, actual) pair');
   // Pearson correlation; undefined (null) when either side is constant, where simple-statistics would give NaN.
   const correlation = n > 1 ? sampleCorrelation(p, a) : Number.NaN;
-  const summary: ArmSummary = { count: n, missing: predicted.length - n, mae, rmse, mape, correlation: Number.isFinite(correlation) ? correlation : null };
+  const summary: ArmSummary = {
+    count: n,
+    missing: predicted.length - n,
+    mae,
+    rmse,
+    mape,
+    correlation: Number.isFinite(correlation) ? correlation : null,
+  };
   return { summary, absErrors: abs.slice(0, n) };
 }

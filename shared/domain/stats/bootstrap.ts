@@ -58,10 +58,12 @@ export function bootstrapMaeDifference(
   const resamples = options.resamples ?? 1000;
   const alpha = options.alpha ?? 0.05;
   requireNonEmpty({ control: controlAbsErrors.length, candidate: candidateAbsErrors.length }, 'bootstrap input');
-  if (!(Number.isInteger(resamples) && resamples >= 1)) invalid('bootstrap input', 'resamples', `must be an integer >= 1, got ${resamples}`);
+  if (!(Number.isInteger(resamples) && resamples >= 1))
+    invalid('bootstrap input', 'resamples', `must be an integer >= 1, got ${resamples}`);
   if (!(alpha > 0 && alpha < 1)) invalid('bootstrap input', 'alpha', `must be in (0, 1), got ${alpha}`);
   const diffs = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) diffs[b] = resampledMean(candidateAbsErrors, prng) - resampledMean(controlAbsErrors, prng);
+  for (let b = 0; b < resamples; b++)
+    diffs[b] = resampledMean(candidateAbsErrors, prng) - resampledMean(controlAbsErrors, prng);
   diffs.sort();
   return {
     estimate: mean(candidateAbsErrors) - mean(controlAbsErrors),

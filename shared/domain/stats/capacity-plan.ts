@@ -73,7 +73,10 @@ export function rateStats(series: readonly RequestCountPoint[], intervalSeconds:
     peak: asc[asc.length - 1],
     p95: quantileSorted(asc, 0.95),
     // Least-squares slope; a single point (or one timestamp) has no trend.
-    trendPerHour: rates.length > 1 && sorted[0].timestampMs !== sorted[sorted.length - 1].timestampMs ? linearRegression(sorted.map((p, i) => [p.timestampMs / 3_600_000, rates[i]])).m : 0,
+    trendPerHour:
+      rates.length > 1 && sorted[0].timestampMs !== sorted[sorted.length - 1].timestampMs
+        ? linearRegression(sorted.map((p, i) => [p.timestampMs / 3_600_000, rates[i]])).m
+        : 0,
   };
 }
 
@@ -84,13 +87,17 @@ export function rateStats(series: readonly RequestCountPoint[], intervalSeconds:
 export function planCapacity(input: CapacityInput): CapacityPlan {
   const headroom = input.headroom ?? 1.2;
   const issues: Issue[] = [];
-  if (!(input.perReplicaCapacity > 0)) issues.push({ path: 'perReplicaCapacity', message: `must be > 0, got ${input.perReplicaCapacity}` });
+  if (!(input.perReplicaCapacity > 0))
+    issues.push({ path: 'perReplicaCapacity', message: `must be > 0, got ${input.perReplicaCapacity}` });
   if (!(headroom >= 1)) issues.push({ path: 'headroom', message: `must be >= 1, got ${headroom}` });
-  if (!(Number.isInteger(input.minReplicas) && input.minReplicas >= 0)) issues.push({ path: 'minReplicas', message: 'must be an integer >= 0' });
-  if (!(Number.isInteger(input.maxReplicas) && input.maxReplicas >= input.minReplicas)) issues.push({ path: 'maxReplicas', message: 'must be an integer >= minReplicas' });
+  if (!(Number.isInteger(input.minReplicas) && input.minReplicas >= 0))
+    issues.push({ path: 'minReplicas', message: 'must be an integer >= 0' });
+  if (!(Number.isInteger(input.maxReplicas) && input.maxReplicas >= input.minReplicas))
+    issues.push({ path: 'maxReplicas', message: 'must be an integer >= minReplicas' });
   const seen = new Set<string>();
   input.deployments.forEach((d, i) => {
-    if (seen.has(d.versionId)) issues.push({ path: `deployments.${i}.versionId`, message: `${d.versionId} is listed twice` });
+    if (seen.has(d.versionId))
+      issues.push({ path: `deployments.${i}.versionId`, message: `${d.versionId} is listed twice` });
     seen.add(d.versionId);
   });
   if (issues.length > 0) throw new ValidationError('capacity input', issues, 'STATS.INPUT_INVALID');
@@ -104,12 +111,26 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
     `average ${stats.average.toFixed(3)} req/s, peak ${stats.peak.toFixed(3)} req/s, trend ${stats.trendPerHour >= 0 ? '+' : ''}${stats.trendPerHour.toFixed(4)} req/s per hour over ${stats.points} points`,
   ];
   if (stats.peak * headroom > recommendedReplicas * input.perReplicaCapacity) {
-    reasons.push(`peak exceeds the recommended capacity (${(recommendedReplicas * input.perReplicaCapacity).toFixed(3)} req/s): rely on autoscaling up to ${input.maxReplicas}`);
+    reasons.push(
+      `peak exceeds the recommended capacity (${(recommendedReplicas * input.perReplicaCapacity).toFixed(3)} req/s): rely on autoscaling up to ${input.maxReplicas}`,
+    );
   }
   const actions: CapacityAction[] = input.deployments.map((d): CapacityAction => {
-    if (d.role === 'retired') return { kind: 'undeploy', versionId: d.versionId, reason: 'retired versions serve no traffic' };
-    if (d.role === 'challenger') return { kind: 'set_replicas', versionId: d.versionId, replicas: input.minReplicas, reason: 'challengers run at the minimum replica count' };
-    return { kind: 'set_replicas', versionId: d.versionId, replicas: recommendedReplicas, reason: 'champion sized for p95 load with headroom' };
+    if (d.role === 'retired')
+      return { kind: 'undeploy', versionId: d.versionId, reason: 'retired versions serve no traffic' };
+    if (d.role === 'challenger')
+      return {
+        kind: 'set_replicas',
+        versionId: d.versionId,
+        replicas: input.minReplicas,
+        reason: 'challengers run at the minimum replica count',
+      };
+    return {
+      kind: 'set_replicas',
+      versionId: d.versionId,
+      replicas: recommendedReplicas,
+      reason: 'champion sized for p95 load with headroom',
+    };
   });
   return { stats, recommendedReplicas, actions, reasons };
 }

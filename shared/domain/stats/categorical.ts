@@ -23,7 +23,8 @@ export type CategoryCounts = Record<string, number>;
  */
 export function chiSquareTest(observed: readonly number[], expected: readonly number[]): TestResult {
   if (observed.length === 0) invalid('chi-square input', 'observed', 'no categories');
-  if (observed.length !== expected.length) invalid('chi-square input', 'expected', `length ${expected.length} differs from observed (${observed.length})`);
+  if (observed.length !== expected.length)
+    invalid('chi-square input', 'expected', `length ${expected.length} differs from observed (${observed.length})`);
   let so = 0;
   let se = 0;
   for (let i = 0; i < observed.length; i++) {
@@ -32,7 +33,8 @@ export function chiSquareTest(observed: readonly number[], expected: readonly nu
     so += observed[i];
     se += expected[i];
   }
-  if (Math.abs(so - se) > 1e-8 * Math.max(so, se)) invalid('chi-square input', 'expected', `sums to ${se}, observed sums to ${so}`);
+  if (Math.abs(so - se) > 1e-8 * Math.max(so, se))
+    invalid('chi-square input', 'expected', `sums to ${se}, observed sums to ${so}`);
   let stat = 0;
   for (let i = 0; i < observed.length; i++) {
     const diff = observed[i] - expected[i];
@@ -66,15 +68,25 @@ export function chiSquareDrift(reference: CategoryCounts, current: CategoryCount
   if (!(nRef > 0) || !(nCur > 0)) invalid('chi-square drift input', nRef > 0 ? 'current' : 'reference', 'no counts');
   const keys = unionKeys(reference, current);
   const scale = nCur / nRef;
-  return chiSquareTest(keys.map((k) => current[k] ?? 0), keys.map((k) => (reference[k] ?? 0) * scale));
+  return chiSquareTest(
+    keys.map((k) => current[k] ?? 0),
+    keys.map((k) => (reference[k] ?? 0) * scale),
+  );
 }
 
 /** Reference and current proportion vectors over the union of categories. */
-export function categoryProportions(reference: CategoryCounts, current: CategoryCounts): { keys: string[]; reference: number[]; current: number[] } {
+export function categoryProportions(
+  reference: CategoryCounts,
+  current: CategoryCounts,
+): { keys: string[]; reference: number[]; current: number[] } {
   const keys = unionKeys(reference, current);
   const nRef = total(reference);
   const nCur = total(current);
-  return { keys, reference: keys.map((k) => (reference[k] ?? 0) / nRef), current: keys.map((k) => (current[k] ?? 0) / nCur) };
+  return {
+    keys,
+    reference: keys.map((k) => (reference[k] ?? 0) / nRef),
+    current: keys.map((k) => (current[k] ?? 0) / nCur),
+  };
 }
 
 /**
@@ -97,7 +109,10 @@ export function zTestProportions(reference: CategoryCounts, current: CategoryCou
 }
 
 /** Count categories of a column; null, undefined, NaN and '' are missing. */
-export function countCategories(values: ArrayLike<string | number | boolean | null | undefined>): { counts: CategoryCounts; missing: number } {
+export function countCategories(values: ArrayLike<string | number | boolean | null | undefined>): {
+  counts: CategoryCounts;
+  missing: number;
+} {
   const counts: CategoryCounts = {};
   let missing = 0;
   for (let i = 0; i < values.length; i++) {

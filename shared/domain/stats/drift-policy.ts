@@ -5,7 +5,15 @@
 import { invalid } from './validation.js';
 
 /** Drift statistics a feature can be judged by. */
-export const DRIFT_METHODS = ['ks', 'chi_square', 'z_test', 'wasserstein', 'jensen_shannon', 'psi', 'l_infinity'] as const;
+export const DRIFT_METHODS = [
+  'ks',
+  'chi_square',
+  'z_test',
+  'wasserstein',
+  'jensen_shannon',
+  'psi',
+  'l_infinity',
+] as const;
 /** A drift statistic. */
 export type DriftMethod = (typeof DRIFT_METHODS)[number];
 
@@ -70,7 +78,12 @@ export function isPValueMethod(method: DriftMethod): boolean {
 }
 
 /** The drift rule: p < threshold for tests, statistic ≥ threshold for distances. */
-export function isDrifted(method: DriftMethod, statistic: number, pValue: number | undefined, threshold: number): boolean {
+export function isDrifted(
+  method: DriftMethod,
+  statistic: number,
+  pValue: number | undefined,
+  threshold: number,
+): boolean {
   return isPValueMethod(method) ? (pValue as number) < threshold : statistic >= threshold;
 }
 
@@ -83,12 +96,19 @@ export function resolveMethod(
   override: FeatureDriftOverride | undefined,
 ): { method: DriftMethod; threshold: number } {
   const method = override?.method ?? defaultDriftMethod(kind, nReference, nUnique);
-  if (!(DRIFT_METHODS as readonly string[]).includes(method)) invalid('drift policy', `${feature}.method`, `unknown method '${method}' (expected one of ${DRIFT_METHODS.join(', ')})`);
+  if (!(DRIFT_METHODS as readonly string[]).includes(method))
+    invalid(
+      'drift policy',
+      `${feature}.method`,
+      `unknown method '${method}' (expected one of ${DRIFT_METHODS.join(', ')})`,
+    );
   if (kind === 'categorical' && (NUMERIC_ONLY_METHODS as readonly string[]).includes(method)) {
     invalid('drift policy', `${feature}.method`, `${method} needs a numeric feature`);
   }
   const threshold = override?.threshold ?? DEFAULT_THRESHOLDS[method];
-  const bad = isPValueMethod(method) ? !(threshold > 0 && threshold < 1) : !(threshold >= 0 && Number.isFinite(threshold));
+  const bad = isPValueMethod(method)
+    ? !(threshold > 0 && threshold < 1)
+    : !(threshold >= 0 && Number.isFinite(threshold));
   if (bad) invalid('drift policy', `${feature}.threshold`, `${threshold} is not a valid threshold for ${method}`);
   return { method, threshold };
 }

@@ -4,7 +4,12 @@
  * and prediction drift (the same numeric test applied to the model's outputs).
  */
 import { DEFAULT_DRIFT_SHARE, type DriftPolicy, type FeatureDriftOverride } from './drift-policy.js';
-import { featureDrift, type CurrentColumn, type FeatureBaselineInput, type FeatureDriftResult } from './feature-drift.js';
+import {
+  featureDrift,
+  type CurrentColumn,
+  type FeatureBaselineInput,
+  type FeatureDriftResult,
+} from './feature-drift.js';
 import { STATS_INPUT_INVALID } from './validation.js';
 import { ValidationError, type Issue } from '../errors.js';
 
@@ -49,18 +54,29 @@ export function driftReport(input: DriftReportInput): DriftReport {
   const driftShare = input.driftShare ?? DEFAULT_DRIFT_SHARE;
   const issues: Issue[] = [];
   if (names.length === 0) issues.push({ path: 'baseline', message: 'has no features' });
-  for (const f of names) if (!(f in input.current)) issues.push({ path: `current.${f}`, message: 'column is missing from the current window' });
-  for (const f of Object.keys(policy)) if (!(f in input.baseline)) issues.push({ path: `policy.${f}`, message: 'names a feature that has no baseline' });
-  if (!(driftShare > 0 && driftShare <= 1)) issues.push({ path: 'driftShare', message: `must be in (0, 1], got ${driftShare}` });
+  for (const f of names)
+    if (!(f in input.current))
+      issues.push({ path: `current.${f}`, message: 'column is missing from the current window' });
+  for (const f of Object.keys(policy))
+    if (!(f in input.baseline)) issues.push({ path: `policy.${f}`, message: 'names a feature that has no baseline' });
+  if (!(driftShare > 0 && driftShare <= 1))
+    issues.push({ path: 'driftShare', message: `must be in (0, 1], got ${driftShare}` });
   if (issues.length > 0) throw new ValidationError('drift report input', issues, STATS_INPUT_INVALID);
 
   const features = names.map((f) => featureDrift(f, input.baseline[f], input.current[f], policy[f]));
   const nDrifted = features.filter((r) => r.drifted).length;
   const driftedShare = nDrifted / features.length;
-  return { features, dataset: { driftedShare, drifted: driftedShare >= driftShare, nFeatures: features.length, nDrifted, driftShare } };
+  return {
+    features,
+    dataset: { driftedShare, drifted: driftedShare >= driftShare, nFeatures: features.length, nDrifted, driftShare },
+  };
 }
 
 /** Prediction drift: the predictions judged like a numeric feature named `prediction`. */
-export function predictionDrift(baseline: FeatureBaselineInput, predictions: ArrayLike<number | null>, override?: FeatureDriftOverride): FeatureDriftResult {
+export function predictionDrift(
+  baseline: FeatureBaselineInput,
+  predictions: ArrayLike<number | null>,
+  override?: FeatureDriftOverride,
+): FeatureDriftResult {
   return featureDrift('prediction', baseline, predictions, override);
 }

@@ -38,6 +38,12 @@ export class ErrorAccumulator {
   /** MAE, MSE, RMSE (NaN with no pairs) and MAPE in percent (null when every actual was zero). */
   result(): { n: number; mae: number; mse: number; rmse: number; mape: number | null } {
     const mse = this.n > 0 ? this.sumSq / this.n : Number.NaN;
-    return { n: this.n, mae: this.n > 0 ? this.sumAbs / this.n : Number.NaN, mse, rmse: Math.sqrt(mse), mape: this.nPct > 0 ? this.sumPct / this.nPct : null };
+    return {
+      n: this.n,
+      mae: this.n > 0 ? this.sumAbs / this.n : Number.NaN,
+      mse,
+      rmse: Math.sqrt(mse),
+      mape: this.nPct > 0 ? this.sumPct / this.nPct : null,
+    };
   }
 }

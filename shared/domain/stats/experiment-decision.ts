@@ -67,29 +67,48 @@ function breached(g: Guardrail): boolean {
  * significantly higher the same way, or when a guardrail is breached; otherwise inconclusive.
  * Throws `ValidationError` for an invalid policy or an arm without complete pairs.
  */
-export function decideExperiment(control: ArmPairs, candidate: ArmPairs, policy: ExperimentPolicy, prng: Prng): ExperimentDecision {
+export function decideExperiment(
+  control: ArmPairs,
+  candidate: ArmPairs,
+  policy: ExperimentPolicy,
+  prng: Prng,
+): ExperimentDecision {
   const alpha = policy.alpha ?? 0.05;
-  if (!(Number.isInteger(policy.minSamplesPerArm) && policy.minSamplesPerArm >= 2)) invalid('experiment policy', 'minSamplesPerArm', `must be an integer >= 2, got ${policy.minSamplesPerArm}`);
+  if (!(Number.isInteger(policy.minSamplesPerArm) && policy.minSamplesPerArm >= 2))
+    invalid('experiment policy', 'minSamplesPerArm', `must be an integer >= 2, got ${policy.minSamplesPerArm}`);
   if (!(alpha > 0 && alpha < 1)) invalid('experiment policy', 'alpha', `must be in (0, 1), got ${alpha}`);
   const ctl = summarizeArm(control, 'control');
   const cand = summarizeArm(candidate, 'candidate');
   const breachedGuardrails = (policy.guardrails ?? []).filter(breached);
-  const evidence: ExperimentEvidence = { control: ctl.summary, candidate: cand.summary, alpha, minSamplesPerArm: policy.minSamplesPerArm, breachedGuardrails };
+  const evidence: ExperimentEvidence = {
+    control: ctl.summary,
+    candidate: cand.summary,
+    alpha,
+    minSamplesPerArm: policy.minSamplesPerArm,
+    breachedGuardrails,
+  };
   const next = policy.maxDurationReached ? 'stop' : 'extend';
 
   if (breachedGuardrails.length > 0) {
-    const reasons = breachedGuardrails.map((g) => `guardrail ${g.name} breached: ${g.value} ${(g.bound ?? 'max') === 'max' ? '>' : '<'} ${g.limit}`);
+    const reasons = breachedGuardrails.map(
+      (g) => `guardrail ${g.name} breached: ${g.value} ${(g.bound ?? 'max') === 'max' ? '>' : '<'} ${g.limit}`,
+    );
     return { kind: 'rollback', reasons, evidence };
   }
   const short = (['control', 'candidate'] as const).filter((arm) => evidence[arm].count < policy.minSamplesPerArm);
   if (short.length > 0) {
-    const reasons = short.map((arm) => `${arm} has ${evidence[arm].count} labelled predictions, needs ${policy.minSamplesPerArm}`);
+    const reasons = short.map(
+      (arm) => `${arm} has ${evidence[arm].count} labelled predictions, needs ${policy.minSamplesPerArm}`,
+    );
     return { kind: 'inconclusive', next, reasons, evidence };
   }
 
   evidence.welch = welchTTest(cand.absErrors, ctl.absErrors);
   evidence.mannWhitney = mannWhitneyU(cand.absErrors, ctl.absErrors);
-  evidence.bootstrap = bootstrapMaeDifference(ctl.absErrors, cand.absErrors, prng, { resamples: policy.bootstrapResamples, alpha });
+  evidence.bootstrap = bootstrapMaeDifference(ctl.absErrors, cand.absErrors, prng, {
+    resamples: policy.bootstrapResamples,
+    alpha,
+  });
   const { welch, mannWhitney, bootstrap } = evidence;
   const bothSignificant = welch.pValue < alpha && mannWhitney.pValue < alpha;
   const maeDelta = cand.summary.mae - ctl.summary.mae;
@@ -99,18 +118,26 @@ export function decideExperiment(control: ArmPairs, candidate: ArmPairs, policy:
   const lowerByTests = bothSignificant && maeDelta < 0;
   const higherByTests = bothSignificant && maeDelta > 0;
   if ((lowerByTests || bootstrap.upper < 0) && !(higherByTests || bootstrap.lower > 0)) {
-    const reasons = [`candidate MAE ${cand.summary.mae.toPrecision(4)} < control MAE ${ctl.summary.mae.toPrecision(4)}`];
+    const reasons = [
+      `candidate MAE ${cand.summary.mae.toPrecision(4)} < control MAE ${ctl.summary.mae.toPrecision(4)}`,
+    ];
     if (lowerByTests) reasons.push(`significantly lower by both tests (${testsText}) at alpha ${alpha}`);
     if (bootstrap.upper < 0) reasons.push(`${ciText} lies entirely below 0`);
     return { kind: 'promote', reasons, evidence };
   }
   if (higherByTests || bootstrap.lower > 0) {
-    const reasons = [`candidate MAE ${cand.summary.mae.toPrecision(4)} > control MAE ${ctl.summary.mae.toPrecision(4)}`];
+    const reasons = [
+      `candidate MAE ${cand.summary.mae.toPrecision(4)} > control MAE ${ctl.summary.mae.toPrecision(4)}`,
+    ];
     if (higherByTests) reasons.push(`significantly higher by both tests (${testsText}) at alpha ${alpha}`);
     if (bootstrap.lower > 0) reasons.push(`${ciText} lies entirely above 0`);
     return { kind: 'rollback', reasons, evidence };
   }
   const reasons = [`no significant difference in MAE (${testsText}; ${ciText} contains 0)`];
-  reasons.push(next === 'extend' ? 'extend the experiment to collect more labelled predictions' : 'maximum duration reached: stop and keep the control');
+  reasons.push(
+    next === 'extend'
+      ? 'extend the experiment to collect more labelled predictions'
+      : 'maximum duration reached: stop and keep the control',
+  );
   return { kind: 'inconclusive', next, reasons, evidence };
 }

@@ -3,10 +3,21 @@
  * Evidently's defaults or the policy override.
  */
 import {
-  categoryProportions, chiSquareDrift, countCategories, zTestProportions, type CategoryCounts,
+  categoryProportions,
+  chiSquareDrift,
+  countCategories,
+  zTestProportions,
+  type CategoryCounts,
 } from './categorical.js';
 import { jensenShannonDistance, lInfinityDistance } from './distances.js';
-import { isDrifted, LOW_CARDINALITY, resolveMethod, type DriftMethod, type FeatureDriftOverride, type FeatureKind } from './drift-policy.js';
+import {
+  isDrifted,
+  LOW_CARDINALITY,
+  resolveMethod,
+  type DriftMethod,
+  type FeatureDriftOverride,
+  type FeatureKind,
+} from './drift-policy.js';
 import { ksPValue } from './ks-test.js';
 import { fitNumericBaseline, type NumericBaseline } from './numeric-baseline.js';
 import { compareNumeric, type NumericComparison } from './numeric-drift.js';
@@ -75,7 +86,11 @@ function unionDistinct(baseline: NumericBaseline, current: CurrentColumn, cap: n
   return seen.size;
 }
 
-function categoricalStatistic(method: DriftMethod, ref: CategoryCounts, cur: CategoryCounts): { statistic: number; pValue?: number } {
+function categoricalStatistic(
+  method: DriftMethod,
+  ref: CategoryCounts,
+  cur: CategoryCounts,
+): { statistic: number; pValue?: number } {
   if (method === 'chi_square') return chiSquareDrift(ref, cur);
   if (method === 'z_test') return zTestProportions(ref, cur);
   const p = categoryProportions(ref, cur);
@@ -86,7 +101,8 @@ function categoricalStatistic(method: DriftMethod, ref: CategoryCounts, cur: Cat
 function assertNumeric(feature: string, current: CurrentColumn): void {
   for (let i = 0; i < current.length; i++) {
     const v = current[i];
-    if (v !== null && v !== undefined && typeof v !== 'number') invalid('drift current window', `${feature}.${i}`, `expected a number, got ${JSON.stringify(v)}`);
+    if (v !== null && v !== undefined && typeof v !== 'number')
+      invalid('drift current window', `${feature}.${i}`, `expected a number, got ${JSON.stringify(v)}`);
   }
 }
 
@@ -95,15 +111,24 @@ function assertNumeric(feature: string, current: CurrentColumn): void {
  * no non-missing value is reported as drifted with `statistic: null` and a note: a column that
  * went entirely missing in serving is a break worth an alert, not a pass.
  */
-export function featureDrift(feature: string, baselineInput: FeatureBaselineInput, current: CurrentColumn, override?: FeatureDriftOverride): FeatureDriftResult {
+export function featureDrift(
+  feature: string,
+  baselineInput: FeatureBaselineInput,
+  current: CurrentColumn,
+  override?: FeatureDriftOverride,
+): FeatureDriftResult {
   const baseline = toBaseline(feature, baselineInput);
   const kind: FeatureKind = baseline.kind;
   if (kind === 'numeric' && !(current instanceof Float64Array)) assertNumeric(feature, current);
   const refCounts = baseline.kind === 'categorical' ? baseline.counts : null;
-  const nReference = baseline.kind === 'numeric' ? baseline.count : Object.values(baseline.counts).reduce((a, b) => a + b, 0);
+  const nReference =
+    baseline.kind === 'numeric' ? baseline.count : Object.values(baseline.counts).reduce((a, b) => a + b, 0);
   if (!(nReference > 0)) invalid('drift baseline', feature, 'has no reference values');
   const cat = baseline.kind === 'categorical' ? countCategories(current) : null;
-  const nUnique = baseline.kind === 'numeric' ? unionDistinct(baseline, current, LOW_CARDINALITY) : Object.keys({ ...refCounts, ...cat!.counts }).length;
+  const nUnique =
+    baseline.kind === 'numeric'
+      ? unionDistinct(baseline, current, LOW_CARDINALITY)
+      : Object.keys({ ...refCounts, ...cat!.counts }).length;
   const { method, threshold } = resolveMethod(feature, kind, nReference, nUnique, override);
   const base = { feature, kind, method, threshold, nReference };
 
@@ -121,29 +146,49 @@ export function featureDrift(feature: string, baselineInput: FeatureBaselineInpu
   const nCurrent = current.length - missing;
   const missingRate = current.length === 0 ? 0 : missing / current.length;
   if (nCurrent === 0) {
-    return { ...base, statistic: null, drifted: true, nCurrent, missingRate, note: 'no non-missing values in the current window' };
+    return {
+      ...base,
+      statistic: null,
+      drifted: true,
+      nCurrent,
+      missingRate,
+      note: 'no non-missing values in the current window',
+    };
   }
   let statistic: number;
   let pValue: number | undefined;
   const lowCardinality = baseline.kind === 'numeric' && nUnique <= LOW_CARDINALITY;
-  const onNumbers = method === 'ks' || method === 'wasserstein' || method === 'psi' || (method === 'jensen_shannon' && !lowCardinality);
+  const onNumbers =
+    method === 'ks' || method === 'wasserstein' || method === 'psi' || (method === 'jensen_shannon' && !lowCardinality);
   if (baseline.kind === 'numeric' && onNumbers) {
     ({ statistic, pValue } = numericStatistic(method, comparison!, nReference));
   } else if (baseline.kind === 'numeric') {
     // Few distinct numbers are compared as categories, as Evidently does.
-    const values = Array.from(current as ArrayLike<number | null>).filter((v): v is number => v !== null && v !== undefined && !Number.isNaN(v));
+    const values = Array.from(current as ArrayLike<number | null>).filter(
+      (v): v is number => v !== null && v !== undefined && !Number.isNaN(v),
+    );
     ({ statistic, pValue } = categoricalStatistic(method, numericCounts(baseline.sorted), numericCounts(values)));
   } else {
     ({ statistic, pValue } = categoricalStatistic(method, refCounts!, curCounts));
   }
-  const numeric = comparison && !lowCardinality ? (({ nCurrent: _n, missing: _m, ...rest }) => rest)(comparison) : undefined;
+  const numeric =
+    comparison && !lowCardinality ? (({ nCurrent: _n, missing: _m, ...rest }) => rest)(comparison) : undefined;
   return {
-    ...base, statistic, ...(pValue === undefined ? {} : { pValue }), drifted: isDrifted(method, statistic, pValue, threshold),
-    nCurrent, missingRate, ...(numeric ? { numeric } : {}),
+    ...base,
+    statistic,
+    ...(pValue === undefined ? {} : { pValue }),
+    drifted: isDrifted(method, statistic, pValue, threshold),
+    nCurrent,
+    missingRate,
+    ...(numeric ? { numeric } : {}),
   };
 }
 
-function numericStatistic(method: DriftMethod, c: NumericComparison, nReference: number): { statistic: number; pValue?: number } {
+function numericStatistic(
+  method: DriftMethod,
+  c: NumericComparison,
+  nReference: number,
+): { statistic: number; pValue?: number } {
   if (method === 'ks') {
     const ks = ksPValue(c.ksStatistic, nReference, c.nCurrent);
     return { statistic: ks.statistic, pValue: ks.pValue };

@@ -93,7 +93,8 @@ function proportionsOf(sorted: Float64Array, bins: number, binOf: (x: number) =>
  * counted and excluded. Throws `ValidationError` when no value is left or `bins` < 1.
  */
 export function fitNumericBaseline(values: ArrayLike<number | null>, bins = 10): NumericBaseline {
-  if (!(Number.isInteger(bins) && bins >= 1)) invalid('numeric baseline', 'bins', `must be an integer >= 1, got ${bins}`);
+  if (!(Number.isInteger(bins) && bins >= 1))
+    invalid('numeric baseline', 'bins', `must be an integer >= 1, got ${bins}`);
   const sorted = sortedFinite(values);
   const n = sorted.length;
   if (n === 0) invalid('numeric baseline', 'values', `no non-missing values (${values.length} missing)`);

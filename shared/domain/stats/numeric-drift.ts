@@ -78,7 +78,8 @@ export function compareNumeric(baseline: NumericBaseline, current: ArrayLike<num
     }
   }
   const n2 = current.length - missing;
-  if (n2 === 0) return { nCurrent: 0, missing, psi: 0, ksStatistic: 0, jensenShannon: 0, wasserstein: 0, wassersteinNormed: 0 };
+  if (n2 === 0)
+    return { nCurrent: 0, missing, psi: 0, ksStatistic: 0, jensenShannon: 0, wasserstein: 0, wassersteinNormed: 0 };
 
   const n1 = baseline.sorted.length;
   const cum = index.cumulative;
@@ -142,9 +143,15 @@ export function compareNumeric(baseline: NumericBaseline, current: ArrayLike<num
   return {
     nCurrent: n2,
     missing,
-    psi: psiFromProportions(baseline.psi.proportions, Array.from(psiCounts, (c) => c / n2)),
+    psi: psiFromProportions(
+      baseline.psi.proportions,
+      Array.from(psiCounts, (c) => c / n2),
+    ),
     ksStatistic: d,
-    jensenShannon: jensenShannonDistance(baseline.histogram.proportions, Array.from(histCounts, (c) => c / n2)),
+    jensenShannon: jensenShannonDistance(
+      baseline.histogram.proportions,
+      Array.from(histCounts, (c) => c / n2),
+    ),
     wasserstein: w,
     wassersteinNormed: w / Math.max(baseline.std, WASSERSTEIN_MIN_STD),
   };
@@ -152,9 +159,19 @@ export function compareNumeric(baseline: NumericBaseline, current: ArrayLike<num
 
 /** Second look at values in flagged gaps: bin them individually; integrate crossing gaps exactly. */
 function revisit(
-  current: ArrayLike<number | null>, gapOf: Int32Array, flags: Uint8Array, acc: Float64Array, before: Float64Array,
-  u: Float64Array, cum: Float64Array, n1: number, n2: number,
-  pe: readonly number[], he: readonly number[], psiCounts: Float64Array, histCounts: Float64Array,
+  current: ArrayLike<number | null>,
+  gapOf: Int32Array,
+  flags: Uint8Array,
+  acc: Float64Array,
+  before: Float64Array,
+  u: Float64Array,
+  cum: Float64Array,
+  n1: number,
+  n2: number,
+  pe: readonly number[],
+  he: readonly number[],
+  psiCounts: Float64Array,
+  histCounts: Float64Array,
 ): number {
   const crossing: number[] = [];
   for (let j = 0; j < flags.length; j++) if (flags[j] & CROSSING) crossing.push(j);

@@ -22,7 +22,8 @@ export function minSampleSizePerArm(input: SampleSizeInput): number {
   const { effect, std } = input;
   const alpha = input.alpha ?? 0.05;
   const power = input.power ?? 0.8;
-  if (!(Number.isFinite(effect) && effect !== 0)) invalid('sample size input', 'effect', `must be a non-zero number, got ${effect}`);
+  if (!(Number.isFinite(effect) && effect !== 0))
+    invalid('sample size input', 'effect', `must be a non-zero number, got ${effect}`);
   if (!(std > 0 && Number.isFinite(std))) invalid('sample size input', 'std', `must be > 0, got ${std}`);
   if (!(alpha > 0 && alpha < 1)) invalid('sample size input', 'alpha', `must be in (0, 1), got ${alpha}`);
   if (!(power > 0 && power < 1)) invalid('sample size input', 'power', `must be in (0, 1), got ${power}`);

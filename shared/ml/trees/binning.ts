@@ -48,7 +48,10 @@ export function fitBinMapper(x: TreeMatrix, maxBins = MAX_BINS): BinMapper {
     }
     if (x.features[f].kind === 'categorical') {
       const max = col.reduce((m, v) => Math.max(m, v), -1);
-      if (col.some((v) => !Number.isInteger(v) || v < 0) || max >= MAX_BINS) throw new RangeError(`feature "${x.features[f].name}": category codes must be integers in [0, ${MAX_BINS - 1}]`);
+      if (col.some((v) => !Number.isInteger(v) || v < 0) || max >= MAX_BINS)
+        throw new RangeError(
+          `feature "${x.features[f].name}": category codes must be integers in [0, ${MAX_BINS - 1}]`,
+        );
       thresholds.push(new Float64Array(0));
       bins.push(max + 1);
       continue;
@@ -80,7 +83,8 @@ export function binColumns(mapper: BinMapper, x: TreeMatrix): Uint8Array[] {
     const col = new Uint8Array(x.rows);
     for (let r = 0; r < x.rows; r++) {
       const v = x.values[r * d + f];
-      if (feature.kind === 'categorical') col[r] = Number.isInteger(v) && v >= 0 && v < mapper.bins[f] ? v : MISSING_BIN;
+      if (feature.kind === 'categorical')
+        col[r] = Number.isInteger(v) && v >= 0 && v < mapper.bins[f] ? v : MISSING_BIN;
       else col[r] = numericBin(mapper.thresholds[f], v);
     }
     return col;

@@ -44,7 +44,12 @@ const mse = (pred: Float64Array, y: ArrayLike<number>): number => {
 };
 
 /** Train; with no validation rows there is no early stopping and every iteration is kept. */
-export function trainTrees(train: TreeSet, val: TreeSet, p: TreeParams, onIteration?: (log: EpochLog) => void): TreeTrainingResult {
+export function trainTrees(
+  train: TreeSet,
+  val: TreeSet,
+  p: TreeParams,
+  onIteration?: (log: EpochLog) => void,
+): TreeTrainingResult {
   const n = train.x.rows;
   const mapper = fitBinMapper(train.x, p.maxBins);
   const columns = binColumns(mapper, train.x);
@@ -55,7 +60,13 @@ export function trainTrees(train: TreeSet, val: TreeSet, p: TreeParams, onIterat
   const grad = new Float64Array(n);
   const order = new Int32Array(n);
   const pool: Histogram[] = [];
-  const rules = { kinds: train.x.features.map((f) => f.kind), bins: mapper.bins, l2: p.l2, minSamplesLeaf: p.minSamplesLeaf, catSmooth: 10 };
+  const rules = {
+    kinds: train.x.features.map((f) => f.kind),
+    bins: mapper.bins,
+    l2: p.l2,
+    minSamplesLeaf: p.minSamplesLeaf,
+    catSmooth: 10,
+  };
   const model: TreeEnsemble = { format: TREES_FORMAT, features: train.x.features, baseScore, trees: [] };
   const history: EpochLog[] = [];
   let best = Number.POSITIVE_INFINITY;

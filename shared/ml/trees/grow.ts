@@ -5,7 +5,15 @@
  * minus it.
  */
 import { MISSING_BIN } from './binning.js';
-import { bestSplit, buildHistogram, emptyHistogram, subtractHistogram, type Histogram, type Split, type SplitRules } from './split-search.js';
+import {
+  bestSplit,
+  buildHistogram,
+  emptyHistogram,
+  subtractHistogram,
+  type Histogram,
+  type Split,
+  type SplitRules,
+} from './split-search.js';
 import type { Tree } from './tree-model.js';
 
 /** Limits of one tree. */
@@ -45,7 +53,17 @@ interface Leaf {
 }
 
 function emptyTree(): Tree {
-  return { feature: [], threshold: [], leftCategories: [], missingLeft: [], left: [], right: [], value: [], cover: [], gain: [] };
+  return {
+    feature: [],
+    threshold: [],
+    leftCategories: [],
+    missingLeft: [],
+    left: [],
+    right: [],
+    value: [],
+    cover: [],
+    gain: [],
+  };
 }
 
 function addNode(t: Tree, grad: number, count: number, l2: number, rate: number): number {
@@ -84,11 +102,21 @@ export function growTree(input: GrowInput, limits: GrowLimits): GrownTree {
   let rootGrad = 0;
   for (const row of input.order) rootGrad += input.grad[row];
   const take = (): Histogram => input.pool.pop() ?? emptyHistogram(d);
-  const root: Leaf = { node: addNode(tree, rootGrad, input.order.length, rules.l2, limits.learningRate), start: 0, end: input.order.length, depth: 0, grad: rootGrad, hist: take() };
+  const root: Leaf = {
+    node: addNode(tree, rootGrad, input.order.length, rules.l2, limits.learningRate),
+    start: 0,
+    end: input.order.length,
+    depth: 0,
+    grad: rootGrad,
+    hist: take(),
+  };
   buildHistogram(input.columns, input.order, root.start, root.end, input.grad, root.hist);
   const findSplit = (leaf: Leaf): void => {
     const n = leaf.end - leaf.start;
-    leaf.split = leaf.depth < limits.maxDepth && n >= 2 * rules.minSamplesLeaf ? bestSplit(leaf.hist, rules, leaf.grad, n) : undefined;
+    leaf.split =
+      leaf.depth < limits.maxDepth && n >= 2 * rules.minSamplesLeaf
+        ? bestSplit(leaf.hist, rules, leaf.grad, n)
+        : undefined;
   };
   findSplit(root);
   const leaves: Leaf[] = [root];
@@ -104,7 +132,11 @@ export function growTree(input: GrowInput, limits: GrowLimits): GrownTree {
     const mid = partition(input, leaf, split, scratch);
     const k = leaf.node;
     tree.feature[k] = split.feature;
-    tree.threshold[k] = split.categories ? 0 : split.bin < input.thresholds[split.feature].length ? input.thresholds[split.feature][split.bin] : Number.MAX_VALUE;
+    tree.threshold[k] = split.categories
+      ? 0
+      : split.bin < input.thresholds[split.feature].length
+        ? input.thresholds[split.feature][split.bin]
+        : Number.MAX_VALUE;
     tree.leftCategories[k] = split.categories;
     tree.missingLeft[k] = split.left[MISSING_BIN];
     tree.gain[k] = split.gain;
@@ -113,8 +145,22 @@ export function growTree(input: GrowInput, limits: GrowLimits): GrownTree {
     // Build the smaller child's histogram; the larger one is the parent's minus it (in the parent's arrays).
     const smallHist = take();
     const [lh, rh] = nl <= nr ? [smallHist, leaf.hist] : [leaf.hist, smallHist];
-    const left: Leaf = { node: addNode(tree, split.leftGrad, nl, rules.l2, limits.learningRate), start: leaf.start, end: mid, depth: leaf.depth + 1, grad: split.leftGrad, hist: lh };
-    const right: Leaf = { node: addNode(tree, leaf.grad - split.leftGrad, nr, rules.l2, limits.learningRate), start: mid, end: leaf.end, depth: leaf.depth + 1, grad: leaf.grad - split.leftGrad, hist: rh };
+    const left: Leaf = {
+      node: addNode(tree, split.leftGrad, nl, rules.l2, limits.learningRate),
+      start: leaf.start,
+      end: mid,
+      depth: leaf.depth + 1,
+      grad: split.leftGrad,
+      hist: lh,
+    };
+    const right: Leaf = {
+      node: addNode(tree, leaf.grad - split.leftGrad, nr, rules.l2, limits.learningRate),
+      start: mid,
+      end: leaf.end,
+      depth: leaf.depth + 1,
+      grad: leaf.grad - split.leftGrad,
+      hist: rh,
+    };
     tree.left[k] = left.node;
     tree.right[k] = right.node;
     const [small, large] = nl <= nr ? [left, right] : [right, left];

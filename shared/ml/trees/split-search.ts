@@ -47,7 +47,14 @@ export function emptyHistogram(features: number): Histogram {
 }
 
 /** Accumulate the rows order[start..end) into `out` (which is cleared first). */
-export function buildHistogram(columns: readonly Uint8Array[], order: Int32Array, start: number, end: number, grad: Float64Array, out: Histogram): void {
+export function buildHistogram(
+  columns: readonly Uint8Array[],
+  order: Int32Array,
+  start: number,
+  end: number,
+  grad: Float64Array,
+  out: Histogram,
+): void {
   out.grad.fill(0);
   out.count.fill(0);
   const g = new Float64Array(end - start);
@@ -100,18 +107,42 @@ export function bestSplit(h: Histogram, rules: SplitRules, G: number, n: number)
   let categories: number[] | null = null;
   if (best.order) {
     for (let j = 0; j < best.bin; j++) left[best.order[j]] = 1;
-    categories = best.order.slice(0, best.bin).filter((b) => b !== MISSING_BIN).sort((a, b) => a - b);
+    categories = best.order
+      .slice(0, best.bin)
+      .filter((b) => b !== MISSING_BIN)
+      .sort((a, b) => a - b);
     // Without missing values at the node, a later missing value goes with the larger child.
     if (!best.order.includes(MISSING_BIN)) left[MISSING_BIN] = best.leftCount >= n - best.leftCount ? 1 : 0;
   } else {
     left.fill(1, 0, best.bin + 1);
     left[MISSING_BIN] = best.missingLeft ? 1 : 0;
   }
-  return { feature: best.feature, gain: best.gain, bin: best.order ? -1 : best.bin, categories, missingLeft: left[MISSING_BIN] === 1, left, leftGrad: best.leftGrad, leftCount: best.leftCount };
+  return {
+    feature: best.feature,
+    gain: best.gain,
+    bin: best.order ? -1 : best.bin,
+    categories,
+    missingLeft: left[MISSING_BIN] === 1,
+    left,
+    leftGrad: best.leftGrad,
+    leftCount: best.leftCount,
+  };
 }
 
 /** Record a candidate if it is allowed and better. */
-function offer(best: Best, rules: SplitRules, parent: number, G: number, n: number, feature: number, gl: number, cl: number, bin: number, missingLeft: boolean, order: number[] | null): void {
+function offer(
+  best: Best,
+  rules: SplitRules,
+  parent: number,
+  G: number,
+  n: number,
+  feature: number,
+  gl: number,
+  cl: number,
+  bin: number,
+  missingLeft: boolean,
+  order: number[] | null,
+): void {
   const cr = n - cl;
   if (cl < rules.minSamplesLeaf || cr < rules.minSamplesLeaf) return;
   const gain = score(gl, cl, rules.l2) + score(G - gl, cr, rules.l2) - parent;
@@ -125,7 +156,15 @@ function offer(best: Best, rules: SplitRules, parent: number, G: number, n: numb
   best.order = order;
 }
 
-function numericSplits(h: Histogram, f: number, rules: SplitRules, G: number, n: number, parent: number, best: Best): void {
+function numericSplits(
+  h: Histogram,
+  f: number,
+  rules: SplitRules,
+  G: number,
+  n: number,
+  parent: number,
+  best: Best,
+): void {
   const base = f * SLOTS;
   const nb = rules.bins[f];
   const gm = h.grad[base + MISSING_BIN];
@@ -149,7 +188,15 @@ function numericSplits(h: Histogram, f: number, rules: SplitRules, G: number, n:
   }
 }
 
-function categoricalSplits(h: Histogram, f: number, rules: SplitRules, G: number, n: number, parent: number, best: Best): void {
+function categoricalSplits(
+  h: Histogram,
+  f: number,
+  rules: SplitRules,
+  G: number,
+  n: number,
+  parent: number,
+  best: Best,
+): void {
   const base = f * SLOTS;
   // Fisher's ordering: sort the categories present (missing is one more) by smoothed mean gradient;
   // the best partition into two sets is then one of the prefixes of that order.

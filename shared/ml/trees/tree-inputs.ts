@@ -10,7 +10,10 @@ import type { TreeFeature, TreeMatrix } from './tree-model.js';
 
 /** The trees' inputs, one per contract input feature, in the preprocessing's order. */
 export function treeFeatures(p: Preprocessing): TreeFeature[] {
-  return p.inputs.map((t) => ({ name: t.name, kind: t.kind === 'categorical' && !t.edges ? 'categorical' : 'numeric' }));
+  return p.inputs.map((t) => ({
+    name: t.name,
+    kind: t.kind === 'categorical' && !t.edges ? 'categorical' : 'numeric',
+  }));
 }
 
 /** The trees' input matrix for the given rows. */
@@ -24,7 +27,8 @@ export function treeMatrix(p: Preprocessing, features: FeatureValues, rows: Arra
       return;
     }
     const codes = new Map(t.categories.map((c, k) => [c, k]));
-    for (let r = 0; r < rows.length; r++) values[r * d + j] = codes.get(categoryOf(t, features, rows[r])) ?? t.categories.length;
+    for (let r = 0; r < rows.length; r++)
+      values[r * d + j] = codes.get(categoryOf(t, features, rows[r])) ?? t.categories.length;
   });
   return { values, rows: rows.length, features: treeFeatures(p) };
 }

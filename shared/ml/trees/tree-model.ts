@@ -55,9 +55,15 @@ export interface TreeEnsemble {
 
 const nums = z.array(z.number());
 const treeSchema = z.object({
-  feature: z.array(z.number().int().min(-1)), threshold: nums, leftCategories: z.array(z.array(z.number().int().min(0)).nullable()),
-  missingLeft: z.array(z.union([z.literal(0), z.literal(1)])), left: z.array(z.number().int()), right: z.array(z.number().int()),
-  value: nums, cover: nums, gain: nums,
+  feature: z.array(z.number().int().min(-1)),
+  threshold: nums,
+  leftCategories: z.array(z.array(z.number().int().min(0)).nullable()),
+  missingLeft: z.array(z.union([z.literal(0), z.literal(1)])),
+  left: z.array(z.number().int()),
+  right: z.array(z.number().int()),
+  value: nums,
+  cover: nums,
+  gain: nums,
 });
 const ensembleSchema = z.object({
   format: z.literal(TREES_FORMAT),
@@ -69,18 +75,38 @@ const ensembleSchema = z.object({
 /** Parse and check a saved ensemble (shapes, child indices and feature indices), naming every problem. */
 export function parseTreeEnsemble(json: unknown): TreeEnsemble {
   const parsed = ensembleSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError('trees.json', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })), 'MODEL.ARTIFACT_INVALID');
+  if (!parsed.success)
+    throw new ValidationError(
+      'trees.json',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      'MODEL.ARTIFACT_INVALID',
+    );
   const e = parsed.data;
   const issues: { path: string; message: string }[] = [];
   e.trees.forEach((t, k) => {
     const n = t.feature.length;
-    for (const key of ['threshold', 'leftCategories', 'missingLeft', 'left', 'right', 'value', 'cover', 'gain'] as const) {
-      if (t[key].length !== n) issues.push({ path: `trees.${k}.${key}`, message: `has ${t[key].length} entries; the tree has ${n} nodes` });
+    for (const key of [
+      'threshold',
+      'leftCategories',
+      'missingLeft',
+      'left',
+      'right',
+      'value',
+      'cover',
+      'gain',
+    ] as const) {
+      if (t[key].length !== n)
+        issues.push({ path: `trees.${k}.${key}`, message: `has ${t[key].length} entries; the tree has ${n} nodes` });
     }
     t.feature.forEach((f, j) => {
       if (f < 0) return;
-      if (f >= e.features.length) issues.push({ path: `trees.${k}.feature.${j}`, message: `names feature ${f}; the model has ${e.features.length}` });
-      if (!(t.left[j] > j && t.left[j] < n && t.right[j] > j && t.right[j] < n)) issues.push({ path: `trees.${k}.left.${j}`, message: 'children must be later nodes of the same tree' });
+      if (f >= e.features.length)
+        issues.push({
+          path: `trees.${k}.feature.${j}`,
+          message: `names feature ${f}; the model has ${e.features.length}`,
+        });
+      if (!(t.left[j] > j && t.left[j] < n && t.right[j] > j && t.right[j] < n))
+        issues.push({ path: `trees.${k}.left.${j}`, message: 'children must be later nodes of the same tree' });
     });
   });
   if (issues.length > 0) throw new ValidationError('trees.json', issues, 'MODEL.ARTIFACT_INVALID');

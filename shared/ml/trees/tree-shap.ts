@@ -16,7 +16,12 @@ interface Path {
 }
 
 function newPath(size: number): Path {
-  return { feature: new Int32Array(size), zero: new Float64Array(size), one: new Float64Array(size), weight: new Float64Array(size) };
+  return {
+    feature: new Int32Array(size),
+    zero: new Float64Array(size),
+    one: new Float64Array(size),
+    weight: new Float64Array(size),
+  };
 }
 
 /** Append an element to the segment at s holding l elements. */
@@ -90,7 +95,8 @@ function recurse(w: Walk, node: number, parent: number, l: number, zero: number,
   let depth = l; // elements now: l + 1; index of the last is l
   const f = t.feature[node];
   if (f < 0) {
-    for (let i = 1; i <= depth; i++) w.phi[p.feature[s + i]] += unwoundSum(p, s, depth, i) * (p.one[s + i] - p.zero[s + i]) * t.value[node];
+    for (let i = 1; i <= depth; i++)
+      w.phi[p.feature[s + i]] += unwoundSum(p, s, depth, i) * (p.one[s + i] - p.zero[s + i]) * t.value[node];
     return;
   }
   const left = goesLeft(t, node, w.x[w.offset + f]);

@@ -10,7 +10,10 @@ export const newDataRoute: Route = async (deps, identity, message) => {
   switch (payload.type) {
     case 'data.landed':
       return handleRetrainTrigger(deps, identity, {
-        modelId: payload.modelId, reason: 'new-data', requestedBy: `data-landed:${payload.source}`, dataUri: payload.dataUri,
+        modelId: payload.modelId,
+        reason: 'new-data',
+        requestedBy: `data-landed:${payload.source}`,
+        dataUri: payload.dataUri,
         ...(payload.contractUri ? { contractUri: payload.contractUri } : {}),
         ...(payload.sizeBytes !== undefined ? { sizeBytes: payload.sizeBytes } : {}),
         // No key given: the URI is no identity (an overwritten file is new data), so dedupe on the content too.
@@ -18,8 +21,11 @@ export const newDataRoute: Route = async (deps, identity, message) => {
       });
     case 'retrain.requested':
       return handleRetrainTrigger(deps, identity, {
-        modelId: payload.modelId, reason: payload.reason, requestedBy: payload.requestedBy,
-        ...(payload.dataUri ? { dataUri: payload.dataUri } : {}), ...(payload.details ? { details: payload.details } : {}),
+        modelId: payload.modelId,
+        reason: payload.reason,
+        requestedBy: payload.requestedBy,
+        ...(payload.dataUri ? { dataUri: payload.dataUri } : {}),
+        ...(payload.details ? { details: payload.details } : {}),
       });
     case 'run.cancel':
       return handleRunCancel(deps, identity, payload);

@@ -11,13 +11,24 @@ import { handlePromotion } from '../promotion.service.js';
 
 /** Route a decoded `promotions` message. */
 export const promotionRoute: Route = async (deps, identity, message) => {
-  if (message.topic !== 'promotions') throw new PermanentError('CONTRACT.WRONG_TOPIC', `topic: on-promotion does not handle ${message.topic}`);
+  if (message.topic !== 'promotions')
+    throw new PermanentError('CONTRACT.WRONG_TOPIC', `topic: on-promotion does not handle ${message.topic}`);
   const payload = message.payload;
-  if (payload.actor.trim().toLowerCase() === AUTOMATION_ACTOR && !verifyCommandSignature(deps.settings.commandSigningKey, 'promotions', payload, message.attributes[SIGNATURE_ATTRIBUTE])) {
+  if (
+    payload.actor.trim().toLowerCase() === AUTOMATION_ACTOR &&
+    !verifyCommandSignature(
+      deps.settings.commandSigningKey,
+      'promotions',
+      payload,
+      message.attributes[SIGNATURE_ATTRIBUTE],
+    )
+  ) {
     throw new PermanentError(
       'PROMOTION.UNAUTHORIZED',
       `actor: "${AUTOMATION_ACTOR}" is reserved for the control plane's own commands, which carry a valid ${SIGNATURE_ATTRIBUTE} attribute; this one ${message.attributes[SIGNATURE_ATTRIBUTE] === undefined ? 'has none' : 'does not verify'}`,
     );
   }
-  return payload.type === 'policy.update' ? handlePolicyUpdate(deps, identity, payload) : handlePromotion(deps, identity, payload);
+  return payload.type === 'policy.update'
+    ? handlePolicyUpdate(deps, identity, payload)
+    : handlePromotion(deps, identity, payload);
 };

@@ -37,7 +37,9 @@ describe('generated contracts', () => {
   });
 
   it('has no schema files for topics that no longer exist', () => {
-    const extra = readdirSync(docsDir).filter((f) => f.endsWith('.schema.json') && !(f in files) && f !== DATA_CONTRACT_SCHEMA_FILE);
+    const extra = readdirSync(docsDir).filter(
+      (f) => f.endsWith('.schema.json') && !(f in files) && f !== DATA_CONTRACT_SCHEMA_FILE,
+    );
     expect(extra, STALE).toEqual([]);
   });
 
@@ -45,12 +47,21 @@ describe('generated contracts', () => {
     const landed = topicJsonSchema('data-landed');
     expect(landed.required).toEqual(['type', 'dataUri']);
     expect(landed).toHaveProperty('properties.source.default', 'operator');
-    const promotions = topicJsonSchema('promotions') as { anyOf: [{ oneOf: Array<{ properties: Record<string, unknown> }> }, { title: string; properties: Record<string, unknown> }] };
+    const promotions = topicJsonSchema('promotions') as {
+      anyOf: [
+        { oneOf: Array<{ properties: Record<string, unknown> }> },
+        { title: string; properties: Record<string, unknown> },
+      ];
+    };
     expect(promotions.anyOf).toHaveLength(2);
     expect(promotions.anyOf[0].oneOf).toHaveLength(7);
     expect(promotions.anyOf[1].title).toBe('policy.update');
-    expect(JSON.stringify(promotions.anyOf[1].properties.policy)).toContain('"scale":{"anyOf":[{"type":"string","enum":["target","log"]}');
-    const setTraffic = promotions.anyOf[0].oneOf.find((o) => JSON.stringify(o.properties.action).includes('set-traffic'));
+    expect(JSON.stringify(promotions.anyOf[1].properties.policy)).toContain(
+      '"scale":{"anyOf":[{"type":"string","enum":["target","log"]}',
+    );
+    const setTraffic = promotions.anyOf[0].oneOf.find((o) =>
+      JSON.stringify(o.properties.action).includes('set-traffic'),
+    );
     expect(setTraffic).toHaveProperty('properties.traffic.propertyNames.pattern', '^\\d+\\.\\d+\\.\\d+$');
     expect((topicJsonSchema('drift-alerts') as { anyOf: unknown[] }).anyOf).toHaveLength(5);
     expect((topicJsonSchema('retrain-requests') as { anyOf: unknown[] }).anyOf).toHaveLength(2);
@@ -60,6 +71,9 @@ describe('generated contracts', () => {
 describe('generated data contract schema', () => {
   it('is committed up to date', () => {
     const committed = readFileSync(join(docsDir, DATA_CONTRACT_SCHEMA_FILE), 'utf8');
-    expect(committed === `${JSON.stringify(dataContractJsonSchema(), null, 2)}\n`, `${STALE} (${DATA_CONTRACT_SCHEMA_FILE} differs)`).toBe(true);
+    expect(
+      committed === `${JSON.stringify(dataContractJsonSchema(), null, 2)}\n`,
+      `${STALE} (${DATA_CONTRACT_SCHEMA_FILE} differs)`,
+    ).toBe(true);
   });
 });

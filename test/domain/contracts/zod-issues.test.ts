@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  dataUriSchema, isoDatetimeSchema, modelIdSchema, semverSchema, zodIssues,
+  dataUriSchema,
+  isoDatetimeSchema,
+  modelIdSchema,
+  semverSchema,
+  zodIssues,
 } from '../../../shared/domain/contracts/index.js';
 
 describe('zodIssues', () => {
@@ -18,7 +22,13 @@ describe('zodIssues', () => {
       { path: 'extra', message: 'unknown field' },
       { path: 'more', message: 'unknown field' },
     ]);
-    expect(zodIssues(r.error, 'message.data').map((i) => i.path)).toEqual(['message.data.a', 'message.data.b.c', 'message.data.kind', 'message.data.extra', 'message.data.more']);
+    expect(zodIssues(r.error, 'message.data').map((i) => i.path)).toEqual([
+      'message.data.a',
+      'message.data.b.c',
+      'message.data.kind',
+      'message.data.extra',
+      'message.data.more',
+    ]);
   });
 
   it('recognises a missing value without reportInput too', () => {
@@ -31,8 +41,16 @@ describe('field schemas', () => {
   it.each([
     [modelIdSchema, ['ipo-valuation', 'm1'], ['IPO', 'a', '1abc', 'a_b', `a${'b'.repeat(63)}`]],
     [semverSchema, ['1.0.0', '10.20.30'], ['1.0', 'v1.0.0', '1.0.0-rc1', '']],
-    [isoDatetimeSchema, ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.123+02:00', '2022-02-03T19:59:52.121398388Z'], ['2024-01-01', 'yesterday', '2024-13-01T00:00:00Z']],
-    [dataUriSchema, ['gs://ipo-data/a.csv', 'gs://ipo-data', 'file:///tmp/a.csv'], ['s3://x/y', 'gs://', '/tmp/a.csv', 'gs://UP/a']],
+    [
+      isoDatetimeSchema,
+      ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.123+02:00', '2022-02-03T19:59:52.121398388Z'],
+      ['2024-01-01', 'yesterday', '2024-13-01T00:00:00Z'],
+    ],
+    [
+      dataUriSchema,
+      ['gs://ipo-data/a.csv', 'gs://ipo-data', 'file:///tmp/a.csv'],
+      ['s3://x/y', 'gs://', '/tmp/a.csv', 'gs://UP/a'],
+    ],
   ] as const)('%#: accepts valid and rejects invalid values', (schema, good, bad) => {
     for (const v of good) expect(schema.safeParse(v).success, v).toBe(true);
     for (const v of bad) expect(schema.safeParse(v).success, v).toBe(false);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCloudEvent, decodeStorageAsDataLanded, decodeTopicMessage } from '../../../shared/domain/envelopes/index.js';
+import {
+  decodeCloudEvent,
+  decodeStorageAsDataLanded,
+  decodeTopicMessage,
+} from '../../../shared/domain/envelopes/index.js';
 import type { InboundMessage, StorageObjectEvent } from '../../../shared/domain/inbound.js';
 import { binaryToCloudEvent, fixture, type BinaryRequest } from '../../fixtures/envelopes/load.js';
 import { issuePaths, issuesOf } from './issues.js';
@@ -15,8 +19,12 @@ describe('decodeCloudEvent: Pub/Sub messagePublished', () => {
   it('decodes the Eventarc binary-mode request after the framework parsed it', () => {
     const msg = decodeCloudEvent(binaryToCloudEvent(fixture<BinaryRequest>('pubsub-binary.json'))) as InboundMessage;
     expect(msg).toMatchObject({
-      kind: 'pubsub', topic: undefined, messageId: '3103425958877813', publishTime: '2021-02-05T04:06:14.109Z',
-      attributes: { attr1: 'attr1-value' }, orderingKey: 'ordering-key',
+      kind: 'pubsub',
+      topic: undefined,
+      messageId: '3103425958877813',
+      publishTime: '2021-02-05T04:06:14.109Z',
+      attributes: { attr1: 'attr1-value' },
+      orderingKey: 'ordering-key',
     });
     expect(msg.data.toString('utf8')).toBe('test message 3');
   });
@@ -45,10 +53,18 @@ describe('decodeCloudEvent: Pub/Sub messagePublished', () => {
   });
 
   it('accepts snake_case message_id / publish_time and falls back to the event id and time', () => {
-    const snake = withMessage({ messageId: undefined, publishTime: undefined, message_id: 'm-9', publish_time: '2024-01-01T00:00:00Z' });
+    const snake = withMessage({
+      messageId: undefined,
+      publishTime: undefined,
+      message_id: 'm-9',
+      publish_time: '2024-01-01T00:00:00Z',
+    });
     expect(decodeCloudEvent(snake)).toMatchObject({ messageId: 'm-9', publishTime: '2024-01-01T00:00:00Z' });
     const bare = withMessage({ messageId: undefined, publishTime: undefined });
-    expect(decodeCloudEvent(bare)).toMatchObject({ messageId: '3103425958877813', publishTime: '2021-02-05T04:06:14.109Z' });
+    expect(decodeCloudEvent(bare)).toMatchObject({
+      messageId: '3103425958877813',
+      publishTime: '2021-02-05T04:06:14.109Z',
+    });
   });
 
   it('treats a message without data as empty bytes', () => {
@@ -61,9 +77,9 @@ describe('decodeCloudEvent: Pub/Sub messagePublished', () => {
         { path: 'message.data', message: expect.stringContaining('not valid base64') },
       ]);
     }
-    expect(issuePaths(() => decodeCloudEvent(withMessage({ data: 'ab!d', attributes: { a: 1, b: 'ok', c: null } })))).toEqual([
-      'message.data', 'message.attributes.a', 'message.attributes.c',
-    ]);
+    expect(
+      issuePaths(() => decodeCloudEvent(withMessage({ data: 'ab!d', attributes: { a: 1, b: 'ok', c: null } }))),
+    ).toEqual(['message.data', 'message.attributes.a', 'message.attributes.c']);
   });
 
   it('rejects data that is not a JSON object and missing CloudEvent attributes', () => {
@@ -76,9 +92,9 @@ describe('decodeCloudEvent: Pub/Sub messagePublished', () => {
   });
 
   it('rejects an unsupported event type naming the type', () => {
-    expect(issuesOf(() => decodeCloudEvent({ ...structured(), type: 'google.cloud.firestore.document.v1.written' }))).toEqual([
-      { path: 'type', message: expect.stringContaining('unsupported CloudEvent type') },
-    ]);
+    expect(
+      issuesOf(() => decodeCloudEvent({ ...structured(), type: 'google.cloud.firestore.document.v1.written' })),
+    ).toEqual([{ path: 'type', message: expect.stringContaining('unsupported CloudEvent type') }]);
   });
 });
 
@@ -88,8 +104,15 @@ describe('decodeCloudEvent: Storage object.v1.finalized', () => {
   it('decodes the sample, converting size and keeping generation a string', () => {
     const evt = decodeCloudEvent(storage()) as StorageObjectEvent;
     expect(evt).toEqual({
-      kind: 'storage', eventId: '1234-5678', bucket: 'sample-bucket', name: 'folder/Test.cs', generation: '1587627537231057',
-      size: 352, contentType: 'text/plain', timeCreated: '2020-04-23T07:38:57.230Z', md5Hash: 'kF8MuJ5+CTJxvyhHS1xzRg==',
+      kind: 'storage',
+      eventId: '1234-5678',
+      bucket: 'sample-bucket',
+      name: 'folder/Test.cs',
+      generation: '1587627537231057',
+      size: 352,
+      contentType: 'text/plain',
+      timeCreated: '2020-04-23T07:38:57.230Z',
+      md5Hash: 'kF8MuJ5+CTJxvyhHS1xzRg==',
     });
   });
 
@@ -99,7 +122,13 @@ describe('decodeCloudEvent: Storage object.v1.finalized', () => {
       topic: 'data-landed',
       dedupeKey: 'sample-bucket/folder/Test.cs#1587627537231057',
       idempotencyKey: 'sample-bucket/folder/Test.cs#1587627537231057',
-      payload: { type: 'data.landed', modelId: 'ipo-valuation', dataUri: 'gs://sample-bucket/folder/Test.cs', source: 'gcs', sizeBytes: 352 },
+      payload: {
+        type: 'data.landed',
+        modelId: 'ipo-valuation',
+        dataUri: 'gs://sample-bucket/folder/Test.cs',
+        source: 'gcs',
+        sizeBytes: 352,
+      },
     });
   });
 

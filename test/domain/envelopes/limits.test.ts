@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, asDecodeError, buildPubSubCloudEvent, decodeCloudEvent, decodeMonitoringWebhookBody, decodeTopicMessage,
+  MAX_JSON_DEPTH,
+  MAX_MESSAGE_BYTES,
+  asDecodeError,
+  buildPubSubCloudEvent,
+  decodeCloudEvent,
+  decodeMonitoringWebhookBody,
+  decodeTopicMessage,
   quoteInput,
 } from '../../../shared/domain/envelopes/index.js';
 import { isCanonicalBase64, parseJsonText } from '../../../shared/domain/envelopes/json-value.js';
@@ -16,7 +22,13 @@ import { fixture } from '../../fixtures/envelopes/load.js';
 import { issuesOf } from './issues.js';
 
 const pubsub = (data: string | Buffer) =>
-  buildPubSubCloudEvent({ project: 'p', topic: 'drift-alerts', messageId: 'm-1', publishTime: '2024-06-01T00:00:00Z', data });
+  buildPubSubCloudEvent({
+    project: 'p',
+    topic: 'drift-alerts',
+    messageId: 'm-1',
+    publishTime: '2024-06-01T00:00:00Z',
+    data,
+  });
 const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const finding = (evidence: string, summary = 'shift') =>
   `{"type":"drift.detected","signal":"drift","source":"operator","summary":${JSON.stringify(summary)},"evidence":${evidence}}`;
@@ -31,12 +43,15 @@ describe('message size', () => {
 
   it('refuses data beyond the Pub/Sub maximum naming the field, before decoding it', () => {
     const ce = pubsub(Buffer.alloc(MAX_MESSAGE_BYTES + 3, 0x41));
-    expect(issuesOf(() => decodeCloudEvent(ce))).toEqual([{ path: 'message.data', message: expect.stringContaining('too large') }]);
+    expect(issuesOf(() => decodeCloudEvent(ce))).toEqual([
+      { path: 'message.data', message: expect.stringContaining('too large') },
+    ]);
   });
 
   it('checks base64 in linear time with the strict alphabet and padding', () => {
     expect(isCanonicalBase64('A'.repeat(8_000_000))).toBe(true);
-    for (const bad of ['abc', 'ab!d', 'ab=d', '====', 'a===', 'dGVz dA==']) expect(isCanonicalBase64(bad), bad).toBe(false);
+    for (const bad of ['abc', 'ab!d', 'ab=d', '====', 'a===', 'dGVz dA=='])
+      expect(isCanonicalBase64(bad), bad).toBe(false);
     for (const good of ['', 'dGVzdA==', 'dGVzdDE=', 'dGVzdDEy']) expect(isCanonicalBase64(good), good).toBe(true);
   });
 });
@@ -44,7 +59,9 @@ describe('message size', () => {
 describe('nesting depth', () => {
   it('rejects evidence nested 10,000 deep naming the depth limit', () => {
     const msg = decodeCloudEvent(pubsub(finding(nested(10_000)))) as InboundMessage;
-    expect(issuesOf(() => decodeTopicMessage(msg))).toEqual([{ path: 'message.data', message: `nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep` }]);
+    expect(issuesOf(() => decodeTopicMessage(msg))).toEqual([
+      { path: 'message.data', message: `nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep` },
+    ]);
   });
 
   it('accepts the deepest allowed message and measures depth without recursion', () => {
@@ -58,19 +75,26 @@ describe('nesting depth', () => {
   it('checks an already-parsed webhook body too', () => {
     let body: unknown = 1;
     for (let i = 0; i < 10_000; i++) body = { a: body };
-    expect(issuesOf(() => decodeMonitoringWebhookBody(body))).toEqual([{ path: '', message: expect.stringContaining('levels deep') }]);
+    expect(issuesOf(() => decodeMonitoringWebhookBody(body))).toEqual([
+      { path: '', message: expect.stringContaining('levels deep') },
+    ]);
   });
 });
 
 describe('incident times', () => {
-  const incident = () => ({ ...fixture<{ incident: Record<string, unknown> }>('monitoring-incident-open.json'), version: '1.2' });
+  const incident = () => ({
+    ...fixture<{ incident: Record<string, unknown> }>('monitoring-incident-open.json'),
+    version: '1.2',
+  });
   it.each([
     ['started_at', { started_at: 2 ** 53 - 1 }],
     ['ended_at', { ended_at: 2 ** 53 - 1 }],
   ])('%s = 2^53-1 is a validation error naming the field, not a RangeError', (field, patch) => {
     const body = incident();
     const issues = issuesOf(() => decodeMonitoringWebhookBody({ ...body, incident: { ...body.incident, ...patch } }));
-    expect(issues).toEqual([{ path: `incident.${field}`, message: expect.stringContaining('no later than 9999-12-31') }]);
+    expect(issues).toEqual([
+      { path: `incident.${field}`, message: expect.stringContaining('no later than 9999-12-31') },
+    ]);
   });
 });
 
@@ -78,9 +102,13 @@ describe('errors never echo input', () => {
   it('a JSON syntax error names the position, not the text', () => {
     const issues: Issue[] = [];
     parseJsonText('{"password": hunter2-secret}', 'message.data', issues);
-    expect(issues).toEqual([{ path: 'message.data', message: expect.stringMatching(/^not valid JSON \(syntax error/) }]);
+    expect(issues).toEqual([
+      { path: 'message.data', message: expect.stringMatching(/^not valid JSON \(syntax error/) },
+    ]);
     expect(JSON.stringify(issues)).not.toContain('hunter2');
-    expect(jsonSyntaxProblem(new SyntaxError('Unterminated string in JSON at position 7'))).toBe('unexpected end of input at position 7');
+    expect(jsonSyntaxProblem(new SyntaxError('Unterminated string in JSON at position 7'))).toBe(
+      'unexpected end of input at position 7',
+    );
   });
 
   it('quotes at most a short, printable prefix', () => {

@@ -44,16 +44,33 @@ describe('promotions contract', () => {
   });
 
   it('reports the split rule together with problems in other fields', () => {
-    expect(issuePaths(() => decodeTopicMessage(inbound('promotions', { type: 'promotion.command', action: 'set-traffic', actor: '', modelId: 'X', traffic: { '1.0.0': 1 } }))).sort())
-      .toEqual(['actor', 'modelId', 'traffic']);
+    expect(
+      issuePaths(() =>
+        decodeTopicMessage(
+          inbound('promotions', {
+            type: 'promotion.command',
+            action: 'set-traffic',
+            actor: '',
+            modelId: 'X',
+            traffic: { '1.0.0': 1 },
+          }),
+        ),
+      ).sort(),
+    ).toEqual(['actor', 'modelId', 'traffic']);
   });
 
   describe('policy.update', () => {
-    const update = (fields: Record<string, unknown>) => decodeTopicMessage(inbound('promotions', { type: 'policy.update', actor: 'alice', ...fields }));
+    const update = (fields: Record<string, unknown>) =>
+      decodeTopicMessage(inbound('promotions', { type: 'policy.update', actor: 'alice', ...fields }));
 
     it('keeps the patch as sent (no defaults filled in), with its keys', () => {
       const decoded = update({ policy: { gate: { scale: 'log' }, canaryPercent: null }, reason: 'log-target model' });
-      expect(decoded.payload).toMatchObject({ type: 'policy.update', modelId: 'ipo-valuation', actor: 'alice', policy: { gate: { scale: 'log' }, canaryPercent: null } });
+      expect(decoded.payload).toMatchObject({
+        type: 'policy.update',
+        modelId: 'ipo-valuation',
+        actor: 'alice',
+        policy: { gate: { scale: 'log' }, canaryPercent: null },
+      });
       expect(Object.keys((decoded.payload as { policy: object }).policy)).toEqual(['gate', 'canaryPercent']);
       expect(decoded.dedupeKey).toBe(decoded.idempotencyKey);
     });

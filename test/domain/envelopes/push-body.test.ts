@@ -9,8 +9,13 @@ describe('decodePushBody', () => {
   it('decodes the documented push body with deliveryAttempt', () => {
     const msg = decodePushBody(body(), '/projects/myproject/topics/drift-alerts');
     expect(msg).toMatchObject({
-      kind: 'pubsub', topic: 'drift-alerts', messageId: '2070443601311540', publishTime: '2021-02-26T19:13:55.749Z',
-      attributes: { key: 'value' }, orderingKey: 'k1', deliveryAttempt: 3,
+      kind: 'pubsub',
+      topic: 'drift-alerts',
+      messageId: '2070443601311540',
+      publishTime: '2021-02-26T19:13:55.749Z',
+      attributes: { key: 'value' },
+      orderingKey: 'k1',
+      deliveryAttempt: 3,
     });
     expect(msg.data.toString()).toBe('Hello Cloud Pub/Sub! Here is my message!');
   });
@@ -36,11 +41,18 @@ describe('decodePushBody', () => {
 
   it('lists every problem: bad deliveryAttempt, bad base64, missing ids', () => {
     const bad = { message: { data: '***', attributes: {} }, deliveryAttempt: 0 };
-    expect(issuePaths(() => decodePushBody(bad))).toEqual(['message.data', 'message.messageId', 'message.publishTime', 'deliveryAttempt']);
+    expect(issuePaths(() => decodePushBody(bad))).toEqual([
+      'message.data',
+      'message.messageId',
+      'message.publishTime',
+      'deliveryAttempt',
+    ]);
   });
 
   it('rejects a body that is not an object or lacks a message', () => {
-    expect(issuesOf(() => decodePushBody('{oops'))).toEqual([{ path: '', message: expect.stringContaining('not valid JSON') }]);
+    expect(issuesOf(() => decodePushBody('{oops'))).toEqual([
+      { path: '', message: expect.stringContaining('not valid JSON') },
+    ]);
     expect(issuePaths(() => decodePushBody({ subscription: 's' }))).toEqual(['message']);
   });
 });

@@ -10,11 +10,18 @@ const decode = (...args: Parameters<typeof inbound>) => decodeTopicMessage(inbou
 describe('decodeTopicMessage: foreign shapes', () => {
   it('Vertex pipeline log entry -> pipeline.job-state', () => {
     expect(decode('pipeline-events', fixture('vertex-pipeline-log-entry.json')).payload).toEqual({
-      type: 'pipeline.job-state', pipelineJobId: 'train-20240101', state: 'succeeded', location: 'us-central1', project: '123',
+      type: 'pipeline.job-state',
+      pipelineJobId: 'train-20240101',
+      state: 'succeeded',
+      location: 'us-central1',
+      project: '123',
     });
   });
 
-  it.each([['PIPELINE_STATE_FAILED', 'failed'], ['PIPELINE_STATE_CANCELLED', 'cancelled']])('normalises %s', (raw, state) => {
+  it.each([
+    ['PIPELINE_STATE_FAILED', 'failed'],
+    ['PIPELINE_STATE_CANCELLED', 'cancelled'],
+  ])('normalises %s', (raw, state) => {
     const entry = fixture('vertex-pipeline-log-entry.json');
     entry.jsonPayload = { state: raw };
     expect(decode('pipeline-events', entry).payload).toMatchObject({ state });
@@ -22,15 +29,25 @@ describe('decodeTopicMessage: foreign shapes', () => {
 
   it('rejects a non-terminal pipeline state and a missing job id together', () => {
     const entry = { resource: { labels: {} }, jsonPayload: { state: 'PIPELINE_STATE_RUNNING' } };
-    expect(issuePaths(() => decode('pipeline-events', entry))).toEqual(['resource.labels.pipeline_job_id', 'jsonPayload.state']);
+    expect(issuePaths(() => decode('pipeline-events', entry))).toEqual([
+      'resource.labels.pipeline_job_id',
+      'jsonPayload.state',
+    ]);
   });
 
   it('closed incident (reference sample) -> monitoring.incident', () => {
     const d = decode('drift-alerts', fixture('monitoring-incident-closed.json'));
     expect(d.payload).toMatchObject({
-      type: 'monitoring.incident', incidentId: '0.opqiw61fsv7p', state: 'closed', policyName: 'Monitor-Project-Cluster',
-      conditionName: 'VM Instance - CPU utilization [MAX]', metricType: 'compute.googleapis.com/instance/cpu/utilization',
-      startedAt: '2020-01-01T01:01:01.000Z', endedAt: '2020-01-01T11:11:11.000Z', observedValue: 0.835, thresholdValue: 0.9,
+      type: 'monitoring.incident',
+      incidentId: '0.opqiw61fsv7p',
+      state: 'closed',
+      policyName: 'Monitor-Project-Cluster',
+      conditionName: 'VM Instance - CPU utilization [MAX]',
+      metricType: 'compute.googleapis.com/instance/cpu/utilization',
+      startedAt: '2020-01-01T01:01:01.000Z',
+      endedAt: '2020-01-01T11:11:11.000Z',
+      observedValue: 0.835,
+      thresholdValue: 0.9,
       modelId: 'ipo-valuation',
     });
     expect(d.payload).toHaveProperty('raw.documentation.content', 'TEST ALERT');
@@ -58,24 +75,43 @@ describe('decodeTopicMessage: foreign shapes', () => {
   it('an incident missing fields lists each with its incident.* path', () => {
     const body = { incident: { incident_id: 'x', state: 'resolved', started_at: '1577840461' }, version: '2.0' };
     expect(issuePaths(() => decodeMonitoringWebhookBody(body)).sort()).toEqual([
-      'incident.condition_name', 'incident.policy_name', 'incident.started_at', 'incident.state', 'incident.summary', 'version',
+      'incident.condition_name',
+      'incident.policy_name',
+      'incident.started_at',
+      'incident.state',
+      'incident.summary',
+      'version',
     ]);
-    expect(issuesOf(() => decodeMonitoringWebhookBody('nope'))).toEqual([{ path: '', message: expect.stringContaining('not valid JSON') }]);
+    expect(issuesOf(() => decodeMonitoringWebhookBody('nope'))).toEqual([
+      { path: '', message: expect.stringContaining('not valid JSON') },
+    ]);
   });
 
   it('Vertex anomaly log entry -> vertex.anomaly', () => {
     expect(decode('drift-alerts', fixture('vertex-anomaly-log-entry.json')).payload).toEqual({
-      type: 'vertex.anomaly', insertId: 'b0e9c0e9-0979-4aff-a5d3-4c0912469f9a@a1', objective: 'RAW_FEATURE_SKEW',
-      features: [{ name: 'age', deviation: 0.9, threshold: 0.7 }, { name: 'education', deviation: 0.6, threshold: 0.3 }],
-      deployedModelId: '1645828169292316672', modelId: 'ipo-valuation', startTime: '2022-02-03T18:00:00Z', endTime: '2022-02-03T19:00:00Z',
+      type: 'vertex.anomaly',
+      insertId: 'b0e9c0e9-0979-4aff-a5d3-4c0912469f9a@a1',
+      objective: 'RAW_FEATURE_SKEW',
+      features: [
+        { name: 'age', deviation: 0.9, threshold: 0.7 },
+        { name: 'education', deviation: 0.6, threshold: 0.3 },
+      ],
+      deployedModelId: '1645828169292316672',
+      modelId: 'ipo-valuation',
+      startTime: '2022-02-03T18:00:00Z',
+      endTime: '2022-02-03T19:00:00Z',
     });
   });
 });
 
 describe('decodeTopicMessage: errors list every problem with its path', () => {
   it('non-JSON data', () => {
-    expect(issuesOf(() => decode('promotions', 'approve 1.0.0'))).toEqual([{ path: 'message.data', message: expect.stringMatching(/^not valid JSON/) }]);
-    expect(issuesOf(() => decode('promotions', ''))).toEqual([{ path: 'message.data', message: 'not valid JSON (empty)' }]);
+    expect(issuesOf(() => decode('promotions', 'approve 1.0.0'))).toEqual([
+      { path: 'message.data', message: expect.stringMatching(/^not valid JSON/) },
+    ]);
+    expect(issuesOf(() => decode('promotions', ''))).toEqual([
+      { path: 'message.data', message: 'not valid JSON (empty)' },
+    ]);
   });
 
   it('JSON that is not an object', () => {
@@ -89,9 +125,15 @@ describe('decodeTopicMessage: errors list every problem with its path', () => {
   });
 
   it('unknown type, on single- and multi-shape topics', () => {
-    expect(issuesOf(() => decode('data-landed', { type: 'data.removed' }))).toEqual([{ path: 'type', message: expect.stringContaining('unknown message type "data.removed"') }]);
-    expect(issuesOf(() => decode('pipeline-events', { type: 'pipeline.started' }))[0].message).toContain('pipeline.completed, system.reconcile');
-    expect(issuesOf(() => decode('drift-alerts', { modelId: 'x' }))).toEqual([{ path: 'type', message: expect.stringContaining('required') }]);
+    expect(issuesOf(() => decode('data-landed', { type: 'data.removed' }))).toEqual([
+      { path: 'type', message: expect.stringContaining('unknown message type "data.removed"') },
+    ]);
+    expect(issuesOf(() => decode('pipeline-events', { type: 'pipeline.started' }))[0].message).toContain(
+      'pipeline.completed, system.reconcile',
+    );
+    expect(issuesOf(() => decode('drift-alerts', { modelId: 'x' }))).toEqual([
+      { path: 'type', message: expect.stringContaining('required') },
+    ]);
     expect(issuePaths(() => decode('promotions', { type: 7 }))).toEqual(['type']);
   });
 
@@ -101,22 +143,41 @@ describe('decodeTopicMessage: errors list every problem with its path', () => {
   });
 
   it('missing type on a multi-shape topic names the shapes it accepts', () => {
-    expect(issuesOf(() => decode('retrain-requests', {}))).toEqual([{ path: 'type', message: 'required; expected one of: retrain.requested, run.cancel' }]);
+    expect(issuesOf(() => decode('retrain-requests', {}))).toEqual([
+      { path: 'type', message: 'required; expected one of: retrain.requested, run.cancel' },
+    ]);
   });
 
   it('unknown fields are named (typos do not pass silently)', () => {
-    expect(issuesOf(() => decode('promotions', { type: 'promotion.command', action: 'canary', version: '1.0.0', actor: 'a', persent: 5 }))).toEqual([
-      { path: 'persent', message: 'unknown field' },
-    ]);
+    expect(
+      issuesOf(() =>
+        decode('promotions', { type: 'promotion.command', action: 'canary', version: '1.0.0', actor: 'a', persent: 5 }),
+      ),
+    ).toEqual([{ path: 'persent', message: 'unknown field' }]);
   });
 
   it('unknown topic without a hint; the hint is used when the envelope has none', () => {
     expect(issuePaths(() => decode(undefined, { type: 'data.landed', dataUri: 'gs://ipo-data/a' }))).toEqual(['topic']);
-    expect(decodeTopicMessage(inbound(undefined, { type: 'data.landed', dataUri: 'gs://ipo-data/a' }), 'data-landed').topic).toBe('data-landed');
+    expect(
+      decodeTopicMessage(inbound(undefined, { type: 'data.landed', dataUri: 'gs://ipo-data/a' }), 'data-landed').topic,
+    ).toBe('data-landed');
   });
 
   it('lifecycle event with missing correlation id and bad subject kind', () => {
-    const evt = { type: 'lifecycle.event', event: 'run.exploded', modelId: 'ipo-valuation', subject: { kind: 'job', id: 'r' }, actor: 'a', reason: 'r', occurredAt: 'now' };
-    expect(issuePaths(() => decode('lifecycle-events', evt))).toEqual(['event', 'subject.kind', 'correlationId', 'occurredAt']);
+    const evt = {
+      type: 'lifecycle.event',
+      event: 'run.exploded',
+      modelId: 'ipo-valuation',
+      subject: { kind: 'job', id: 'r' },
+      actor: 'a',
+      reason: 'r',
+      occurredAt: 'now',
+    };
+    expect(issuePaths(() => decode('lifecycle-events', evt))).toEqual([
+      'event',
+      'subject.kind',
+      'correlationId',
+      'occurredAt',
+    ]);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_EVIDENCE_BYTES, MAX_SUMMARY_CHARS, alertSlot, boundedEvidence, boundedSummary, observeAlert, refuseAlertCommand,
+  MAX_EVIDENCE_BYTES,
+  MAX_SUMMARY_CHARS,
+  alertSlot,
+  boundedEvidence,
+  boundedSummary,
+  observeAlert,
+  refuseAlertCommand,
 } from '../../../shared/domain/lifecycle/alert-lifecycle.js';
 
 const T0 = '2024-06-01T00:00:00.000Z';
@@ -33,7 +39,9 @@ describe('observeAlert', () => {
 describe('refuseAlertCommand', () => {
   it('refuses commands on closed alerts and a second ack, naming who acked', () => {
     expect(refuseAlertCommand('close', { state: 'closed' })).toBe('it is already closed');
-    expect(refuseAlertCommand('ack', { state: 'open', acknowledged: { actor: 'alice' } })).toBe('it was already acknowledged by alice');
+    expect(refuseAlertCommand('ack', { state: 'open', acknowledged: { actor: 'alice' } })).toBe(
+      'it was already acknowledged by alice',
+    );
     expect(refuseAlertCommand('close', { state: 'open', acknowledged: { actor: 'alice' } })).toBeUndefined();
     expect(refuseAlertCommand('ack', { state: 'open' })).toBeUndefined();
   });
@@ -49,7 +57,12 @@ describe('document bounds', () => {
   it('summarise large evidence: small values kept, the rest named, multi-byte text measured in bytes', () => {
     expect(boundedEvidence({ psi: 0.3 })).toEqual({ psi: 0.3 });
     const big = { psi: 0.3, ok: true, note: 'n', rows: 'é'.repeat(MAX_EVIDENCE_BYTES / 2 + 1) }; // > limit in UTF-8 bytes only
-    expect(boundedEvidence(big)).toEqual({ psi: 0.3, ok: true, note: 'n', truncated: { originalBytes: expect.any(Number), omittedFields: ['rows'], omittedCount: 1 } });
+    expect(boundedEvidence(big)).toEqual({
+      psi: 0.3,
+      ok: true,
+      note: 'n',
+      truncated: { originalBytes: expect.any(Number), omittedFields: ['rows'], omittedCount: 1 },
+    });
     expect(JSON.stringify(boundedEvidence(big)).length).toBeLessThan(1000);
   });
 });

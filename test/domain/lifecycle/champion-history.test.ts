@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChampionEntry } from '../../../shared/domain/state.js';
-import { appendChampion, closeChampion, currentChampion, holderAt, lastKnownGood } from '../../../shared/domain/lifecycle/champion-history.js';
+import {
+  appendChampion,
+  closeChampion,
+  currentChampion,
+  holderAt,
+  lastKnownGood,
+} from '../../../shared/domain/lifecycle/champion-history.js';
 
 const T1 = '2025-01-01T00:00:00.000Z';
 const T2 = '2025-02-01T00:00:00.000Z';
@@ -9,7 +15,13 @@ const T4 = '2025-04-01T00:00:00.000Z';
 
 function build(): ChampionEntry[] {
   let h: ChampionEntry[] = [];
-  h = appendChampion(h, { version: '1.0.0', at: T1, actor: 'automation', reason: 'first model', evidence: { r2: 0.8 } });
+  h = appendChampion(h, {
+    version: '1.0.0',
+    at: T1,
+    actor: 'automation',
+    reason: 'first model',
+    evidence: { r2: 0.8 },
+  });
   h = appendChampion(h, { version: '1.1.0', at: T2, actor: 'operator@local', reason: 'promote' });
   h = appendChampion(h, { version: '1.2.0', at: T3, actor: 'automation', reason: 'promote' });
   return h;
@@ -43,7 +55,12 @@ describe('appendChampion', () => {
   });
 
   it('re-appends a previous champion after a rollback', () => {
-    const h = appendChampion(build(), { version: '1.1.0', at: T4, actor: 'operator@local', reason: 'rollback of 1.2.0' });
+    const h = appendChampion(build(), {
+      version: '1.1.0',
+      at: T4,
+      actor: 'operator@local',
+      reason: 'rollback of 1.2.0',
+    });
     expect(currentChampion(h)?.version).toBe('1.1.0');
     expect(h).toHaveLength(4);
   });

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, signCommand, verifyCommandSignature } from '../../../shared/domain/lifecycle/command-signature.js';
+import {
+  canonicalJson,
+  signCommand,
+  verifyCommandSignature,
+} from '../../../shared/domain/lifecycle/command-signature.js';
 
 const KEY = 'k'.repeat(32);
-const cmd = { type: 'promotion.command', action: 'promote', version: '1.1.0', actor: 'automation', idempotencyKey: 'k-1' };
+const cmd = {
+  type: 'promotion.command',
+  action: 'promote',
+  version: '1.1.0',
+  actor: 'automation',
+  idempotencyKey: 'k-1',
+};
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and leaves out undefined properties', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined }], c: 'x' }, u: undefined })).toBe('{"a":{"c":"x","d":[2,{"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined }], c: 'x' }, u: undefined })).toBe(
+      '{"a":{"c":"x","d":[2,{"z":1}]},"b":1}',
+    );
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 });
@@ -15,7 +27,9 @@ describe('command signatures', () => {
   it('verifies a signature over the same payload in any key order', () => {
     const sig = signCommand(KEY, 'promotions', cmd);
     expect(sig).toMatch(/^[0-9a-f]{64}$/);
-    expect(verifyCommandSignature(KEY, 'promotions', { ...cmd, actor: 'automation', type: 'promotion.command' }, sig)).toBe(true);
+    expect(
+      verifyCommandSignature(KEY, 'promotions', { ...cmd, actor: 'automation', type: 'promotion.command' }, sig),
+    ).toBe(true);
   });
 
   it.each([

@@ -5,9 +5,26 @@ import { PermanentError } from '../../../shared/domain/errors.js';
 describe('lifecycle index', () => {
   it('re-exports every module', () => {
     for (const name of [
-      'assertTransition', 'canTransition', 'parsePolicy', 'defaultPolicy', 'nextVersion', 'compareSemver', 'evaluateGate',
-      'decideRetrain', 'decideRunFailure', 'canarySplit', 'promoteSplit', 'rollbackSplit', 'setTraffic', 'diffSplit',
-      'appendChampion', 'lastKnownGood', 'holderAt', 'decideAlert', 'checkApproval', 'toMillis',
+      'assertTransition',
+      'canTransition',
+      'parsePolicy',
+      'defaultPolicy',
+      'nextVersion',
+      'compareSemver',
+      'evaluateGate',
+      'decideRetrain',
+      'decideRunFailure',
+      'canarySplit',
+      'promoteSplit',
+      'rollbackSplit',
+      'setTraffic',
+      'diffSplit',
+      'appendChampion',
+      'lastKnownGood',
+      'holderAt',
+      'decideAlert',
+      'checkApproval',
+      'toMillis',
     ]) {
       expect(typeof (lifecycle as Record<string, unknown>)[name], name).toBe('function');
     }

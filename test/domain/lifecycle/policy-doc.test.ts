@@ -7,7 +7,8 @@ import { policyUpdateInputSchema } from '../../../shared/domain/contracts/promot
 const doc = readFileSync(new URL('../../../docs/gate-and-policy.md', import.meta.url), 'utf8');
 
 function leaves(value: unknown, path = ''): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return [path];
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0)
+    return [path];
   return Object.entries(value).flatMap(([k, v]) => leaves(v, path === '' ? k : `${path}.${k}`));
 }
 
@@ -18,7 +19,9 @@ describe('docs/gate-and-policy.md', () => {
   });
 
   it('shows policy.update examples that validate', () => {
-    const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => m[1].split(/\n\s*\n/)).map((text) => JSON.parse(text) as Record<string, unknown>);
+    const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)]
+      .flatMap((m) => m[1].split(/\n\s*\n/))
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     expect(examples.length).toBeGreaterThanOrEqual(5);
     for (const example of examples) expect(policyUpdateInputSchema.safeParse(example).error).toBeUndefined();
   });

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import { defaultPolicy } from '../../../shared/domain/lifecycle/policy.js';
-import { applyPolicyPatch, diffPolicy, mergePatch, policyPatchSchema } from '../../../shared/domain/lifecycle/policy-update.js';
+import {
+  applyPolicyPatch,
+  diffPolicy,
+  mergePatch,
+  policyPatchSchema,
+} from '../../../shared/domain/lifecycle/policy-update.js';
 
 describe('mergePatch', () => {
   it('merges objects field by field, replaces arrays and scalars, and deletes on null', () => {
     const base = { a: { x: 1, y: [1, 2], z: { deep: true } }, b: 2, c: 'keep' };
-    expect(mergePatch(base, { a: { y: [3], z: { other: 1 } }, b: null, d: 4 })).toEqual({ a: { x: 1, y: [3], z: { deep: true, other: 1 } }, c: 'keep', d: 4 });
+    expect(mergePatch(base, { a: { y: [3], z: { other: 1 } }, b: null, d: 4 })).toEqual({
+      a: { x: 1, y: [3], z: { deep: true, other: 1 } },
+      c: 'keep',
+      d: 4,
+    });
     expect(base.a.y).toEqual([1, 2]);
   });
 });
@@ -15,7 +24,10 @@ describe('applyPolicyPatch', () => {
   const stored = defaultPolicy({ canaryPercent: 20, drift: { features: { revenue: { threshold: 0.3 } } } });
 
   it('changes only the named fields and lists each change with its before and after', () => {
-    const update = applyPolicyPatch(stored, { gate: { scale: 'log', valueThresholds: [{ metric: 'r2', lower: 0.8 }] }, drift: { features: { ebitda: { method: 'psi' } } } });
+    const update = applyPolicyPatch(stored, {
+      gate: { scale: 'log', valueThresholds: [{ metric: 'r2', lower: 0.8 }] },
+      drift: { features: { ebitda: { method: 'psi' } } },
+    });
     expect(update.kind).toBe('updated');
     if (update.kind !== 'updated') return;
     expect(update.policy.canaryPercent).toBe(20);
@@ -30,18 +42,28 @@ describe('applyPolicyPatch', () => {
 
   it('resets a field to its default with null and reports an unchanged patch', () => {
     const reset = applyPolicyPatch(stored, { canaryPercent: null });
-    expect(reset).toMatchObject({ kind: 'updated', policy: { canaryPercent: 10 }, changes: [{ path: 'canaryPercent', before: 20, after: 10 }] });
+    expect(reset).toMatchObject({
+      kind: 'updated',
+      policy: { canaryPercent: 10 },
+      changes: [{ path: 'canaryPercent', before: 20, after: 10 }],
+    });
     expect(applyPolicyPatch(stored, { canaryPercent: 20 }).kind).toBe('unchanged');
   });
 
   it('refuses an invalid merged policy naming every bad field, with POLICY.INVALID', () => {
     try {
-      applyPolicyPatch(stored, { canaryPercent: 150, gate: { valueThresholds: [{ metric: 'r2', lower: 0.9, upper: 0.1 }] } } as never);
+      applyPolicyPatch(stored, {
+        canaryPercent: 150,
+        gate: { valueThresholds: [{ metric: 'r2', lower: 0.9, upper: 0.1 }] },
+      } as never);
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);
       expect((err as ValidationError).code).toBe('POLICY.INVALID');
-      expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(['policy.canaryPercent', 'policy.gate.valueThresholds.0']);
+      expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual([
+        'policy.canaryPercent',
+        'policy.gate.valueThresholds.0',
+      ]);
     }
   });
 });

@@ -30,14 +30,35 @@ describe('defaultPolicy', () => {
     expect(p.approvers).toEqual(['operator@local', 'automation']);
     expect(p.requireDistinctApprover).toBe(false);
     expect(p.autoApprove).toBe(true);
-    expect(p.retrain).toEqual({ minNewRows: 500, cooldownMinutes: 60, freshnessDays: 120, maxRunAttempts: 3, retryBackoffMinutes: [1, 5, 15] });
+    expect(p.retrain).toEqual({
+      minNewRows: 500,
+      cooldownMinutes: 60,
+      freshnessDays: 120,
+      maxRunAttempts: 3,
+      retryBackoffMinutes: [1, 5, 15],
+    });
     expect(p.alertDebounceMinutes).toBe(30);
     expect(p.experiment).toEqual({
-      minSamplesPerArm: 30, maxDurationHours: 72, alpha: 0.05, maxLatencyP99Ms: 1000, grossErrorPct: 50, maxGrossErrorRateIncrease: 0.1, bootstrapResamples: 1000,
+      minSamplesPerArm: 30,
+      maxDurationHours: 72,
+      alpha: 0.05,
+      maxLatencyP99Ms: 1000,
+      grossErrorPct: 50,
+      maxGrossErrorRateIncrease: 0.1,
+      bootstrapResamples: 1000,
     });
     expect(p.monitoring).toEqual({ r2Floor: 0.65, minLabelled: 30 });
     expect(p.drift).toEqual({
-      windowSize: 500, minWindow: 100, driftShare: 0.3, numericDefault: { method: 'psi', threshold: 0.2 }, categoricalDefault: {}, features: {}, skewThreshold: 0.1, skewCategoricalThreshold: 0.3, skewShare: 0.3, predictionThreshold: 0.1,
+      windowSize: 500,
+      minWindow: 100,
+      driftShare: 0.3,
+      numericDefault: { method: 'psi', threshold: 0.2 },
+      categoricalDefault: {},
+      features: {},
+      skewThreshold: 0.1,
+      skewCategoricalThreshold: 0.3,
+      skewShare: 0.3,
+      predictionThreshold: 0.1,
     });
     expect(p.cost).toEqual({ minReplicas: 1, maxReplicas: 10, headroom: 1.2, historyHours: 168, bucketMinutes: 5 });
   });
@@ -61,7 +82,9 @@ describe('defaultPolicy', () => {
 
 describe('parsePolicy', () => {
   it('accepts per-feature drift overrides', () => {
-    expect(parsePolicy({ drift: { features: { revenue: { method: 'psi', threshold: 0.2 } } } }).drift.features).toEqual({ revenue: { method: 'psi', threshold: 0.2 } });
+    expect(parsePolicy({ drift: { features: { revenue: { method: 'psi', threshold: 0.2 } } } }).drift.features).toEqual(
+      { revenue: { method: 'psi', threshold: 0.2 } },
+    );
   });
 
   it('accepts a JSON string', () => {
@@ -90,7 +113,10 @@ describe('parsePolicy', () => {
     [{ gate: { valueThresholds: [{ metric: 'r2', lower: 2, upper: 1 }] } }, 'policy.gate.valueThresholds.0'],
     [{ gate: { valueThresholds: [{ metric: 'accuracy', lower: 0.5 }] } }, 'policy.gate.valueThresholds.0.metric'],
     [{ gate: { changeThresholds: [{ metric: 'r2', direction: 'higher' }] } }, 'policy.gate.changeThresholds.0'],
-    [{ gate: { changeThresholds: [{ metric: 'r2', direction: 'up', absolute: 0 }] } }, 'policy.gate.changeThresholds.0.direction'],
+    [
+      { gate: { changeThresholds: [{ metric: 'r2', direction: 'up', absolute: 0 }] } },
+      'policy.gate.changeThresholds.0.direction',
+    ],
     [{ canaryPercnt: 5 }, 'policy.canaryPercnt'],
     [{ retrain: { cooldownMinuts: 5 } }, 'policy.retrain.cooldownMinuts'],
     [{ drift: { driftShare: 0 } }, 'policy.drift.driftShare'],
@@ -104,7 +130,11 @@ describe('parsePolicy', () => {
 
   it('lists every problem, not only the first', () => {
     const issues = issuesOf(() => parsePolicy({ canaryPercent: 0, alertDebounceMinutes: -1, autoApprove: 'yes' }));
-    expect(issues.map((i) => i.path).sort()).toEqual(['policy.alertDebounceMinutes', 'policy.autoApprove', 'policy.canaryPercent']);
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'policy.alertDebounceMinutes',
+      'policy.autoApprove',
+      'policy.canaryPercent',
+    ]);
   });
 
   it('names the field in the error message', () => {

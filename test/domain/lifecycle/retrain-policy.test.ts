@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../../shared/domain/lifecycle/policy.js';
-import { decideRetrain, decideRunFailure, isChampionStale, type RetrainDecisionInput } from '../../../shared/domain/lifecycle/retrain-policy.js';
+import {
+  decideRetrain,
+  decideRunFailure,
+  isChampionStale,
+  type RetrainDecisionInput,
+} from '../../../shared/domain/lifecycle/retrain-policy.js';
 
 const NOW = '2025-06-01T12:00:00.000Z';
 const policy = defaultPolicy();
@@ -13,7 +18,9 @@ const champion = {
   latestDataAt: '2025-05-31T00:00:00.000Z',
 };
 
-type Overrides = Partial<Omit<RetrainDecisionInput, 'request'>> & { request?: Partial<RetrainDecisionInput['request']> };
+type Overrides = Partial<Omit<RetrainDecisionInput, 'request'>> & {
+  request?: Partial<RetrainDecisionInput['request']>;
+};
 
 function decide(over: Overrides = {}) {
   return decideRetrain({
@@ -40,7 +47,11 @@ describe('decideRetrain: minimum new rows', () => {
 
   it('explains a skip with the counts', () => {
     const d = decide({ request: { newRows: 120 } });
-    expect(d).toEqual({ kind: 'skip', reason: "120 new rows since the champion's snapshot (champion trained on 2000 rows); need 500, and the champion is not stale" });
+    expect(d).toEqual({
+      kind: 'skip',
+      reason:
+        "120 new rows since the champion's snapshot (champion trained on 2000 rows); need 500, and the champion is not stale",
+    });
   });
 
   it('treats an unknown row count as no new rows', () => {
@@ -48,7 +59,11 @@ describe('decideRetrain: minimum new rows', () => {
   });
 
   it('starts the first model whatever the row count', () => {
-    expect(decide({ model: {}, request: { newRows: 3 } })).toEqual({ kind: 'start', reasons: ['new-data'], note: 'first model: no champion yet' });
+    expect(decide({ model: {}, request: { newRows: 3 } })).toEqual({
+      kind: 'start',
+      reasons: ['new-data'],
+      note: 'first model: no champion yet',
+    });
   });
 });
 
@@ -64,16 +79,26 @@ describe('decideRetrain: cooldown', () => {
   });
 
   it('says how long ago the last run finished', () => {
-    expect(decide({ model: recent, request: { reason: 'drift' } })).toEqual({ kind: 'skip', reason: 'cooldown: last run finished 30 min ago; drift requests wait 60 min' });
+    expect(decide({ model: recent, request: { reason: 'drift' } })).toEqual({
+      kind: 'skip',
+      reason: 'cooldown: last run finished 30 min ago; drift requests wait 60 min',
+    });
   });
 
   it('allows a run exactly when the cooldown ends', () => {
-    expect(decide({ model: { ...champion, lastRunFinishedAt: '2025-06-01T11:00:00.000Z' }, request: { reason: 'drift' } }).kind).toBe('start');
+    expect(
+      decide({ model: { ...champion, lastRunFinishedAt: '2025-06-01T11:00:00.000Z' }, request: { reason: 'drift' } })
+        .kind,
+    ).toBe('start');
   });
 });
 
 describe('decideRetrain: freshness', () => {
-  const old = { ...champion, championTrainedAt: '2025-01-10T00:00:00.000Z', championDataSnapshotAt: '2025-01-01T00:00:00.000Z' };
+  const old = {
+    ...champion,
+    championTrainedAt: '2025-01-10T00:00:00.000Z',
+    championDataSnapshotAt: '2025-01-01T00:00:00.000Z',
+  };
 
   it.each([
     ['stale and newer data exists', old, true],
@@ -86,12 +111,21 @@ describe('decideRetrain: freshness', () => {
   });
 
   it('starts a freshness request only when the champion is stale', () => {
-    expect(decide({ model: old, request: { reason: 'freshness' } })).toMatchObject({ kind: 'start', reasons: ['freshness'] });
-    expect(decide({ request: { reason: 'freshness' } })).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/120 days/) });
+    expect(decide({ model: old, request: { reason: 'freshness' } })).toMatchObject({
+      kind: 'start',
+      reasons: ['freshness'],
+    });
+    expect(decide({ request: { reason: 'freshness' } })).toMatchObject({
+      kind: 'skip',
+      reason: expect.stringMatching(/120 days/),
+    });
   });
 
   it('lets a stale champion be retrained on fewer than the minimum new rows, adding the freshness reason', () => {
-    expect(decide({ model: old, request: { reason: 'new-data', newRows: 10 } })).toMatchObject({ kind: 'start', reasons: ['new-data', 'freshness'] });
+    expect(decide({ model: old, request: { reason: 'new-data', newRows: 10 } })).toMatchObject({
+      kind: 'start',
+      reasons: ['new-data', 'freshness'],
+    });
   });
 });
 
@@ -116,7 +150,9 @@ describe('decideRetrain: at most one run in flight', () => {
   });
 
   it('still skips an ineligible request rather than queueing it', () => {
-    expect(decide({ request: { newRows: 5 }, inFlightRun: { runId: 'run-1', pendingReasons: ['drift'] } }).kind).toBe('skip');
+    expect(decide({ request: { newRows: 5 }, inFlightRun: { runId: 'run-1', pendingReasons: ['drift'] } }).kind).toBe(
+      'skip',
+    );
   });
 });
 
@@ -138,7 +174,8 @@ describe('decideRunFailure', () => {
 
   it('repeats the last backoff when attempts outnumber the list', () => {
     const p = defaultPolicy({ retrain: { maxRunAttempts: 6, retryBackoffMinutes: [2, 10] } });
-    expect([1, 2, 3, 4, 5].map((attempts) => decideRunFailure({ attempts, policy: p, now: new Date(NOW) })))
-      .toMatchObject([2, 10, 10, 10, 10].map((delayMinutes) => ({ kind: 'retry', delayMinutes })));
+    expect(
+      [1, 2, 3, 4, 5].map((attempts) => decideRunFailure({ attempts, policy: p, now: new Date(NOW) })),
+    ).toMatchObject([2, 10, 10, 10, 10].map((delayMinutes) => ({ kind: 'retry', delayMinutes })));
   });
 });

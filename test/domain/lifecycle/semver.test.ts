@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../shared/domain/errors.js';
-import { compareSemver, formatSemver, isSemver, nextVersion, parseSemver, sortSemver, versionBump } from '../../../shared/domain/lifecycle/semver.js';
+import {
+  compareSemver,
+  formatSemver,
+  isSemver,
+  nextVersion,
+  parseSemver,
+  sortSemver,
+  versionBump,
+} from '../../../shared/domain/lifecycle/semver.js';
 
 const champ = (version: string) => ({ version, contractHash: 'c1', datasetFingerprint: 'd1' });
 const same = { contractHash: 'c1', datasetFingerprint: 'd1' };
@@ -30,7 +38,13 @@ describe('parse / format / compare', () => {
   });
 
   it('sorts numerically, not lexically', () => {
-    expect(sortSemver(['1.10.0', '1.2.0', '0.9.9', '1.2.10', '1.2.9'])).toEqual(['0.9.9', '1.2.0', '1.2.9', '1.2.10', '1.10.0']);
+    expect(sortSemver(['1.10.0', '1.2.0', '0.9.9', '1.2.10', '1.2.9'])).toEqual([
+      '0.9.9',
+      '1.2.0',
+      '1.2.9',
+      '1.2.10',
+      '1.10.0',
+    ]);
   });
 });
 

@@ -1,26 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../shared/domain/errors.js';
 import {
-  EXPERIMENT_STATES, MACHINE_STATES, RUN_STATES, VERSION_STATES,
-  assertTransition, canTransition, isState, isTerminal, nextStates,
-  type MachineName, type StateOf,
+  EXPERIMENT_STATES,
+  MACHINE_STATES,
+  RUN_STATES,
+  VERSION_STATES,
+  assertTransition,
+  canTransition,
+  isState,
+  isTerminal,
+  nextStates,
+  type MachineName,
+  type StateOf,
 } from '../../../shared/domain/lifecycle/state-machines.js';
 
 // Spelled out independently of TRANSITIONS so a change to the table has to change this list too.
 const LEGAL: Record<MachineName, string[]> = {
   run: [
-    'requested>submitted', 'requested>failed', 'requested>cancelled',
-    'submitted>running', 'submitted>failed', 'submitted>cancelled',
-    'running>succeeded', 'running>failed', 'running>cancelled',
+    'requested>submitted',
+    'requested>failed',
+    'requested>cancelled',
+    'submitted>running',
+    'submitted>failed',
+    'submitted>cancelled',
+    'running>succeeded',
+    'running>failed',
+    'running>cancelled',
     'succeeded>evaluated',
   ],
   version: [
-    'registered>blessed', 'registered>rejected',
-    'blessed>approved', 'blessed>rejected', 'blessed>retired',
-    'approved>canary', 'approved>production', 'approved>rejected', 'approved>retired',
-    'canary>production', 'canary>rolled_back',
-    'production>retired', 'production>rolled_back',
-    'rolled_back>retired', 'retired>production',
+    'registered>blessed',
+    'registered>rejected',
+    'blessed>approved',
+    'blessed>rejected',
+    'blessed>retired',
+    'approved>canary',
+    'approved>production',
+    'approved>rejected',
+    'approved>retired',
+    'canary>production',
+    'canary>rolled_back',
+    'production>retired',
+    'production>rolled_back',
+    'rolled_back>retired',
+    'retired>production',
   ],
   experiment: ['running>concluded', 'running>aborted'],
 };
@@ -77,8 +100,12 @@ describe('state helpers', () => {
 
   it('rejects unknown states with a message naming them', () => {
     expect(canTransition('version', 'staging' as 'blessed', 'approved')).toBe(false);
-    expect(() => assertTransition('version', 'staging' as 'blessed', 'approved')).toThrow(/unknown version state 'staging'/);
-    expect(() => assertTransition('version', 'blessed', 'staging' as 'approved')).toThrow(/unknown version state 'staging'/);
+    expect(() => assertTransition('version', 'staging' as 'blessed', 'approved')).toThrow(
+      /unknown version state 'staging'/,
+    );
+    expect(() => assertTransition('version', 'blessed', 'staging' as 'approved')).toThrow(
+      /unknown version state 'staging'/,
+    );
   });
 
   it('explains what is allowed or that the state is final', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError, ValidationError } from '../../../shared/domain/errors.js';
 import {
-  assertSplit, canarySplit, diffSplit, normalizeSplit, promoteSplit, rollbackSplit, setTraffic, splitSum,
+  assertSplit,
+  canarySplit,
+  diffSplit,
+  normalizeSplit,
+  promoteSplit,
+  rollbackSplit,
+  setTraffic,
+  splitSum,
 } from '../../../shared/domain/lifecycle/traffic.js';
 
 describe('canarySplit', () => {
@@ -17,7 +24,12 @@ describe('canarySplit', () => {
   });
 
   it('always sums to 100 with whole percentages', () => {
-    const currents: Record<string, number>[] = [{ a: 1, b: 1, c: 98 }, { a: 33, b: 33, c: 34 }, { a: 50, b: 50 }, { a: 7, b: 13, c: 80 }];
+    const currents: Record<string, number>[] = [
+      { a: 1, b: 1, c: 98 },
+      { a: 33, b: 33, c: 34 },
+      { a: 50, b: 50 },
+      { a: 7, b: 13, c: 80 },
+    ];
     for (const current of currents) {
       for (let percent = 1; percent <= 99; percent += 1) {
         const split = canarySplit(current, 'z', percent);
@@ -50,7 +62,9 @@ describe('promoteSplit / rollbackSplit', () => {
 
   it('refuses when there is no last known-good version', () => {
     for (const good of [undefined, '1.1.0']) {
-      expect(() => rollbackSplit({ '1.1.0': 100 }, '1.1.0', good)).toThrow(expect.objectContaining({ code: 'PROMOTION.NO_LAST_KNOWN_GOOD' }) as PermanentError);
+      expect(() => rollbackSplit({ '1.1.0': 100 }, '1.1.0', good)).toThrow(
+        expect.objectContaining({ code: 'PROMOTION.NO_LAST_KNOWN_GOOD' }) as PermanentError,
+      );
     }
   });
 
@@ -69,15 +83,42 @@ describe('setTraffic', () => {
 
   it.each([
     [{ '1.0.0': 60, '1.1.0': 30 }, ['traffic: percentages must sum to 100, got 90']],
-    [{ '1.0.0': 110, '1.1.0': -10 }, ['traffic.1.0.0: must be between 0 and 100, got 110', 'traffic.1.1.0: must be between 0 and 100, got -10', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
-    [{ '1.0.0': 50.5, '1.1.0': 49.5 }, ['traffic.1.0.0: must be a whole percent, got 50.5', 'traffic.1.1.0: must be a whole percent, got 49.5']],
-    [{ '9.9.9': 100 }, [
-      'traffic.9.9.9: does not serve (serving: 1.0.0, 1.1.0); canary a version before giving it traffic',
-      'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it',
-      'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
-    ]],
-    [{ '1.0.0': '100', '1.1.0': 0 }, ['traffic.1.0.0: must be a number', 'traffic: percentages must sum to 100, got 0', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
-    [{}, ['traffic: must name at least one version', 'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it', 'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],
+    [
+      { '1.0.0': 110, '1.1.0': -10 },
+      [
+        'traffic.1.0.0: must be between 0 and 100, got 110',
+        'traffic.1.1.0: must be between 0 and 100, got -10',
+        'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
+      ],
+    ],
+    [
+      { '1.0.0': 50.5, '1.1.0': 49.5 },
+      ['traffic.1.0.0: must be a whole percent, got 50.5', 'traffic.1.1.0: must be a whole percent, got 49.5'],
+    ],
+    [
+      { '9.9.9': 100 },
+      [
+        'traffic.9.9.9: does not serve (serving: 1.0.0, 1.1.0); canary a version before giving it traffic',
+        'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it',
+        'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
+      ],
+    ],
+    [
+      { '1.0.0': '100', '1.1.0': 0 },
+      [
+        'traffic.1.0.0: must be a number',
+        'traffic: percentages must sum to 100, got 0',
+        'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
+      ],
+    ],
+    [
+      {},
+      [
+        'traffic: must name at least one version',
+        'traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it',
+        'traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back',
+      ],
+    ],
     // The reported corruption: all traffic to the canary used to leave a champion that serves nothing.
     [{ '1.1.0': 100 }, ['traffic.1.0.0: the champion keeps at least 1%; to give a canary all traffic, promote it']],
     [{ '1.0.0': 100, '1.1.0': 0 }, ['traffic.1.1.0: canary 1.1.0 keeps at least 1%; to take it out, roll it back']],

@@ -4,11 +4,23 @@ import { planCapacity, rateStats, type CapacityInput } from '../../../shared/dom
 
 const HOUR = 3_600_000;
 /** 48 hourly points (3600 s each) rising by 360 requests per hour from 3600 (1 → 5.7 req/s). */
-const series = Array.from({ length: 48 }, (_, h) => ({ timestampMs: Date.UTC(2025, 0, 1) + h * HOUR, count: 3600 + 360 * h }));
+const series = Array.from({ length: 48 }, (_, h) => ({
+  timestampMs: Date.UTC(2025, 0, 1) + h * HOUR,
+  count: 3600 + 360 * h,
+}));
 
 const input: CapacityInput = {
-  series, intervalSeconds: 3600, perReplicaCapacity: 2, headroom: 1.5, minReplicas: 1, maxReplicas: 10,
-  deployments: [{ versionId: '1.4.0', role: 'champion' }, { versionId: '1.5.0', role: 'challenger' }, { versionId: '1.2.0', role: 'retired' }],
+  series,
+  intervalSeconds: 3600,
+  perReplicaCapacity: 2,
+  headroom: 1.5,
+  minReplicas: 1,
+  maxReplicas: 10,
+  deployments: [
+    { versionId: '1.4.0', role: 'champion' },
+    { versionId: '1.5.0', role: 'challenger' },
+    { versionId: '1.2.0', role: 'retired' },
+  ],
 };
 
 describe('capacity plan', () => {
@@ -34,16 +46,31 @@ describe('capacity plan', () => {
 
   it('clamps to [min, max]', () => {
     expect(planCapacity({ ...input, perReplicaCapacity: 0.1 }).recommendedReplicas).toBe(10);
-    expect(planCapacity({ ...input, series: [{ timestampMs: 0, count: 0 }], minReplicas: 2 }).recommendedReplicas).toBe(2);
+    expect(planCapacity({ ...input, series: [{ timestampMs: 0, count: 0 }], minReplicas: 2 }).recommendedReplicas).toBe(
+      2,
+    );
   });
 
   it('rejects bad input with every problem listed', () => {
     try {
-      planCapacity({ ...input, perReplicaCapacity: 0, minReplicas: 3, maxReplicas: 2, deployments: [{ versionId: 'a', role: 'champion' }, { versionId: 'a', role: 'retired' }] });
+      planCapacity({
+        ...input,
+        perReplicaCapacity: 0,
+        minReplicas: 3,
+        maxReplicas: 2,
+        deployments: [
+          { versionId: 'a', role: 'champion' },
+          { versionId: 'a', role: 'retired' },
+        ],
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ValidationError);
-      expect((e as ValidationError).issues.map((i) => i.path)).toEqual(['perReplicaCapacity', 'maxReplicas', 'deployments.1.versionId']);
+      expect((e as ValidationError).issues.map((i) => i.path)).toEqual([
+        'perReplicaCapacity',
+        'maxReplicas',
+        'deployments.1.versionId',
+      ]);
     }
     expect(() => planCapacity({ ...input, series: [] })).toThrow(/series: is empty/);
   });

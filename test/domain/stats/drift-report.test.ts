@@ -41,9 +41,14 @@ function baselineOf(w: ReturnType<typeof window>) {
 
 describe('Evidently default test selection', () => {
   it.each([
-    ['numeric', 1000, 50, 'ks'], ['numeric', 1000, 4, 'chi_square'], ['numeric', 1000, 2, 'z_test'],
-    ['categorical', 500, 7, 'chi_square'], ['categorical', 500, 2, 'z_test'],
-    ['numeric', 1001, 50, 'wasserstein'], ['numeric', 5000, 5, 'jensen_shannon'], ['categorical', 5000, 2, 'jensen_shannon'],
+    ['numeric', 1000, 50, 'ks'],
+    ['numeric', 1000, 4, 'chi_square'],
+    ['numeric', 1000, 2, 'z_test'],
+    ['categorical', 500, 7, 'chi_square'],
+    ['categorical', 500, 2, 'z_test'],
+    ['numeric', 1001, 50, 'wasserstein'],
+    ['numeric', 5000, 5, 'jensen_shannon'],
+    ['categorical', 5000, 2, 'jensen_shannon'],
   ] as const)('%s, %i reference rows, %i distinct → %s', (kind, n, u, method) => {
     expect(defaultDriftMethod(kind, n, u)).toBe(method);
   });
@@ -56,7 +61,11 @@ describe('drift report', () => {
       expect(report.dataset.drifted).toBe(true);
       expect(report.dataset.nDrifted).toBe(5);
       const methods = report.features.map((f) => f.method);
-      expect(methods).toEqual(nRef <= 1000 ? ['ks', 'ks', 'ks', 'ks', 'chi_square'] : ['wasserstein', 'wasserstein', 'wasserstein', 'wasserstein', 'jensen_shannon']);
+      expect(methods).toEqual(
+        nRef <= 1000
+          ? ['ks', 'ks', 'ks', 'ks', 'chi_square']
+          : ['wasserstein', 'wasserstein', 'wasserstein', 'wasserstein', 'jensen_shannon'],
+      );
     }
   });
 
@@ -67,7 +76,10 @@ describe('drift report', () => {
       let datasetAlarms = 0;
       let features = 0;
       for (let seed = 0; seed < 200; seed++) {
-        const r = driftReport({ baseline: baselineOf(window(10_000 + seed, nRef, false)), current: window(20_000 + seed, 500, false) });
+        const r = driftReport({
+          baseline: baselineOf(window(10_000 + seed, nRef, false)),
+          current: window(20_000 + seed, 500, false),
+        });
         featureAlarms += r.dataset.nDrifted;
         features += r.dataset.nFeatures;
         datasetAlarms += r.dataset.drifted ? 1 : 0;
@@ -85,8 +97,14 @@ describe('drift report', () => {
     const base = baselineOf(window(3, 2000, false));
     const cur = window(4, 1000, false);
     const report = driftReport({
-      baseline: base, current: cur, driftShare: 0.2,
-      policy: { offer_price: { method: 'psi', threshold: 0 }, sector: { method: 'l_infinity' }, revenue_growth: { method: 'ks' } },
+      baseline: base,
+      current: cur,
+      driftShare: 0.2,
+      policy: {
+        offer_price: { method: 'psi', threshold: 0 },
+        sector: { method: 'l_infinity' },
+        revenue_growth: { method: 'ks' },
+      },
     });
     const byName = Object.fromEntries(report.features.map((f) => [f.feature, f]));
     expect(byName.offer_price).toMatchObject({ method: 'psi', threshold: 0, drifted: true });
@@ -98,7 +116,11 @@ describe('drift report', () => {
   it('reports missing values, flags an all-missing column and never yields NaN', () => {
     const base = baselineOf(window(5, 900, false));
     const cur = window(6, 400, false);
-    const withGaps = { ...cur, revenue_growth: Float64Array.from(cur.revenue_growth, (v, i) => (i % 4 === 0 ? Number.NaN : v)), shares_offered: new Float64Array(10).fill(Number.NaN) };
+    const withGaps = {
+      ...cur,
+      revenue_growth: Float64Array.from(cur.revenue_growth, (v, i) => (i % 4 === 0 ? Number.NaN : v)),
+      shares_offered: new Float64Array(10).fill(Number.NaN),
+    };
     const report = driftReport({ baseline: base, current: withGaps });
     const byName = Object.fromEntries(report.features.map((f) => [f.feature, f]));
     expect(byName.revenue_growth).toMatchObject({ nCurrent: 300, missingRate: 0.25 });
@@ -107,7 +129,10 @@ describe('drift report', () => {
   });
 
   it('rejects bad input with every problem listed', () => {
-    const base = { a: fitNumericBaseline([1, 2, 3]), b: { kind: 'categorical', counts: { x: 3 } } as CategoricalBaseline };
+    const base = {
+      a: fitNumericBaseline([1, 2, 3]),
+      b: { kind: 'categorical', counts: { x: 3 } } as CategoricalBaseline,
+    };
     const err = (() => {
       try {
         driftReport({ baseline: base, current: { a: [1] }, policy: { zzz: { method: 'ks' } }, driftShare: 0 });
@@ -118,7 +143,9 @@ describe('drift report', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect(err!.issues.map((i) => i.path)).toEqual(['current.b', 'policy.zzz', 'driftShare']);
     expect(() => driftReport({ baseline: {}, current: {} })).toThrow(/baseline: has no features/);
-    expect(() => driftReport({ baseline: base, current: { a: [1], b: ['x'] }, policy: { b: { method: 'ks' } } })).toThrow(/b.method: ks needs a numeric feature/);
+    expect(() =>
+      driftReport({ baseline: base, current: { a: [1], b: ['x'] }, policy: { b: { method: 'ks' } } }),
+    ).toThrow(/b.method: ks needs a numeric feature/);
     expect(() => driftReport({ baseline: { a: base.a }, current: { a: ['oops'] } })).toThrow(/a.0: expected a number/);
   });
 
@@ -131,7 +158,17 @@ describe('drift report', () => {
   it('judges prediction drift like a numeric feature', () => {
     const { normal } = normalSampler(7);
     const base = sample(3000, () => normal(100, 10));
-    expect(predictionDrift(base, sample(2000, () => normal(100, 10)))).toMatchObject({ feature: 'prediction', method: 'wasserstein', drifted: false });
-    expect(predictionDrift(base, sample(2000, () => normal(103, 10)))).toMatchObject({ drifted: true });
+    expect(
+      predictionDrift(
+        base,
+        sample(2000, () => normal(100, 10)),
+      ),
+    ).toMatchObject({ feature: 'prediction', method: 'wasserstein', drifted: false });
+    expect(
+      predictionDrift(
+        base,
+        sample(2000, () => normal(103, 10)),
+      ),
+    ).toMatchObject({ drifted: true });
   });
 });

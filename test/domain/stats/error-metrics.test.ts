@@ -5,7 +5,13 @@ import { summarizeArm } from '../../../shared/domain/stats/arm-metrics.js';
 describe('the one error-metrics rule', () => {
   it('skips missing pairs, leaves zero actuals out of MAPE only', () => {
     const acc = new ErrorAccumulator();
-    const pairs: [number | null, number | null][] = [[110, 100], [0, 0], [null, 5], [Number.NaN, 1], [90, 100]];
+    const pairs: [number | null, number | null][] = [
+      [110, 100],
+      [0, 0],
+      [null, 5],
+      [Number.NaN, 1],
+      [90, 100],
+    ];
     for (const [p, a] of pairs) acc.add(p, a);
     const r = acc.result();
     expect(r.n).toBe(3);

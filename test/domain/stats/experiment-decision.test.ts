@@ -38,7 +38,9 @@ describe('experiment decision', () => {
     expect(d).toMatchObject({ kind: 'inconclusive', next: 'extend' });
     expect(d.evidence.bootstrap!.lower).toBeLessThan(0);
     expect(d.evidence.bootstrap!.upper).toBeGreaterThan(0);
-    expect(decideExperiment(control, candidate, { ...policy, maxDurationReached: true }, createPrng(42))).toMatchObject({ kind: 'inconclusive', next: 'stop' });
+    expect(decideExperiment(control, candidate, { ...policy, maxDurationReached: true }, createPrng(42))).toMatchObject(
+      { kind: 'inconclusive', next: 'stop' },
+    );
   });
 
   it('waits for the minimum sample, then names the short arm', () => {
@@ -49,7 +51,18 @@ describe('experiment decision', () => {
   });
 
   it('rolls back early on a breached guardrail', () => {
-    const d = decideExperiment(arm(9, 20, 2), arm(10, 20, 1), { ...policy, guardrails: [{ name: 'error_rate', value: 0.05, limit: 0.01 }, { name: 'p99_latency_ms', value: 120, limit: 300 }] }, createPrng(1));
+    const d = decideExperiment(
+      arm(9, 20, 2),
+      arm(10, 20, 1),
+      {
+        ...policy,
+        guardrails: [
+          { name: 'error_rate', value: 0.05, limit: 0.01 },
+          { name: 'p99_latency_ms', value: 120, limit: 300 },
+        ],
+      },
+      createPrng(1),
+    );
     expect(d.kind).toBe('rollback');
     expect(d.reasons).toEqual(['guardrail error_rate breached: 0.05 > 0.01']);
   });
@@ -61,8 +74,12 @@ describe('experiment decision', () => {
   });
 
   it('rejects a bad policy', () => {
-    expect(() => decideExperiment(arm(1, 10, 1), arm(2, 10, 1), { minSamplesPerArm: 1 }, createPrng(1))).toThrow(/minSamplesPerArm/);
-    expect(() => decideExperiment(arm(1, 10, 1), arm(2, 10, 1), { minSamplesPerArm: 5, alpha: 2 }, createPrng(1))).toThrow(/alpha/);
+    expect(() => decideExperiment(arm(1, 10, 1), arm(2, 10, 1), { minSamplesPerArm: 1 }, createPrng(1))).toThrow(
+      /minSamplesPerArm/,
+    );
+    expect(() =>
+      decideExperiment(arm(1, 10, 1), arm(2, 10, 1), { minSamplesPerArm: 5, alpha: 2 }, createPrng(1)),
+    ).toThrow(/alpha/);
   });
 });
 
@@ -80,7 +97,9 @@ describe('arm metrics and A/B building blocks', () => {
   });
 
   it('bootstrap CI brackets the observed MAE difference', () => {
-    const ci = bootstrapMaeDifference(Float64Array.from([1, 2, 3, 4]), Float64Array.from([2, 3, 4, 5]), createPrng(3), { resamples: 500 });
+    const ci = bootstrapMaeDifference(Float64Array.from([1, 2, 3, 4]), Float64Array.from([2, 3, 4, 5]), createPrng(3), {
+      resamples: 500,
+    });
     expect(ci.estimate).toBe(1);
     expect(ci.lower).toBeLessThan(1);
     expect(ci.upper).toBeGreaterThan(1);

@@ -4,14 +4,24 @@ import { ksPValue, ksTest } from '../../../shared/domain/stats/ks-test.js';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import { loadFixture, relClose } from './fixtures.js';
 
-interface KsCase { reference?: number[]; current?: number[]; n1?: number; n2?: number; statistic: number; pvalue: number }
+interface KsCase {
+  reference?: number[];
+  current?: number[];
+  n1?: number;
+  n2?: number;
+  statistic: number;
+  pvalue: number;
+}
 
 describe('two-sample KS against scipy.stats.ks_2samp', () => {
   const cases = loadFixture<KsCase[]>('ks_2samp.json');
   it.each(cases.map((c, i) => [i, c] as const))('case %i', (_i, c) => {
     const r = c.reference && c.current ? ksTest(c.reference, c.current) : ksPValue(c.statistic, c.n1!, c.n2!);
     expect(relClose(r.statistic, c.statistic, 1e-9)).toBe(true);
-    expect(r.pValue, `p for ${JSON.stringify({ n1: c.n1 ?? c.reference?.length, n2: c.n2 ?? c.current?.length })}`).toSatisfy((p: number) => relClose(p, c.pvalue));
+    expect(
+      r.pValue,
+      `p for ${JSON.stringify({ n1: c.n1 ?? c.reference?.length, n2: c.n2 ?? c.current?.length })}`,
+    ).toSatisfy((p: number) => relClose(p, c.pvalue));
   });
 });
 

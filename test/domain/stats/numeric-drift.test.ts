@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/domain/errors.js';
-import { jensenShannonDistance, psiFromProportions, wassersteinDistance } from '../../../shared/domain/stats/distances.js';
+import {
+  jensenShannonDistance,
+  psiFromProportions,
+  wassersteinDistance,
+} from '../../../shared/domain/stats/distances.js';
 import { ksTest } from '../../../shared/domain/stats/ks-test.js';
 import {
-  fitNumericBaseline, histogramBin, numericBaselineFromJson, numericBaselineToJson,
+  fitNumericBaseline,
+  histogramBin,
+  numericBaselineFromJson,
+  numericBaselineToJson,
 } from '../../../shared/domain/stats/numeric-baseline.js';
 import { compareNumeric, psi } from '../../../shared/domain/stats/numeric-drift.js';
 import { normalSampler, sample } from './generators.js';
@@ -32,7 +39,13 @@ describe('one-pass numeric comparison equals the direct computations', () => {
       psiCounts[b.psi.edges.filter((e) => e < x).length]++;
       hist[histogramBin(b.histogram.edges, x)]++;
     }
-    expect(c.psi).toBeCloseTo(psiFromProportions(b.psi.proportions, psiCounts.map((n) => n / n2)), 12);
+    expect(c.psi).toBeCloseTo(
+      psiFromProportions(
+        b.psi.proportions,
+        psiCounts.map((n) => n / n2),
+      ),
+      12,
+    );
     expect(c.jensenShannon).toBeCloseTo(jensenShannonDistance(b.histogram.proportions, hist), 12);
   });
 
@@ -52,7 +65,13 @@ describe('one-pass numeric comparison equals the direct computations', () => {
     b.psi.proportions.forEach((p) => expect(p).toBeCloseTo(0.1, 6));
     const psiCounts = new Array<number>(10).fill(0);
     for (const x of cur) psiCounts[b.psi.edges.filter((e) => e < x).length]++;
-    expect(psi(b, cur)).toBeCloseTo(psiFromProportions(b.psi.proportions, psiCounts.map((n) => n / cur.length)), 12);
+    expect(psi(b, cur)).toBeCloseTo(
+      psiFromProportions(
+        b.psi.proportions,
+        psiCounts.map((n) => n / cur.length),
+      ),
+      12,
+    );
     const hist = new Array<number>(b.histogram.proportions.length).fill(0);
     for (const x of cur) hist[histogramBin(b.histogram.edges, x)]++;
     expect(compareNumeric(b, cur).jensenShannon).toBeCloseTo(jensenShannonDistance(b.histogram.proportions, hist), 12);

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, normal } from '../../../shared/ml/random.js';
 import { trainTrees } from '../../../shared/ml/trees/boosting.js';
-import { goesLeft, predictTrees, type Tree, type TreeEnsemble, type TreeMatrix } from '../../../shared/ml/trees/tree-model.js';
+import {
+  goesLeft,
+  predictTrees,
+  type Tree,
+  type TreeEnsemble,
+  type TreeMatrix,
+} from '../../../shared/ml/trees/tree-model.js';
 import { ensembleExpectation, treeShap } from '../../../shared/ml/trees/tree-shap.js';
 
 /** E[tree(x) | x_S]: features in S follow x, the others both branches weighted by training cover. */
@@ -32,12 +38,35 @@ function bruteForce(e: TreeEnsemble, x: ArrayLike<number>): number[] {
 
 describe('TreeSHAP', () => {
   const rng = createRng(5);
-  const rows = Array.from({ length: 600 }, () => [normal(rng), rng() < 0.15 ? NaN : normal(rng), Math.floor(rng() * 5), normal(rng)]);
-  const y = rows.map((r) => r[0] * (r[3] > 0 ? 2 : -1) + (Number.isNaN(r[1]) ? 1.5 : r[1]) + [0, 2, -1, 1, 0][r[2]] + normal(rng, 0, 0.2));
-  const x: TreeMatrix = { values: Float64Array.from(rows.flat()), rows: rows.length, features: ['a', 'b', 'c', 'd'].map((name, j) => ({ name, kind: j === 2 ? 'categorical' : 'numeric' })) };
-  const trained = trainTrees({ x, y }, { x: { ...x, rows: 0, values: new Float64Array(0) }, y: [] }, {
-    maxIterations: 12, learningRate: 0.3, maxLeafNodes: 6, maxDepth: 4, minSamplesLeaf: 10, l2: 1, maxBins: 32, patience: 5,
-  }).model;
+  const rows = Array.from({ length: 600 }, () => [
+    normal(rng),
+    rng() < 0.15 ? NaN : normal(rng),
+    Math.floor(rng() * 5),
+    normal(rng),
+  ]);
+  const y = rows.map(
+    (r) =>
+      r[0] * (r[3] > 0 ? 2 : -1) + (Number.isNaN(r[1]) ? 1.5 : r[1]) + [0, 2, -1, 1, 0][r[2]] + normal(rng, 0, 0.2),
+  );
+  const x: TreeMatrix = {
+    values: Float64Array.from(rows.flat()),
+    rows: rows.length,
+    features: ['a', 'b', 'c', 'd'].map((name, j) => ({ name, kind: j === 2 ? 'categorical' : 'numeric' })),
+  };
+  const trained = trainTrees(
+    { x, y },
+    { x: { ...x, rows: 0, values: new Float64Array(0) }, y: [] },
+    {
+      maxIterations: 12,
+      learningRate: 0.3,
+      maxLeafNodes: 6,
+      maxDepth: 4,
+      minSamplesLeaf: 10,
+      l2: 1,
+      maxBins: 32,
+      patience: 5,
+    },
+  ).model;
 
   it('agrees with brute-force Shapley values (interactions, missing values and categories included)', () => {
     for (let r = 0; r < 15; r++) {

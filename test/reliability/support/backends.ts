@@ -40,7 +40,8 @@ let emulator: Emulator | undefined;
 function recorded(store: StateStore): Opened {
   const bus = new RecordingBus();
   return {
-    store, bus,
+    store,
+    bus,
     sent: async () => bus.published.map((m) => String(m.attributes?.idempotencyKey)),
     close: () => store.close(),
   };
@@ -52,11 +53,23 @@ function colocated(): Opened {
   const bus = new SqliteEventBus({ path, closeTimeoutMs: 200 });
   const store = new SqliteStateStore({ path, bus });
   const keys: string[] = [];
-  for (const topic of ['lifecycle-events', 'promotions', 'retrain-requests', 'pipeline-events', 'data-landed', 'drift-alerts'] as const) {
-    bus.subscribe(topic, `collect-${topic}`, async (event) => void keys.push(event.data.message.attributes.idempotencyKey ?? '(none)'));
+  for (const topic of [
+    'lifecycle-events',
+    'promotions',
+    'retrain-requests',
+    'pipeline-events',
+    'data-landed',
+    'drift-alerts',
+  ] as const) {
+    bus.subscribe(
+      topic,
+      `collect-${topic}`,
+      async (event) => void keys.push(event.data.message.attributes.idempotencyKey ?? '(none)'),
+    );
   }
   return {
-    store, bus,
+    store,
+    bus,
     async sent() {
       await bus.whenIdle();
       return [...keys];
@@ -70,8 +83,20 @@ function colocated(): Opened {
 
 /** Every backend; the Firestore one needs gcloud. */
 export const BACKENDS: Backend[] = [
-  { name: 'SQLite', enabled: true, start: async () => undefined, stop: async () => undefined, open: () => recorded(new SqliteStateStore({ path: join(dir, `${randomUUID()}.db`) })) },
-  { name: 'SQLite sharing its database with the bus', enabled: true, start: async () => undefined, stop: async () => rmSync(dir, { recursive: true, force: true }), open: colocated },
+  {
+    name: 'SQLite',
+    enabled: true,
+    start: async () => undefined,
+    stop: async () => undefined,
+    open: () => recorded(new SqliteStateStore({ path: join(dir, `${randomUUID()}.db`) })),
+  },
+  {
+    name: 'SQLite sharing its database with the bus',
+    enabled: true,
+    start: async () => undefined,
+    stop: async () => rmSync(dir, { recursive: true, force: true }),
+    open: colocated,
+  },
   {
     name: 'Firestore emulator',
     enabled: hasGcloud(),

@@ -93,9 +93,12 @@ export interface DeadLetterRow {
 
 /** Dead letters, oldest first, optionally for one source topic and at most `limit`. */
 export function readDeadLetters(db: SqliteDatabase, topic?: string, limit = -1): DeadLetter[] {
-  const rows = topic === undefined
-    ? db.prepare<[number], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id LIMIT ?').all(limit)
-    : db.prepare<[string, number], DeadLetterRow>('SELECT * FROM dead_letters WHERE topic = ? ORDER BY id LIMIT ?').all(topic, limit);
+  const rows =
+    topic === undefined
+      ? db.prepare<[number], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id LIMIT ?').all(limit)
+      : db
+          .prepare<[string, number], DeadLetterRow>('SELECT * FROM dead_letters WHERE topic = ? ORDER BY id LIMIT ?')
+          .all(topic, limit);
   return rows.map(toDeadLetter);
 }
 

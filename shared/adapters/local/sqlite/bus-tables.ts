@@ -78,16 +78,26 @@ export class BusTables {
   private readonly nextDueStmt;
   private readonly outstandingStmt;
 
-  constructor(private readonly db: SqliteDatabase, firstMessageId: number) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    firstMessageId: number,
+  ) {
     db.exec(`BEGIN; ${BUS_SCHEMA} COMMIT;`);
     this.nextDueStmt = db.prepare<[string, number], { at: number | null }>(
-      `SELECT MIN(next_at) AS at FROM bus_deliveries WHERE subscription = ? AND state = 'pending' AND next_at > ?`);
+      `SELECT MIN(next_at) AS at FROM bus_deliveries WHERE subscription = ? AND state = 'pending' AND next_at > ?`,
+    );
     this.outstandingStmt = db.prepare<[string], { n: number }>(
-      'SELECT COUNT(*) AS n FROM bus_deliveries WHERE subscription IN (SELECT value FROM json_each(?))');
-    db.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'bus_messages', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'bus_messages')`).run(firstMessageId);
+      'SELECT COUNT(*) AS n FROM bus_deliveries WHERE subscription IN (SELECT value FROM json_each(?))',
+    );
+    db.prepare(
+      `INSERT INTO sqlite_sequence (name, seq) SELECT 'bus_messages', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'bus_messages')`,
+    ).run(firstMessageId);
 
-    const insertMessage = db.prepare('INSERT INTO bus_messages (topic, data, attributes, ordering_key, publish_time) VALUES (?, ?, ?, ?, ?)');
-    const fanOut = db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
+    const insertMessage = db.prepare(
+      'INSERT INTO bus_messages (topic, data, attributes, ordering_key, publish_time) VALUES (?, ?, ?, ?, ?)',
+    );
+    const fanOut =
+      db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
       SELECT name, ?, ?, 'pending', 0, ? FROM bus_subscriptions WHERE topic = ?`);
     const markUnrouted = db.prepare('UPDATE bus_messages SET unrouted = 1 WHERE id = ?');
     const publish = (m: NewMessage, publishTime: string, now: number): string => {
@@ -103,14 +113,18 @@ export class BusTables {
 
     const findSub = db.prepare<[string], { topic: string }>('SELECT topic FROM bus_subscriptions WHERE name = ?');
     const insertSub = db.prepare('INSERT INTO bus_subscriptions (name, topic, created_at) VALUES (?, ?, ?)');
-    const routeUnrouted = db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
+    const routeUnrouted =
+      db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
       SELECT ?, id, ordering_key, 'pending', 0, ? FROM bus_messages WHERE topic = ? AND unrouted = 1 ORDER BY id`);
     const clearUnrouted = db.prepare('UPDATE bus_messages SET unrouted = 0 WHERE topic = ? AND unrouted = 1');
     this.ensureSubscription = db.transaction((name: string, topic: string, now: number) => {
       const existing = findSub.get(name);
       if (existing !== undefined) {
         if (existing.topic !== topic) {
-          throw new PermanentError('BUS.SUBSCRIPTION_TOPIC_MISMATCH', `subscription ${name} is attached to ${existing.topic}, not ${topic}`);
+          throw new PermanentError(
+            'BUS.SUBSCRIPTION_TOPIC_MISMATCH',
+            `subscription ${name} is attached to ${existing.topic}, not ${topic}`,
+          );
         }
         return false;
       }
@@ -121,7 +135,9 @@ export class BusTables {
     });
 
     const selectDue = db.prepare<[string, number, number], ClaimRow>(CLAIM_SQL);
-    const markInflight = db.prepare(`UPDATE bus_deliveries SET state = 'inflight', attempts = attempts + 1 WHERE seq = ?`);
+    const markInflight = db.prepare(
+      `UPDATE bus_deliveries SET state = 'inflight', attempts = attempts + 1 WHERE seq = ?`,
+    );
     const claim = (subscription: string, now: number, limit: number): ClaimedDelivery[] => {
       const rows = selectDue.all(subscription, now, limit);
       for (const row of rows) markInflight.run(row.seq);
@@ -130,7 +146,9 @@ export class BusTables {
 
     const deleteDelivery = db.prepare('DELETE FROM bus_deliveries WHERE seq = ?');
     const countAcks = db.prepare('UPDATE bus_subscriptions SET acked = acked + ? WHERE name = ?');
-    const nack = db.prepare(`UPDATE bus_deliveries SET state = 'pending', next_at = ?, last_error = ? WHERE seq = ? AND state = 'inflight'`);
+    const nack = db.prepare(
+      `UPDATE bus_deliveries SET state = 'pending', next_at = ?, last_error = ? WHERE seq = ? AND state = 'inflight'`,
+    );
     const deadLetter = db.prepare(`INSERT INTO dead_letters
       (topic, dead_letter_topic, subscription, message_id, data, attributes, ordering_key, publish_time, attempts, reason, dead_at)
       SELECT m.topic, ?, d.subscription, CAST(m.id AS TEXT), m.data, m.attributes, m.ordering_key, m.publish_time, d.attempts, ?, ?
@@ -162,8 +180,12 @@ export class BusTables {
 
   /** Delete messages no delivery needs any more (done in bulk now and then, not on every ack). */
   prune(): number {
-    return this.db.prepare(`DELETE FROM bus_messages WHERE unrouted = 0
-      AND id NOT IN (SELECT message_id FROM bus_deliveries)`).run().changes;
+    return this.db
+      .prepare(
+        `DELETE FROM bus_messages WHERE unrouted = 0
+      AND id NOT IN (SELECT message_id FROM bus_deliveries)`,
+      )
+      .run().changes;
   }
 
   /** Put deliveries left in flight by a dead process back to pending (their attempt still counts). */
@@ -187,10 +209,19 @@ export class BusTables {
   counts(subscription?: string): BusCounts {
     const where = subscription === undefined ? '' : 'WHERE subscription = ?';
     const args = subscription === undefined ? [] : [subscription];
-    const d = this.db.prepare<unknown[], { pending: number | null; inflight: number | null }>(
-      `SELECT SUM(state = 'pending') AS pending, SUM(state = 'inflight') AS inflight FROM bus_deliveries ${where}`).get(...args);
-    const a = this.db.prepare<unknown[], { n: number | null }>(`SELECT SUM(acked) AS n FROM bus_subscriptions ${subscription === undefined ? '' : 'WHERE name = ?'}`).get(...args);
-    const dead = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM dead_letters ${where}`).get(...args);
+    const d = this.db
+      .prepare<unknown[], { pending: number | null; inflight: number | null }>(
+        `SELECT SUM(state = 'pending') AS pending, SUM(state = 'inflight') AS inflight FROM bus_deliveries ${where}`,
+      )
+      .get(...args);
+    const a = this.db
+      .prepare<unknown[], { n: number | null }>(
+        `SELECT SUM(acked) AS n FROM bus_subscriptions ${subscription === undefined ? '' : 'WHERE name = ?'}`,
+      )
+      .get(...args);
+    const dead = this.db
+      .prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM dead_letters ${where}`)
+      .get(...args);
     return { pending: d?.pending ?? 0, inflight: d?.inflight ?? 0, acked: a?.n ?? 0, dead: dead?.n ?? 0 };
   }
 }

@@ -12,18 +12,25 @@ import type { SqliteDatabase } from './open.js';
 
 /** Dead letters of the bus on `db`; `replayed` wakes the subscriptions of the replayed topics. */
 export class SqliteDeadLetters implements DeadLetters {
-  private readonly replayTx: (rows: readonly DeadLetterRow[], now: number) => { replayed: DeadLetterRow[]; skipped: ReplayResult['skipped'] };
+  private readonly replayTx: (
+    rows: readonly DeadLetterRow[],
+    now: number,
+  ) => { replayed: DeadLetterRow[]; skipped: ReplayResult['skipped'] };
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly replayed: (topics: ReadonlySet<string>) => void,
     private readonly beforeUse: () => void,
   ) {
-    const subscriptionExists = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM bus_subscriptions WHERE name = ?');
+    const subscriptionExists = db.prepare<[string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM bus_subscriptions WHERE name = ?',
+    );
     // The message row may have been pruned since; it comes back under its own id (ids are never reused).
-    const restoreMessage = db.prepare(`INSERT OR IGNORE INTO bus_messages (id, topic, data, attributes, ordering_key, publish_time, unrouted)
+    const restoreMessage =
+      db.prepare(`INSERT OR IGNORE INTO bus_messages (id, topic, data, attributes, ordering_key, publish_time, unrouted)
       VALUES (?, ?, ?, ?, ?, ?, 0)`);
-    const deliver = db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
+    const deliver =
+      db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at)
       VALUES (?, ?, ?, 'pending', 0, ?)`);
     const remove = db.prepare('DELETE FROM dead_letters WHERE id = ?');
     this.replayTx = db.transaction((rows: readonly DeadLetterRow[], now: number) => {
@@ -51,10 +58,14 @@ export class SqliteDeadLetters implements DeadLetters {
 
   async replay(selector: DeadLetterSelector): Promise<ReplayResult> {
     this.beforeUse();
-    const rows = this.db.prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id').all()
+    const rows = this.db
+      .prepare<[], DeadLetterRow>('SELECT * FROM dead_letters ORDER BY id')
+      .all()
       .filter((r) => selects(selector, toDeadLetter(r)));
     const found = new Set(rows.map((r) => String(r.id)));
-    const missing = (selector.ids ?? []).filter((id) => !found.has(id)).map((id) => ({ id, reason: 'no such dead letter (already replayed?)' }));
+    const missing = (selector.ids ?? [])
+      .filter((id) => !found.has(id))
+      .map((id) => ({ id, reason: 'no such dead letter (already replayed?)' }));
     const { replayed, skipped } = this.replayTx(rows, Date.now());
     this.replayed(new Set(replayed.map((r) => r.topic)));
     return { replayed: replayed.length, skipped: [...missing, ...skipped] };

@@ -25,7 +25,11 @@ export interface SubscribeOptions {
  * on a blip of a dependency. Tests pass short backoffs through the options.
  */
 export const DELIVERY_DEFAULTS: Required<SubscribeOptions> = {
-  maxDeliveryAttempts: 5, minBackoffMs: 10_000, maxBackoffMs: 600_000, concurrency: 8, ackDeadlineMs: 600_000,
+  maxDeliveryAttempts: 5,
+  minBackoffMs: 10_000,
+  maxBackoffMs: 600_000,
+  concurrency: 8,
+  ackDeadlineMs: 600_000,
 };
 
 /** Merge and validate options; a bad combination is a permanent error naming the subscription. */
@@ -36,8 +40,17 @@ export function resolveOptions(subscription: string, ...layers: SubscribeOptions
       if (value !== undefined) opts[key] = value; // an explicit undefined keeps the default
     }
   }
-  if (!(opts.maxDeliveryAttempts >= 1 && opts.concurrency >= 1 && opts.minBackoffMs >= 0 && opts.maxBackoffMs >= opts.minBackoffMs && opts.ackDeadlineMs > 0)) {
-    throw new PermanentError('BUS.INVALID_OPTIONS', `subscription ${subscription}: invalid delivery options ${JSON.stringify(opts)}`);
+  if (!(
+    opts.maxDeliveryAttempts >= 1 &&
+    opts.concurrency >= 1 &&
+    opts.minBackoffMs >= 0 &&
+    opts.maxBackoffMs >= opts.minBackoffMs &&
+    opts.ackDeadlineMs > 0
+  )) {
+    throw new PermanentError(
+      'BUS.INVALID_OPTIONS',
+      `subscription ${subscription}: invalid delivery options ${JSON.stringify(opts)}`,
+    );
   }
   return opts;
 }
@@ -46,7 +59,10 @@ export function resolveOptions(subscription: string, ...layers: SubscribeOptions
 export async function withAckDeadline(run: () => Promise<void>, ackDeadlineMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransientError('BUS.ACK_DEADLINE_EXCEEDED', `handler still running after ${ackDeadlineMs} ms`)), ackDeadlineMs);
+    timer = setTimeout(
+      () => reject(new TransientError('BUS.ACK_DEADLINE_EXCEEDED', `handler still running after ${ackDeadlineMs} ms`)),
+      ackDeadlineMs,
+    );
     // A hung handler must not keep a closed bus's process alive for the whole deadline.
     timer.unref();
   });
@@ -66,7 +82,8 @@ export function outcomeOf(
   now: number,
 ): Settlement {
   if (failure === undefined) return { kind: 'ack', seq: row.seq, subscription };
-  if (row.attempt >= opts.maxDeliveryAttempts) return { kind: 'dead', seq: row.seq, deadLetterTopic: failure.deadLetterTopic, reason: failure.reason };
+  if (row.attempt >= opts.maxDeliveryAttempts)
+    return { kind: 'dead', seq: row.seq, deadLetterTopic: failure.deadLetterTopic, reason: failure.reason };
   const backoff = Math.min(opts.maxBackoffMs, opts.minBackoffMs * 2 ** (row.attempt - 1));
   return { kind: 'nack', seq: row.seq, nextAt: now + backoff, reason: failure.reason };
 }

@@ -57,13 +57,27 @@ export class Dispatcher {
   private dataVersion = -1;
   private settledSincePrune = 0;
 
-  constructor(private readonly db: SqliteDatabase, private readonly tables: BusTables, private readonly config: DispatcherConfig) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly tables: BusTables,
+    private readonly config: DispatcherConfig,
+  ) {}
 
   /** Attach a handler to a (durable) subscription; returns a detach function. */
   attach(topic: string, name: string, handler: Attached['handler'], options: SubscribeOptions): () => void {
-    if (this.subs.has(name)) throw new PermanentError('BUS.ALREADY_SUBSCRIBED', `subscription ${name} already has a handler in this process`);
+    if (this.subs.has(name))
+      throw new PermanentError('BUS.ALREADY_SUBSCRIBED', `subscription ${name} already has a handler in this process`);
     const opts = resolveOptions(name, this.config.defaults, options);
-    const sub: Attached = { name, topic, handler, opts, inflight: 0, timer: undefined, timerAt: Infinity, detached: false };
+    const sub: Attached = {
+      name,
+      topic,
+      handler,
+      opts,
+      inflight: 0,
+      timer: undefined,
+      timerAt: Infinity,
+      detached: false,
+    };
     this.subs.set(name, sub);
     this.startPolling();
     this.wake(sub);
@@ -118,11 +132,14 @@ export class Dispatcher {
     const now = Date.now();
     let result: BatchResult;
     try {
-      result = this.tables.write({
-        settlements: batch.map((b) => b.settlement),
-        publishes: publishes.map((p) => p.message),
-        claims: subs.map((s) => ({ subscription: s.name, limit: s.opts.concurrency - s.inflight })),
-      }, now);
+      result = this.tables.write(
+        {
+          settlements: batch.map((b) => b.settlement),
+          publishes: publishes.map((p) => p.message),
+          claims: subs.map((s) => ({ subscription: s.name, limit: s.opts.concurrency - s.inflight })),
+        },
+        now,
+      );
     } catch (err) {
       // Most likely SQLITE_BUSY past busy_timeout (another process writing): publishers get the error
       // (retryable), outcomes are kept and written again shortly.
@@ -187,11 +204,14 @@ export class Dispatcher {
     if (sub.timer !== undefined && sub.timerAt <= at) return;
     clearTimeout(sub.timer);
     sub.timerAt = at;
-    sub.timer = setTimeout(() => {
-      sub.timer = undefined;
-      sub.timerAt = Infinity;
-      this.wake(sub);
-    }, Math.max(0, at - Date.now()));
+    sub.timer = setTimeout(
+      () => {
+        sub.timer = undefined;
+        sub.timerAt = Infinity;
+        this.wake(sub);
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private async deliver(sub: Attached, row: ClaimedDelivery): Promise<void> {

@@ -27,7 +27,10 @@ export class DocumentTransaction implements Transaction {
   /** Present when the store shares its database with the bus: the message is committed with the writes. */
   readonly publish?: (message: OutgoingMessage) => void;
 
-  constructor(private readonly statements: DocumentStatements, private readonly bus?: ColocatedBus) {
+  constructor(
+    private readonly statements: DocumentStatements,
+    private readonly bus?: ColocatedBus,
+  ) {
     if (bus) this.publish = (message) => void this.outgoing.push(bus.prepare(message));
   }
 
@@ -66,7 +69,8 @@ export class DocumentTransaction implements Transaction {
   commitInsideTransaction(now: string): void {
     for (const [key, rev] of this.reads) {
       const [collection, id] = splitKey(key);
-      if ((this.statements.get(collection, id)?.rev ?? 0) !== rev) throw new ReadConflict(`${collection}/${id} changed`);
+      if ((this.statements.get(collection, id)?.rev ?? 0) !== rev)
+        throw new ReadConflict(`${collection}/${id} changed`);
     }
     for (const q of this.queries) {
       if (fingerprint(this.statements.query(buildQuery(q.collection, q.options))) !== q.seen) {
@@ -77,7 +81,10 @@ export class DocumentTransaction implements Transaction {
       if (w.kind === 'delete') this.statements.remove(w.collection, w.id, now);
       else if (w.kind === 'set') this.statements.upsert(w.collection, w.id, w.data, now);
       else if (!this.statements.insert(w.collection, w.id, w.data, now)) {
-        throw new PermanentError('STATE.ALREADY_EXISTS', `${w.collection}/${w.id} already exists`, { collection: w.collection, id: w.id });
+        throw new PermanentError('STATE.ALREADY_EXISTS', `${w.collection}/${w.id} already exists`, {
+          collection: w.collection,
+          id: w.id,
+        });
       }
     }
     if (this.outgoing.length > 0) this.bus?.insert(this.outgoing, Date.now());
@@ -101,7 +108,10 @@ export class DocumentTransaction implements Transaction {
 
   private assertNoWrites(op: string): void {
     if (this.writes.length > 0) {
-      throw new PermanentError('STATE.READ_AFTER_WRITE', `transaction ${op} after a write: all reads must come before the first write`);
+      throw new PermanentError(
+        'STATE.READ_AFTER_WRITE',
+        `transaction ${op} after a write: all reads must come before the first write`,
+      );
     }
   }
 }

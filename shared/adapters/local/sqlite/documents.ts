@@ -33,7 +33,9 @@ export class DocumentStatements {
 
   constructor(private readonly db: SqliteDatabase) {
     db.exec(SCHEMA);
-    this.getStmt = db.prepare<[string, string], DocumentRow>('SELECT id, data, rev FROM documents WHERE collection = ? AND id = ?');
+    this.getStmt = db.prepare<[string, string], DocumentRow>(
+      'SELECT id, data, rev FROM documents WHERE collection = ? AND id = ?',
+    );
     this.upsertStmt = db.prepare(
       `INSERT INTO documents (collection, id, data, rev, updated_at) VALUES (?, ?, ?, 1, ?)
        ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, rev = documents.rev + 1, updated_at = excluded.updated_at`,

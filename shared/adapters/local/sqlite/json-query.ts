@@ -16,7 +16,10 @@ export interface SqlFragment {
 export function jsonPath(field: string): string {
   const segments = field.split('.');
   if (field === '' || segments.some((s) => s === '' || s.includes('"'))) {
-    throw new PermanentError('STATE.INVALID_QUERY', `field path "${field}" is invalid: use dot-separated names without quotes`);
+    throw new PermanentError(
+      'STATE.INVALID_QUERY',
+      `field path "${field}" is invalid: use dot-separated names without quotes`,
+    );
   }
   return `$.${segments.map((s) => `"${s}"`).join('.')}`;
 }
@@ -42,7 +45,10 @@ function equals(path: string, value: unknown): SqlFragment {
   const types = typesOf(value);
   if (types === undefined) {
     // Objects and arrays: compare canonical JSON text (key order matters, as it would in a literal).
-    return { sql: `json_type(data, ?) IN ('object','array') AND json_extract(data, ?) = json(?)`, params: [path, path, JSON.stringify(value)] };
+    return {
+      sql: `json_type(data, ?) IN ('object','array') AND json_extract(data, ?) = json(?)`,
+      params: [path, path, JSON.stringify(value)],
+    };
   }
   return {
     sql: `json_type(data, ?) IN (${types.map(() => '?').join(',')}) AND json_extract(data, ?) = ?`,
@@ -52,11 +58,15 @@ function equals(path: string, value: unknown): SqlFragment {
 
 function condition(where: Where): SqlFragment {
   if (!(WHERE_OPS as readonly string[]).includes(where.op)) {
-    throw new PermanentError('STATE.INVALID_QUERY', `operator "${String(where.op)}" is not one of ${WHERE_OPS.join(' ')}`);
+    throw new PermanentError(
+      'STATE.INVALID_QUERY',
+      `operator "${String(where.op)}" is not one of ${WHERE_OPS.join(' ')}`,
+    );
   }
   const path = jsonPath(where.field);
   const { op, value } = where;
-  if (value === undefined) throw new PermanentError('STATE.INVALID_QUERY', `where ${where.field} ${op}: value is undefined`);
+  if (value === undefined)
+    throw new PermanentError('STATE.INVALID_QUERY', `where ${where.field} ${op}: value is undefined`);
   if (op === '==') return equals(path, value);
   if (op === 'in') {
     if (!Array.isArray(value) || value.length === 0) {
@@ -71,7 +81,10 @@ function condition(where: Where): SqlFragment {
   }
   const types = typesOf(value);
   if (types === undefined || value === null) {
-    throw new PermanentError('STATE.INVALID_QUERY', `where ${where.field} ${op}: range comparisons need a number, string or boolean`);
+    throw new PermanentError(
+      'STATE.INVALID_QUERY',
+      `where ${where.field} ${op}: range comparisons need a number, string or boolean`,
+    );
   }
   return {
     sql: `json_type(data, ?) IN (${types.map(() => '?').join(',')}) AND json_extract(data, ?) ${op} ?`,

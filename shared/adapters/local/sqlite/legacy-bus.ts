@@ -38,24 +38,42 @@ export function importLegacyBus(db: SqliteDatabase, legacyPath: string): LegacyI
 
 function copy(db: SqliteDatabase, legacyPath: string): LegacyImport {
   const has = (table: string): boolean =>
-    db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM legacy.sqlite_master WHERE type = 'table' AND name = ?`).get(table)?.n === 1;
+    db
+      .prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM legacy.sqlite_master WHERE type = 'table' AND name = ?`,
+      )
+      .get(table)?.n === 1;
   const counts: LegacyImport = { subscriptions: 0, deliveries: 0, deadLetters: 0 };
   if (has('bus_subscriptions')) {
-    counts.subscriptions = db.prepare('INSERT OR IGNORE INTO bus_subscriptions (name, topic, acked, created_at) SELECT name, topic, acked, created_at FROM legacy.bus_subscriptions').run().changes;
+    counts.subscriptions = db
+      .prepare(
+        'INSERT OR IGNORE INTO bus_subscriptions (name, topic, acked, created_at) SELECT name, topic, acked, created_at FROM legacy.bus_subscriptions',
+      )
+      .run().changes;
   }
   if (has('bus_messages') && has('bus_deliveries')) {
-    db.prepare(`INSERT OR IGNORE INTO bus_messages (id, topic, data, attributes, ordering_key, publish_time, unrouted)
+    db.prepare(
+      `INSERT OR IGNORE INTO bus_messages (id, topic, data, attributes, ordering_key, publish_time, unrouted)
       SELECT id, topic, data, attributes, ordering_key, publish_time, unrouted FROM legacy.bus_messages
-      WHERE unrouted = 1 OR id IN (SELECT message_id FROM legacy.bus_deliveries)`).run();
+      WHERE unrouted = 1 OR id IN (SELECT message_id FROM legacy.bus_deliveries)`,
+    ).run();
     // In-flight deliveries of the old process become pending again; their attempts still count.
-    counts.deliveries = db.prepare(`INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at, last_error)
-      SELECT subscription, message_id, ordering_key, 'pending', attempts, next_at, last_error FROM legacy.bus_deliveries ORDER BY seq`).run().changes;
+    counts.deliveries = db
+      .prepare(
+        `INSERT INTO bus_deliveries (subscription, message_id, ordering_key, state, attempts, next_at, last_error)
+      SELECT subscription, message_id, ordering_key, 'pending', attempts, next_at, last_error FROM legacy.bus_deliveries ORDER BY seq`,
+      )
+      .run().changes;
   }
   if (has('dead_letters')) {
-    counts.deadLetters = db.prepare(`INSERT INTO dead_letters
+    counts.deadLetters = db
+      .prepare(
+        `INSERT INTO dead_letters
       (topic, dead_letter_topic, subscription, message_id, data, attributes, ordering_key, publish_time, attempts, reason, dead_at)
       SELECT topic, dead_letter_topic, subscription, message_id, data, attributes, ordering_key, publish_time, attempts, reason, dead_at
-      FROM legacy.dead_letters ORDER BY id`).run().changes;
+      FROM legacy.dead_letters ORDER BY id`,
+      )
+      .run().changes;
   }
   db.prepare('INSERT INTO bus_imports (path, imported_at) VALUES (?, ?)').run(legacyPath, new Date().toISOString());
   return counts;

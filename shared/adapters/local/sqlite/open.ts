@@ -43,7 +43,10 @@ export interface OpenOptions {
 export function openDatabase(options: OpenOptions): SqliteDatabase {
   const synchronous = options.synchronous ?? 'NORMAL';
   if (!SYNCHRONOUS_LEVELS.includes(synchronous)) {
-    throw new PermanentError('CONFIG.INVALID', `synchronous must be one of ${SYNCHRONOUS_LEVELS.join(', ')}, got ${String(synchronous)}`);
+    throw new PermanentError(
+      'CONFIG.INVALID',
+      `synchronous must be one of ${SYNCHRONOUS_LEVELS.join(', ')}, got ${String(synchronous)}`,
+    );
   }
   const memory = options.path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(options.path)), { recursive: true });

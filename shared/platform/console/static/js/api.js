@@ -21,9 +21,13 @@ export async function getJson(path) {
 /** POST a message to a topic through the validated publish endpoint; resolves `{ ok, status, body }`. */
 export async function publish(topic, message) {
   const res = await fetch(`/api/publish/${encodeURIComponent(topic)}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(message),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(message),
   });
-  const body = await res.json().catch(() => ({ error: { code: 'HTTP', message: `HTTP ${res.status} without a JSON body` } }));
+  const body = await res
+    .json()
+    .catch(() => ({ error: { code: 'HTTP', message: `HTTP ${res.status} without a JSON body` } }));
   return { ok: res.ok, status: res.status, body };
 }
 

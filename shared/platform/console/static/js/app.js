@@ -39,8 +39,12 @@ async function loadModels() {
   const status = await getJson('/api/status');
   const ids = status.models.map((m) => m.modelId);
   const wanted = new URLSearchParams(location.search).get('model') ?? localStorage.getItem('console.model');
-  state.modelId = ids.includes(wanted) ? wanted : ids[0] ?? null;
-  picker.replaceChildren(...(ids.length ? ids : ['(no model yet)']).map((id) => h('option', { value: id, selected: id === state.modelId }, id)));
+  state.modelId = ids.includes(wanted) ? wanted : (ids[0] ?? null);
+  picker.replaceChildren(
+    ...(ids.length ? ids : ['(no model yet)']).map((id) =>
+      h('option', { value: id, selected: id === state.modelId }, id),
+    ),
+  );
   picker.disabled = ids.length <= 1;
 }
 
@@ -55,9 +59,23 @@ async function render({ focus }) {
   if (!state.modelId) await loadModels().catch(() => undefined);
   let nodes;
   try {
-    nodes = await page.render({ modelId: state.modelId, params, navigate, recentEvents: state.recentEvents, rerender: () => render({ focus: false }) });
+    nodes = await page.render({
+      modelId: state.modelId,
+      params,
+      navigate,
+      recentEvents: state.recentEvents,
+      rerender: () => render({ focus: false }),
+    });
   } catch (err) {
-    nodes = [h('h1', { tabindex: '-1', id: 'page-title' }, page.title), h('div', { class: 'error-box', role: 'alert' }, h('strong', {}, `Could not load this page: ${err.code ?? 'error'}`), h('p', {}, err.message))];
+    nodes = [
+      h('h1', { tabindex: '-1', id: 'page-title' }, page.title),
+      h(
+        'div',
+        { class: 'error-box', role: 'alert' },
+        h('strong', {}, `Could not load this page: ${err.code ?? 'error'}`),
+        h('p', {}, err.message),
+      ),
+    ];
   }
   if (id !== state.renderId) return; // a newer render started while this one was loading
   const scroll = window.scrollY;
@@ -73,7 +91,12 @@ async function render({ focus }) {
 function schedulePoll() {
   clearTimeout(state.pollTimer);
   const { page } = route();
-  const ms = page.refresh === 'poll' ? 3000 : page.refresh === 'events' ? POLL_MS[state.live === 'live' ? 'live' : 'polling'] : 0;
+  const ms =
+    page.refresh === 'poll'
+      ? 3000
+      : page.refresh === 'events'
+        ? POLL_MS[state.live === 'live' ? 'live' : 'polling']
+        : 0;
   if (ms > 0) state.pollTimer = setTimeout(() => void render({ focus: false }), ms);
 }
 
@@ -91,7 +114,8 @@ function onEvent(event) {
 function setLive(s) {
   state.live = s;
   liveState.dataset.state = s;
-  liveState.textContent = s === 'live' ? 'live (event stream)' : s === 'polling' ? 'polling (event stream down)' : 'connecting…';
+  liveState.textContent =
+    s === 'live' ? 'live (event stream)' : s === 'polling' ? 'polling (event stream down)' : 'connecting…';
 }
 
 picker.addEventListener('change', () => {
@@ -101,4 +125,6 @@ picker.addEventListener('change', () => {
 });
 window.addEventListener('hashchange', () => void render({ focus: true }));
 connectLive({ onEvent, onState: setLive });
-void loadModels().catch(() => undefined).then(() => render({ focus: false }));
+void loadModels()
+  .catch(() => undefined)
+  .then(() => render({ focus: false }));

@@ -40,10 +40,21 @@ export function alignSeries(points, seriesOf) {
  * point's series (default: one series called `name`).
  */
 export function lineChart({ id, title, note, points, seriesOf = () => title, threshold, yLabel = '' }) {
-  const caption = h('figcaption', { id: `${id}-title` }, title, note ? h('span', { class: 'threshold-note' }, ` — ${note}`) : null);
-  const figure = h('figure', { class: 'chart card', 'data-chart': id, 'data-points': String(points.length), 'aria-labelledby': `${id}-title` }, caption);
+  const caption = h(
+    'figcaption',
+    { id: `${id}-title` },
+    title,
+    note ? h('span', { class: 'threshold-note' }, ` — ${note}`) : null,
+  );
+  const figure = h(
+    'figure',
+    { class: 'chart card', 'data-chart': id, 'data-points': String(points.length), 'aria-labelledby': `${id}-title` },
+    caption,
+  );
   if (points.error) {
-    figure.append(h('p', { class: 'error-box' }, `Could not load this metric: ${points.error.code ?? ''} ${points.error.message}`));
+    figure.append(
+      h('p', { class: 'error-box' }, `Could not load this metric: ${points.error.code ?? ''} ${points.error.message}`),
+    );
     return figure;
   }
   if (points.length === 0) {
@@ -51,21 +62,46 @@ export function lineChart({ id, title, note, points, seriesOf = () => title, thr
     return figure;
   }
   const { names, data } = alignSeries(points, seriesOf);
-  const series = [{}, ...names.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true, size: 6 }, spanGaps: true }))];
+  const series = [
+    {},
+    ...names.map((name, i) => ({
+      label: name,
+      stroke: PALETTE[i % PALETTE.length],
+      width: 2,
+      points: { show: true, size: 6 },
+      spanGaps: true,
+    })),
+  ];
   if (threshold && Number.isFinite(threshold.value)) {
     data.push(data[0].map(() => threshold.value));
-    series.push({ label: threshold.label ?? `threshold ${threshold.value}`, stroke: '#a11a1a', dash: [6, 4], width: 1.5, points: { show: false } });
+    series.push({
+      label: threshold.label ?? `threshold ${threshold.value}`,
+      stroke: '#a11a1a',
+      dash: [6, 4],
+      width: 1.5,
+      points: { show: false },
+    });
   }
-  const box = h('div', { class: 'chart-box', role: 'img', 'aria-label': `${title}: ${points.length} points in ${names.length} series (${names.join(', ')})` });
+  const box = h('div', {
+    class: 'chart-box',
+    role: 'img',
+    'aria-label': `${title}: ${points.length} points in ${names.length} series (${names.join(', ')})`,
+  });
   figure.append(box, summaryTable(names, data));
   const width = () => Math.max(260, Math.floor(box.clientWidth || Math.min(window.innerWidth - 60, 640)));
-  const chart = new window.uPlot({
-    width: width(), height: 220, series,
-    axes: [{}, { label: yLabel, size: 60 }],
-    // A single tick would otherwise stretch the time axis over years.
-    scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
-    legend: { live: false },
-  }, data, box);
+  const chart = new window.uPlot(
+    {
+      width: width(),
+      height: 220,
+      series,
+      axes: [{}, { label: yLabel, size: 60 }],
+      // A single tick would otherwise stretch the time axis over years.
+      scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) } },
+      legend: { live: false },
+    },
+    data,
+    box,
+  );
   charts.set(id, chart);
   const observer = new ResizeObserver(() => chart.setSize({ width: width(), height: 220 }));
   observer.observe(box);
@@ -75,7 +111,10 @@ export function lineChart({ id, title, note, points, seriesOf = () => title, thr
 
 /** The latest value of every series, as text for people who do not read charts. */
 function summaryTable(names, data) {
-  const last = (col) => { for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null) return col[i]; return null; };
+  const last = (col) => {
+    for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null) return col[i];
+    return null;
+  };
   const text = names.map((name, i) => `${name}: ${formatValue(last(data[i + 1]))}`).join(' · ');
   return h('p', { class: 'muted', style: 'margin:.3rem 0 0;font-size:.88rem' }, `Latest: ${text}`);
 }

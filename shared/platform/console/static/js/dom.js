@@ -24,12 +24,39 @@ function append(el, children) {
 
 /** A table with a header row; `rows` are arrays of cells (strings, nodes, or `{ node, class }`). */
 export function table(caption, headers, rows, options = {}) {
-  const cell = (tag, c) => (c && typeof c === 'object' && !(c instanceof Node) && !Array.isArray(c) ? h(tag, { class: c.class }, c.node) : h(tag, {}, c));
-  return h('div', { class: 'table-wrap' },
-    h('table', { 'data-table': options.id },
+  const cell = (tag, c) =>
+    c && typeof c === 'object' && !(c instanceof Node) && !Array.isArray(c)
+      ? h(tag, { class: c.class }, c.node)
+      : h(tag, {}, c);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { 'data-table': options.id },
       caption ? h('caption', { class: 'muted', style: 'text-align:left' }, caption) : null,
-      h('thead', {}, h('tr', {}, headers.map((c) => cell('th', typeof c === 'string' ? c : c)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => cell('td', c)))))));
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((c) => cell('th', typeof c === 'string' ? c : c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            r.map((c) => cell('td', c)),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /** A badge whose tone follows a lifecycle state or verdict. */
@@ -38,9 +65,28 @@ export function badge(text, tone = toneOf(text)) {
 }
 
 const TONES = {
-  production: 'ok', blessed: 'info', approved: 'info', canary: 'warn', registered: 'neutral', rejected: 'bad', rolled_back: 'bad',
-  retired: 'neutral', running: 'info', submitted: 'info', requested: 'neutral', succeeded: 'ok', evaluated: 'ok', failed: 'bad',
-  open: 'bad', closed: 'neutral', concluded: 'ok', promote: 'ok', rollback: 'bad', inconclusive: 'warn', passed: 'ok', failed_check: 'bad',
+  production: 'ok',
+  blessed: 'info',
+  approved: 'info',
+  canary: 'warn',
+  registered: 'neutral',
+  rejected: 'bad',
+  rolled_back: 'bad',
+  retired: 'neutral',
+  running: 'info',
+  submitted: 'info',
+  requested: 'neutral',
+  succeeded: 'ok',
+  evaluated: 'ok',
+  failed: 'bad',
+  open: 'bad',
+  closed: 'neutral',
+  concluded: 'ok',
+  promote: 'ok',
+  rollback: 'bad',
+  inconclusive: 'warn',
+  passed: 'ok',
+  failed_check: 'bad',
 };
 
 /** The tone of a state word. */
@@ -50,7 +96,13 @@ export function toneOf(state) {
 
 /** A definition list from `[label, value]` pairs (values skipped when undefined). */
 export function kv(pairs) {
-  return h('dl', { class: 'kv' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'kv' },
+    pairs
+      .filter(([, v]) => v !== undefined && v !== null && v !== '')
+      .flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 /** An empty-state message. */

@@ -32,5 +32,8 @@ export function connectLive({ onEvent, onState }) {
   };
   open();
   window.addEventListener('pagehide', () => source?.close());
-  return () => { clearTimeout(retry); source?.close(); };
+  return () => {
+    clearTimeout(retry);
+    source?.close();
+  };
 }

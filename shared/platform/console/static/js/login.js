@@ -13,13 +13,19 @@ form.addEventListener('submit', async (e) => {
   e.preventDefault();
   result.textContent = 'Signing in…';
   const token = new FormData(form).get('token');
-  const res = await fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) }).catch(() => null);
+  const res = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  }).catch(() => null);
   if (res?.ok) {
     location.replace(nextPage());
     return;
   }
   const body = await res?.json().catch(() => null);
-  result.textContent = res ? `Not signed in: ${body?.error?.message ?? `HTTP ${res.status}`}` : 'Cannot reach the platform.';
+  result.textContent = res
+    ? `Not signed in: ${body?.error?.message ?? `HTTP ${res.status}`}`
+    : 'Cannot reach the platform.';
   result.className = 'result bad';
   form.querySelector('input').select();
 });

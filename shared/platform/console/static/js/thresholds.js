@@ -6,13 +6,27 @@
  */
 
 /** Default threshold per drift method (Evidently's; L-infinity per the Vertex notebook). */
-export const DEFAULT_THRESHOLDS = { ks: 0.05, chi_square: 0.05, z_test: 0.05, wasserstein: 0.1, jensen_shannon: 0.1, psi: 0.1, l_infinity: 0.3 };
+export const DEFAULT_THRESHOLDS = {
+  ks: 0.05,
+  chi_square: 0.05,
+  z_test: 0.05,
+  wasserstein: 0.1,
+  jensen_shannon: 0.1,
+  psi: 0.1,
+  l_infinity: 0.3,
+};
 
 /** Methods judged by p-value: drift when the statistic is below the threshold. */
 export const P_VALUE_METHODS = ['ks', 'chi_square', 'z_test'];
 
 /** Monitoring policy defaults used when a stored policy predates a field. */
-export const POLICY_DEFAULTS = { driftShare: 0.3, skewShare: 0.3, predictionThreshold: 0.1, r2Floor: 0.65, numericDefault: { method: 'psi', threshold: 0.2 } };
+export const POLICY_DEFAULTS = {
+  driftShare: 0.3,
+  skewShare: 0.3,
+  predictionThreshold: 0.1,
+  r2Floor: 0.65,
+  numericDefault: { method: 'psi', threshold: 0.2 },
+};
 
 /** The threshold of a feature's drift statistic and its direction (`below` for p-values). */
 export function featureThreshold(policy, feature, method) {
@@ -23,10 +37,15 @@ export function featureThreshold(policy, feature, method) {
   let threshold = override.threshold;
   if (threshold === undefined && override.method === undefined) {
     // The stored method tells which default applied: the numeric default's, the categorical default's, or Evidently's.
-    if (numericDefault.method === method && numericDefault.threshold !== undefined) threshold = numericDefault.threshold;
-    else if (categoricalDefault.method === method && categoricalDefault.threshold !== undefined) threshold = categoricalDefault.threshold;
+    if (numericDefault.method === method && numericDefault.threshold !== undefined)
+      threshold = numericDefault.threshold;
+    else if (categoricalDefault.method === method && categoricalDefault.threshold !== undefined)
+      threshold = categoricalDefault.threshold;
   }
-  return { value: threshold ?? DEFAULT_THRESHOLDS[method], direction: P_VALUE_METHODS.includes(method) ? 'below' : 'above' };
+  return {
+    value: threshold ?? DEFAULT_THRESHOLDS[method],
+    direction: P_VALUE_METHODS.includes(method) ? 'below' : 'above',
+  };
 }
 
 /** The scalar monitoring thresholds of a policy. */

@@ -21,46 +21,123 @@ export async function render({ modelId, params, navigate, rerender }) {
   const state = STATES.includes(params.get('state')) ? params.get('state') : 'open';
   const alerts = await getJson(`/api/alerts${query({ modelId, state: state === 'all' ? '' : state, limit: 100 })}`);
   return [
-    pageHeader(title, 'Acknowledge an alert to say someone is on it (it stays open); close it with a reason when it is dealt with. Both are recorded in the audit log.'),
+    pageHeader(
+      title,
+      'Acknowledge an alert to say someone is on it (it stays open); close it with a reason when it is dealt with. Both are recorded in the audit log.',
+    ),
     result,
     stateFilter(state, navigate),
-    alerts.length === 0 ? empty(`No ${state === 'all' ? '' : `${state} `}alerts.`) : table(null, ['Signal', 'Summary', 'State', 'Opened', 'Acknowledged', 'Actions'],
-      alerts.map((a) => [badge(a.signal, a.state === 'open' ? 'bad' : 'neutral'), a.summary, badge(a.state), time(a.openedAt), acknowledged(a), actions(a, rerender)])),
+    alerts.length === 0
+      ? empty(`No ${state === 'all' ? '' : `${state} `}alerts.`)
+      : table(
+          null,
+          ['Signal', 'Summary', 'State', 'Opened', 'Acknowledged', 'Actions'],
+          alerts.map((a) => [
+            badge(a.signal, a.state === 'open' ? 'bad' : 'neutral'),
+            a.summary,
+            badge(a.state),
+            time(a.openedAt),
+            acknowledged(a),
+            actions(a, rerender),
+          ]),
+        ),
   ];
 }
 
 function stateFilter(state, navigate) {
-  const select = h('select', { id: 'alert-state', name: 'state' }, STATES.map((s) => h('option', { value: s, selected: s === state }, s)));
-  return h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); navigate('alerts', { state: select.value }); } },
-    h('label', { class: 'field', for: 'alert-state' }, 'State', select), h('button', { type: 'submit' }, 'Show'));
+  const select = h(
+    'select',
+    { id: 'alert-state', name: 'state' },
+    STATES.map((s) => h('option', { value: s, selected: s === state }, s)),
+  );
+  return h(
+    'form',
+    {
+      class: 'filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        navigate('alerts', { state: select.value });
+      },
+    },
+    h('label', { class: 'field', for: 'alert-state' }, 'State', select),
+    h('button', { type: 'submit' }, 'Show'),
+  );
 }
 
 function acknowledged(a) {
-  return a.acknowledged ? `${a.acknowledged.actor}, ${new Date(a.acknowledged.at).toLocaleString()}${a.acknowledged.reason ? `: ${a.acknowledged.reason}` : ''}` : '—';
+  return a.acknowledged
+    ? `${a.acknowledged.actor}, ${new Date(a.acknowledged.at).toLocaleString()}${a.acknowledged.reason ? `: ${a.acknowledged.reason}` : ''}`
+    : '—';
 }
 
 function actions(alert, rerender) {
   if (alert.state !== 'open') return alert.closedBy ? `closed by ${alert.closedBy}` : '—';
-  const reason = h('input', { name: 'reason', 'aria-label': `Reason for alert ${alert.alertId}`, placeholder: 'reason', maxlength: '1000', size: '16' });
-  const actor = h('input', { name: 'actor', 'aria-label': `Actor for alert ${alert.alertId}`, value: 'operator@local', required: true, size: '14' });
-  const button = (action, label, danger) => h('button', { type: 'button', class: danger ? 'danger' : 'primary', 'data-alert-action': action, 'data-alert-id': alert.alertId,
-    onclick: () => void act(alert, action, actor.value.trim(), reason.value.trim(), rerender) }, `${label}…`);
-  return h('div', { class: 'action-form' }, actor, reason, alert.acknowledged ? null : button('ack', 'Acknowledge', false), button('close', 'Close', true));
+  const reason = h('input', {
+    name: 'reason',
+    'aria-label': `Reason for alert ${alert.alertId}`,
+    placeholder: 'reason',
+    maxlength: '1000',
+    size: '16',
+  });
+  const actor = h('input', {
+    name: 'actor',
+    'aria-label': `Actor for alert ${alert.alertId}`,
+    value: 'operator@local',
+    required: true,
+    size: '14',
+  });
+  const button = (action, label, danger) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: danger ? 'danger' : 'primary',
+        'data-alert-action': action,
+        'data-alert-id': alert.alertId,
+        onclick: () => void act(alert, action, actor.value.trim(), reason.value.trim(), rerender),
+      },
+      `${label}…`,
+    );
+  return h(
+    'div',
+    { class: 'action-form' },
+    actor,
+    reason,
+    alert.acknowledged ? null : button('ack', 'Acknowledge', false),
+    button('close', 'Close', true),
+  );
 }
 
 async function act(alert, action, actor, reason, rerender) {
   const command = { type: 'alert.command', action, alertId: alert.alertId, actor, ...(reason ? { reason } : {}) };
   const label = action === 'ack' ? 'Acknowledge' : 'Close';
-  const ok = await confirmAction({ title: `${label} this alert?`, confirmLabel: label, danger: action === 'close', summary: `${alert.signal}: ${alert.summary}`, details: [JSON.stringify(command, null, 2)] });
+  const ok = await confirmAction({
+    title: `${label} this alert?`,
+    confirmLabel: label,
+    danger: action === 'close',
+    summary: `${alert.signal}: ${alert.summary}`,
+    details: [JSON.stringify(command, null, 2)],
+  });
   if (!ok) return;
   result.className = 'result pending';
   result.replaceChildren(h('p', {}, `Sending ${action} for ${alert.alertId}…`));
-  const reply = await publish('drift-alerts', command).catch((err) => ({ ok: false, status: 0, body: { error: { code: 'NETWORK', message: String(err) } } }));
-  if (!reply.ok) return show('bad', `Refused (HTTP ${reply.status}) ${reply.body?.error?.code ?? ''}: ${reply.body?.error?.message ?? ''}`, reply.body?.error?.issues);
+  const reply = await publish('drift-alerts', command).catch((err) => ({
+    ok: false,
+    status: 0,
+    body: { error: { code: 'NETWORK', message: String(err) } },
+  }));
+  if (!reply.ok)
+    return show(
+      'bad',
+      `Refused (HTTP ${reply.status}) ${reply.body?.error?.code ?? ''}: ${reply.body?.error?.message ?? ''}`,
+      reply.body?.error?.issues,
+    );
   show('pending', 'Sent; waiting for the platform to record the outcome…');
   for (let i = 0; i < OUTCOME_POLLS; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    const recorded = await getJson(`/api/outcomes${query({ topic: 'drift-alerts', key: reply.body.dedupeKey })}`).catch(() => undefined);
+    const recorded = await getJson(`/api/outcomes${query({ topic: 'drift-alerts', key: reply.body.dedupeKey })}`).catch(
+      () => undefined,
+    );
     if (!recorded) continue;
     const why = recorded.outcome?.reason ?? recorded.outcome?.message ?? '';
     if (recorded.status === 'rejected') show('bad', `Refused by the platform: ${recorded.outcome?.code ?? ''} ${why}`);
@@ -73,6 +150,14 @@ async function act(alert, action, actor, reason, rerender) {
 
 function show(tone, text, issues) {
   result.className = `result ${tone}`;
-  result.replaceChildren(h('p', { 'data-testid': 'alert-outcome' }, text),
-    issues?.length ? h('ul', {}, issues.map((i) => h('li', {}, h('code', {}, i.path || '(message)'), `: ${i.message}`))) : null);
+  result.replaceChildren(
+    h('p', { 'data-testid': 'alert-outcome' }, text),
+    issues?.length
+      ? h(
+          'ul',
+          {},
+          issues.map((i) => h('li', {}, h('code', {}, i.path || '(message)'), `: ${i.message}`)),
+        )
+      : null,
+  );
 }

@@ -11,7 +11,10 @@ export async function render({ modelId }) {
   if (!modelId) return [pageHeader('Versions'), empty('No model yet.')];
   const model = await getJson(`/api/models/${encodeURIComponent(modelId)}`);
   return [
-    pageHeader('Versions', `Every registered version of ${modelId}, newest first, with the evidence the gate recorded.`),
+    pageHeader(
+      'Versions',
+      `Every registered version of ${modelId}, newest first, with the evidence the gate recorded.`,
+    ),
     model.versions.length === 0 ? empty('No version registered yet.') : overviewTable(model),
     model.versions.map((v) => versionSection(v, model)),
   ];
@@ -19,9 +22,28 @@ export async function render({ modelId }) {
 
 function overviewTable(model) {
   const split = model.deployment?.split ?? {};
-  return table('All versions', ['Version', 'State', 'Gate', { node: 'R²', class: 'num' }, { node: 'MAPE %', class: 'num' }, { node: 'Traffic', class: 'num' }, 'Created'],
-    model.versions.map((v) => [h('a', { href: `#v-${v.version}`, onclick: (e) => jump(e, v.version) }, v.version), badge(v.state), badge(v.gate.verdict), { node: num(v.metrics.r2), class: 'num' }, { node: num(v.metrics.mape), class: 'num' }, { node: split[v.version] !== undefined ? `${split[v.version]}%` : '—', class: 'num' }, time(v.createdAt)]),
-    { id: 'versions' });
+  return table(
+    'All versions',
+    [
+      'Version',
+      'State',
+      'Gate',
+      { node: 'R²', class: 'num' },
+      { node: 'MAPE %', class: 'num' },
+      { node: 'Traffic', class: 'num' },
+      'Created',
+    ],
+    model.versions.map((v) => [
+      h('a', { href: `#v-${v.version}`, onclick: (e) => jump(e, v.version) }, v.version),
+      badge(v.state),
+      badge(v.gate.verdict),
+      { node: num(v.metrics.r2), class: 'num' },
+      { node: num(v.metrics.mape), class: 'num' },
+      { node: split[v.version] !== undefined ? `${split[v.version]}%` : '—', class: 'num' },
+      time(v.createdAt),
+    ]),
+    { id: 'versions' },
+  );
 }
 
 function jump(e, version) {
@@ -34,10 +56,46 @@ function jump(e, version) {
 
 function versionSection(v, model) {
   const lineage = v.lineage ?? {};
-  return h('section', { class: 'card', id: `v-${v.version}`, 'data-version': v.version, 'aria-labelledby': `v-${v.version}-h`, style: 'margin-top:1rem' },
-    h('h2', { id: `v-${v.version}-h`, tabindex: '-1' }, `Version ${v.version} `, badge(v.state), ' ', h('span', { 'data-testid': 'gate-verdict' }, badge(`gate: ${v.gate.verdict}`, v.gate.verdict === 'blessed' ? 'ok' : 'bad'))),
-    kv([['Semver', v.version], ['State', v.state], ['Run', h('code', {}, v.runId)], ['Created', time(v.createdAt)], ['Artifact', h('code', {}, v.artifactUri)]]),
-    v.gate.reasons.length ? h('div', { class: 'result bad' }, h('strong', {}, 'Gate refused it because:'), h('ul', {}, v.gate.reasons.map((r) => h('li', {}, r)))) : null,
+  return h(
+    'section',
+    {
+      class: 'card',
+      id: `v-${v.version}`,
+      'data-version': v.version,
+      'aria-labelledby': `v-${v.version}-h`,
+      style: 'margin-top:1rem',
+    },
+    h(
+      'h2',
+      { id: `v-${v.version}-h`, tabindex: '-1' },
+      `Version ${v.version} `,
+      badge(v.state),
+      ' ',
+      h(
+        'span',
+        { 'data-testid': 'gate-verdict' },
+        badge(`gate: ${v.gate.verdict}`, v.gate.verdict === 'blessed' ? 'ok' : 'bad'),
+      ),
+    ),
+    kv([
+      ['Semver', v.version],
+      ['State', v.state],
+      ['Run', h('code', {}, v.runId)],
+      ['Created', time(v.createdAt)],
+      ['Artifact', h('code', {}, v.artifactUri)],
+    ]),
+    v.gate.reasons.length
+      ? h(
+          'div',
+          { class: 'result bad' },
+          h('strong', {}, 'Gate refused it because:'),
+          h(
+            'ul',
+            {},
+            v.gate.reasons.map((r) => h('li', {}, r)),
+          ),
+        )
+      : null,
     h('h3', {}, 'Metrics against the gate thresholds'),
     metricsTable(v, model.policy?.gate ?? {}),
     h('h3', {}, 'Gate evidence'),
@@ -50,46 +108,116 @@ function versionSection(v, model) {
       ['Rows', lineage.rows !== undefined ? String(lineage.rows) : undefined],
       ['Data', lineage.dataUri ? h('code', {}, lineage.dataUri) : undefined],
       ['Data snapshot', lineage.dataSnapshotAt ? time(lineage.dataSnapshotAt) : undefined],
-      ['Split', lineage.split ? `${lineage.split.kind} on ${lineage.split.column}: train ${(lineage.split.train ?? []).join('–')}, validation ${(lineage.split.validation ?? []).join('–')}, test ${(lineage.split.test ?? []).join('–')}` : undefined],
+      [
+        'Split',
+        lineage.split
+          ? `${lineage.split.kind} on ${lineage.split.column}: train ${(lineage.split.train ?? []).join('–')}, validation ${(lineage.split.validation ?? []).join('–')}, test ${(lineage.split.test ?? []).join('–')}`
+          : undefined,
+      ],
       ['Reasons', (lineage.reasons ?? []).join(', ')],
-      ['Code', lineage.code ? Object.entries(lineage.code).map(([k, x]) => `${k} ${x}`).join(', ') : undefined],
+      [
+        'Code',
+        lineage.code
+          ? Object.entries(lineage.code)
+              .map(([k, x]) => `${k} ${x}`)
+              .join(', ')
+          : undefined,
+      ],
     ]),
     parameters(lineage.parameters),
     h('h3', {}, 'Approvals'),
-    v.approvals.length === 0 ? empty('No approvals.') : table(null, ['Actor', 'At', 'Reason'], v.approvals.map((a) => [a.actor, time(a.at), a.reason ?? '—'])),
-    h('details', {}, h('summary', {}, `State history (${v.stateHistory.length} transitions)`),
-      table(null, ['At', 'From', 'To', 'Actor', 'Reason'], v.stateHistory.map((s) => [time(s.at), s.from ?? '—', s.to, s.actor, s.reason]))),
+    v.approvals.length === 0
+      ? empty('No approvals.')
+      : table(
+          null,
+          ['Actor', 'At', 'Reason'],
+          v.approvals.map((a) => [a.actor, time(a.at), a.reason ?? '—']),
+        ),
+    h(
+      'details',
+      {},
+      h('summary', {}, `State history (${v.stateHistory.length} transitions)`),
+      table(
+        null,
+        ['At', 'From', 'To', 'Actor', 'Reason'],
+        v.stateHistory.map((s) => [time(s.at), s.from ?? '—', s.to, s.actor, s.reason]),
+      ),
+    ),
   );
 }
 
 function thresholdText(metric, gate) {
   const t = (gate.valueThresholds ?? []).filter((x) => x.metric === metric);
-  return t.map((x) => [x.lower !== undefined ? `≥ ${x.lower}` : null, x.upper !== undefined ? `≤ ${x.upper}` : null].filter(Boolean).join(' and ')).join('; ');
+  return t
+    .map((x) =>
+      [x.lower !== undefined ? `≥ ${x.lower}` : null, x.upper !== undefined ? `≤ ${x.upper}` : null]
+        .filter(Boolean)
+        .join(' and '),
+    )
+    .join('; ');
 }
 
 function metricsTable(v, gate) {
   const checks = (v.gate.evidence ?? []).filter((e) => e.check === 'value-threshold');
   const metrics = Object.entries(v.metrics).filter(([, x]) => typeof x === 'number' || x === null);
-  return table(null, ['Metric', { node: 'Candidate', class: 'num' }, { node: 'Ridge baseline', class: 'num' }, 'Gate threshold', 'Result'],
+  return table(
+    null,
+    [
+      'Metric',
+      { node: 'Candidate', class: 'num' },
+      { node: 'Ridge baseline', class: 'num' },
+      'Gate threshold',
+      'Result',
+    ],
     metrics.map(([name, value]) => {
       const check = checks.filter((c) => c.metric === name);
-      const result = check.length === 0 ? '—' : check.every((c) => c.passed) ? badge('passed', 'ok') : badge('failed', 'bad');
-      return [name, { node: num(value), class: 'num' }, { node: num(v.baselineMetrics?.[name]), class: 'num' }, thresholdText(name, gate) || '—', result];
-    }), { id: `metrics-${v.version}` });
+      const result =
+        check.length === 0 ? '—' : check.every((c) => c.passed) ? badge('passed', 'ok') : badge('failed', 'bad');
+      return [
+        name,
+        { node: num(value), class: 'num' },
+        { node: num(v.baselineMetrics?.[name]), class: 'num' },
+        thresholdText(name, gate) || '—',
+        result,
+      ];
+    }),
+    { id: `metrics-${v.version}` },
+  );
 }
 
 function evidenceTable(evidence) {
   if (evidence.length === 0) return empty('No gate evidence recorded.');
-  return table(null, ['Check', 'Metric', { node: 'Observed', class: 'num' }, 'Rule', { node: 'Reference', class: 'num' }, 'Result', 'Note'],
+  return table(
+    null,
+    [
+      'Check',
+      'Metric',
+      { node: 'Observed', class: 'num' },
+      'Rule',
+      { node: 'Reference', class: 'num' },
+      'Result',
+      'Note',
+    ],
     evidence.map((e) => [
-      e.check, e.metric ?? '—', { node: num(e.observed), class: 'num' }, `${e.change ? `${e.change} change ` : ''}${e.comparator} ${num(e.threshold)}`,
-      { node: num(e.reference), class: 'num' }, e.skipped ? badge('skipped', 'neutral') : e.passed ? badge('passed', 'ok') : badge('failed', 'bad'), e.note ?? '',
-    ]), { id: 'gate-evidence' });
+      e.check,
+      e.metric ?? '—',
+      { node: num(e.observed), class: 'num' },
+      `${e.change ? `${e.change} change ` : ''}${e.comparator} ${num(e.threshold)}`,
+      { node: num(e.reference), class: 'num' },
+      e.skipped ? badge('skipped', 'neutral') : e.passed ? badge('passed', 'ok') : badge('failed', 'bad'),
+      e.note ?? '',
+    ]),
+    { id: 'gate-evidence' },
+  );
 }
 
 function parameters(p) {
   if (!p) return null;
   const hp = Object.entries(p.hyperparameters ?? {});
   const rest = Object.entries(p).filter(([k]) => k !== 'hyperparameters');
-  return table('Parameters', ['Parameter', { node: 'Value', class: 'num' }], [...hp, ...rest].map(([k, x]) => [k, { node: typeof x === 'object' ? JSON.stringify(x) : num(x), class: 'num' }]));
+  return table(
+    'Parameters',
+    ['Parameter', { node: 'Value', class: 'num' }],
+    [...hp, ...rest].map(([k, x]) => [k, { node: typeof x === 'object' ? JSON.stringify(x) : num(x), class: 'num' }]),
+  );
 }
