@@ -28,6 +28,10 @@ Options:
   --model VERSION    a version (e.g. 1.2.0), or production (default)
   --explain          add per-feature attribution columns (exact TreeSHAP for trees, sampled Shapley otherwise)
   --model-id ID      model id (default IPO_MODEL_ID or ipo-valuation)
+  --gcp              submit a Vertex AI batch prediction job instead (needs --project and --model VERSION;
+                     --input gs://…csv|jsonl, --output gs://bucket/prefix; a repeated submit finds the same job)
+  --project P        Google Cloud project for --gcp
+  --region R         Vertex AI region for --gcp (default GCP_REGION or us-central1)
   --data-dir DIR     the platform's data directory (default IPO_DATA_DIR or .ipo-mlops)
   --help             show this help`;
 
@@ -53,6 +57,62 @@ async function artifactUriOf(
   }
 }
 
+interface GcpArguments {
+  input: string;
+  output: string;
+  model: string;
+  project: string;
+  region?: string;
+  'model-id'?: string;
+}
+
+/** `--gcp`: a registered version, a CSV or JSONL in Cloud Storage, an output prefix in Cloud Storage. */
+function checkGcpArguments(values: {
+  input?: string;
+  output?: string;
+  model?: string;
+  project?: string;
+  explain?: boolean;
+}): void {
+  if (!values.project) throw new Error('--project P is required with --gcp');
+  if (values.model === undefined || values.model === 'production')
+    throw new Error('--model VERSION is required with --gcp (a version registered on Vertex AI)');
+  if (!values.input?.startsWith('gs://'))
+    throw new Error(`--input: with --gcp, a gs:// CSV or JSONL file, got "${values.input}"`);
+  if (!values.output?.startsWith('gs://'))
+    throw new Error(`--output: with --gcp, a gs://bucket/prefix for the results, got "${values.output}"`);
+  if (values.explain) throw new Error("--explain is not available with --gcp (use the endpoint's :explain)");
+}
+
+/** Submit (idempotently) a Vertex AI batch prediction job and say where its results will be. */
+async function submitOnGcp(values: GcpArguments, io: Parameters<CliCommand['run']>[1]): Promise<number> {
+  try {
+    const base = loadConfig();
+    const config = { ...base, gcpProject: values.project, gcpRegion: values.region ?? base.gcpRegion };
+    // Loaded lazily: only --gcp needs the Google Cloud clients.
+    const { createGcpBatchPrediction } = await import('../composition/gcp.js');
+    const batch = await createGcpBatchPrediction(config);
+    try {
+      const modelId = values['model-id'] ?? config.modelId;
+      const job = await batch.submit({
+        modelId,
+        version: values.model,
+        inputUri: values.input,
+        outputUriPrefix: values.output,
+      });
+      io.out(
+        `batch prediction job ${job.name} (${job.state}) for ${modelId} ${values.model}: ${values.input} -> ${values.output}`,
+      );
+      return job.state === 'failed' ? 1 : 0;
+    } finally {
+      await batch.close();
+    }
+  } catch (err) {
+    io.err(err instanceof ValidationError ? `predict: ${formatIssues(err.issues)}` : `predict: ${errorMessage(err)}`);
+    return 1;
+  }
+}
+
 /** The `predict` command. */
 export const predictCommand: CliCommand = {
   path: ['predict'],
@@ -70,6 +130,9 @@ export const predictCommand: CliCommand = {
           model: { type: 'string' },
           'model-id': { type: 'string' },
           'data-dir': { type: 'string' },
+          gcp: { type: 'boolean' },
+          project: { type: 'string' },
+          region: { type: 'string' },
           help: { type: 'boolean' },
         },
         strict: true,
@@ -78,10 +141,12 @@ export const predictCommand: CliCommand = {
       if (!values.input || !values.output) throw new Error('--input IN.csv and --output OUT.csv are required');
       if (values.model !== undefined && values.model !== 'production' && !/^\d+\.\d+\.\d+$/.test(values.model))
         throw new Error(`--model: expected a version like 1.2.0 or production, got "${values.model}"`);
+      if (values.gcp) checkGcpArguments(values);
     } catch (err) {
       io.err(`predict: ${errorMessage(err)}\n\n${help}`);
       return 2;
     }
+    if (values.gcp) return submitOnGcp(values as GcpArguments, io);
     try {
       const config = loadConfig();
       const dataDir = path.resolve(values['data-dir'] ?? config.dataDir);
