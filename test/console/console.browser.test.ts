@@ -1,7 +1,8 @@
 /**
  * The operator console in headless Chromium against one seeded platform: every page's visible
  * content, the drift charts' data, an approval, a traffic change (refused, then accepted) and a
- * rollback through the UI asserted through the API, keyboard use, contrast, both viewports, no
+ * rollback through the UI asserted through the API, global feature importances, policy changes
+ * (applied for an approver, refused for anyone else), keyboard use, contrast, both viewports, no
  * console errors. Screenshots go to test-artifacts/console/.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +19,40 @@ import {
 import { contractAccepts } from '../cli/support.js';
 import { MODEL_ID, V1, V2, signIn, startSeededPlatform, type SeededPlatform } from './seeded-platform.js';
 
-const PAGES = ['overview', 'versions', 'champions', 'monitoring', 'alerts', 'experiments', 'audit', 'actions'] as const;
+const PAGES = [
+  'overview',
+  'versions',
+  'champions',
+  'monitoring',
+  'alerts',
+  'experiments',
+  'audit',
+  'actions',
+  'policy',
+] as const;
 type PageName = (typeof PAGES)[number];
+
+/** `GET /api/models/:id/policy` (the parts the tests read). */
+interface PolicyView {
+  modelId: string;
+  policy: {
+    approvers: string[];
+    canaryPercent: number;
+    autoApprove: boolean;
+    gate: {
+      scale: string;
+      mustBeatBaseline: boolean;
+      valueThresholds: { metric: string; lower?: number; upper?: number }[];
+    };
+  } & Record<string, unknown>;
+  updatedAt: string;
+}
+/** `GET /api/models/:id/versions/:version/importances` (the parts the tests read). */
+interface ImportancesView {
+  importances: { family: string; features: { feature: string; meanAbsAttribution: number }[] };
+}
+/** The browser logs each 404 while the outcome of a command is not recorded yet. */
+const OUTCOME_NOT_YET = /status of 404 \(Not Found\) \(http:[^ ]+\/api\/outcomes\?/;
 
 let registered = 0;
 const test = (name: string, fn: () => Promise<void>, timeout = 120_000) => {
@@ -293,6 +326,126 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
     const actions = await page.locator('table[data-table="audit"] tbody tr td:nth-child(2)').allTextContents();
     expect(actions).toEqual(['version.approved', 'version.approved']);
     await screenshot(page, 'audit-desktop');
+  });
+
+  test('versions: global feature importances, most important first; a version without them says so', async () => {
+    const saved = await seeded.getJson<ImportancesView>(`/api/models/${MODEL_ID}/versions/${V1}/importances`);
+    expect(saved.importances.features.length).toBeGreaterThan(1);
+    const page = await visit('versions');
+    const box = page.locator(`[data-testid="importances"][data-version="${V1}"]`);
+    await box.waitFor();
+    const rows = box.locator(`table[data-table="importances-${V1}"] tbody tr`);
+    expect(await rows.count()).toBe(saved.importances.features.length);
+    const shown = await rows.locator('td:first-child').allTextContents();
+    const sorted = [...saved.importances.features].sort((a, b) => b.meanAbsAttribution - a.meanAbsAttribution);
+    expect(shown[0]).toBe(sorted[0].feature);
+    expect(new Set(shown)).toEqual(new Set(sorted.map((f) => f.feature)));
+    expect(await box.textContent()).toContain(saved.importances.family);
+    expect(await rows.first().locator('.bar').getAttribute('style')).toBe('width:100%');
+    await screenshot(page, 'versions-importances-desktop');
+
+    // A version trained before importances were saved: the API answers 404 API.NO_IMPORTANCES.
+    expectedErrors = [/status of 404 \(Not Found\) \(http:[^ ]+\/importances\)$/];
+    await page.route(`**/api/models/${MODEL_ID}/versions/${V2}/importances`, (route) =>
+      route.fulfill({
+        status: 404,
+        json: { error: { code: 'API.NO_IMPORTANCES', message: `version ${V2} has no importances.json` } },
+      }),
+    );
+    await page.reload();
+    const none = page.locator(`[data-testid="importances"][data-version="${V2}"]`);
+    await none.waitFor();
+    expect(await none.textContent()).toBe('No importances recorded for this version.');
+    expect(await page.locator(`table[data-table="importances-${V1}"] tbody tr`).count()).toBe(
+      saved.importances.features.length,
+    );
+  });
+
+  test('policy: an approver changes the gate scale, R² floor and canary share; the page and the API show them', async () => {
+    expectedErrors = [OUTCOME_NOT_YET];
+    const before = await seeded.getJson<PolicyView>(`/api/models/${MODEL_ID}/policy`);
+    expect(before.policy.gate.scale).toBe('target');
+    const page = await visit('policy');
+    const current = page.getByTestId('policy-current');
+    expect(await current.textContent()).toContain('r2 ≥ 0.5');
+    const form = page.locator('form[data-form="policy"]');
+    await form.getByLabel('Gate scale').selectOption('log');
+    await form.getByLabel('R² at least').fill('0.4');
+    await form.getByLabel('Canary traffic %').fill('20');
+    await form.getByLabel('Reason (required)').fill('judge on the log scale the model trains on');
+    await form.getByRole('button', { name: 'Update policy…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Update the policy?' });
+    await dialog.waitFor();
+    const sent = JSON.parse((await dialog.locator('pre').textContent()) ?? '{}') as Record<string, unknown>;
+    expect(sent).toEqual({
+      type: 'policy.update',
+      modelId: MODEL_ID,
+      actor: 'operator@local',
+      reason: 'judge on the log scale the model trains on',
+      policy: {
+        canaryPercent: 20,
+        gate: {
+          scale: 'log',
+          valueThresholds: [
+            { metric: 'r2', lower: 0.4 },
+            { metric: 'mape', upper: 40 },
+          ],
+        },
+      },
+    });
+    await dialog.getByRole('button', { name: 'Update policy' }).click();
+    const outcome = page.getByTestId('policy-outcome');
+    await outcome.filter({ hasText: 'Policy updated' }).waitFor({ timeout: 60_000 });
+    expect(await outcome.textContent()).toMatch(/canaryPercent.*gate\.scale.*gate\.valueThresholds/);
+    await expect.poll(() => current.textContent()).toContain('r2 ≥ 0.4');
+    expect(await current.textContent()).toMatch(/Canary traffic\s*20%\s*Gate scale\s*log/);
+    expect(await current.textContent()).not.toMatch(/Canary traffic\s*10%/);
+    const after = await seeded.getJson<PolicyView>(`/api/models/${MODEL_ID}/policy`);
+    expect(after.policy).toEqual({
+      ...before.policy,
+      canaryPercent: 20,
+      gate: {
+        ...before.policy.gate,
+        scale: 'log',
+        valueThresholds: [
+          { metric: 'r2', lower: 0.4 },
+          { metric: 'mape', upper: 40 },
+        ],
+      },
+    });
+    const audit = await seeded.getJson<{ actor: string; reason: string }[]>('/api/audit?action=policy.updated');
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'operator@local', reason: 'judge on the log scale the model trains on' }),
+    ]);
+    await screenshot(page, 'policy-updated-desktop');
+  });
+
+  test('policy: a change by someone not on the approver list is refused with the reason and changes nothing', async () => {
+    expectedErrors = [OUTCOME_NOT_YET];
+    const before = await seeded.getJson<PolicyView>(`/api/models/${MODEL_ID}/policy`);
+    const page = await visit('policy');
+    const form = page.locator('form[data-form="policy"]');
+    await form.getByLabel('Auto-approve blessed versions').check();
+    await form.getByLabel('Canary traffic %').fill('50');
+    await form.getByLabel('Reason (required)').fill('ship faster');
+    await form.getByLabel('Actor').fill('mallory@example.com');
+    await form.getByRole('button', { name: 'Update policy…' }).click();
+    await page
+      .getByRole('dialog', { name: 'Update the policy?' })
+      .getByRole('button', { name: 'Update policy' })
+      .click();
+    const outcome = page.getByTestId('policy-outcome');
+    await outcome.filter({ hasText: 'Refused by the platform' }).waitFor({ timeout: 60_000 });
+    expect(await outcome.textContent()).toMatch(
+      /PROMOTION\.UNAUTHORIZED.*mallory@example\.com may not change the policy: not on the model's approver list/,
+    );
+    expect(await page.locator('#policy-result').getAttribute('class')).toBe('result bad');
+    expect(await page.locator('#policy-result > *').count()).toBe(1);
+    expect(await page.evaluate(lowContrastElements)).toEqual([]);
+    const after = await seeded.getJson<PolicyView>(`/api/models/${MODEL_ID}/policy`);
+    expect(after).toEqual(before);
+    expect(await page.getByTestId('policy-current').textContent()).toMatch(/Auto-approve\s*no.*Canary traffic\s*20%/s);
+    await screenshot(page, 'policy-refused-desktop');
   });
 
   test('keyboard and contrast: skip link first, visible focus, text contrast at least 4.5:1', async () => {

@@ -15,8 +15,9 @@ import * as experiments from './pages/experiments.js';
 import * as audit from './pages/audit.js';
 import * as actions from './pages/actions.js';
 import * as alerts from './pages/alerts.js';
+import * as policy from './pages/policy.js';
 
-const PAGES = { overview, versions, champions, monitoring, alerts, experiments, audit, actions };
+const PAGES = { overview, versions, champions, monitoring, alerts, experiments, audit, actions, policy };
 const POLL_MS = { live: 15000, polling: 5000 };
 const main = document.getElementById('main');
 const picker = document.getElementById('model-select');

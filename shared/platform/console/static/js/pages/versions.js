@@ -1,4 +1,7 @@
-/** Versions: state, semver, metrics against the gate thresholds, gate verdict and evidence, lineage, approvals. */
+/**
+ * Versions: state, semver, metrics against the gate thresholds, gate verdict and evidence, global
+ * feature importances, lineage, approvals.
+ */
 import { getJson } from '../api.js';
 import { badge, empty, h, hash, kv, num, pageHeader, table, time } from '../dom.js';
 
@@ -10,14 +13,30 @@ export const refresh = 'events';
 export async function render({ modelId }) {
   if (!modelId) return [pageHeader('Versions'), empty('No model yet.')];
   const model = await getJson(`/api/models/${encodeURIComponent(modelId)}`);
+  const importances = await Promise.all(model.versions.map((v) => loadImportances(modelId, v.version)));
   return [
     pageHeader(
       'Versions',
       `Every registered version of ${modelId}, newest first, with the evidence the gate recorded.`,
     ),
     model.versions.length === 0 ? empty('No version registered yet.') : overviewTable(model),
-    model.versions.map((v) => versionSection(v, model)),
+    model.versions.map((v, i) => versionSection(v, model, importances[i])),
   ];
+}
+
+/** A version's importances never change (they are saved with its artifacts): fetched once per page load. */
+const importanceCache = new Map();
+
+async function loadImportances(modelId, version) {
+  const key = `${modelId}@${version}`;
+  if (importanceCache.has(key)) return importanceCache.get(key);
+  const path = `/api/models/${encodeURIComponent(modelId)}/versions/${encodeURIComponent(version)}/importances`;
+  const loaded = await getJson(path).then(
+    (body) => ({ kind: 'found', importances: body.importances }),
+    (err) => (err.code === 'API.NO_IMPORTANCES' ? { kind: 'none' } : { kind: 'error', error: err }),
+  );
+  if (loaded.kind !== 'error') importanceCache.set(key, loaded);
+  return loaded;
 }
 
 function overviewTable(model) {
@@ -54,7 +73,7 @@ function jump(e, version) {
   target?.querySelector('h2')?.focus();
 }
 
-function versionSection(v, model) {
+function versionSection(v, model, importances) {
   const lineage = v.lineage ?? {};
   return h(
     'section',
@@ -100,6 +119,8 @@ function versionSection(v, model) {
     metricsTable(v, model.policy?.gate ?? {}),
     h('h3', {}, 'Gate evidence'),
     evidenceTable(v.gate.evidence ?? []),
+    h('h3', {}, 'Global feature importances'),
+    importancesView(v.version, importances),
     h('h3', {}, 'Lineage'),
     kv([
       ['Dataset fingerprint', hash(lineage.datasetFingerprint)],
@@ -219,5 +240,66 @@ function parameters(p) {
     'Parameters',
     ['Parameter', { node: 'Value', class: 'num' }],
     [...hp, ...rest].map(([k, x]) => [k, { node: typeof x === 'object' ? JSON.stringify(x) : num(x), class: 'num' }]),
+  );
+}
+
+function importancesView(version, loaded) {
+  const box = (...children) => h('div', { 'data-testid': 'importances', 'data-version': version }, children);
+  if (loaded.kind === 'none') return box(empty('No importances recorded for this version.'));
+  if (loaded.kind === 'error')
+    return box(
+      h(
+        'div',
+        { class: 'error-box', role: 'alert' },
+        h('strong', {}, `Could not load the importances: ${loaded.error.code ?? 'error'}`),
+        h('p', {}, loaded.error.message),
+      ),
+    );
+  const imp = loaded.importances ?? {};
+  const features = [...(imp.features ?? [])].sort(
+    (a, b) => b.meanAbsAttribution - a.meanAbsAttribution || (a.feature < b.feature ? -1 : 1),
+  );
+  if (features.length === 0) return box(empty('No importances recorded for this version.'));
+  const max = features[0].meanAbsAttribution;
+  const total = features.reduce((a, f) => a + f.meanAbsAttribution, 0);
+  const gain = features.some((f) => typeof f.gainShare === 'number');
+  const scale = imp.scale === 'log' ? 'the log of the target' : 'the target scale';
+  return box(
+    h(
+      'p',
+      { class: 'muted' },
+      `Mean |attribution| per feature (${imp.method ?? 'unknown method'}, ${imp.family ?? 'unknown'} model) over ${imp.rows ?? '?'} ${imp.split ?? ''} rows, on ${scale}; most important first.`,
+    ),
+    table(
+      null,
+      [
+        'Feature',
+        { node: 'Mean |attribution|', class: 'num' },
+        { node: 'Share', class: 'num' },
+        'Relative to the largest',
+        gain ? { node: 'Gain share', class: 'num' } : null,
+      ].filter(Boolean),
+      features.map((f) =>
+        [
+          f.feature,
+          { node: num(f.meanAbsAttribution), class: 'num' },
+          { node: total > 0 ? `${((100 * f.meanAbsAttribution) / total).toFixed(1)}%` : '—', class: 'num' },
+          bar(max > 0 ? f.meanAbsAttribution / max : 0),
+          gain
+            ? { node: typeof f.gainShare === 'number' ? `${(100 * f.gainShare).toFixed(1)}%` : '—', class: 'num' }
+            : null,
+        ].filter((c) => c !== null),
+      ),
+      { id: `importances-${version}` },
+    ),
+  );
+}
+
+/** A horizontal bar for a fraction in [0, 1]; the numbers beside it carry the value for screen readers. */
+function bar(fraction) {
+  return h(
+    'span',
+    { class: 'bar-track', 'aria-hidden': 'true' },
+    h('span', { class: 'bar', style: `width:${Math.max(0, Math.min(1, fraction)) * 100}%` }),
   );
 }
