@@ -150,14 +150,17 @@ async function act(alert, action, actor, reason, rerender) {
 
 function show(tone, text, issues) {
   result.className = `result ${tone}`;
+  // replaceChildren would render a null as the text "null".
   result.replaceChildren(
-    h('p', { 'data-testid': 'alert-outcome' }, text),
-    issues?.length
-      ? h(
-          'ul',
-          {},
-          issues.map((i) => h('li', {}, h('code', {}, i.path || '(message)'), `: ${i.message}`)),
-        )
-      : null,
+    ...[
+      h('p', { 'data-testid': 'alert-outcome' }, text),
+      issues?.length
+        ? h(
+            'ul',
+            {},
+            issues.map((i) => h('li', {}, h('code', {}, i.path || '(message)'), `: ${i.message}`)),
+          )
+        : null,
+    ].filter(Boolean),
   );
 }
