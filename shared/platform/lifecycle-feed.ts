@@ -29,6 +29,9 @@ export interface LifecycleSource {
   ): () => void;
 }
 
+/** Message ids the live feed remembers to drop redeliveries. */
+const RECENT_IDS = 1000;
+
 /** The JSON of a delivery. */
 export function deliveryJson(event: BusDelivery): unknown {
   return JSON.parse(Buffer.from(event.data.message.data, 'base64').toString('utf8')) as unknown;
@@ -37,7 +40,15 @@ export function deliveryJson(event: BusDelivery): unknown {
 /** Fan lifecycle events out to live listeners (the console's event stream). */
 export function subscribeLiveFeed(bus: LifecycleSource): { subscribe(send: (event: unknown) => void): () => void } {
   const listeners = new Set<(event: unknown) => void>();
+  // Delivery is at least once (a redelivery after a missed ack deadline): show each message once.
+  const recent = new Set<string>();
   bus.subscribe('lifecycle-events', 'platform-live-feed', async (event) => {
+    const id = event.data.message.attributes?.idempotencyKey ?? event.data.message.messageId;
+    if (id !== undefined) {
+      if (recent.has(id)) return;
+      recent.add(id);
+      if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value as string);
+    }
     const data = deliveryJson(event);
     for (const send of listeners) send(data);
   });
