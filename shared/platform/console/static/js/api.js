@@ -38,3 +38,29 @@ export function query(params) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** Polls of a command's recorded outcome, 250 ms apart (10 s). */
+const OUTCOME_POLLS = 40;
+
+/**
+ * Publish a command, then wait for the outcome the platform records for it (`GET /api/outcomes`):
+ * resolves `{ refused: reply }` when the publish API refused it (validation, network), `{ recorded }`
+ * once recorded (applied or rejected), or `{ timedOut: true }`. `onSent` runs once it is on the bus.
+ */
+export async function publishAndAwait(topic, command, onSent = () => undefined) {
+  const reply = await publish(topic, command).catch((err) => ({
+    ok: false,
+    status: 0,
+    body: { error: { code: 'NETWORK', message: String(err) } },
+  }));
+  if (!reply.ok) return { refused: reply };
+  onSent();
+  for (let i = 0; i < OUTCOME_POLLS; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const recorded = await getJson(`/api/outcomes${query({ topic, key: reply.body.dedupeKey })}`).catch(
+      () => undefined,
+    );
+    if (recorded) return { recorded };
+  }
+  return { timedOut: true };
+}

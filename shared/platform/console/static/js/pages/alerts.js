@@ -4,7 +4,7 @@
  * confirmation, then waits for the recorded outcome (`GET /api/outcomes`) and says whether it was
  * applied or refused, and why.
  */
-import { getJson, publish, query } from '../api.js';
+import { getJson, publishAndAwait, query } from '../api.js';
 import { confirmAction } from '../dialog.js';
 import { badge, empty, h, pageHeader, table, time } from '../dom.js';
 
@@ -13,7 +13,6 @@ export const title = 'Alerts';
 export const refresh = 'events';
 
 const STATES = ['open', 'closed', 'all'];
-const OUTCOME_POLLS = 40;
 const result = h('div', { id: 'alert-result', role: 'status', 'aria-live': 'polite' });
 
 /** Render the page. */
@@ -121,24 +120,19 @@ async function act(alert, action, actor, reason, rerender) {
   if (!ok) return;
   result.className = 'result pending';
   result.replaceChildren(h('p', {}, `Sending ${action} for ${alert.alertId}…`));
-  const reply = await publish('drift-alerts', command).catch((err) => ({
-    ok: false,
-    status: 0,
-    body: { error: { code: 'NETWORK', message: String(err) } },
-  }));
-  if (!reply.ok)
+  const done = await publishAndAwait('drift-alerts', command, () =>
+    show('pending', 'Sent; waiting for the platform to record the outcome…'),
+  );
+  if (done.refused) {
+    const { status, body } = done.refused;
     return show(
       'bad',
-      `Refused (HTTP ${reply.status}) ${reply.body?.error?.code ?? ''}: ${reply.body?.error?.message ?? ''}`,
-      reply.body?.error?.issues,
+      `Refused (HTTP ${status}) ${body?.error?.code ?? ''}: ${body?.error?.message ?? ''}`,
+      body?.error?.issues,
     );
-  show('pending', 'Sent; waiting for the platform to record the outcome…');
-  for (let i = 0; i < OUTCOME_POLLS; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    const recorded = await getJson(`/api/outcomes${query({ topic: 'drift-alerts', key: reply.body.dedupeKey })}`).catch(
-      () => undefined,
-    );
-    if (!recorded) continue;
+  }
+  if (done.recorded) {
+    const recorded = done.recorded;
     const why = recorded.outcome?.reason ?? recorded.outcome?.message ?? '';
     if (recorded.status === 'rejected') show('bad', `Refused by the platform: ${recorded.outcome?.code ?? ''} ${why}`);
     else show('ok', `${label}d: ${recorded.outcome?.kind ?? 'applied'}${why ? ` (${why})` : ''}.`);

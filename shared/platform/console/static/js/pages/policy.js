@@ -6,7 +6,7 @@
  * (`GET /api/outcomes`) and says whether it was applied or refused, and why (not an approver, an
  * invalid field named by the validator).
  */
-import { getJson, publish, query } from '../api.js';
+import { getJson, publishAndAwait } from '../api.js';
 import { confirmAction } from '../dialog.js';
 import { empty, h, kv, pageHeader, table, time } from '../dom.js';
 
@@ -14,7 +14,6 @@ export const title = 'Policy';
 /** Not refreshed by itself (the form keeps what the operator typed); re-rendered after each outcome. */
 export const refresh = 'none';
 
-const OUTCOME_POLLS = 40;
 const result = h('div', { id: 'policy-result', role: 'status', 'aria-live': 'polite' });
 
 /** Render the page. */
@@ -316,29 +315,22 @@ async function submit(view, form, rerender) {
   });
   if (!ok) return;
   show('pending', 'Sending the policy update…');
-  const reply = await publish('promotions', command).catch((err) => ({
-    ok: false,
-    status: 0,
-    body: { error: { code: 'NETWORK', message: String(err) } },
-  }));
-  if (!reply.ok)
+  const done = await publishAndAwait('promotions', command, () =>
+    show('pending', 'Sent; waiting for the platform to record the outcome…'),
+  );
+  if (done.refused) {
+    const { status, body } = done.refused;
     return show(
       'bad',
-      `Refused (HTTP ${reply.status}) ${reply.body?.error?.code ?? ''}: ${reply.body?.error?.message ?? ''}`,
-      reply.body?.error?.issues,
+      `Refused (HTTP ${status}) ${body?.error?.code ?? ''}: ${body?.error?.message ?? ''}`,
+      body?.error?.issues,
     );
-  show('pending', 'Sent; waiting for the platform to record the outcome…');
-  for (let i = 0; i < OUTCOME_POLLS; i++) {
-    await new Promise((r) => setTimeout(r, 250));
-    const recorded = await getJson(`/api/outcomes${query({ topic: 'promotions', key: reply.body.dedupeKey })}`).catch(
-      () => undefined,
-    );
-    if (!recorded) continue;
+  }
+  if (done.recorded) {
+    const recorded = done.recorded;
     const outcome = recorded.outcome ?? {};
-    if (recorded.status === 'rejected') {
-      show('bad', `Refused by the platform: ${outcome.code ?? ''} ${outcome.message ?? outcome.reason ?? ''}`);
-      return;
-    }
+    if (recorded.status === 'rejected')
+      return show('bad', `Refused by the platform: ${outcome.code ?? ''} ${outcome.message ?? outcome.reason ?? ''}`);
     if (outcome.kind === 'policy-unchanged') show('ok', 'Nothing changed: the policy already had these values.');
     else show('ok', `Policy updated: ${(outcome.changed ?? []).join(', ')}.`);
     rerender();
