@@ -3,6 +3,7 @@
  * command routes (publish, outcomes, dead letters, login), the drift webhook, and a server-sent event
  * stream of lifecycle events. The console and the CLI read only this API; `guard.ts` decides who may.
  */
+import { LIFECYCLE_EVENTS, SUBJECT_KINDS } from '../domain/contracts/index.js';
 import { COLLECTIONS, SCHEMAS } from '../domain/state.js';
 import { METRIC_NAMES, type MetricName } from '../ports/metrics-sink.js';
 import type { LocalStack } from '../composition/local.js';
@@ -96,6 +97,10 @@ export function createApi(stack: LocalStack, options: ApiOptions): Handler {
         200,
         (await store.query(COLLECTIONS.experiments, { limit: limitOf(url) })).map((r) => ({ id: r.id, ...r.data })),
       ),
+    ),
+    // The audit log's vocabulary (the console's filters), from the one declaration in the contracts.
+    route('GET', /^\/api\/audit\/vocabulary$/, async (_q, res) =>
+      sendJson(res, 200, { actions: LIFECYCLE_EVENTS, subjectKinds: SUBJECT_KINDS }),
     ),
     route('GET', /^\/api\/audit$/, async (_q, res, _m, url) =>
       sendJson(

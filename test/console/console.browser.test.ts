@@ -5,6 +5,7 @@
  * (applied for an approver, refused for anyone else), keyboard use, contrast, both viewports, no
  * console errors. Screenshots go to test-artifacts/console/.
  */
+import { LIFECYCLE_EVENTS } from '../../shared/domain/contracts/index.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -316,6 +317,9 @@ describe.skipIf(!hasChromium)('operator console in Chromium', () => {
 
   test('audit: the filter form narrows the log and keeps the filter in the URL', async () => {
     const page = await visit('audit');
+    // The filter offers every lifecycle event the contracts declare (served by the API, not a copy in the page).
+    const offered = await page.locator('select[name="action"] option').allTextContents();
+    expect(offered).toEqual(['any', ...LIFECYCLE_EVENTS]);
     await page.locator('select[name="action"]').selectOption('version.approved');
     await page.locator('input[name="actor"]').fill('operator@local');
     await page.locator('input[name="actor"]').press('Enter');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
+import { LIFECYCLE_EVENTS, SUBJECT_KINDS } from '../../shared/domain/contracts/index.js';
 import { startPlatform, type Platform } from '../../shared/platform/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipo-platform-'));
@@ -63,6 +64,13 @@ describe('local platform API', () => {
     await platform.stack.bus.whenIdle();
     const skipped = (await (await get(`/api/audit?action=retrain.skipped`)).json()) as { reason: string }[];
     expect(skipped[0]?.reason).toMatch(/no data has landed/);
+  });
+
+  it('serves the audit vocabulary from the contracts (the console filters on it)', async () => {
+    expect(await (await get('/api/audit/vocabulary')).json()).toEqual({
+      actions: [...LIFECYCLE_EVENTS],
+      subjectKinds: [...SUBJECT_KINDS],
+    });
   });
 
   it('rejects unknown topics, bad JSON, bad filters and wrong methods clearly', async () => {

@@ -6,47 +6,22 @@ export const title = 'Audit';
 /** Not refreshed by itself: the operator is reading and filtering. */
 export const refresh = 'none';
 
-const ACTIONS = [
-  'run.requested',
-  'run.coalesced',
-  'run.submitted',
-  'run.succeeded',
-  'run.failed',
-  'run.retry-scheduled',
-  'retrain.skipped',
-  'version.registered',
-  'version.blessed',
-  'version.rejected',
-  'approval-needed',
-  'version.approved',
-  'version.canary',
-  'version.promoted',
-  'version.rolled-back',
-  'version.retired',
-  'traffic.changed',
-  'alert.opened',
-  'alert.confirmed',
-  'alert.resolved',
-  'alert.ignored',
-  'experiment.started',
-  'experiment.concluded',
-  'experiment.extended',
-  'message.rejected',
-];
-const KINDS = ['run', 'version', 'deployment', 'alert', 'experiment', 'message'];
 const FILTERS = ['action', 'actor', 'subject.kind', 'subject.id', 'limit'];
 
 /** Render the page. */
 export async function render({ modelId, params, navigate }) {
   const values = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? '']));
   const scope = params.get('all') === '1' ? {} : { modelId };
-  const rows = await getJson(`/api/audit${query({ ...scope, ...values, limit: values.limit || 100 })}`);
+  const [rows, vocabulary] = await Promise.all([
+    getJson(`/api/audit${query({ ...scope, ...values, limit: values.limit || 100 })}`),
+    getJson('/api/audit/vocabulary'),
+  ]);
   return [
     pageHeader(
       title,
       'The append-only log: every lifecycle decision with who, why and evidence, and every refused command. Newest first.',
     ),
-    filterForm(values, params.get('all') === '1', navigate),
+    filterForm(values, vocabulary, params.get('all') === '1', navigate),
     h(
       'p',
       { role: 'status', 'data-testid': 'audit-count' },
@@ -80,7 +55,7 @@ function row(r) {
   ];
 }
 
-function filterForm(values, all, navigate) {
+function filterForm(values, vocabulary, all, navigate) {
   const field = (label, control) => h('label', { class: 'field' }, label, control);
   const select = (name, options) =>
     h(
@@ -103,9 +78,9 @@ function filterForm(values, all, navigate) {
         });
       },
     },
-    field('Action', select('action', ACTIONS)),
+    field('Action', select('action', vocabulary.actions)),
     field('Actor', h('input', { name: 'actor', value: values.actor, placeholder: 'e.g. operator@local' })),
-    field('Subject kind', select('subject.kind', KINDS)),
+    field('Subject kind', select('subject.kind', vocabulary.subjectKinds)),
     field('Subject id', h('input', { name: 'subject.id', value: values['subject.id'], placeholder: 'e.g. 1.2.0' })),
     field(
       'Limit',
