@@ -158,8 +158,7 @@ async function decide(
     now,
   });
   const subject = { kind: 'run' as const, id: live?.runId ?? '-' };
-  if (decision.kind === 'skip' || (decision.kind === 'start' && dataUri === undefined)) {
-    const reason = decision.kind === 'skip' ? decision.reason : 'no data has landed for this model yet';
+  const skip = (reason: string, evidence: Record<string, unknown>): Decision => {
     tx.set(COLLECTIONS.models, model.modelId, next);
     log.event(tx, {
       event: 'retrain.skipped',
@@ -167,9 +166,13 @@ async function decide(
       subject,
       actor: trigger.requestedBy,
       reason,
-      evidence: { trigger: trigger.reason, rows },
+      evidence,
     });
     return { outcome: { kind: 'skipped', reason }, messages: log.messages };
+  };
+  if (decision.kind === 'skip' || (decision.kind === 'start' && dataUri === undefined)) {
+    const reason = decision.kind === 'skip' ? decision.reason : 'no data has landed for this model yet';
+    return skip(reason, { trigger: trigger.reason, rows });
   }
   if (
     decision.kind === 'coalesce' &&
@@ -178,17 +181,7 @@ async function decide(
     decision.reasons.every((r) => live.reasons.includes(r) || r === 'new-data')
   ) {
     // The run in flight already trains on this data for these reasons: a follow-up would train the same model again.
-    tx.set(COLLECTIONS.models, model.modelId, next);
-    const reason = `already covered by ${live.runId}, in flight on the same data`;
-    log.event(tx, {
-      event: 'retrain.skipped',
-      modelId: model.modelId,
-      subject,
-      actor: trigger.requestedBy,
-      reason,
-      evidence: { trigger: trigger.reason },
-    });
-    return { outcome: { kind: 'skipped', reason }, messages: log.messages };
+    return skip(`already covered by ${live.runId}, in flight on the same data`, { trigger: trigger.reason });
   }
   if (decision.kind === 'coalesce' && live) {
     const followUp = {
